@@ -1,0 +1,158 @@
+/**
+ * Types of the saga model (DESIGN.md §3). The model is pure: spans in (any order,
+ * duplicates allowed), a Saga out. Used by the collector on write and by the UI
+ * on read.
+ */
+
+export type Protocol = 'saga' | 'tcc' | 'msg' | 'xa' | 'workflow';
+export const PROTOCOLS: readonly Protocol[] = ['saga', 'tcc', 'msg', 'xa', 'workflow'];
+
+export type Role = 'coordinator' | 'participant';
+
+export type Op =
+  | 'action'
+  | 'compensate'
+  | 'try'
+  | 'confirm'
+  | 'cancel'
+  | 'prepare'
+  | 'submit'
+  | 'commit'
+  | 'rollback';
+export const OPS: readonly Op[] = [
+  'action', 'compensate', 'try', 'confirm', 'cancel', 'prepare', 'submit', 'commit', 'rollback',
+];
+/** Ops that undo a forward step. */
+export const COMPENSATION_OPS: readonly Op[] = ['compensate', 'cancel', 'rollback'];
+
+export type ResultOverride = 'success' | 'failure' | 'skipped' | 'rejected';
+export type StepResult = ResultOverride | 'running';
+
+export type SagaStatus = 'running' | 'committed' | 'compensating' | 'compensated' | 'failed' | 'stuck';
+export const SAGA_STATUSES: readonly SagaStatus[] = [
+  'running', 'committed', 'compensating', 'compensated', 'failed', 'stuck',
+];
+
+export type AnomalyKind =
+  | 'missing_compensation'
+  | 'compensation_out_of_order'
+  | 'compensation_failed'
+  | 'null_compensation'
+  | 'hanging_action'
+  | 'duplicate_execution'
+  | 'retry_storm'
+  | 'orphan_step'
+  | 'stuck';
+export const ANOMALY_KINDS: readonly AnomalyKind[] = [
+  'missing_compensation', 'compensation_out_of_order', 'compensation_failed', 'null_compensation',
+  'hanging_action', 'duplicate_execution', 'retry_storm', 'orphan_step', 'stuck',
+];
+
+/** The saga.* fields of one span, after normalisation (lib/saga/attributes.ts). */
+export interface SagaFields {
+  sagaId: string | null;
+  sagaName: string | null;
+  protocol: Protocol | null;
+  role: Role | null;
+  step: string | null;
+  stepIndex: number | null;
+  branchId: string | null;
+  op: Op | null;
+  attempt: number | null;
+  result: ResultOverride | null;
+  actionUrl: string | null;
+  compensateUrl: string | null;
+  idempotencyKey: string | null;
+  /** true when the fields were derived from DTM query parameters / gRPC metadata. */
+  zeroCode: boolean;
+}
+
+/** What the model needs of a stored span (a subset of the spans table). */
+export interface SagaSpan extends SagaFields {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  service: string;
+  name: string;
+  startMs: number;
+  endMs: number;
+  statusCode: number;
+  statusMessage: string | null;
+  /** When the collector received the span (server clock); defaults to endMs. */
+  receivedMs?: number;
+}
+
+export interface Step {
+  /** Display name: saga.step, or for zero-code DTM spans the action URL path. */
+  step: string;
+  /** Identity of the step: branch id when present, else step name. */
+  key: string;
+  index: number;
+  op: Op;
+  attempt: number;
+  service: string;
+  result: StepResult;
+  startMs: number;
+  endMs: number;
+  durationMs: number;
+  traceId: string;
+  spanId: string;
+  error: string | null;
+  /** compensation-like op (compensate / cancel / rollback). */
+  compensation: boolean;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Anomaly {
+  kind: AnomalyKind;
+  severity: Severity;
+  /** Step display name concerned, when the anomaly is about one step. */
+  step: string | null;
+  message: string;
+  spanIds: string[];
+}
+
+export interface ModelConfig {
+  /** Evaluate time-dependent status at this instant (unix ms). */
+  nowMs: number;
+  /** Non-terminal with no new span for longer than this → stuck. Default 300000. */
+  stuckAfterMs: number;
+  /** Incomplete compensation older than this → failed. Default 60000. */
+  failedGraceMs: number;
+  /** Attempts of one (step, op) above this → retry_storm. Default 5. */
+  maxAttempts: number;
+}
+
+/** A timed transition the saga takes if no new span arrives. */
+export interface PendingTransition {
+  atMs: number;
+  status: SagaStatus;
+  anomalies: AnomalyKind[];
+}
+
+export interface Saga {
+  id: string;
+  name: string | null;
+  protocol: Protocol;
+  status: SagaStatus;
+  startMs: number;
+  /** Max span end time. */
+  lastEndMs: number;
+  /** Set when status is terminal (committed / compensated / failed). */
+  endMs: number | null;
+  durationMs: number;
+  services: string[];
+  traceIds: string[];
+  /** One entry per (step, op, attempt), ordered by start time then step index. */
+  steps: Step[];
+  stepCount: number;
+  spanCount: number;
+  failedStep: string | null;
+  compensationCount: number;
+  timeToConsistencyMs: number | null;
+  anomalies: Anomaly[];
+  zeroCode: boolean;
+  lastActivityMs: number;
+  next: PendingTransition | null;
+}
