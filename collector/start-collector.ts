@@ -1,0 +1,75 @@
+/**
+ * Wires one collector: pipeline → database writer, gRPC and HTTP transports.
+ * Used by `npm run collector` (own process), by server/start.ts (same process
+ * as the UI, required in embedded mode) and by the integration tests.
+ */
+import type { Db } from '../lib/db/connection';
+import type { Config } from '../lib/config/env';
+import { modelConfigFrom } from '../lib/config/model';
+import { writeSpanBatch } from '../lib/db/span-writer';
+import { IngestPipeline } from '../lib/ingest/pipeline';
+import { IngestMetrics } from '../lib/ingest/metrics';
+import { startGrpcServer } from './grpc';
+import { startHttpServer } from './http';
+import { log, errorFields } from '../lib/log';
+
+export interface RunningCollector {
+  grpcPort: number;
+  httpPort: number;
+  metrics: IngestMetrics;
+  pipeline: IngestPipeline;
+  /** Stop accepting, commit what was accepted, close the listeners. */
+  close(): Promise<void>;
+}
+
+const METRICS = Symbol.for('sagascope.collector.metrics');
+
+/** The in-process collector's metrics, for the UI server's /metrics route. */
+export function inProcessCollectorMetrics(): IngestMetrics | undefined {
+  return (globalThis as { [METRICS]?: IngestMetrics })[METRICS];
+}
+
+export async function startCollector(db: Db, config: Config): Promise<RunningCollector> {
+  const metrics = new IngestMetrics();
+  const pipeline = new IngestPipeline({
+    maxQueueSpans: config.SAGASCOPE_INGEST_MAX_QUEUE_SPANS,
+    batchSpans: config.SAGASCOPE_INGEST_BATCH_SPANS,
+    // PGlite is one backend: concurrent transactions would only queue inside it.
+    writers: db.kind === 'pglite' ? 1 : config.SAGASCOPE_INGEST_WRITERS,
+    write: (rows) => writeSpanBatch(db, rows, (now) => modelConfigFrom(config, now)),
+    onBatch: (offered, stored, seconds) => {
+      metrics.spansStored += stored;
+      metrics.spansDuplicate += offered - stored;
+      metrics.observeBatch(seconds);
+    },
+    onError: (err) => log.error('ingest batch failed', errorFields(err)),
+  });
+  metrics.queueDepth = () => pipeline.depth;
+  const deps = { pipeline, metrics, token: config.SAGASCOPE_COLLECTOR_TOKEN };
+  const grpc = await startGrpcServer({
+    ...deps,
+    host: config.SAGASCOPE_HOST,
+    port: config.COLLECTOR_GRPC_PORT,
+    maxRequestBytes: config.SAGASCOPE_MAX_REQUEST_BYTES,
+  });
+  const http = await startHttpServer({
+    ...deps,
+    host: config.SAGASCOPE_HOST,
+    port: config.COLLECTOR_HTTP_PORT,
+    maxRequestBytes: config.SAGASCOPE_MAX_REQUEST_BYTES,
+    checkHealth: async () => {
+      await db.query('SELECT 1');
+    },
+  });
+  (globalThis as { [METRICS]?: IngestMetrics })[METRICS] = metrics;
+  return {
+    grpcPort: grpc.port,
+    httpPort: http.port,
+    metrics,
+    pipeline,
+    async close() {
+      await Promise.all([grpc.close(), http.close()]);
+      await pipeline.close();
+    },
+  };
+}

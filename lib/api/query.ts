@@ -1,0 +1,87 @@
+/**
+ * Query-string contracts of the read API, shared by route handlers and pages so
+ * a URL means the same thing in both. Parsing never throws: it returns either
+ * the typed query or a message for a 400.
+ */
+import { z } from 'zod';
+import { ANOMALY_KINDS, SAGA_STATUSES } from '../saga/types';
+
+const isoDate = z
+  .string()
+  .trim()
+  .refine((s) => s.length <= 64 && !Number.isNaN(Date.parse(s)), { message: 'must be an ISO-8601 date-time' })
+  .transform((s) => new Date(s));
+
+const shortText = (max: number) => z.string().trim().min(1).max(max);
+
+export const sagaListQuerySchema = z
+  .object({
+    status: z.enum(SAGA_STATUSES as [string, ...string[]]).optional(),
+    name: shortText(200).optional(),
+    service: shortText(200).optional(),
+    /** A saga id or a trace id (exact match). */
+    q: shortText(512).optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    anomaly: z.enum(ANOMALY_KINDS as [string, ...string[]]).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: shortText(200).optional(),
+  })
+  .strict()
+  .refine((q) => !(q.from && q.to) || q.from <= q.to, { message: '`from` must not be after `to`', path: ['from'] });
+
+export type SagaListQuery = z.infer<typeof sagaListQuerySchema>;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** Empty strings mean "no filter" (HTML forms submit them). */
+export function searchParamsToRecord(params: URLSearchParams | Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const entries = params instanceof URLSearchParams ? [...params.entries()] : Object.entries(params);
+  for (const [key, raw] of entries) {
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+export function formatZodError(error: z.ZodError): string {
+  return error.issues
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+export function parseSagaListQuery(params: URLSearchParams | Record<string, string | string[] | undefined>): Parsed<SagaListQuery> {
+  const parsed = sagaListQuerySchema.safeParse(searchParamsToRecord(params));
+  if (!parsed.success) return { ok: false, error: formatZodError(parsed.error) };
+  if (parsed.data.cursor !== undefined && decodeCursor(parsed.data.cursor) === null) {
+    return { ok: false, error: 'cursor: not a cursor returned by this API' };
+  }
+  return { ok: true, value: parsed.data as SagaListQuery };
+}
+
+/** Keyset position: the last row of the previous page (newest first). */
+export interface Cursor {
+  startedAtMs: number;
+  id: string;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.startedAtMs, c.id])).toString('base64url');
+}
+
+export function decodeCursor(s: string): Cursor | null {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && Number.isFinite(v[0]) && typeof v[1] === 'string') {
+      return { startedAtMs: v[0], id: v[1] };
+    }
+  } catch {
+    /* fall through */
+  }
+  return null;
+}
+
+const hexId = (len: number) => new RegExp(`^[0-9a-fA-F]{${len}}$`);
+export const traceIdSchema = z.string().regex(hexId(32), 'trace id must be 32 hex characters').transform((s) => s.toLowerCase());
+export const sagaIdSchema = z.string().min(1).max(512);

@@ -1,0 +1,61 @@
+/**
+ * Configuration from the environment, validated once with zod. Every process
+ * (UI server, collector, scripts) reads settings through `loadConfig()` so a bad
+ * value fails fast with a message naming the variable.
+ */
+import { z } from 'zod';
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
+
+export const envSchema = z.object({
+  /** Postgres server. Unset → embedded PGlite under SAGASCOPE_DATA_DIR. */
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+      message: 'must be a postgres:// or postgresql:// URL',
+    }),
+  SAGASCOPE_DATA_DIR: z.string().default('.data/pglite'),
+  /** Interface the UI and collector bind to (0.0.0.0 in containers). */
+  SAGASCOPE_HOST: z.string().default('127.0.0.1'),
+  PORT: port(3000),
+  COLLECTOR_GRPC_PORT: port(4317),
+  COLLECTOR_HTTP_PORT: port(4318),
+  /** Largest OTLP request accepted, after decompression. */
+  SAGASCOPE_MAX_REQUEST_BYTES: int(64 * 1024 * 1024, 1024),
+  /** Spans waiting for the database before the collector answers 503 / UNAVAILABLE. */
+  SAGASCOPE_INGEST_MAX_QUEUE_SPANS: int(200_000, 1),
+  /** Spans per database transaction (group commit of concurrent requests). */
+  SAGASCOPE_INGEST_BATCH_SPANS: int(5_000, 1),
+  /** Concurrent writer transactions (server mode; embedded mode always uses 1). */
+  SAGASCOPE_INGEST_WRITERS: int(2, 1),
+  SAGASCOPE_DB_POOL_SIZE: int(10, 1),
+  SAGASCOPE_STUCK_AFTER_MS: int(300_000, 1),
+  SAGASCOPE_FAILED_GRACE_MS: int(60_000, 0),
+  SAGASCOPE_MAX_ATTEMPTS: int(5, 1),
+  /** Optional bearer token the collector requires from senders. */
+  SAGASCOPE_COLLECTOR_TOKEN: z.string().min(16).optional(),
+  SAGASCOPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+let cached: Config | undefined;
+export function loadConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

@@ -1,0 +1,18 @@
+/**
+ * Entry point of the data-access module for the Next.js app: the process-wide
+ * database handle configured from the environment.
+ */
+import { loadConfig } from '../config/env';
+import { modelConfigFrom } from '../config/model';
+import { sharedDb, type Db } from './connection';
+
+export function getDb(): Promise<Db> {
+  return sharedDb(loadConfig());
+}
+
+export function currentModelConfig(nowMs: number = Date.now()) {
+  return modelConfigFrom(loadConfig(), nowMs);
+}
+
+export { listSagas, getSagaDetail, getTrace, getSagaSpans } from './read';
+export type { Db } from './connection';

@@ -1,0 +1,119 @@
+/**
+ * Read side of the data-access module: what the API routes and the pages show.
+ * Lists come from the saga summaries maintained on ingest; a saga's detail is
+ * derived from its spans with the same model the collector uses.
+ */
+import type { Db } from './connection';
+import type { Prisma } from './generated/client.ts';
+import type { SagaListQuery } from '../api/query';
+import { decodeCursor, encodeCursor } from '../api/query';
+import type { SagaList, SagaDetail, TraceJson, SpanJson } from '../api/types';
+import type { ModelConfig } from '../saga/types';
+import { buildSaga } from '../saga/model';
+import { loadSagaSpans } from './saga-spans';
+import { sagaRowToSummaryJson, sagaToSummaryJson, stepToJson, anomalyToJson } from './to-json';
+
+/**
+ * The summary stores the status at ingest time plus one pending transition
+ * (status_after at status_changes_at). "Effective status = X at `now`" is:
+ * (status = X and the transition is not due) or (status_after = X and it is due).
+ */
+function effectiveStatusIs(status: string, now: Date): Prisma.SagaWhereInput {
+  return {
+    OR: [
+      { status, OR: [{ statusChangesAt: null }, { statusChangesAt: { gt: now } }] },
+      { statusAfter: status, statusChangesAt: { lte: now } },
+    ],
+  };
+}
+
+function effectiveAnomalyIs(kind: string, now: Date): Prisma.SagaWhereInput {
+  return {
+    OR: [
+      { anomalies: { has: kind }, OR: [{ statusChangesAt: null }, { statusChangesAt: { gt: now } }] },
+      { anomaliesAfter: { has: kind }, statusChangesAt: { lte: now } },
+    ],
+  };
+}
+
+export async function listSagas(db: Db, q: SagaListQuery, nowMs: number = Date.now()): Promise<SagaList> {
+  const now = new Date(nowMs);
+  const and: Prisma.SagaWhereInput[] = [];
+  if (q.status) and.push(effectiveStatusIs(q.status, now));
+  if (q.anomaly) and.push(effectiveAnomalyIs(q.anomaly, now));
+  if (q.name) and.push({ name: q.name });
+  if (q.service) and.push({ services: { has: q.service } });
+  if (q.q) and.push({ OR: [{ id: q.q }, { traceIds: { has: q.q.toLowerCase() } }] });
+  if (q.from) and.push({ startedAt: { gte: q.from } });
+  if (q.to) and.push({ startedAt: { lte: q.to } });
+  const cursor = q.cursor ? decodeCursor(q.cursor) : null;
+  if (cursor) {
+    const at = new Date(cursor.startedAtMs);
+    and.push({ OR: [{ startedAt: { lt: at } }, { startedAt: at, id: { lt: cursor.id } }] });
+  }
+  const rows = await db.prisma.saga.findMany({
+    where: { AND: and },
+    orderBy: [{ startedAt: 'desc' }, { id: 'desc' }],
+    take: q.limit + 1,
+  });
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => sagaRowToSummaryJson(r, nowMs)),
+    nextCursor: rows.length > q.limit && last ? encodeCursor({ startedAtMs: last.startedAt.getTime(), id: last.id }) : null,
+  };
+}
+
+export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig): Promise<SagaDetail | null> {
+  const spans = (await loadSagaSpans(db, [id])).get(id);
+  if (!spans || spans.length === 0) return null;
+  const saga = buildSaga(id, spans, cfg);
+  return {
+    saga: sagaToSummaryJson(saga),
+    steps: saga.steps.map(stepToJson),
+    anomalies: saga.anomalies.map(anomalyToJson),
+    traceIds: saga.traceIds,
+    audit: [],
+  };
+}
+
+export async function getTrace(db: Db, traceId: string): Promise<TraceJson | null> {
+  const rows = await db.prisma.span.findMany({
+    where: { traceId },
+    orderBy: [{ startTime: 'asc' }, { spanId: 'asc' }],
+  });
+  if (rows.length === 0) return null;
+  return { traceId, spans: rows.map(spanRowToJson) };
+}
+
+/** Spans of one saga with their attributes, for the detail page's attribute panel. */
+export async function getSagaSpans(db: Db, sagaId: string, limit = 100_000): Promise<SpanJson[]> {
+  const rows = await db.prisma.span.findMany({
+    where: { sagaId },
+    orderBy: [{ startTime: 'asc' }, { spanId: 'asc' }],
+    take: limit,
+  });
+  return rows.map(spanRowToJson);
+}
+
+type SpanRow = Awaited<ReturnType<Db['prisma']['span']['findMany']>>[number];
+
+function spanRowToJson(r: SpanRow): SpanJson {
+  return {
+    traceId: r.traceId,
+    spanId: r.spanId,
+    parentSpanId: r.parentSpanId,
+    sagaId: r.sagaId,
+    service: r.service,
+    name: r.name,
+    kind: r.kind,
+    startedAt: r.startTime.toISOString(),
+    endedAt: r.endTime.toISOString(),
+    durationMs: r.durationMs,
+    statusCode: r.statusCode,
+    statusMessage: r.statusMessage,
+    attributes: r.attributes as Record<string, unknown>,
+    resource: r.resource as Record<string, unknown>,
+    events: (r.events as unknown[] | null) ?? null,
+  };
+}

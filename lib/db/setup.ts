@@ -1,0 +1,23 @@
+/**
+ * Open the database a process will use and bring its schema up to date first:
+ * the wasm schema engine for a Postgres server, the same migration files
+ * applied in-process for embedded PGlite.
+ */
+import path from 'node:path';
+import { openDb, type Db, type DbConfig } from './connection';
+import { migrateDeploy } from './migrations/schema-engine';
+import { applyMigrationsToPglite } from './migrations/embedded';
+import { log, redactUrl } from '../log';
+
+export const MIGRATIONS_DIR = path.resolve(process.cwd(), 'prisma/migrations');
+
+export async function openMigratedDb(config: DbConfig): Promise<Db> {
+  if (config.DATABASE_URL) {
+    await migrateDeploy(config.DATABASE_URL);
+    log.info('database ready', { database: redactUrl(config.DATABASE_URL) });
+    return openDb(config);
+  }
+  const db = await openDb(config, { prepareEmbedded: (lite) => applyMigrationsToPglite(lite, MIGRATIONS_DIR).then(() => undefined) });
+  log.info('embedded database ready', { dataDir: config.SAGASCOPE_DATA_DIR });
+  return db;
+}

@@ -1,0 +1,58 @@
+/** Upsert of saga summary rows (table `sagas`) from model output, in one statement. */
+import type { Sql } from './connection';
+import type { Saga } from '../saga/types';
+import { arrayLiteral } from './pg-text';
+import { uniqueKinds } from './to-json';
+
+export async function upsertSummaries(sql: Sql, sagas: readonly Saga[], nowMs: number): Promise<void> {
+  if (sagas.length === 0) return;
+  const col = <T>(f: (s: Saga) => T) => sagas.map(f);
+  // Per-row text[] values travel as array literals: unnest cannot take ragged 2-D arrays.
+  await sql.query(
+    `INSERT INTO sagas (id, name, protocol, status, status_after, status_changes_at, anomalies, anomalies_after,
+        started_at, last_span_end_at, duration_ms, services, trace_ids, step_count, span_count, failed_step,
+        compensation_count, time_to_consistency_ms, zero_code, last_activity_at, updated_at)
+     SELECT id, name, protocol, status, status_after, to_timestamp(changes_ms / 1000.0), anomalies::text[],
+        anomalies_after::text[], to_timestamp(start_ms / 1000.0), to_timestamp(last_end_ms / 1000.0), duration_ms,
+        services::text[], trace_ids::text[], step_count, span_count, failed_step, compensation_count, ttc_ms,
+        zero_code, to_timestamp(activity_ms / 1000.0), to_timestamp($20::float8 / 1000.0)
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[],
+                   $9::float8[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::int4[], $15::int4[],
+                   $16::text[], $17::int4[], $18::float8[], $19::bool[], $21::float8[])
+         AS t(id, name, protocol, status, status_after, changes_ms, anomalies, anomalies_after, start_ms, last_end_ms,
+              duration_ms, services, trace_ids, step_count, span_count, failed_step, compensation_count, ttc_ms,
+              zero_code, activity_ms)
+     ON CONFLICT (id) DO UPDATE SET
+        name = EXCLUDED.name, protocol = EXCLUDED.protocol, status = EXCLUDED.status,
+        status_after = EXCLUDED.status_after, status_changes_at = EXCLUDED.status_changes_at,
+        anomalies = EXCLUDED.anomalies, anomalies_after = EXCLUDED.anomalies_after,
+        started_at = EXCLUDED.started_at, last_span_end_at = EXCLUDED.last_span_end_at,
+        duration_ms = EXCLUDED.duration_ms, services = EXCLUDED.services, trace_ids = EXCLUDED.trace_ids,
+        step_count = EXCLUDED.step_count, span_count = EXCLUDED.span_count, failed_step = EXCLUDED.failed_step,
+        compensation_count = EXCLUDED.compensation_count, time_to_consistency_ms = EXCLUDED.time_to_consistency_ms,
+        zero_code = EXCLUDED.zero_code, last_activity_at = EXCLUDED.last_activity_at, updated_at = EXCLUDED.updated_at`,
+    [
+      col((s) => s.id),
+      col((s) => s.name),
+      col((s) => s.protocol),
+      col((s) => s.status),
+      col((s) => s.next?.status ?? null),
+      col((s) => s.next?.atMs ?? null),
+      col((s) => arrayLiteral(uniqueKinds(s.anomalies))),
+      col((s) => arrayLiteral(s.next ? [...new Set(s.next.anomalies)] : [])),
+      col((s) => s.startMs),
+      col((s) => s.lastEndMs),
+      col((s) => s.durationMs),
+      col((s) => arrayLiteral(s.services)),
+      col((s) => arrayLiteral(s.traceIds)),
+      col((s) => s.stepCount),
+      col((s) => s.spanCount),
+      col((s) => s.failedStep),
+      col((s) => s.compensationCount),
+      col((s) => s.timeToConsistencyMs),
+      col((s) => s.zeroCode),
+      nowMs,
+      col((s) => s.lastActivityMs),
+    ],
+  );
+}

@@ -1,0 +1,86 @@
+/** Domain values → the API's JSON shapes (lib/api/types.ts). */
+import type { Saga, Step, Anomaly, AnomalyKind, Protocol, SagaStatus } from '../saga/types';
+import type { SagaSummary, StepJson, AnomalyJson } from '../api/types';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const TERMINAL: ReadonlySet<SagaStatus> = new Set(['committed', 'compensated', 'failed']);
+
+export function sagaToSummaryJson(s: Saga): SagaSummary {
+  return {
+    id: s.id,
+    name: s.name,
+    protocol: s.protocol,
+    status: s.status,
+    startedAt: iso(s.startMs),
+    endedAt: s.endMs === null ? null : iso(s.endMs),
+    durationMs: s.durationMs,
+    services: s.services,
+    stepCount: s.stepCount,
+    failedStep: s.failedStep,
+    compensationCount: s.compensationCount,
+    anomalies: uniqueKinds(s.anomalies),
+  };
+}
+
+export function uniqueKinds(anomalies: readonly Anomaly[]): AnomalyKind[] {
+  return [...new Set(anomalies.map((a) => a.kind))];
+}
+
+export function stepToJson(s: Step): StepJson {
+  return {
+    step: s.step,
+    index: s.index,
+    op: s.op,
+    attempt: s.attempt,
+    service: s.service,
+    result: s.result,
+    startedAt: iso(s.startMs),
+    endedAt: iso(s.endMs),
+    durationMs: s.durationMs,
+    traceId: s.traceId,
+    spanId: s.spanId,
+    error: s.error,
+  };
+}
+
+export function anomalyToJson(a: Anomaly): AnomalyJson {
+  return { kind: a.kind, severity: a.severity, step: a.step, message: a.message, spanIds: a.spanIds };
+}
+
+/** A stored summary row (Prisma model) with its pending transition applied at `now`. */
+export interface SagaRow {
+  id: string;
+  name: string | null;
+  protocol: string;
+  status: string;
+  statusAfter: string | null;
+  statusChangesAt: Date | null;
+  anomalies: string[];
+  anomaliesAfter: string[];
+  startedAt: Date;
+  lastSpanEndAt: Date;
+  durationMs: number;
+  services: string[];
+  stepCount: number;
+  failedStep: string | null;
+  compensationCount: number;
+}
+
+export function sagaRowToSummaryJson(row: SagaRow, nowMs: number): SagaSummary {
+  const changed = row.statusChangesAt !== null && row.statusChangesAt.getTime() <= nowMs && row.statusAfter !== null;
+  const status = (changed ? row.statusAfter : row.status) as SagaStatus;
+  return {
+    id: row.id,
+    name: row.name,
+    protocol: row.protocol as Protocol,
+    status,
+    startedAt: row.startedAt.toISOString(),
+    endedAt: TERMINAL.has(status) ? row.lastSpanEndAt.toISOString() : null,
+    durationMs: row.durationMs,
+    services: row.services,
+    stepCount: row.stepCount,
+    failedStep: row.failedStep,
+    compensationCount: row.compensationCount,
+    anomalies: (changed ? row.anomaliesAfter : row.anomalies) as AnomalyKind[],
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The one table from export failures to transport statuses (OTLP specification,
+ * "Failures" and "Throttling"): retryable conditions tell SDKs to come back,
+ * bad data tells them not to.
+ */
+
+export type ExportErrorKind =
+  | 'invalid_argument'
+  | 'too_large'
+  | 'unauthenticated'
+  | 'saturated'
+  | 'unavailable'
+  | 'internal';
+
+export class ExportError extends Error {
+  constructor(
+    readonly kind: ExportErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ExportError';
+  }
+}
+
+/** gRPC status codes (grpc/status.proto). */
+export const GrpcCode = {
+  OK: 0,
+  INVALID_ARGUMENT: 3,
+  RESOURCE_EXHAUSTED: 8,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+
+export interface TransportStatus {
+  grpc: number;
+  http: number;
+  /** Seconds for Retry-After (HTTP) / RetryInfo hint; set only for retryable kinds. */
+  retryAfterSeconds?: number;
+}
+
+export const ERROR_TABLE: Readonly<Record<ExportErrorKind, TransportStatus>> = {
+  invalid_argument: { grpc: GrpcCode.INVALID_ARGUMENT, http: 400 },
+  too_large: { grpc: GrpcCode.RESOURCE_EXHAUSTED, http: 413 },
+  unauthenticated: { grpc: GrpcCode.UNAUTHENTICATED, http: 401 },
+  // The spec's throttling signal: HTTP 429 and gRPC UNAVAILABLE, both with a delay.
+  saturated: { grpc: GrpcCode.UNAVAILABLE, http: 429, retryAfterSeconds: 1 },
+  unavailable: { grpc: GrpcCode.UNAVAILABLE, http: 503, retryAfterSeconds: 5 },
+  internal: { grpc: GrpcCode.INTERNAL, http: 500 },
+};
+
+export function statusFor(err: unknown): TransportStatus & { kind: ExportErrorKind; message: string } {
+  const e = err instanceof ExportError ? err : new ExportError('internal', 'internal error');
+  return { ...ERROR_TABLE[e.kind], kind: e.kind, message: e.message };
+}
+
+const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Database errors that mean "try again later" rather than "this data is bad":
+ * lost connections, server shutting down (57P), connection exceptions (08),
+ * insufficient resources (53), serialization failures and deadlocks (40).
+ */
+export function isTransientDbError(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (CONNECTION_ERRNOS.has(code)) return true;
+  if (/^(08|53|57P|40)/.test(code)) return true;
+  const msg = typeof e.message === 'string' ? e.message : '';
+  return /Connection terminated|connection (is )?closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(msg);
+}

@@ -1,0 +1,58 @@
+/**
+ * The export core every transport calls: authorise, decode, normalise, hand to
+ * the pipeline, and answer with the partial-success count once committed.
+ * Transports only move bytes and map ExportError kinds through ERROR_TABLE.
+ */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { decodeProtobufRequest } from '../otlp/decode-protobuf';
+import { decodeJsonRequest } from '../otlp/decode-json';
+import { DecodeError, type DecodedRequest } from '../otlp/types';
+import { toSpanRows } from './span-row';
+import { ExportError } from './errors';
+import type { IngestPipeline } from './pipeline';
+import type { IngestMetrics } from './metrics';
+
+export type Encoding = 'protobuf' | 'json';
+
+export interface ExportDeps {
+  pipeline: IngestPipeline;
+  metrics: IngestMetrics;
+  /** Required bearer token, if the collector is configured with one. */
+  token?: string;
+}
+
+export interface ExportResult {
+  rejectedSpans: number;
+  errorMessage: string;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export function authorize(authorization: string | undefined, token: string | undefined): void {
+  if (!token) return;
+  const presented = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim() ?? '';
+  // Compare digests: equal length, constant time, no early exit on a prefix.
+  if (!timingSafeEqual(digest(presented), digest(token))) {
+    throw new ExportError('unauthenticated', 'missing or invalid bearer token');
+  }
+}
+
+function decode(body: Uint8Array, encoding: Encoding): DecodedRequest {
+  try {
+    return encoding === 'protobuf' ? decodeProtobufRequest(body) : decodeJsonRequest(body);
+  } catch (err) {
+    if (err instanceof DecodeError) throw new ExportError('invalid_argument', `cannot decode request: ${err.message}`);
+    throw err;
+  }
+}
+
+export async function exportTraces(body: Uint8Array, encoding: Encoding, deps: ExportDeps): Promise<ExportResult> {
+  const decoded = decode(body, encoding);
+  deps.metrics.spansReceived += decoded.spans.length + decoded.rejected;
+  deps.metrics.spansRejected += decoded.rejected;
+  await deps.pipeline.submit(toSpanRows(decoded.spans));
+  return {
+    rejectedSpans: decoded.rejected,
+    errorMessage: decoded.rejected > 0 ? `${decoded.rejected} span(s) rejected: ${decoded.rejectReasons.join('; ')}` : '',
+  };
+}

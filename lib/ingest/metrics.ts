@@ -1,0 +1,58 @@
+/**
+ * Collector metrics in Prometheus' text exposition format. A tiny registry of
+ * our own: the handful of series here do not justify a client library.
+ */
+
+const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class IngestMetrics {
+  spansReceived = 0;
+  spansStored = 0;
+  spansRejected = 0;
+  spansDuplicate = 0;
+  requests = new Map<string, number>();
+  batchCount = 0;
+  batchLatencySum = 0;
+  batchLatencyBuckets = new Array<number>(LATENCY_BUCKETS_S.length).fill(0);
+  /** Reported at scrape time by the pipeline. */
+  queueDepth: () => number = () => 0;
+
+  countRequest(transport: 'grpc' | 'http', outcome: string): void {
+    const key = `${transport}|${outcome}`;
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+  }
+
+  observeBatch(seconds: number): void {
+    this.batchCount++;
+    this.batchLatencySum += seconds;
+    for (let i = 0; i < LATENCY_BUCKETS_S.length; i++) if (seconds <= LATENCY_BUCKETS_S[i]!) this.batchLatencyBuckets[i]!++;
+  }
+
+  render(): string {
+    const lines: string[] = [];
+    const counter = (name: string, help: string, value: number) =>
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`);
+    counter('sagascope_spans_received_total', 'Spans received in OTLP export requests.', this.spansReceived);
+    counter('sagascope_spans_stored_total', 'Spans newly stored (committed).', this.spansStored);
+    counter('sagascope_spans_rejected_total', 'Spans rejected as invalid (partial success).', this.spansRejected);
+    counter('sagascope_spans_duplicate_total', 'Spans received again and ignored.', this.spansDuplicate);
+    lines.push('# HELP sagascope_export_requests_total OTLP export requests by transport and outcome.');
+    lines.push('# TYPE sagascope_export_requests_total counter');
+    for (const [key, n] of [...this.requests].sort()) {
+      const [transport, outcome] = key.split('|');
+      lines.push(`sagascope_export_requests_total{transport="${transport}",outcome="${outcome}"} ${n}`);
+    }
+    lines.push('# HELP sagascope_ingest_batch_seconds Time to commit one database batch.');
+    lines.push('# TYPE sagascope_ingest_batch_seconds histogram');
+    LATENCY_BUCKETS_S.forEach((le, i) =>
+      lines.push(`sagascope_ingest_batch_seconds_bucket{le="${le}"} ${this.batchLatencyBuckets[i]}`),
+    );
+    lines.push(`sagascope_ingest_batch_seconds_bucket{le="+Inf"} ${this.batchCount}`);
+    lines.push(`sagascope_ingest_batch_seconds_sum ${this.batchLatencySum}`);
+    lines.push(`sagascope_ingest_batch_seconds_count ${this.batchCount}`);
+    lines.push('# HELP sagascope_ingest_queue_spans Spans waiting to be written.');
+    lines.push('# TYPE sagascope_ingest_queue_spans gauge');
+    lines.push(`sagascope_ingest_queue_spans ${this.queueDepth()}`);
+    return lines.join('\n') + '\n';
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Group commit between export requests and the database. Requests queue their
+ * span rows; up to `writers` transactions run at once, each taking whole queued
+ * requests until it has about `batchSpans` spans. A request's promise settles
+ * only when the transaction holding its spans has committed (or failed), so an
+ * acknowledgement always means "durably stored". A full queue refuses new work
+ * at once (→ 429 / UNAVAILABLE) instead of growing memory without bound.
+ */
+import type { SpanRow } from './span-row';
+import { inheritSagaIds } from './inherit-saga-ids';
+import { ExportError, isTransientDbError } from './errors';
+
+export interface PipelineOptions {
+  maxQueueSpans: number;
+  batchSpans: number;
+  writers: number;
+  write(rows: SpanRow[]): Promise<{ stored: number }>;
+  /** Called after each committed batch: spans offered, spans new, seconds taken. */
+  onBatch?(offered: number, stored: number, seconds: number): void;
+  onError?(err: unknown): void;
+}
+
+interface Pending {
+  rows: SpanRow[];
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+export class IngestPipeline {
+  private readonly queue: Pending[] = [];
+  private queuedSpans = 0;
+  private active = 0;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly opts: PipelineOptions) {}
+
+  /** Spans accepted but not yet committed (queued or being written). */
+  get depth(): number {
+    return this.queuedSpans;
+  }
+
+  submit(rows: SpanRow[]): Promise<void> {
+    if (this.closed) return Promise.reject(new ExportError('unavailable', 'collector is shutting down'));
+    if (rows.length === 0) return Promise.resolve();
+    // One oversized request is still taken when the queue is empty, so any
+    // request within the size limit can eventually be stored.
+    if (this.queuedSpans > 0 && this.queuedSpans + rows.length > this.opts.maxQueueSpans) {
+      return Promise.reject(new ExportError('saturated', 'collector is saturated, retry later'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ rows, resolve, reject });
+      this.queuedSpans += rows.length;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.active < this.opts.writers && this.queue.length > 0) {
+      const batch: Pending[] = [];
+      let n = 0;
+      while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0]!.rows.length <= this.opts.batchSpans)) {
+        const p = this.queue.shift()!;
+        batch.push(p);
+        n += p.rows.length;
+      }
+      this.active++;
+      void this.run(batch, n);
+    }
+  }
+
+  private async run(batch: Pending[], n: number): Promise<void> {
+    const started = performance.now();
+    try {
+      const rows = inheritSagaIds(batch.length === 1 ? batch[0]!.rows : batch.flatMap((p) => p.rows));
+      const { stored } = await this.opts.write(rows);
+      this.opts.onBatch?.(n, stored, (performance.now() - started) / 1000);
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      this.opts.onError?.(err);
+      const wrapped = isTransientDbError(err)
+        ? new ExportError('unavailable', 'database unavailable, retry later')
+        : new ExportError('internal', 'failed to store spans');
+      for (const p of batch) p.reject(wrapped);
+    } finally {
+      this.queuedSpans -= n;
+      this.active--;
+      this.pump();
+      if (this.active === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  /** Stop taking requests and wait for everything accepted to be committed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.active === 0 && this.queue.length === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+}

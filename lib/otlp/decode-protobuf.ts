@@ -1,0 +1,333 @@
+/**
+ * OTLP/protobuf ExportTraceServiceRequest → flat span records, read field by
+ * field with protobufjs's wire Reader. This is the collector's hot path, so no
+ * intermediate message objects are built: each span is read straight into its
+ * FlatSpan (opentelemetry-proto trace/v1 + collector/trace/v1 field numbers).
+ *
+ * Tags are matched as whole numbers, (field << 3) | wire type, so a known field
+ * arriving with an unexpected wire type is skipped like an unknown one instead
+ * of being misread (what protoc-generated parsers do too).
+ */
+import protobuf from 'protobufjs/minimal';
+import type { Reader } from 'protobufjs/minimal';
+import { DecodeError, type AttrValue, type Attributes, type DecodedRequest, type FlatSpan, type SpanEvent } from './types';
+import { RejectionLog, spanProblem } from './span-validation';
+import {
+  EMPTY_ATTRIBUTES,
+  ZERO_SPAN_ID,
+  bytesToHex,
+  deepFreeze,
+  int64PartsToValue,
+  nanosPartsToMs,
+  normaliseKind,
+  normaliseStatusCode,
+  setAttribute,
+} from './wire-conversions';
+
+/** Attribute values may nest (arrays, kvlists); deeper than this is abuse, not telemetry. */
+const MAX_VALUE_DEPTH = 32;
+
+interface DecodeContext {
+  readonly reader: Reader;
+  readonly spans: FlatSpan[];
+  readonly log: RejectionLog;
+  /** Position of the next span in the request, for rejection messages. */
+  spanIndex: number;
+}
+
+export function decodeProtobufRequest(buf: Uint8Array): DecodedRequest {
+  const ctx: DecodeContext = { reader: createReader(buf), spans: [], log: new RejectionLog(), spanIndex: 0 };
+  try {
+    readRequest(ctx);
+  } catch (err) {
+    if (err instanceof DecodeError) throw err;
+    // protobufjs signals bad input with RangeError / Error; a deeply nested group can overflow the stack.
+    throw new DecodeError(`malformed OTLP protobuf: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { spans: ctx.spans, rejected: ctx.log.rejected, rejectReasons: ctx.log.reasons };
+}
+
+function createReader(buf: Uint8Array): Reader {
+  // A Node Buffer gets protobufjs's BufferReader, whose string() uses the native UTF-8 decoder.
+  if (typeof Buffer !== 'undefined' && !Buffer.isBuffer(buf)) {
+    return protobuf.Reader.create(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+  }
+  return protobuf.Reader.create(buf);
+}
+
+// ---- message framing ----------------------------------------------------------
+
+function readTag(reader: Reader): number {
+  const tag = reader.tag();
+  if (tag < 8) throw new DecodeError(`invalid field number 0 at offset ${reader.pos}`);
+  return tag;
+}
+
+/** Reads a length prefix and returns where the embedded message ends. */
+function enterMessage(reader: Reader): number {
+  const length = reader.uint32();
+  const end = reader.pos + length;
+  if (end > reader.len) throw new DecodeError(`truncated message: ${length} bytes at offset ${reader.pos}`);
+  return end;
+}
+
+function leaveMessage(reader: Reader, end: number): void {
+  if (reader.pos !== end) throw new DecodeError(`field overruns its message at offset ${end}`);
+}
+
+function skipField(reader: Reader, tag: number): void {
+  reader.skipType(tag & 7);
+}
+
+/** Length-prefixed bytes as lowercase hex ('' when empty). */
+function readHex(reader: Reader): string {
+  const end = enterMessage(reader);
+  const start = reader.pos;
+  reader.pos = end;
+  return bytesToHex(reader.buf, start, end);
+}
+
+/** fixed64 nanoseconds → ms, read as two uint32 halves to stay clear of Long/BigInt. */
+function readNanosAsMs(reader: Reader): number {
+  const lo = reader.fixed32();
+  const hi = reader.fixed32();
+  return nanosPartsToMs(lo, hi);
+}
+
+/** int64 varint as uint32 halves (protobufjs would allocate a Long per value). */
+function readInt64(reader: Reader): number | string {
+  const buf = reader.buf;
+  let lo = 0;
+  let hi = 0;
+  for (let shift = 0; shift < 70; shift += 7) {
+    if (reader.pos >= reader.len) throw new DecodeError('truncated varint');
+    const byte = buf[reader.pos++];
+    const bits = byte & 0x7f;
+    if (shift < 28) lo |= bits << shift;
+    else if (shift === 28) {
+      lo |= bits << 28;
+      hi |= bits >>> 4;
+    } else hi |= bits << (shift - 32);
+    if (byte < 0x80) return int64PartsToValue(lo >>> 0, hi >>> 0);
+  }
+  throw new DecodeError('varint longer than 10 bytes');
+}
+
+// ---- request structure --------------------------------------------------------
+
+function readRequest(ctx: DecodeContext): void {
+  const reader = ctx.reader;
+  while (reader.pos < reader.len) {
+    const tag = readTag(reader);
+    if (tag === 10) readResourceSpans(ctx); // resource_spans = 1
+    else skipField(reader, tag);
+  }
+}
+
+function readResourceSpans(ctx: DecodeContext): void {
+  const reader = ctx.reader;
+  const end = enterMessage(reader);
+  const firstSpan = ctx.spans.length;
+  let resource: Record<string, AttrValue> | null = null;
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    if (tag === 10) resource = readResource(reader, resource ?? {}); // resource = 1
+    else if (tag === 18) readScopeSpans(ctx, resource ?? EMPTY_ATTRIBUTES); // scope_spans = 2
+    else skipField(reader, tag);
+  }
+  leaveMessage(reader, end);
+  if (resource === null) return;
+  deepFreeze(resource);
+  // The resource may legally follow some scope_spans on the wire.
+  for (let i = firstSpan; i < ctx.spans.length; i++) ctx.spans[i].resource = resource;
+}
+
+/** Repeated occurrences of an embedded message merge, hence the accumulating target. */
+function readResource(reader: Reader, target: Record<string, AttrValue>): Record<string, AttrValue> {
+  const end = enterMessage(reader);
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    if (tag === 10) readKeyValueInto(reader, target, 0); // attributes = 1
+    else skipField(reader, tag);
+  }
+  leaveMessage(reader, end);
+  return target;
+}
+
+function readScopeSpans(ctx: DecodeContext, resource: Attributes): void {
+  const reader = ctx.reader;
+  const end = enterMessage(reader);
+  const firstSpan = ctx.spans.length;
+  let scope: string | null = null;
+  let scopeSeenAfterSpans = false;
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    if (tag === 10) {
+      // scope = 1
+      scope = readScopeName(reader, scope);
+      scopeSeenAfterSpans ||= ctx.spans.length > firstSpan;
+    } else if (tag === 18) readSpan(ctx, resource, scope); // spans = 2
+    else skipField(reader, tag);
+  }
+  leaveMessage(reader, end);
+  if (scopeSeenAfterSpans) for (let i = firstSpan; i < ctx.spans.length; i++) ctx.spans[i].scope = scope;
+}
+
+function readScopeName(reader: Reader, previous: string | null): string | null {
+  const end = enterMessage(reader);
+  let name = previous;
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    if (tag === 10) name = reader.string() || null; // name = 1
+    else skipField(reader, tag);
+  }
+  leaveMessage(reader, end);
+  return name;
+}
+
+function readSpan(ctx: DecodeContext, resource: Attributes, scope: string | null): void {
+  const reader = ctx.reader;
+  const end = enterMessage(reader);
+  let traceId = '';
+  let spanId = '';
+  let parentSpanId = '';
+  let name = '';
+  let kind = 0;
+  let startMs = 0;
+  let endMs = 0;
+  let attributes: Record<string, AttrValue> | null = null;
+  let events: SpanEvent[] | null = null;
+  let statusCode = 0;
+  let statusMessage: string | null = null;
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    switch (tag) {
+      case 10: traceId = readHex(reader); break; // trace_id = 1
+      case 18: spanId = readHex(reader); break; // span_id = 2
+      case 34: parentSpanId = readHex(reader); break; // parent_span_id = 4
+      case 42: name = reader.string(); break; // name = 5
+      case 48: kind = reader.uint32(); break; // kind = 6
+      case 57: startMs = readNanosAsMs(reader); break; // start_time_unix_nano = 7
+      case 65: endMs = readNanosAsMs(reader); break; // end_time_unix_nano = 8
+      case 74: readKeyValueInto(reader, (attributes ??= {}), 0); break; // attributes = 9
+      case 90: (events ??= []).push(readEvent(reader)); break; // events = 11
+      case 122: { // status = 15
+        const statusEnd = enterMessage(reader);
+        while (reader.pos < statusEnd) {
+          const statusTag = readTag(reader);
+          if (statusTag === 18) statusMessage = reader.string() || null; // message = 2
+          else if (statusTag === 24) statusCode = reader.uint32(); // code = 3
+          else skipField(reader, statusTag);
+        }
+        leaveMessage(reader, statusEnd);
+        break;
+      }
+      default: skipField(reader, tag); // links, trace_state, flags, dropped counts, future fields
+    }
+  }
+  leaveMessage(reader, end);
+
+  const spanIndex = ctx.spanIndex++;
+  const problem = spanProblem(traceId, spanId, parentSpanId, startMs, endMs);
+  if (problem !== null) {
+    ctx.log.add(spanIndex, problem);
+    return;
+  }
+  ctx.spans.push({
+    traceId,
+    spanId,
+    parentSpanId: parentSpanId === '' || parentSpanId === ZERO_SPAN_ID ? null : parentSpanId,
+    name,
+    kind: normaliseKind(kind),
+    startMs,
+    endMs,
+    statusCode: normaliseStatusCode(statusCode),
+    statusMessage,
+    attributes: attributes ?? {},
+    resource,
+    scope,
+    events,
+  });
+}
+
+function readEvent(reader: Reader): SpanEvent {
+  const end = enterMessage(reader);
+  let timeMs = 0;
+  let name = '';
+  let attributes: Record<string, AttrValue> | null = null;
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    if (tag === 9) timeMs = readNanosAsMs(reader); // time_unix_nano = 1
+    else if (tag === 18) name = reader.string(); // name = 2
+    else if (tag === 26) readKeyValueInto(reader, (attributes ??= {}), 0); // attributes = 3
+    else skipField(reader, tag);
+  }
+  leaveMessage(reader, end);
+  return { name, timeMs, attributes: attributes ?? EMPTY_ATTRIBUTES };
+}
+
+// ---- attribute values -----------------------------------------------------------
+
+function readKeyValueInto(reader: Reader, target: Record<string, AttrValue>, depth: number): void {
+  const end = enterMessage(reader);
+  let key = '';
+  let value: AttrValue = null;
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    if (tag === 10) key = reader.string(); // key = 1
+    else if (tag === 18) value = readAnyValue(reader, depth); // value = 2
+    else skipField(reader, tag);
+  }
+  leaveMessage(reader, end);
+  setAttribute(target, key, value);
+}
+
+function readAnyValue(reader: Reader, depth: number): AttrValue {
+  if (depth > MAX_VALUE_DEPTH) throw new DecodeError(`attribute value nested deeper than ${MAX_VALUE_DEPTH}`);
+  const end = enterMessage(reader);
+  let value: AttrValue = null; // an unset AnyValue is OTLP's "empty"
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    switch (tag) {
+      case 10: value = reader.string(); break; // string_value = 1
+      case 16: value = reader.bool(); break; // bool_value = 2
+      case 24: value = readInt64(reader); break; // int_value = 3
+      case 33: value = reader.double(); break; // double_value = 4
+      case 42: value = readArrayValue(reader, depth + 1); break; // array_value = 5
+      case 50: value = readKeyValueList(reader, depth + 1); break; // kvlist_value = 6
+      case 58: { // bytes_value = 7: kept as base64 text, AttrValue has no binary form
+        const bytesEnd = enterMessage(reader);
+        value = protobuf.util.base64.encode(reader.buf, reader.pos, bytesEnd);
+        reader.pos = bytesEnd;
+        break;
+      }
+      default: skipField(reader, tag);
+    }
+  }
+  leaveMessage(reader, end);
+  return value;
+}
+
+function readArrayValue(reader: Reader, depth: number): AttrValue[] {
+  const end = enterMessage(reader);
+  const values: AttrValue[] = [];
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    if (tag === 10) values.push(readAnyValue(reader, depth)); // values = 1
+    else skipField(reader, tag);
+  }
+  leaveMessage(reader, end);
+  return values;
+}
+
+function readKeyValueList(reader: Reader, depth: number): Record<string, AttrValue> {
+  const end = enterMessage(reader);
+  const values: Record<string, AttrValue> = {};
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    if (tag === 10) readKeyValueInto(reader, values, depth); // values = 1
+    else skipField(reader, tag);
+  }
+  leaveMessage(reader, end);
+  return values;
+}

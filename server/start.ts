@@ -1,0 +1,71 @@
+/**
+ * `npm start`: the whole product in one process — database (embedded PGlite
+ * unless DATABASE_URL is set), migrations, collector (4317 gRPC, 4318 HTTP) and
+ * the Next.js UI (3000). One process is required in embedded mode (PGlite is a
+ * single backend) and convenient otherwise.
+ */
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { loadConfig, ConfigError } from '../lib/config/env';
+import { openMigratedDb } from '../lib/db/setup';
+import { setSharedDb } from '../lib/db/connection';
+import { startCollector } from '../collector/start-collector';
+import { log, errorFields } from '../lib/log';
+import { onShutdown } from './shutdown';
+
+process.env.NEXT_TELEMETRY_DISABLED = '1';
+
+function ensureBuilt(dir: string): void {
+  if (fs.existsSync(path.join(dir, '.next', 'BUILD_ID'))) return;
+  log.info('building the UI once (next build)…');
+  const r = spawnSync(process.execPath, [require.resolve('next/dist/bin/next'), 'build'], { cwd: dir, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('next build failed');
+}
+
+async function main(): Promise<void> {
+  const dev = process.argv.includes('--dev');
+  const config = loadConfig();
+  const dir = process.cwd();
+  if (!dev) ensureBuilt(dir);
+
+  const db = await openMigratedDb(config);
+  setSharedDb(db);
+  const collector = await startCollector(db, config);
+
+  const { default: next } = await import('next');
+  const app = next({ dev, dir, hostname: config.SAGASCOPE_HOST, port: config.PORT });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+  const server = http.createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.SAGASCOPE_HOST, () => resolve());
+  });
+  const shownHost = config.SAGASCOPE_HOST === '0.0.0.0' ? 'localhost' : config.SAGASCOPE_HOST;
+  console.log(
+    [
+      '',
+      `  sagascope is running (${db.kind === 'pglite' ? `embedded database in ${config.SAGASCOPE_DATA_DIR}` : 'PostgreSQL'})`,
+      `  UI:                 http://${shownHost}:${config.PORT}`,
+      `  OTLP/gRPC:          ${shownHost}:${collector.grpcPort}`,
+      `  OTLP/HTTP:          http://${shownHost}:${collector.httpPort}/v1/traces`,
+      '',
+    ].join('\n'),
+  );
+  onShutdown(async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    await collector.close();
+    await db.close();
+  });
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else log.error('sagascope failed to start', errorFields(err));
+  process.exit(1);
+});
