@@ -32,7 +32,7 @@ async function main(): Promise<void> {
 
   const db = await openMigratedDb(config);
   setSharedDb(db);
-  const collector = await startCollector(db, config);
+  const collector = config.SAGASCOPE_START_COLLECTOR ? await startCollector(db, config) : null;
 
   const { default: next } = await import('next');
   const app = next({ dev, dir, hostname: config.SAGASCOPE_HOST, port: config.PORT });
@@ -49,8 +49,8 @@ async function main(): Promise<void> {
       '',
       `  sagascope is running (${db.kind === 'pglite' ? `embedded database in ${config.SAGASCOPE_DATA_DIR}` : 'PostgreSQL'})`,
       `  UI:                 http://${shownHost}:${config.PORT}`,
-      `  OTLP/gRPC:          ${shownHost}:${collector.grpcPort}`,
-      `  OTLP/HTTP:          http://${shownHost}:${collector.httpPort}/v1/traces`,
+      collector ? `  OTLP/gRPC:          ${shownHost}:${collector.grpcPort}` : '  collector:          runs separately (SAGASCOPE_START_COLLECTOR=false)',
+      collector ? `  OTLP/HTTP:          http://${shownHost}:${collector.httpPort}/v1/traces` : '',
       '',
     ].join('\n'),
   );
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       server.closeAllConnections();
     });
-    await collector.close();
+    await collector?.close();
     await db.close();
   });
 }

@@ -38,6 +38,11 @@ export const envSchema = z.object({
   SAGASCOPE_MAX_ATTEMPTS: int(5, 1),
   /** Optional bearer token the collector requires from senders. */
   SAGASCOPE_COLLECTOR_TOKEN: z.string().min(16).optional(),
+  /** `npm start` runs the collector in the UI process; set false when it runs separately. */
+  SAGASCOPE_START_COLLECTOR: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
   SAGASCOPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -47,6 +52,9 @@ export class ConfigError extends Error {}
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
+  if (parsed.success && !parsed.data.DATABASE_URL && !parsed.data.SAGASCOPE_START_COLLECTOR) {
+    throw new ConfigError('invalid configuration:\n  SAGASCOPE_START_COLLECTOR: false needs DATABASE_URL (the embedded database belongs to one process)');
+  }
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);

@@ -107,7 +107,7 @@ async function pgliteDb(dataDir: string, opts: OpenOptions): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PrismaPGlite } = await import('pglite-prisma-adapter');
   const fs = await import('node:fs');
-  fs.mkdirSync(dataDir, { recursive: true });
+  if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
   const lite: PGlite = await PGlite.create(dataDir);
   await opts.prepareEmbedded?.(lite);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });

@@ -86,6 +86,12 @@ export async function getTrace(db: Db, traceId: string): Promise<TraceJson | nul
   return { traceId, spans: rows.map(spanRowToJson) };
 }
 
+/** One span with its attributes (the UI's attribute panel), without loading its whole trace. */
+export async function getSpan(db: Db, traceId: string, spanId: string): Promise<SpanJson | null> {
+  const row = await db.prisma.span.findUnique({ where: { traceId_spanId: { traceId, spanId } } });
+  return row ? spanRowToJson(row) : null;
+}
+
 /** Spans of one saga with their attributes, for the detail page's attribute panel. */
 export async function getSagaSpans(db: Db, sagaId: string, limit = 100_000): Promise<SpanJson[]> {
   const rows = await db.prisma.span.findMany({

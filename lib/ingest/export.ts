@@ -9,6 +9,7 @@ import { decodeJsonRequest } from '../otlp/decode-json';
 import { DecodeError, type DecodedRequest } from '../otlp/types';
 import { toSpanRows } from './span-row';
 import { ExportError } from './errors';
+import { rejectionMessage } from '../otlp/response';
 import type { IngestPipeline } from './pipeline';
 import type { IngestMetrics } from './metrics';
 
@@ -53,6 +54,6 @@ export async function exportTraces(body: Uint8Array, encoding: Encoding, deps: E
   await deps.pipeline.submit(toSpanRows(decoded.spans));
   return {
     rejectedSpans: decoded.rejected,
-    errorMessage: decoded.rejected > 0 ? `${decoded.rejected} span(s) rejected: ${decoded.rejectReasons.join('; ')}` : '',
+    errorMessage: rejectionMessage(decoded.rejected, decoded.rejectReasons),
   };
 }

@@ -1,0 +1,117 @@
+/**
+ * `npm run bench:ingest`: ingest throughput, acknowledged after commit, against
+ * the real PostgreSQL server, with saga summaries maintained; compared in the
+ * same run with the raw COPY rate of the same rows into an identical empty table.
+ *
+ *   BENCH_SPANS (default 200000)  BENCH_BATCH (1000)  BENCH_CONCURRENCY (8)
+ *   SAGASCOPE_TEST_DATABASE_URL   admin connection used to create a scratch database
+ */
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import { createScratchDatabase } from '../test/integration/harness';
+import { parseConfig } from '../lib/config/env';
+import { openMigratedDb } from '../lib/db/setup';
+import { startCollector } from '../collector/start-collector';
+import { generateSagas } from './saga-generator';
+import { toSpanRows, type SpanRow } from '../lib/ingest/span-row';
+import { copyField } from '../lib/db/pg-text';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+const SPANS = Number(process.env.BENCH_SPANS ?? 200_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 1_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const SEED = 7;
+
+interface SenderReport {
+  spans: number;
+  requests: number;
+  elapsedMs: number;
+  retries: number;
+  error?: string;
+}
+
+function runSender(target: string, startMs: number): Promise<SenderReport> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(__dirname, 'ingest-sender.ts'), [JSON.stringify({ target, spans: SPANS, batch: BATCH, concurrency: CONCURRENCY, seed: SEED, startMs })], {
+      execArgv: ['--import', 'tsx'],
+    });
+    child.on('message', (m: SenderReport) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+    child.on('exit', (code) => code !== 0 && reject(new Error(`sender exited ${code}`)));
+  });
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+function copyRow(r: SpanRow): string {
+  return [
+    r.traceId, r.spanId, r.parentSpanId, r.sagaId, r.service, r.name, r.kind, iso(r.startMs), iso(r.endMs), r.endMs - r.startMs,
+    r.statusCode, r.statusMessage, r.sagaName, r.protocol, r.role, r.step, r.stepIndex, r.branchId, r.op, r.attempt, r.result,
+    r.actionUrl, r.compensateUrl, r.idempotencyKey, r.zeroCode, r.scope, r.attributesJson, r.resourceJson, r.eventsJson,
+  ].map(copyField).join('\t') + '\n';
+}
+
+async function rawCopyRate(url: string, rows: SpanRow[]): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('CREATE TABLE spans_copy_baseline (LIKE spans INCLUDING ALL)');
+  const text: string[] = [];
+  for (let i = 0; i < rows.length; i += 1000) text.push(rows.slice(i, i + 1000).map(copyRow).join(''));
+  const started = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const stream = client.query(
+      copyFrom(`COPY spans_copy_baseline (trace_id, span_id, parent_span_id, saga_id, service, name, kind, start_time, end_time, duration_ms,
+        status_code, status_message, saga_name, protocol, role, step, step_index, branch_id, op, attempt, result, action_url,
+        compensate_url, idempotency_key, zero_code, scope, attributes, resource, events) FROM STDIN`),
+    );
+    stream.on('error', reject);
+    stream.on('finish', resolve);
+    let i = 0;
+    const pump = () => {
+      while (i < text.length) if (!stream.write(text[i++])) return void stream.once('drain', pump);
+      stream.end();
+    };
+    pump();
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await client.end();
+  return rows.length / seconds;
+}
+
+async function main() {
+  const scratch = await createScratchDatabase();
+  try {
+    const config = parseConfig({ DATABASE_URL: scratch.url, COLLECTOR_GRPC_PORT: '0', COLLECTOR_HTTP_PORT: '0', SAGASCOPE_LOG_LEVEL: 'warn' });
+    const db = await openMigratedDb(config);
+    const collector = await startCollector(db, config);
+    const startMs = Date.now() - 3_600_000;
+    const report = await runSender(`127.0.0.1:${collector.grpcPort}`, startMs);
+    await collector.close();
+    const [stored] = await db.query<{ spans: number; sagas: number; compensated: number }>(
+      `SELECT (SELECT count(*)::int FROM spans) AS spans, (SELECT count(*)::int FROM sagas) AS sagas,
+              (SELECT count(*)::int FROM sagas WHERE status = 'compensated') AS compensated`,
+    );
+    await db.close();
+    const ingestRate = report.spans / (report.elapsedMs / 1000);
+
+    const { spans } = generateSagas({ minSpans: SPANS, failRate: 0.1, seed: SEED, startMs });
+    const copyRate = await rawCopyRate(scratch.url, toSpanRows(spans));
+
+    console.log(
+      [
+        `spans sent:                     ${report.spans} in ${report.requests} gRPC requests (batch ${BATCH}, concurrency ${CONCURRENCY}, ${report.retries} retries)`,
+        `spans stored / sagas:           ${stored!.spans} / ${stored!.sagas} (${stored!.compensated} compensated)`,
+        `ingest, acked after commit:     ${Math.round(ingestRate)} spans/s (${(report.elapsedMs / 1000).toFixed(2)} s)`,
+        `raw COPY, same rows:            ${Math.round(copyRate)} rows/s`,
+        `ratio ingest / raw COPY:        ${(ingestRate / copyRate).toFixed(2)}`,
+      ].join('\n'),
+    );
+    if (stored!.spans !== report.spans) throw new Error(`stored ${stored!.spans} spans, sent ${report.spans}`);
+  } finally {
+    await scratch.drop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,102 @@
+import { describe, it, expect } from 'vitest';
+import { IngestPipeline } from './pipeline';
+import { ExportError } from './errors';
+import type { SpanRow } from './span-row';
+
+const row = (i: number, sagaId: string | null = 's', parent: string | null = null): SpanRow =>
+  ({ traceId: 't'.repeat(32), spanId: String(i).padStart(16, '0'), parentSpanId: parent, sagaId }) as SpanRow;
+
+function deferred() {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+describe('IngestPipeline', () => {
+  it('acknowledges a request only after the batch holding it is written', async () => {
+    const gate = deferred();
+    const written: SpanRow[][] = [];
+    const p = new IngestPipeline({
+      maxQueueSpans: 100, batchSpans: 10, writers: 1,
+      write: async (rows) => { written.push(rows); await gate.promise; return { stored: rows.length }; },
+    });
+    let acked = false;
+    const done = p.submit([row(1)]).then(() => (acked = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(acked).toBe(false);
+    gate.resolve();
+    await done;
+    expect(acked).toBe(true);
+    expect(written).toHaveLength(1);
+  });
+
+  it('groups queued requests into one transaction up to batchSpans', async () => {
+    const gate = deferred();
+    const sizes: number[] = [];
+    const p = new IngestPipeline({
+      maxQueueSpans: 1000, batchSpans: 5, writers: 1,
+      write: async (rows) => { sizes.push(rows.length); await gate.promise; return { stored: rows.length }; },
+    });
+    const all = [p.submit([row(1)]), p.submit([row(2), row(3)]), p.submit([row(4), row(5)]), p.submit([row(6)])];
+    gate.resolve();
+    await Promise.all(all);
+    // first request starts alone; the next three are grouped up to 5 spans
+    expect(sizes).toEqual([1, 5]);
+  });
+
+  it('refuses new work as saturated when the queue is full, and recovers', async () => {
+    const gate = deferred();
+    const p = new IngestPipeline({
+      maxQueueSpans: 3, batchSpans: 10, writers: 1,
+      write: async (rows) => { await gate.promise; return { stored: rows.length }; },
+    });
+    const first = p.submit([row(1), row(2)]);
+    await expect(p.submit([row(3), row(4)])).rejects.toMatchObject({ kind: 'saturated' });
+    expect(p.depth).toBe(2);
+    gate.resolve();
+    await first;
+    expect(p.depth).toBe(0);
+    await expect(p.submit([row(5), row(6)])).resolves.toBeUndefined();
+  });
+
+  it('maps database failures: transient → unavailable, others → internal', async () => {
+    const transient = Object.assign(new Error('terminating connection'), { code: '57P01' });
+    const p1 = new IngestPipeline({ maxQueueSpans: 10, batchSpans: 10, writers: 1, write: async () => { throw transient; } });
+    await expect(p1.submit([row(1)])).rejects.toSatisfy((e) => e instanceof ExportError && e.kind === 'unavailable');
+    const p2 = new IngestPipeline({ maxQueueSpans: 10, batchSpans: 10, writers: 1, write: async () => { throw new Error('boom'); } });
+    await expect(p2.submit([row(1)])).rejects.toSatisfy((e) => e instanceof ExportError && e.kind === 'internal');
+  });
+
+  it('resolves saga ids across requests grouped in one batch (child before parent)', async () => {
+    const gate = deferred();
+    let seen: SpanRow[] = [];
+    const p = new IngestPipeline({
+      maxQueueSpans: 100, batchSpans: 100, writers: 1,
+      write: async (rows) => { seen = rows; await gate.promise; return { stored: rows.length }; },
+    });
+    const blocker = p.submit([row(9, 'other')]);
+    const child = row(2, null, '0000000000000001');
+    const both = [p.submit([child]), p.submit([row(1, 'saga-a')])];
+    gate.resolve();
+    await Promise.all([blocker, ...both]);
+    expect(seen.find((r) => r.spanId === '0000000000000002')?.sagaId).toBe('saga-a');
+    expect(child.sagaId).toBeNull(); // input untouched
+  });
+
+  it('close() waits for accepted work and then refuses more', async () => {
+    const gate = deferred();
+    let stored = 0;
+    const p = new IngestPipeline({
+      maxQueueSpans: 100, batchSpans: 100, writers: 2,
+      write: async (rows) => { await gate.promise; stored += rows.length; return { stored: rows.length }; },
+    });
+    const a = p.submit([row(1)]);
+    const closing = p.close();
+    gate.resolve();
+    await closing;
+    await a;
+    expect(stored).toBe(1);
+    await expect(p.submit([row(2)])).rejects.toMatchObject({ kind: 'unavailable' });
+  });
+});
