@@ -2,7 +2,7 @@
 import type { Sql } from './connection';
 import type { Saga } from '../saga/types';
 import { arrayLiteral } from './pg-text';
-import { uniqueKinds } from './to-json';
+import { anomalyKinds } from '../saga/anomalies';
 
 export async function upsertSummaries(sql: Sql, sagas: readonly Saga[], nowMs: number): Promise<void> {
   if (sagas.length === 0) return;
@@ -38,8 +38,8 @@ export async function upsertSummaries(sql: Sql, sagas: readonly Saga[], nowMs: n
       col((s) => s.status),
       col((s) => s.next?.status ?? null),
       col((s) => s.next?.atMs ?? null),
-      col((s) => arrayLiteral(uniqueKinds(s.anomalies))),
-      col((s) => arrayLiteral(s.next ? [...new Set(s.next.anomalies)] : [])),
+      col((s) => arrayLiteral(anomalyKinds(s.anomalies))),
+      col((s) => arrayLiteral(s.next ? s.next.anomalies : [])),
       col((s) => s.startMs),
       col((s) => s.lastEndMs),
       col((s) => s.durationMs),

@@ -1,9 +1,11 @@
 /** Domain values → the API's JSON shapes (lib/api/types.ts). */
 import type { Saga, Step, Anomaly, AnomalyKind, Protocol, SagaStatus } from '../saga/types';
 import type { SagaSummary, StepJson, AnomalyJson } from '../api/types';
+import { anomalyKinds } from '../saga/anomalies';
+import { isTerminalStatus } from '../saga/ops';
+import { applyPendingTransition, pendingTransitionFromColumns } from '../saga/transition';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const TERMINAL: ReadonlySet<SagaStatus> = new Set(['committed', 'compensated', 'failed']);
 
 export function sagaToSummaryJson(s: Saga): SagaSummary {
   return {
@@ -18,12 +20,8 @@ export function sagaToSummaryJson(s: Saga): SagaSummary {
     stepCount: s.stepCount,
     failedStep: s.failedStep,
     compensationCount: s.compensationCount,
-    anomalies: uniqueKinds(s.anomalies),
+    anomalies: anomalyKinds(s.anomalies),
   };
-}
-
-export function uniqueKinds(anomalies: readonly Anomaly[]): AnomalyKind[] {
-  return [...new Set(anomalies.map((a) => a.kind))];
 }
 
 export function stepToJson(s: Step): StepJson {
@@ -67,20 +65,26 @@ export interface SagaRow {
 }
 
 export function sagaRowToSummaryJson(row: SagaRow, nowMs: number): SagaSummary {
-  const changed = row.statusChangesAt !== null && row.statusChangesAt.getTime() <= nowMs && row.statusAfter !== null;
-  const status = (changed ? row.statusAfter : row.status) as SagaStatus;
+  const { status, anomalies } = applyPendingTransition(
+    {
+      status: row.status as SagaStatus,
+      anomalies: row.anomalies as AnomalyKind[],
+      next: pendingTransitionFromColumns(row.statusAfter as SagaStatus | null, row.statusChangesAt, row.anomaliesAfter as AnomalyKind[]),
+    },
+    nowMs,
+  );
   return {
     id: row.id,
     name: row.name,
     protocol: row.protocol as Protocol,
     status,
     startedAt: row.startedAt.toISOString(),
-    endedAt: TERMINAL.has(status) ? row.lastSpanEndAt.toISOString() : null,
+    endedAt: isTerminalStatus(status) ? row.lastSpanEndAt.toISOString() : null,
     durationMs: row.durationMs,
     services: row.services,
     stepCount: row.stepCount,
     failedStep: row.failedStep,
     compensationCount: row.compensationCount,
-    anomalies: (changed ? row.anomaliesAfter : row.anomalies) as AnomalyKind[],
+    anomalies: [...anomalies],
   };
 }

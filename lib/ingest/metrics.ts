@@ -56,3 +56,15 @@ export class IngestMetrics {
     return lines.join('\n') + '\n';
   }
 }
+
+const PROCESS_METRICS = Symbol.for('sagascope.collector.metrics');
+type MetricsHolder = { [PROCESS_METRICS]?: IngestMetrics };
+
+/** Make this process's collector metrics visible to the UI server's /metrics (same process, other bundle). */
+export function registerProcessMetrics(metrics: IngestMetrics): void {
+  (globalThis as MetricsHolder)[PROCESS_METRICS] = metrics;
+}
+
+export function processMetrics(): IngestMetrics | undefined {
+  return (globalThis as MetricsHolder)[PROCESS_METRICS];
+}

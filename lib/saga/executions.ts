@@ -1,5 +1,7 @@
 import type { Op, SagaSpan, StepResult } from './types';
-import { spanKey } from './spans';
+
+/** participant: role participant or none; coordinator: role coordinator. */
+export type RoleClass = 'participant' | 'coordinator';
 
 /**
  * An execution is one run of one (step, op) by one side of the call: the span that
@@ -8,16 +10,12 @@ import { spanKey } from './spans';
  * coordinator's logical step span wrapping its client span). Counting those as
  * separate runs would invent retries and idempotency breaches.
  */
-export type RoleClass = 'participant' | 'coordinator';
-
 export interface Execution {
   key: string;
   op: Op;
   cls: RoleClass;
   /** The outermost span: its times, service and ids represent the execution. */
   root: SagaSpan;
-  /** root first, then nested spans in canonical order. */
-  spans: SagaSpan[];
   /** saga.attempt of the root, else of the first nested span that has one. */
   explicitAttempt: number | null;
   result: StepResult;
@@ -42,117 +40,135 @@ export function roleClassOf(s: SagaSpan): RoleClass {
 }
 
 /**
- * Groups step spans (given in canonical order) into executions, returned in the
- * canonical order of their roots. Linear in the number of spans: parent walks are
- * memoised, and cyclic parent links (span data is untrusted) end the walk.
+ * Groups the step spans into executions, returned in the canonical order of their
+ * roots. `spans` are in canonical order, `parentIndex` gives each one's parent
+ * position (see canonicalize). Linear in the number of spans: parent walks are
+ * memoised, and cyclic parent links (span data is untrusted) end a walk.
  */
-export function groupExecutions(spans: readonly SagaSpan[], stepSpans: readonly SagaSpan[]): Execution[] {
-  const byId = new Map<string, SagaSpan>();
-  for (const s of spans) byId.set(spanKey(s.traceId, s.spanId), s);
-  const isStep = new Set(stepSpans);
+export function groupExecutions(spans: readonly SagaSpan[], parentIndex: Int32Array): Execution[] {
+  const n = spans.length;
+  const isStep = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (isStepSpan(spans[i])) isStep[i] = 1;
 
-  const parentOf = (s: SagaSpan): SagaSpan | undefined =>
-    s.parentSpanId === null ? undefined : byId.get(spanKey(s.traceId, s.parentSpanId));
-
-  // Nearest step span strictly above a span, looking through plain spans
+  // Nearest step span strictly above each span, looking through plain spans
   // (HTTP middleware, handler spans) that instrumentation puts in between.
-  const stepAboveMemo = new Map<SagaSpan, SagaSpan | null>();
-  const stepAbove = (start: SagaSpan): SagaSpan | null => {
-    const path: SagaSpan[] = [];
-    const onPath = new Set<SagaSpan>();
+  // UNKNOWN until computed, NONE when there is none.
+  const UNKNOWN = -2;
+  const NONE = -1;
+  const stepAboveOf = new Int32Array(n).fill(UNKNOWN);
+  const walk: number[] = [];
+  const onWalk = new Uint8Array(n);
+  const stepAbove = (start: number): number => {
     let cur = start;
-    let found: SagaSpan | null = null;
+    let found = NONE;
     for (;;) {
-      const memo = stepAboveMemo.get(cur);
-      if (memo !== undefined) {
-        found = memo;
+      if (stepAboveOf[cur] !== UNKNOWN) {
+        found = stepAboveOf[cur];
         break;
       }
-      path.push(cur);
-      onPath.add(cur);
-      const parent = parentOf(cur);
-      if (parent === undefined || onPath.has(parent)) break;
-      if (isStep.has(parent)) {
+      walk.push(cur);
+      onWalk[cur] = 1;
+      const parent = parentIndex[cur];
+      if (parent < 0 || onWalk[parent]) break;
+      if (isStep[parent]) {
         found = parent;
         break;
       }
       cur = parent;
     }
-    for (const p of path) stepAboveMemo.set(p, found);
+    for (const p of walk) {
+      stepAboveOf[p] = found;
+      onWalk[p] = 0;
+    }
+    walk.length = 0;
     return found;
   };
 
-  const rootMemo = new Map<SagaSpan, SagaSpan>();
-  const rootOf = (start: SagaSpan): SagaSpan => {
-    const path: SagaSpan[] = [];
-    const onPath = new Set<SagaSpan>();
+  // Outermost step span of the execution each step span belongs to.
+  const rootOfSpan = new Int32Array(n).fill(UNKNOWN);
+  // Coordinator spans that wrap several attempts of their (step, op): they record
+  // the step as a whole, not a run of it.
+  const isContainer = new Uint8Array(n);
+  const chain: number[] = [];
+  const onChain = new Uint8Array(n);
+  const rootOf = (start: number): number => {
     let cur = start;
-    let root: SagaSpan;
+    let root: number;
     for (;;) {
-      const memo = rootMemo.get(cur);
-      if (memo !== undefined) {
-        root = memo;
+      if (rootOfSpan[cur] !== UNKNOWN) {
+        root = rootOfSpan[cur];
         break;
       }
-      path.push(cur);
-      onPath.add(cur);
+      chain.push(cur);
+      onChain[cur] = 1;
       const above = stepAbove(cur);
-      if (above === null || onPath.has(above) || !sameExecution(above, cur)) {
+      const nesting = above === NONE || onChain[above] ? 'none' : nestingOf(spans[above], spans[cur]);
+      if (nesting !== 'same') {
+        if (nesting === 'retry') isContainer[above] = 1;
         root = cur;
         break;
       }
       cur = above;
     }
-    for (const p of path) rootMemo.set(p, root);
+    for (const p of chain) {
+      rootOfSpan[p] = root;
+      onChain[p] = 0;
+    }
+    chain.length = 0;
     return root;
   };
 
-  const members = new Map<SagaSpan, SagaSpan[]>();
-  for (const s of stepSpans) {
-    const root = rootOf(s);
-    const list = members.get(root);
-    if (list === undefined) members.set(root, [s]);
-    else list.push(s);
+  // Nested members per root; most executions have none.
+  const nested = new Map<number, SagaSpan[]>();
+  const roots: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!isStep[i]) continue;
+    const root = rootOf(i);
+    if (root === i) {
+      roots.push(i);
+      continue;
+    }
+    const list = nested.get(root);
+    if (list === undefined) nested.set(root, [spans[i]]);
+    else list.push(spans[i]);
   }
 
   const out: Execution[] = [];
-  for (const s of stepSpans) {
-    const list = members.get(s);
-    if (list === undefined) continue; // not a root
-    const ordered = list[0] === s ? list : [s, ...list.filter((m) => m !== s)];
-    out.push(toExecution(ordered));
+  for (const i of roots) {
+    if (isContainer[i]) continue;
+    out.push(toExecution(spans[i], nested.get(i)));
   }
   return out;
 }
 
 /**
- * Whether `inner`, nested under `outer`, records the same run. On the participant
- * side anything nested under the handling span of the same (step, op) is that
- * call. On the coordinator side a wrapper may contain several retries, so only
- * spans that agree on the attempt are merged.
+ * How `inner`, nested under `outer`, relates to it. On the participant side
+ * anything nested under the handling span of the same (step, op) is that call:
+ * 'same'. On the coordinator side a wrapper may contain several retries, so only
+ * spans that agree on the attempt are the same run; others are 'retry'.
  */
-function sameExecution(outer: SagaSpan, inner: SagaSpan): boolean {
-  if (outer.op !== inner.op || stepKeyOf(outer) !== stepKeyOf(inner)) return false;
+function nestingOf(outer: SagaSpan, inner: SagaSpan): 'same' | 'retry' | 'none' {
+  if (outer.op !== inner.op || stepKeyOf(outer) !== stepKeyOf(inner)) return 'none';
   const cls = roleClassOf(inner);
-  if (roleClassOf(outer) !== cls) return false;
-  return cls === 'participant' || outer.attempt === inner.attempt;
+  if (roleClassOf(outer) !== cls) return 'none';
+  return cls === 'participant' || outer.attempt === inner.attempt ? 'same' : 'retry';
 }
 
-function toExecution(spans: SagaSpan[]): Execution {
-  const root = spans[0];
-  let explicitAttempt: number | null = null;
-  let override: SagaSpan['result'] = null;
-  let failed: SagaSpan | null = null;
-  for (const s of spans) {
-    if (explicitAttempt === null && s.attempt !== null) explicitAttempt = s.attempt;
-    if (override === null && s.result !== null) override = s.result;
+/** `nested`: the other spans of the execution, in canonical order (usually none). */
+function toExecution(root: SagaSpan, nested: readonly SagaSpan[] | undefined): Execution {
+  let explicitAttempt = root.attempt;
+  let override = root.result;
+  let failed: SagaSpan | null = root.statusCode === 2 ? root : null;
+  for (const s of nested ?? []) {
+    if (explicitAttempt === null) explicitAttempt = s.attempt;
+    if (override === null) override = s.result;
     if (s.statusCode === 2 && (failed === null || (!failed.statusMessage && s.statusMessage))) failed = s;
   }
   let result: StepResult;
   let error: string | null = null;
   if (override !== null) {
     result = override;
-    if (override === 'failure') error = firstMessage(spans) ?? 'the step reported saga.step.result=failure';
+    if (override === 'failure') error = firstMessage(root, nested) ?? 'the step reported saga.step.result=failure';
   } else if (failed !== null) {
     result = 'failure';
     error = failed.statusMessage || 'span status ERROR';
@@ -166,14 +182,14 @@ function toExecution(spans: SagaSpan[]): Execution {
     op: root.op as Op,
     cls: roleClassOf(root),
     root,
-    spans,
     explicitAttempt,
     result,
     error,
   };
 }
 
-function firstMessage(spans: readonly SagaSpan[]): string | null {
-  for (const s of spans) if (s.statusMessage) return s.statusMessage;
+function firstMessage(root: SagaSpan, nested: readonly SagaSpan[] | undefined): string | null {
+  if (root.statusMessage) return root.statusMessage;
+  for (const s of nested ?? []) if (s.statusMessage) return s.statusMessage;
   return null;
 }

@@ -13,30 +13,55 @@ export function compareSpans(a: SagaSpan, b: SagaSpan): number {
   return 0;
 }
 
-export function spanKey(traceId: string, spanId: string): string {
-  return `${traceId}/${spanId}`;
-}
-
 /** When a span reached the collector; spans that never ended count from their start. */
 export function activityMs(s: SagaSpan): number {
   return s.receivedMs ?? Math.max(s.endMs, s.startMs);
 }
 
+export interface CanonicalSpans {
+  /** Deduplicated, in compareSpans order (a new array). */
+  spans: SagaSpan[];
+  /**
+   * Position in `spans` of each span's parent, -1 when it has none or the parent
+   * is not part of the saga. Positions instead of maps keyed by id strings: the
+   * model walks parent links for every step span, and on sagas of tens of
+   * thousands of spans building those strings dominated the run time.
+   */
+  parentIndex: Int32Array;
+}
+
 /**
- * Deduplicated by (traceId, spanId) and sorted by compareSpans, as a new array.
+ * Deduplicated by (traceId, spanId) and sorted by compareSpans.
  * Re-sent spans are normally identical; when two copies differ (a re-send with a
  * later receivedMs, a buggy exporter) the earliest received one wins, as it is the
  * one storage kept, and remaining ties are broken by content so that the pick
  * does not depend on which copy came first.
  */
-export function canonicalSpans(input: readonly SagaSpan[]): SagaSpan[] {
-  const byId = new Map<string, SagaSpan>();
+export function canonicalize(input: readonly SagaSpan[]): CanonicalSpans {
+  const unique: SagaSpan[] = [];
+  const slotOf = new Map<string, Map<string, number>>(); // traceId → spanId → slot in unique
   for (const s of input) {
-    const k = spanKey(s.traceId, s.spanId);
-    const seen = byId.get(k);
-    if (seen === undefined || (seen !== s && preferCopy(s, seen))) byId.set(k, s);
+    let inTrace = slotOf.get(s.traceId);
+    if (inTrace === undefined) slotOf.set(s.traceId, (inTrace = new Map()));
+    const slot = inTrace.get(s.spanId);
+    if (slot === undefined) {
+      inTrace.set(s.spanId, unique.length);
+      unique.push(s);
+    } else if (unique[slot] !== s && preferCopy(s, unique[slot])) {
+      unique[slot] = s;
+    }
   }
-  return [...byId.values()].sort(compareSpans);
+  const order = unique.map((_, i) => i).sort((a, b) => compareSpans(unique[a], unique[b]));
+  const positionOfSlot = new Int32Array(unique.length);
+  order.forEach((slot, position) => (positionOfSlot[slot] = position));
+  const spans = order.map((slot) => unique[slot]);
+  const parentIndex = new Int32Array(spans.length).fill(-1);
+  spans.forEach((s, i) => {
+    if (s.parentSpanId === null) return;
+    const slot = slotOf.get(s.traceId)?.get(s.parentSpanId);
+    if (slot !== undefined) parentIndex[i] = positionOfSlot[slot];
+  });
+  return { spans, parentIndex };
 }
 
 function preferCopy(candidate: SagaSpan, current: SagaSpan): boolean {

@@ -29,7 +29,7 @@ const PROTO = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
 
 async function postHttp(url: string, body: Uint8Array | string, headers: Record<string, string>) {
-  const res = await fetch(`${url}/v1/traces`, { method: 'POST', body, headers });
+  const res = await fetch(`${url}/v1/traces`, { method: "POST", body: typeof body === "string" ? body : Buffer.from(body), headers });
   const buf = new Uint8Array(await res.arrayBuffer());
   return { status: res.status, headers: res.headers, body: buf };
 }

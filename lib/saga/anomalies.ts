@@ -1,0 +1,90 @@
+import { ANOMALY_KINDS, type Anomaly, type AnomalyKind, type SagaSpan, type SagaStatus, type Severity } from './types';
+import type { StepModel } from './steps';
+import type { Assessment } from './status';
+import {
+  failedCompensations,
+  hangingActions,
+  missingCompensations,
+  nullCompensations,
+  outOfOrderCompensations,
+} from './compensation-anomalies';
+import { duplicateExecutions, orphanSteps, retryStorms } from './execution-anomalies';
+import { formatDuration, formatInstant } from './format';
+
+export interface AnomalyInputs {
+  model: StepModel;
+  assessment: Assessment;
+  maxAttempts: number;
+  stuckAfterMs: number;
+  hasCoordinatorSpan: boolean;
+  zeroCode: boolean;
+  /** The span that brought the last activity (evidence for `stuck`). */
+  lastActiveSpan: SagaSpan | null;
+  lastActivityMs: number;
+}
+
+/** Anomalies that hold whatever the clock says. */
+export function timelessAnomalies(x: AnomalyInputs): Anomaly[] {
+  const { groups, steps } = x.model;
+  return [
+    ...outOfOrderCompensations(groups),
+    ...failedCompensations(groups),
+    ...nullCompensations(groups),
+    ...hangingActions(groups),
+    ...duplicateExecutions(groups),
+    ...retryStorms(groups, x.maxAttempts),
+    ...orphanSteps(groups, steps, x.hasCoordinatorSpan, x.zeroCode),
+  ];
+}
+
+/**
+ * The full, sorted list for a given status: `missing_compensation` only counts once
+ * the saga is failed (before that the compensation may still come) and `stuck`
+ * mirrors the status so that anomaly filters find stuck sagas.
+ */
+export function anomaliesFor(status: SagaStatus, timeless: readonly Anomaly[], x: AnomalyInputs): Anomaly[] {
+  const out = [...timeless];
+  if (status === 'failed' && x.assessment.compensation !== null) {
+    out.push(...missingCompensations(x.assessment.compensation));
+  }
+  if (status === 'stuck') out.push(stuckAnomaly(x));
+  return out.sort(compareAnomalies);
+}
+
+function stuckAnomaly(x: AnomalyInputs): Anomaly {
+  const last = x.lastActiveSpan;
+  const where = last === null ? '' : ` (last span: ${last.name} on ${last.service})`;
+  return {
+    kind: 'stuck',
+    severity: 'warning',
+    step: null,
+    message:
+      `No new span for more than ${formatDuration(x.stuckAfterMs)} since ${formatInstant(x.lastActivityMs)}${where}` +
+      ` while the saga was ${x.assessment.phase === 'compensating' ? 'compensating' : 'running'}.`,
+    spanIds: last === null ? [] : [last.spanId],
+  };
+}
+
+/** Distinct kinds in ANOMALY_KINDS order: the form stored in the summary's anomalies column. */
+export function anomalyKinds(anomalies: readonly Pick<Anomaly, 'kind'>[]): AnomalyKind[] {
+  const present = new Set(anomalies.map((a) => a.kind));
+  return ANOMALY_KINDS.filter((k) => present.has(k));
+}
+
+const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+const KIND_ORDER = new Map<AnomalyKind, number>(ANOMALY_KINDS.map((k, i) => [k, i]));
+
+/** Most severe first, then a total order so that equal inputs give equal lists. */
+export function compareAnomalies(a: Anomaly, b: Anomaly): number {
+  return (
+    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+    (KIND_ORDER.get(a.kind) as number) - (KIND_ORDER.get(b.kind) as number) ||
+    cmp(a.step ?? '', b.step ?? '') ||
+    cmp(a.spanIds.join(','), b.spanIds.join(',')) ||
+    cmp(a.message, b.message)
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,243 @@
+/**
+ * Derives the saga fields of one span (DESIGN.md §2).
+ *
+ * Each field is taken from the first source that yields a valid value:
+ *   1. `saga.*` attributes,
+ *   2. `dtm.*` attributes (dtm.gid, dtm.trans_type, dtm.branch_id, dtm.op; the
+ *      camelCase spellings too),
+ *   3. the zero-code DTM mapping: the gid / trans_type / branch_id / op that DTM
+ *      puts on every branch call, as recorded by stock HTTP instrumentation in
+ *      the URL, or by gRPC instrumentation as request metadata. Only a call
+ *      that carries a gid counts, so an unrelated `?op=` is not mistaken for DTM.
+ * `zeroCode` is set when the saga id itself came from such a call.
+ * Span attributes shadow resource attributes key by key. Attribute values are
+ * untrusted: anything malformed becomes null rather than an error.
+ */
+import type { AttrValue, FlatSpan } from '../otlp/types';
+import {
+  COMPENSATION_OPS,
+  OPS,
+  PROTOCOLS,
+  type Op,
+  type Protocol,
+  type ResultOverride,
+  type Role,
+  type SagaFields,
+} from './types';
+
+/** Ids and names are stored and indexed; longer values are cut. */
+const MAX_NAME_LENGTH = 512;
+/** A cut URL would invoke something else, so longer URLs are dropped instead. */
+const MAX_URL_LENGTH = 4096;
+
+const ROLES: readonly Role[] = ['coordinator', 'participant'];
+const RESULTS: readonly ResultOverride[] = ['success', 'failure', 'skipped', 'rejected'];
+/** Ops whose URL is the step's action (what "retry step" re-invokes). */
+const ACTION_OPS: readonly Op[] = ['action', 'try'];
+
+/** Attributes recording the request URL, in order of preference (OTel semconv, current and older). */
+const URL_ATTRIBUTES = ['url.full', 'url.query', 'http.target', 'http.url'] as const;
+const GRPC_METADATA_PREFIX = 'rpc.grpc.request.metadata.';
+
+type Lookup = (key: string) => AttrValue | undefined;
+
+/** What a DTM branch call carries, as found in a URL or in gRPC metadata. */
+interface DtmCall {
+  gid: string;
+  transType: AttrValue | undefined;
+  branchId: AttrValue | undefined;
+  op: AttrValue | undefined;
+  /** HTTP path or gRPC method path: the zero-code step name. */
+  path: string | null;
+  /** The call's URL as recorded (HTTP only). */
+  url: string | null;
+}
+
+export function extractSagaFields(span: FlatSpan): SagaFields {
+  const lookup: Lookup = (key) => {
+    const value = span.attributes[key];
+    return value !== undefined && value !== null ? value : span.resource[key];
+  };
+  const dtm = (names: readonly string[]) => firstDefined(lookup, names);
+  // Parsed only when an earlier source left a field empty.
+  let dtmCall: DtmCall | null | undefined;
+  const fromCall = <T>(pick: (call: DtmCall) => T | null): T | null => {
+    if (dtmCall === undefined) dtmCall = findDtmCall(lookup, span);
+    return dtmCall === null ? null : pick(dtmCall);
+  };
+
+  const explicitSagaId = nameValue(lookup('saga.id')) ?? nameValue(dtm(['dtm.gid']));
+  const sagaId = explicitSagaId ?? fromCall((call) => call.gid);
+  const op =
+    enumValue(lookup('saga.op'), OPS) ?? enumValue(dtm(['dtm.op']), OPS) ?? fromCall((call) => enumValue(call.op, OPS));
+  return {
+    sagaId,
+    sagaName: nameValue(lookup('saga.name')),
+    protocol:
+      enumValue<Protocol>(lookup('saga.protocol'), PROTOCOLS) ??
+      enumValue(dtm(['dtm.trans_type', 'dtm.transType']), PROTOCOLS) ??
+      fromCall((call) => enumValue(call.transType, PROTOCOLS)),
+    role: enumValue(lookup('saga.role'), ROLES),
+    step: nameValue(lookup('saga.step')) ?? fromCall((call) => call.path),
+    stepIndex: integerValue(lookup('saga.step.index'), 0),
+    branchId:
+      nameValue(lookup('saga.branch_id')) ??
+      nameValue(dtm(['dtm.branch_id', 'dtm.branchId'])) ??
+      fromCall((call) => nameValue(call.branchId)),
+    op,
+    attempt: integerValue(lookup('saga.attempt'), 1),
+    result: enumValue(lookup('saga.step.result'), RESULTS),
+    actionUrl:
+      urlValue(lookup('saga.action_url')) ??
+      (op !== null && ACTION_OPS.includes(op) ? fromCall((call) => call.url) : null),
+    compensateUrl:
+      urlValue(lookup('saga.compensate_url')) ??
+      (op !== null && COMPENSATION_OPS.includes(op) ? fromCall((call) => call.url) : null),
+    idempotencyKey: nameValue(lookup('saga.idempotency_key')),
+    // The span joined its saga only through what DTM put on the call. Other
+    // fields filled from the call (say, the URL of an instrumented span) do
+    // not make an instrumented span zero-code.
+    zeroCode: explicitSagaId === null && sagaId !== null,
+  };
+}
+
+function firstDefined(lookup: Lookup, keys: readonly string[]): AttrValue | undefined {
+  for (const key of keys) {
+    const value = lookup(key);
+    if (value !== undefined && value !== null) return value;
+  }
+  return undefined;
+}
+
+// ---- value normalisation --------------------------------------------------------------
+
+/** A scalar as text; gRPC metadata arrives as a one-element string array. */
+function scalarText(value: AttrValue | undefined): string | null {
+  if (Array.isArray(value)) return value.length === 1 ? scalarText(value[0]) : null;
+  if (typeof value === 'string') return value.trim() || null;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return null;
+}
+
+function nameValue(value: AttrValue | undefined): string | null {
+  const text = scalarText(value);
+  if (text === null || text.length <= MAX_NAME_LENGTH) return text;
+  // Do not leave half of a surrogate pair at the end.
+  const cut = text.charCodeAt(MAX_NAME_LENGTH - 1) >= 0xd800 && text.charCodeAt(MAX_NAME_LENGTH - 1) <= 0xdbff;
+  return text.slice(0, cut ? MAX_NAME_LENGTH - 1 : MAX_NAME_LENGTH);
+}
+
+function urlValue(value: AttrValue | undefined): string | null {
+  const text = scalarText(value);
+  return text !== null && text.length <= MAX_URL_LENGTH ? text : null;
+}
+
+function enumValue<T extends string>(value: AttrValue | undefined, allowed: readonly T[]): T | null {
+  const text = scalarText(value)?.toLowerCase();
+  return text !== undefined && (allowed as readonly string[]).includes(text) ? (text as T) : null;
+}
+
+/** A whole number ≥ min, given as a number or a decimal string. */
+function integerValue(value: AttrValue | undefined, min: number): number | null {
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) n = Number(value);
+  else return null;
+  return Number.isSafeInteger(n) && n >= min ? n : null;
+}
+
+// ---- zero-code DTM calls ----------------------------------------------------------------
+
+function findDtmCall(lookup: Lookup, span: FlatSpan): DtmCall | null {
+  return dtmCallFromUrl(lookup) ?? dtmCallFromGrpcMetadata(lookup, span);
+}
+
+function dtmCallFromUrl(lookup: Lookup): DtmCall | null {
+  for (const key of URL_ATTRIBUTES) {
+    const recorded = lookup(key);
+    if (typeof recorded !== 'string') continue;
+    const { path, query } = splitUrl(recorded);
+    const params = queryParams(query);
+    const gid = nameValue(params.get('gid'));
+    if (gid === null) continue;
+    return {
+      gid,
+      transType: params.get('trans_type'),
+      branchId: params.get('branch_id'),
+      op: params.get('op'),
+      // a bare query (url.query) leaves the path to its own attribute
+      path: nameValue(path ?? lookup('url.path')),
+      url: recordedUrl(lookup),
+    };
+  }
+  return null;
+}
+
+function dtmCallFromGrpcMetadata(lookup: Lookup, span: FlatSpan): DtmCall | null {
+  const metadata = (name: string) => lookup(GRPC_METADATA_PREFIX + name);
+  const gid = nameValue(metadata('dtm-gid'));
+  if (gid === null) return null;
+  const service = scalarText(lookup('rpc.service'));
+  const method = scalarText(lookup('rpc.method'));
+  return {
+    gid,
+    transType: metadata('dtm-trans_type'),
+    branchId: metadata('dtm-branch_id'),
+    op: metadata('dtm-op'),
+    path: nameValue(service !== null && method !== null ? `/${service}/${method}` : span.name),
+    url: null,
+  };
+}
+
+/** The most complete form of the request URL that instrumentation recorded. */
+function recordedUrl(lookup: Lookup): string | null {
+  const full = urlValue(lookup('url.full')) ?? urlValue(lookup('http.url')) ?? urlValue(lookup('http.target'));
+  if (full !== null) return full;
+  const path = scalarText(lookup('url.path'));
+  const query = scalarText(lookup('url.query'));
+  return path !== null && query !== null ? urlValue(`${path}?${query.replace(/^\?/, '')}`) : null;
+}
+
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * Accepts a full URL (`http://host/p?q`), a path with query (`/p?q`) or a bare
+ * query (`q`, `?q`). The path is null for a bare query.
+ */
+function splitUrl(recorded: string): { path: string | null; query: string } {
+  const hash = recorded.indexOf('#');
+  const url = (hash === -1 ? recorded : recorded.slice(0, hash)).trim();
+  const questionMark = url.indexOf('?');
+  const beforeQuery = questionMark === -1 ? url : url.slice(0, questionMark);
+  const query = questionMark === -1 ? '' : url.slice(questionMark + 1);
+
+  const scheme = URL_SCHEME.exec(beforeQuery);
+  if (scheme !== null) {
+    const pathStart = beforeQuery.indexOf('/', scheme[0].length);
+    return { path: pathStart === -1 ? '/' : beforeQuery.slice(pathStart), query };
+  }
+  if (beforeQuery.startsWith('/')) return { path: beforeQuery, query };
+  // No scheme and no leading slash: the whole value is a query string.
+  return { path: null, query: questionMark === -1 ? url : query };
+}
+
+/** First occurrence of each parameter wins, as in most web frameworks. */
+function queryParams(query: string): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const key = decodeQueryComponent(eq === -1 ? part : part.slice(0, eq));
+    if (!params.has(key)) params.set(key, decodeQueryComponent(eq === -1 ? '' : part.slice(eq + 1)));
+  }
+  return params;
+}
+
+function decodeQueryComponent(text: string): string {
+  const spaced = text.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced; // malformed %-escape: keep the text as recorded
+  }
+}

@@ -1,0 +1,255 @@
+import { describe, expect, it } from 'vitest';
+import type { StepJson } from '../api/types';
+import type { Op, StepResult } from './types';
+import { buildChainFromSteps, buildCompensationChain, chainStepFromJson, expectsCompensation, timeToConsistencyMs } from './compensation-chain';
+
+let seq = 0;
+const T0 = Date.parse('2025-01-01T00:00:00.000Z');
+
+function step(stepName: string, index: number, op: Op, result: StepResult, atMs: number, opts: Partial<StepJson> = {}): StepJson {
+  seq++;
+  const dur = opts.durationMs ?? 10;
+  return {
+    step: stepName,
+    index,
+    op,
+    attempt: 1,
+    service: `${stepName}-svc`,
+    result,
+    startedAt: new Date(T0 + atMs).toISOString(),
+    endedAt: new Date(T0 + atMs + dur).toISOString(),
+    durationMs: dur,
+    traceId: 'a'.repeat(32),
+    spanId: seq.toString(16).padStart(16, '0'),
+    error: result === 'failure' ? 'boom' : null,
+    ...opts,
+  };
+}
+
+describe('buildCompensationChain', () => {
+  it('pairs each forward step with its compensation in step-index order', () => {
+    const steps = [
+      step('reserve', 1, 'action', 'success', 0),
+      step('charge', 2, 'action', 'success', 100),
+      step('ship', 3, 'action', 'failure', 200),
+      step('charge', 2, 'compensate', 'success', 300),
+      step('reserve', 1, 'compensate', 'success', 400),
+    ];
+    const chain = buildCompensationChain(steps, 'compensated');
+    expect(chain.pairs.map((p) => [p.step, p.status])).toEqual([
+      ['reserve', 'compensated'],
+      ['charge', 'compensated'],
+      ['ship', 'forward_failed'],
+    ]);
+    expect(chain.gapCount).toBe(0);
+    expect(chain.compensatedCount).toBe(2);
+    expect(chain.expectCompensation).toBe(true);
+    // reverse order: charge (index 2) compensated first
+    expect(chain.pairs[1].compensationOrder).toBe(1);
+    expect(chain.pairs[0].compensationOrder).toBe(2);
+    expect(chain.pairs.some((p) => p.outOfOrder)).toBe(false);
+  });
+
+  it('orders by index even when steps arrive in another order', () => {
+    const steps = [
+      step('c', 3, 'action', 'success', 20),
+      step('a', 1, 'action', 'success', 0),
+      step('b', 2, 'action', 'success', 10),
+    ];
+    expect(buildCompensationChain(steps, 'committed').pairs.map((p) => p.step)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('does not flag missing compensations when the saga committed', () => {
+    const steps = [step('a', 1, 'action', 'success', 0), step('b', 2, 'action', 'success', 10)];
+    const chain = buildCompensationChain(steps, 'committed');
+    expect(chain.pairs.every((p) => p.status === 'not_needed' && !p.gap)).toBe(true);
+    expect(chain.expectCompensation).toBe(false);
+  });
+
+  it('marks a succeeded step without compensation as missing when the saga failed', () => {
+    const steps = [
+      step('a', 1, 'action', 'success', 0),
+      step('b', 2, 'action', 'success', 10),
+      step('c', 3, 'action', 'failure', 20),
+      step('b', 2, 'compensate', 'success', 30),
+    ];
+    const chain = buildCompensationChain(steps, 'failed');
+    const a = chain.pairs.find((p) => p.step === 'a')!;
+    expect(a.status).toBe('missing');
+    expect(a.gap).toBe(true);
+    expect(chain.gapCount).toBe(1);
+  });
+
+  it('marks not-yet-compensated steps as pending while compensating', () => {
+    const steps = [
+      step('a', 1, 'action', 'success', 0),
+      step('b', 2, 'action', 'failure', 10),
+    ];
+    const chain = buildCompensationChain(steps, 'compensating');
+    expect(chain.pairs[0].status).toBe('pending');
+    expect(chain.pairs[0].gap).toBe(true);
+  });
+
+  it('reports failed compensation attempts, and a later success clears the gap', () => {
+    const failedOnly = [
+      step('a', 1, 'action', 'success', 0),
+      step('b', 2, 'action', 'failure', 10),
+      step('a', 1, 'compensate', 'failure', 20),
+      step('a', 1, 'compensate', 'failure', 40, { attempt: 2 }),
+    ];
+    const c1 = buildCompensationChain(failedOnly, 'compensating');
+    expect(c1.pairs[0].status).toBe('compensation_failed');
+    expect(c1.pairs[0].compensation).toMatchObject({ attempts: 2, failures: 2, successes: 0 });
+    // the latest attempt is the one shown
+    expect(c1.pairs[0].compensation!.spanId).toBe(failedOnly[3].spanId);
+
+    const recovered = [...failedOnly, step('a', 1, 'compensate', 'success', 60, { attempt: 3 })];
+    const c2 = buildCompensationChain(recovered, 'compensated');
+    expect(c2.pairs[0].status).toBe('compensated');
+    expect(c2.pairs[0].gap).toBe(false);
+    expect(c2.pairs[0].compensation).toMatchObject({ attempts: 3, failures: 2, successes: 1, result: 'success' });
+  });
+
+  it('uses the succeeded attempt of a retried forward step', () => {
+    const steps = [
+      step('a', 1, 'action', 'failure', 0),
+      step('a', 1, 'action', 'success', 50, { attempt: 2 }),
+    ];
+    const chain = buildCompensationChain(steps, 'committed');
+    expect(chain.pairs).toHaveLength(1);
+    expect(chain.pairs[0].forward).toMatchObject({ attempts: 2, successes: 1, failures: 1, spanId: steps[1].spanId });
+    expect(chain.pairs[0].status).toBe('not_needed');
+  });
+
+  it('treats a skipped compensation of a succeeded step as not compensated', () => {
+    const steps = [
+      step('a', 1, 'action', 'success', 0),
+      step('b', 2, 'action', 'failure', 10),
+      step('a', 1, 'compensate', 'skipped', 20),
+    ];
+    expect(buildCompensationChain(steps, 'failed').pairs[0].status).toBe('missing');
+  });
+
+  it('shows compensations of steps whose action never ran as null compensations', () => {
+    const steps = [step('a', 1, 'action', 'failure', 0), step('z', 9, 'compensate', 'skipped', 10)];
+    const chain = buildCompensationChain(steps, 'compensated');
+    expect(chain.pairs.map((p) => p.status)).toEqual(['forward_failed', 'null_compensation']);
+    expect(chain.gapCount).toBe(0);
+  });
+
+  it('flags compensations that ran before a higher-index step was compensated', () => {
+    const steps = [
+      step('a', 1, 'action', 'success', 0),
+      step('b', 2, 'action', 'success', 10),
+      step('c', 3, 'action', 'success', 20),
+      step('d', 4, 'action', 'failure', 30),
+      step('a', 1, 'compensate', 'success', 40),
+      step('c', 3, 'compensate', 'success', 50),
+      step('b', 2, 'compensate', 'success', 60),
+    ];
+    const chain = buildCompensationChain(steps, 'compensated');
+    const byStep = Object.fromEntries(chain.pairs.map((p) => [p.step, p]));
+    expect(byStep.a.outOfOrder).toBe(true);
+    expect(byStep.b.outOfOrder).toBe(false);
+    expect(byStep.c.outOfOrder).toBe(false);
+    expect([byStep.a.compensationOrder, byStep.c.compensationOrder, byStep.b.compensationOrder]).toEqual([1, 2, 3]);
+  });
+
+  it('does not flag compensations started at the same instant', () => {
+    const steps = [
+      step('a', 1, 'action', 'success', 0),
+      step('b', 2, 'action', 'success', 10),
+      step('c', 3, 'action', 'failure', 20),
+      step('a', 1, 'compensate', 'success', 40),
+      step('b', 2, 'compensate', 'success', 40),
+    ];
+    expect(buildCompensationChain(steps, 'compensated').pairs.some((p) => p.outOfOrder)).toBe(false);
+  });
+
+  it('pairs TCC try with cancel and ignores confirm', () => {
+    const steps = [
+      step('hold', 1, 'try', 'success', 0),
+      step('debit', 2, 'try', 'failure', 10),
+      step('hold', 1, 'cancel', 'success', 20),
+    ];
+    const chain = buildCompensationChain(steps, 'compensated');
+    expect(chain.pairs[0]).toMatchObject({ status: 'compensated', forward: { op: 'try' }, compensation: { op: 'cancel' } });
+
+    const committed = [step('hold', 1, 'try', 'success', 0), step('hold', 1, 'confirm', 'success', 10)];
+    const c2 = buildCompensationChain(committed, 'committed');
+    expect(c2.pairs).toHaveLength(1);
+    expect(c2.pairs[0].forward!.op).toBe('try');
+  });
+
+  it('keeps two branches with the same name apart by index', () => {
+    const steps = [
+      step('/api/transfer', 1, 'action', 'success', 0),
+      step('/api/transfer', 2, 'action', 'failure', 10),
+      step('/api/transfer', 1, 'compensate', 'success', 20),
+    ];
+    const chain = buildCompensationChain(steps, 'compensated');
+    expect(chain.pairs.map((p) => [p.index, p.status])).toEqual([
+      [1, 'compensated'],
+      [2, 'forward_failed'],
+    ]);
+  });
+
+  it('handles a running forward step and an empty saga', () => {
+    expect(buildCompensationChain([step('a', 1, 'action', 'running', 0)], 'running').pairs[0].status).toBe('forward_running');
+    expect(buildCompensationChain([], 'running')).toEqual({ pairs: [], expectCompensation: false, gapCount: 0, compensatedCount: 0 });
+  });
+});
+
+describe('buildChainFromSteps', () => {
+  it('gives the same chain as buildCompensationChain', () => {
+    const steps = [
+      step('a', 1, 'action', 'success', 0),
+      step('b', 2, 'action', 'failure', 10),
+      step('a', 1, 'compensate', 'success', 20),
+    ];
+    expect(buildChainFromSteps(steps.map(chainStepFromJson), 'compensated')).toEqual(buildCompensationChain(steps, 'compensated'));
+  });
+});
+
+describe('expectsCompensation', () => {
+  it('expects compensation for a stuck saga only after an unrecovered forward failure', () => {
+    const retried = [step('a', 1, 'action', 'failure', 0), step('a', 1, 'action', 'success', 5, { attempt: 2 })].map(chainStepFromJson);
+    expect(expectsCompensation('stuck', retried)).toBe(false);
+    const failed = [chainStepFromJson(step('a', 1, 'action', 'failure', 0))];
+    expect(expectsCompensation('stuck', failed)).toBe(true);
+    expect(expectsCompensation('running', failed)).toBe(false);
+  });
+});
+
+describe('timeToConsistencyMs', () => {
+  it('measures from the end of the first final forward failure to the end of the last successful compensation', () => {
+    const steps = [
+      step('a', 1, 'action', 'success', 0),
+      step('b', 2, 'action', 'failure', 100, { durationMs: 20 }),
+      step('a', 1, 'compensate', 'success', 200, { durationMs: 30 }),
+    ];
+    expect(timeToConsistencyMs(steps, 'compensated')).toBe(230 - 120);
+    expect(timeToConsistencyMs(steps, 'compensating')).toBeNull();
+  });
+
+  it('ignores failures that a retry fixed', () => {
+    const steps = [
+      step('a', 1, 'action', 'failure', 0),
+      step('a', 1, 'action', 'success', 10, { attempt: 2 }),
+      step('b', 2, 'action', 'failure', 100, { durationMs: 20 }),
+      step('a', 1, 'compensate', 'success', 200, { durationMs: 30 }),
+    ];
+    expect(timeToConsistencyMs(steps, 'compensated')).toBe(110);
+  });
+
+  it('is 0 when nothing needed undoing, and clamped at 0', () => {
+    expect(timeToConsistencyMs([step('a', 1, 'action', 'failure', 0)], 'compensated')).toBe(0);
+    const early = [
+      step('a', 1, 'action', 'success', 0),
+      step('b', 2, 'action', 'failure', 500, { durationMs: 100 }),
+      step('a', 1, 'compensate', 'success', 100, { durationMs: 10 }),
+    ];
+    expect(timeToConsistencyMs(early, 'compensated')).toBe(0);
+    expect(timeToConsistencyMs([step('a', 1, 'action', 'success', 0)], 'compensated')).toBeNull();
+  });
+});

@@ -1,0 +1,390 @@
+import { describe, expect, it } from 'vitest';
+import { anomalyKinds } from './anomalies';
+import { sagaAfter, sagaSpans, scenario } from './fixtures';
+import type { Anomaly, AnomalyKind, Op, Saga } from './types';
+import { ANOMALY_KINDS } from './types';
+
+function only(saga: Saga, kind: AnomalyKind): Anomaly[] {
+  return saga.anomalies.filter((a) => a.kind === kind);
+}
+
+const spanIdOf = (saga: Saga, step: string, op: Op, attempt = 1): string => {
+  const found = saga.steps.find((s) => s.step === step && s.op === op && s.attempt === attempt);
+  if (!found) throw new Error(`no entry ${step} ${op} ${attempt}`);
+  return found.spanId;
+};
+
+describe('clean runs have no anomaly', () => {
+  it.each([
+    ['saga committed', scenario()],
+    ['saga compensated', scenario({ failAt: 'ship' })],
+    ['tcc committed', scenario({ protocol: 'tcc' })],
+    ['tcc compensated', scenario({ protocol: 'tcc', failAt: 'charge' })],
+    ['zero-code saga compensated', scenario({ zeroCode: true, failAt: 'ship' })],
+    ['both sides instrumented', scenario({ bothSides: true, failAt: 'ship' })],
+  ])('%s', (_name, spans) => {
+    expect(sagaAfter(spans).anomalies).toEqual([]);
+  });
+});
+
+describe.each(['saga', 'tcc'] as const)('anomalies, protocol %s', (protocol) => {
+  const first: Op = protocol === 'tcc' ? 'try' : 'action';
+  const undo: Op = protocol === 'tcc' ? 'cancel' : 'compensate';
+  const b = () => sagaSpans({ protocol, steps: ['a', 'b', 'c'] }).root({ at: 0, dur: 10_000 });
+
+  describe('missing_compensation', () => {
+    it('is raised for each succeeded step left uncompensated once the saga failed, with evidence', () => {
+      const saga = sagaAfter(scenario({ protocol, failAt: 'ship', compensate: [] }));
+      expect(saga.status).toBe('failed');
+      const found = only(saga, 'missing_compensation');
+      expect(found.map((a) => [a.step, a.severity])).toEqual([
+        ['charge', 'error'],
+        ['reserve', 'error'],
+      ]);
+      expect(found[1].spanIds).toEqual([spanIdOf(saga, 'reserve', first)]);
+      expect(found[1].message).toContain('"reserve"');
+      expect(found[1].message).toContain('reserve-svc');
+    });
+
+    it('lists the failed compensation attempts as evidence', () => {
+      const saga = sagaAfter(scenario({ protocol, failAt: 'ship', compensate: ['charge', 'reserve'], failCompensation: ['reserve'] }));
+      const [missing] = only(saga, 'missing_compensation');
+      expect(missing.step).toBe('reserve');
+      expect(missing.spanIds).toEqual([spanIdOf(saga, 'reserve', first), spanIdOf(saga, 'reserve', undo)]);
+    });
+
+    it('is not raised while compensation may still complete, only announced in next', () => {
+      const saga = sagaAfter(scenario({ protocol, failAt: 'ship', compensate: [], coordinator: 'open' }));
+      expect(only(saga, 'missing_compensation')).toEqual([]);
+      expect(saga.next?.anomalies).toContain('missing_compensation');
+    });
+
+    it('is not raised for a step whose forward op failed', () => {
+      const saga = sagaAfter(scenario({ protocol, failAt: 'reserve', compensate: [] }));
+      expect(only(saga, 'missing_compensation')).toEqual([]);
+    });
+  });
+
+  describe('compensation_out_of_order', () => {
+    it('is raised when a lower step is compensated before a higher one', () => {
+      const saga = sagaAfter(scenario({ protocol, failAt: 'ship', compensate: ['reserve', 'charge'] }));
+      expect(saga.status).toBe('compensated');
+      const found = only(saga, 'compensation_out_of_order');
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ severity: 'warning', step: 'reserve' });
+      expect(found[0].spanIds).toEqual([spanIdOf(saga, 'reserve', undo), spanIdOf(saga, 'charge', undo)]);
+      expect(found[0].message).toMatch(/"reserve".*"charge"/);
+    });
+
+    it('names only the misplaced step in a longer chain', () => {
+      // index order a(1) b(2) c(3); compensated b, c, a: only b went too early.
+      const spans = b()
+        .op(first, 'a', { at: 10 })
+        .op(first, 'b', { at: 20 })
+        .op(first, 'c', { at: 30 })
+        .op(first, 'x', { at: 40, fail: true, index: 4 })
+        .op(undo, 'b', { at: 50 })
+        .op(undo, 'c', { at: 60 })
+        .op(undo, 'a', { at: 70 })
+        .build();
+      expect(only(sagaAfter(spans), 'compensation_out_of_order').map((a) => a.step)).toEqual(['b']);
+    });
+
+    it('treats a tie in start time as out of order (the higher step must start first)', () => {
+      const spans = b()
+        .op(first, 'a', { at: 10 })
+        .op(first, 'b', { at: 20 })
+        .op(first, 'c', { at: 30, fail: true })
+        .op(undo, 'b', { at: 50 })
+        .op(undo, 'a', { at: 50 })
+        .build();
+      expect(only(sagaAfter(spans), 'compensation_out_of_order')).toHaveLength(1);
+    });
+
+    it('does not order steps that share an index (parallel branches)', () => {
+      const spans = b()
+        .op(first, 'p', { at: 10, index: 1 })
+        .op(first, 'q', { at: 10, index: 1 })
+        .op(first, 'c', { at: 30, fail: true })
+        .op(undo, 'p', { at: 50 })
+        .op(undo, 'q', { at: 60 })
+        .build();
+      const saga = sagaAfter(spans);
+      expect(saga.status).toBe('compensated');
+      expect(only(saga, 'compensation_out_of_order')).toEqual([]);
+    });
+
+    it('ignores failed compensation attempts when judging the order', () => {
+      const spans = b()
+        .op(first, 'a', { at: 10 })
+        .op(first, 'b', { at: 20 })
+        .op(first, 'c', { at: 30, fail: true })
+        .op(undo, 'a', { at: 40, fail: true })
+        .op(undo, 'b', { at: 50 })
+        .op(undo, 'a', { at: 60 })
+        .build();
+      const saga = sagaAfter(spans);
+      expect(saga.status).toBe('compensated');
+      expect(only(saga, 'compensation_out_of_order')).toEqual([]);
+    });
+  });
+
+  describe('compensation_failed', () => {
+    it('is raised when the final compensation attempt failed, with the failed attempts as evidence', () => {
+      const spans = b()
+        .op(first, 'a', { at: 10 })
+        .op(first, 'b', { at: 20, fail: true })
+        .op(undo, 'a', { at: 30, fail: 'timeout' })
+        .op(undo, 'a', { at: 40, fail: 'refund service down' })
+        .build();
+      const saga = sagaAfter(spans);
+      const found = only(saga, 'compensation_failed');
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ severity: 'error', step: 'a' });
+      expect(found[0].spanIds).toEqual([spanIdOf(saga, 'a', undo, 1), spanIdOf(saga, 'a', undo, 2)]);
+      expect(found[0].message).toContain('refund service down');
+      expect(found[0].message).toContain('a-svc');
+    });
+
+    it('is not raised when a later attempt succeeded', () => {
+      const spans = b()
+        .op(first, 'a', { at: 10 })
+        .op(first, 'b', { at: 20, fail: true })
+        .op(undo, 'a', { at: 30, fail: true })
+        .op(undo, 'a', { at: 40 })
+        .build();
+      expect(only(sagaAfter(spans), 'compensation_failed')).toEqual([]);
+    });
+  });
+
+  describe('null_compensation', () => {
+    it('is a warning when a step is compensated although it never ran', () => {
+      const spans = b().op(first, 'a', { at: 10, fail: true }).op(undo, 'b', { at: 30 }).op(undo, 'a', { at: 40 }).build();
+      const saga = sagaAfter(spans);
+      const found = only(saga, 'null_compensation');
+      expect(found).toEqual([
+        expect.objectContaining({ severity: 'warning', step: 'b', spanIds: [spanIdOf(saga, 'b', undo)] }),
+      ]);
+      expect(found[0].message).toContain('"b"');
+    });
+
+    it('is informational when the barrier recorded a no-op (result skipped)', () => {
+      const spans = b().op(first, 'a', { at: 10, fail: true }).op(undo, 'b', { at: 30, result: 'skipped' }).build();
+      const saga = sagaAfter(spans);
+      expect(only(saga, 'null_compensation').map((a) => a.severity)).toEqual(['info']);
+      expect(saga.steps.find((s) => s.step === 'b')?.result).toBe('skipped');
+    });
+
+    it('is not raised when the forward op ran, even if it failed', () => {
+      const spans = b().op(first, 'a', { at: 10, fail: true }).op(undo, 'a', { at: 30 }).build();
+      expect(only(sagaAfter(spans), 'null_compensation')).toEqual([]);
+    });
+  });
+
+  describe('hanging_action', () => {
+    it('is an error when the forward op ran after its compensation started', () => {
+      const spans = b()
+        .op(first, 'a', { at: 10, fail: true })
+        .op(undo, 'b', { at: 20, dur: 50 })
+        .op(first, 'b', { at: 40 })
+        .build();
+      const saga = sagaAfter(spans);
+      const found = only(saga, 'hanging_action');
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ severity: 'error', step: 'b' });
+      expect(found[0].spanIds).toEqual([spanIdOf(saga, 'b', first), spanIdOf(saga, 'b', undo)]);
+    });
+
+    it('is informational when the barrier rejected the late action', () => {
+      const spans = b()
+        .op(first, 'a', { at: 10, fail: true })
+        .op(undo, 'b', { at: 20, result: 'skipped' })
+        .op(first, 'b', { at: 40, result: 'rejected' })
+        .build();
+      const saga = sagaAfter(spans);
+      expect(only(saga, 'hanging_action').map((a) => a.severity)).toEqual(['info']);
+      expect(saga.status).toBe('compensated');
+    });
+
+    it('is not raised when the forward op started first, or only at the same instant', () => {
+      const spans = b()
+        .op(first, 'a', { at: 10 })
+        .op(first, 'b', { at: 20, fail: true })
+        .op(undo, 'b', { at: 20 })
+        .op(undo, 'a', { at: 40 })
+        .build();
+      expect(only(sagaAfter(spans), 'hanging_action')).toEqual([]);
+    });
+  });
+
+  describe('duplicate_execution', () => {
+    it('is raised when two participant executions of one step+op both succeeded', () => {
+      const spans = b()
+        .op(first, 'a', { at: 10, attempt: 1 })
+        .op(first, 'a', { at: 20, attempt: 2, service: 'a-svc-2' })
+        .build();
+      const saga = sagaAfter(spans);
+      const found = only(saga, 'duplicate_execution');
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ severity: 'error', step: 'a' });
+      expect(found[0].spanIds).toEqual([spanIdOf(saga, 'a', first, 1), spanIdOf(saga, 'a', first, 2)]);
+      expect(found[0].message).toContain('a-svc, a-svc-2');
+    });
+
+    it('is raised for two successes claiming the same attempt; the earlier is the entry', () => {
+      const spans = b()
+        .op(first, 'a', { at: 10, attempt: 1, spanId: 'e000000000000001' })
+        .op(first, 'a', { at: 20, attempt: 1, spanId: 'e000000000000002' })
+        .build();
+      const saga = sagaAfter(spans);
+      expect(saga.steps.filter((s) => s.op === first).map((s) => s.spanId)).toEqual(['e000000000000001']);
+      expect(only(saga, 'duplicate_execution')[0].spanIds).toEqual(['e000000000000001', 'e000000000000002']);
+    });
+
+    it('is raised for compensations too', () => {
+      const spans = b().op(first, 'a', { at: 10 }).op(first, 'b', { at: 20, fail: true }).op(undo, 'a', { at: 30 }).op(undo, 'a', { at: 40 }).build();
+      expect(only(sagaAfter(spans), 'duplicate_execution').map((a) => a.step)).toEqual(['a']);
+    });
+
+    it('is not raised for the coordinator and participant sides of one call', () => {
+      const spans = sagaSpans({ protocol, steps: ['a'] }).root({ at: 0, dur: 100 }).call(first, 'a', { at: 10 }).build();
+      const saga = sagaAfter(spans);
+      expect(saga.steps).toHaveLength(1);
+      expect(only(saga, 'duplicate_execution')).toEqual([]);
+    });
+
+    it('is not raised for a span nested in the participant span of the same call', () => {
+      const outer = sagaSpans({ protocol, steps: ['a'] }).root({ at: 0, dur: 100 }).op(first, 'a', { at: 10, dur: 30, role: null, spanId: 'f000000000000001' });
+      const spans = outer.plain({ at: 12, parent: 'f000000000000001' }).op(first, 'a', { at: 14, parent: outer.lastSpanId }).build();
+      const saga = sagaAfter(spans);
+      expect(saga.steps).toHaveLength(1);
+      expect(only(saga, 'duplicate_execution')).toEqual([]);
+    });
+
+    it('is not raised when a failed attempt was retried successfully', () => {
+      const spans = b().op(first, 'a', { at: 10, fail: true }).op(first, 'a', { at: 30 }).build();
+      expect(only(sagaAfter(spans), 'duplicate_execution')).toEqual([]);
+    });
+  });
+
+  describe('retry_storm', () => {
+    const attempts = (starts: number[], fail = true) => {
+      const builder = b();
+      starts.forEach((at, i) => builder.op(first, 'a', { at, dur: 1, fail: fail && i < starts.length - 1 }));
+      return sagaAfter(builder.build());
+    };
+
+    it('is raised above maxAttempts, with every attempt as evidence', () => {
+      const saga = attempts([10, 20, 40, 80, 160, 320]);
+      const found = only(saga, 'retry_storm');
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ severity: 'warning', step: 'a' });
+      expect(found[0].spanIds).toHaveLength(6);
+      expect(found[0].message).toContain('6 times');
+    });
+
+    it('is not raised at maxAttempts with back-off', () => {
+      expect(only(attempts([10, 20, 40, 80, 160]), 'retry_storm')).toEqual([]);
+    });
+
+    it('respects a configured maxAttempts', () => {
+      const spans = b().op(first, 'a', { at: 10, fail: true }).op(first, 'a', { at: 20, fail: true }).op(first, 'a', { at: 40 }).build();
+      expect(only(sagaAfter(spans, 1000, { maxAttempts: 2 }), 'retry_storm')).toHaveLength(1);
+      expect(only(sagaAfter(spans), 'retry_storm')).toEqual([]);
+    });
+
+    it('counts a reported attempt number beyond the spans seen', () => {
+      const spans = b().op(first, 'a', { at: 10, attempt: 9 }).build();
+      expect(only(sagaAfter(spans), 'retry_storm')).toHaveLength(1);
+    });
+
+    it('is raised for 4 attempts at a constant interval (no back-off)', () => {
+      const found = only(attempts([10, 110, 210, 310]), 'retry_storm');
+      expect(found).toHaveLength(1);
+      expect(found[0].message).toMatch(/without backing off/);
+    });
+
+    it('tolerates 10% jitter as "not growing"', () => {
+      expect(only(attempts([0, 100, 210, 325]), 'retry_storm')).toHaveLength(1);
+    });
+
+    it('is not raised for 3 constant-interval attempts, nor for 4 with a growing interval', () => {
+      expect(only(attempts([10, 110, 210]), 'retry_storm')).toEqual([]);
+      expect(only(attempts([10, 110, 210, 500]), 'retry_storm')).toEqual([]);
+    });
+  });
+
+  describe('orphan_step', () => {
+    it('is raised once when participants report steps and no coordinator span exists', () => {
+      const saga = sagaAfter(scenario({ protocol, coordinator: 'none' }));
+      const found = only(saga, 'orphan_step');
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ severity: 'warning', step: null });
+      expect(found[0].spanIds).toEqual(saga.steps.map((s) => s.spanId));
+      expect(found[0].message).toContain('reserve-svc');
+    });
+
+    it('is not raised for zero-code sagas, whose coordinator emits no spans', () => {
+      expect(only(sagaAfter(scenario({ protocol, zeroCode: true })), 'orphan_step')).toEqual([]);
+    });
+
+    it('is not raised when any coordinator span exists, root or not', () => {
+      expect(only(sagaAfter(scenario({ protocol })), 'orphan_step')).toEqual([]);
+      const clientOnly = sagaSpans({ protocol, steps: ['a'] }).call(first, 'a', { at: 0 }).build();
+      expect(only(sagaAfter(clientOnly), 'orphan_step')).toEqual([]);
+    });
+
+    it('is not raised for a saga without step spans', () => {
+      expect(only(sagaAfter(sagaSpans({ protocol }).plain({ at: 0 }).build()), 'orphan_step')).toEqual([]);
+    });
+  });
+
+  describe('stuck', () => {
+    it('mirrors the stuck status, with the last active span as evidence', () => {
+      const spans = scenario({ protocol, runningAt: 'ship' });
+      const saga = sagaAfter(spans, 300_000);
+      expect(saga.status).toBe('stuck');
+      const found = only(saga, 'stuck');
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ severity: 'warning', step: null });
+      const lastEnded = [...spans].sort((x, y) => y.endMs - x.endMs)[0];
+      expect(found[0].spanIds).toEqual([lastEnded.spanId]);
+      expect(found[0].message).toContain('5 min');
+    });
+
+    it('is absent before the threshold', () => {
+      expect(only(sagaAfter(scenario({ protocol, runningAt: 'ship' }), 299_999), 'stuck')).toEqual([]);
+    });
+  });
+});
+
+describe('anomaly list', () => {
+  it('is sorted by severity, then kind, then step', () => {
+    const spans = sagaSpans({ steps: ['a', 'b', 'c'] })
+      .action('a', { at: 10 })
+      .action('b', { at: 20 })
+      .action('c', { at: 30, fail: true })
+      .compensate('z', { at: 35, result: 'skipped' })
+      .compensate('a', { at: 40 })
+      .compensate('c', { at: 45 })
+      .compensate('b', { at: 50, fail: true })
+      .action('b', { at: 60 })
+      .build();
+    const saga = sagaAfter(spans, 120_000);
+    expect(saga.anomalies.map((a) => [a.severity, a.kind, a.step])).toEqual([
+      ['error', 'missing_compensation', 'b'],
+      ['error', 'compensation_failed', 'b'],
+      ['error', 'hanging_action', 'b'],
+      ['error', 'duplicate_execution', 'b'],
+      ['warning', 'compensation_out_of_order', 'a'],
+      ['warning', 'orphan_step', null],
+      ['info', 'null_compensation', 'z'],
+    ]);
+  });
+
+  it('anomalyKinds gives distinct kinds in canonical order', () => {
+    const kinds = anomalyKinds([{ kind: 'stuck' }, { kind: 'retry_storm' }, { kind: 'stuck' }, { kind: 'missing_compensation' }]);
+    expect(kinds).toEqual(['missing_compensation', 'retry_storm', 'stuck']);
+    expect(ANOMALY_KINDS).toHaveLength(9);
+  });
+});

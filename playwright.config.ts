@@ -1,0 +1,55 @@
+import { defineConfig } from '@playwright/test';
+
+// The system Chromium (Debian package); Playwright downloads no browser here.
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PORT = Number(process.env.E2E_PORT ?? 3100);
+const GRPC = Number(process.env.E2E_GRPC_PORT ?? 14317);
+const HTTP = Number(process.env.E2E_HTTP_PORT ?? 14318);
+
+export const e2ePorts = { ui: PORT, grpc: GRPC, http: HTTP };
+
+export default defineConfig({
+  testDir: 'test/e2e',
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  reporter: process.env.CI ? [['list']] : [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    },
+  },
+  webServer: {
+    // The real product start path: `npm start` (collector + UI in one process).
+    command: 'npm start',
+    url: `http://127.0.0.1:${PORT}/api/health`,
+    timeout: 180_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    env: {
+      PORT: String(PORT),
+      COLLECTOR_GRPC_PORT: String(GRPC),
+      COLLECTOR_HTTP_PORT: String(HTTP),
+      SAGASCOPE_HOST: '127.0.0.1',
+      SAGASCOPE_LOG_LEVEL: 'warn',
+      NEXT_TELEMETRY_DISABLED: '1',
+      ...(process.env.E2E_DATABASE_URL
+        ? { DATABASE_URL: process.env.E2E_DATABASE_URL }
+        : { SAGASCOPE_DATA_DIR: `.data/e2e-${Date.now()}` }),
+    },
+  },
+});
