@@ -8,7 +8,7 @@ import type { Config } from '../lib/config/env';
 import { modelConfigFrom } from '../lib/config/model';
 import { writeSpanBatch } from '../lib/db/span-writer';
 import { IngestPipeline } from '../lib/ingest/pipeline';
-import { IngestMetrics } from '../lib/ingest/metrics';
+import { IngestMetrics, registerProcessMetrics } from '../lib/ingest/metrics';
 import { startGrpcServer } from './grpc';
 import { startHttpServer } from './http';
 import { log, errorFields } from '../lib/log';
@@ -20,13 +20,6 @@ export interface RunningCollector {
   pipeline: IngestPipeline;
   /** Stop accepting, commit what was accepted, close the listeners. */
   close(): Promise<void>;
-}
-
-const METRICS = Symbol.for('sagascope.collector.metrics');
-
-/** The in-process collector's metrics, for the UI server's /metrics route. */
-export function inProcessCollectorMetrics(): IngestMetrics | undefined {
-  return (globalThis as { [METRICS]?: IngestMetrics })[METRICS];
 }
 
 export async function startCollector(db: Db, config: Config): Promise<RunningCollector> {
@@ -61,7 +54,7 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
       await db.query('SELECT 1');
     },
   });
-  (globalThis as { [METRICS]?: IngestMetrics })[METRICS] = metrics;
+  registerProcessMetrics(metrics);
   return {
     grpcPort: grpc.port,
     httpPort: http.port,
