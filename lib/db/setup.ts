@@ -13,7 +13,7 @@ export const MIGRATIONS_DIR = path.resolve(process.cwd(), 'prisma/migrations');
 
 export async function openMigratedDb(config: DbConfig): Promise<Db> {
   if (config.DATABASE_URL) {
-    await migrateDeploy(config.DATABASE_URL);
+    await migrateDeploy(config.DATABASE_URL, { migrationsDir: MIGRATIONS_DIR });
     log.info('database ready', { database: redactUrl(config.DATABASE_URL) });
     return openDb(config);
   }

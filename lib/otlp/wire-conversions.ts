@@ -61,7 +61,10 @@ export function nanosNumberToMs(nanos: number): number {
 
 /** ms → [lo, hi] uint32 halves of the nanoseconds; exact for every decoded value. */
 export function msToNanosParts(ms: number): [lo: number, hi: number] {
-  const us = Math.round(ms * 1000);
+  let us = Math.round(ms * 1000);
+  // From about 2109 on, doubles are coarser than 1 µs at epoch-ms magnitude and ms * 1000
+  // can land one µs off; pick the neighbour that decodes back to ms.
+  if (us / 1000 !== ms) us = (us - 1) / 1000 === ms ? us - 1 : (us + 1) / 1000 === ms ? us + 1 : us;
   const usHi = Math.floor(us / TWO_POW_32);
   const nsFromLo = (us - usHi * TWO_POW_32) * 1000; // < 2^42, exact
   const carry = Math.floor(nsFromLo / TWO_POW_32);
@@ -90,12 +93,12 @@ const DECIMAL_INTEGER = /^-?\d+$/;
 /** OTLP/JSON intValue (string or number) → number when safe, else canonical decimal string; undefined if not an integer. */
 export function jsonInt64ToValue(raw: unknown): number | string | undefined {
   if (typeof raw === 'number') {
-    if (Number.isSafeInteger(raw)) return raw;
+    if (Number.isSafeInteger(raw)) return raw || 0;
     return Number.isInteger(raw) ? BigInt(raw).toString() : undefined;
   }
   if (typeof raw !== 'string' || !DECIMAL_INTEGER.test(raw)) return undefined;
   const n = Number(raw);
-  return Number.isSafeInteger(n) ? n : BigInt(raw).toString();
+  return Number.isSafeInteger(n) ? n || 0 : BigInt(raw).toString(); // "-0" is 0: int64 has no negative zero
 }
 
 /*

@@ -1,11 +1,16 @@
 /**
  * The driver adapter the wasm schema engine talks to PostgreSQL through:
- * `PrismaPg` with three fixes the engine needs and adapter-pg lacks.
+ * `PrismaPg`, plus what the engine needs and adapter-pg 7.10 gets wrong for it:
+ * `"char"` columns, whole-script execution, a safe shadow database, `?schema=`.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import {
+  DriverAdapterError,
+  type SqlDriverAdapter,
+  type SqlMigrationAwareDriverAdapterFactory,
+} from '@prisma/driver-adapter-utils';
 
 /** Postgres' internal single-byte `"char"` type (pg_constraint.contype, pg_class.relkind…). */
 const PG_CHAR_OID = 18;
@@ -76,6 +81,9 @@ export function parseDatabaseUrl(databaseUrl: string, database?: string): PgTarg
       connectionString: url.toString(),
       options: `-c search_path=${schema}`,
       Client: CatalogFriendlyClient,
+      // The engine takes a session-level advisory lock on one pooled connection;
+      // the default 10 s idle timeout could close it (and drop the lock) mid-run.
+      idleTimeoutMillis: 0,
     },
   };
 }
@@ -94,9 +102,58 @@ async function runAdminStatement(target: PgTarget, sql: string): Promise<void> {
   }
 }
 
+function toDriverAdapterError(error: unknown): unknown {
+  if (!(error instanceof pg.DatabaseError)) return error;
+  return new DriverAdapterError({
+    kind: 'postgres',
+    code: error.code ?? 'N/A',
+    severity: error.severity ?? 'N/A',
+    message: error.message,
+    detail: error.detail,
+    column: error.column,
+    hint: error.hint,
+  });
+}
+
+type PgAdapter = Awaited<ReturnType<PrismaPg['connect']>>;
+
+/**
+ * adapter-pg's executeScript splits the script on every `;` and runs the pieces
+ * one by one: a semicolon inside a string or a function body breaks it, and a
+ * failure leaves the migration half applied. Prisma's native engine sends the
+ * whole script as one simple-protocol query, which Postgres runs as a single
+ * implicit transaction; do the same so both engines apply migrations alike.
+ */
+function withWholeScriptExecution(adapter: PgAdapter, onDispose?: () => Promise<void>): SqlDriverAdapter {
+  const pool = adapter.underlyingDriver();
+  const closePool = adapter.dispose.bind(adapter);
+  let disposed = false;
+  return Object.assign(adapter, {
+    async executeScript(script: string): Promise<void> {
+      try {
+        await pool.query(script);
+      } catch (error) {
+        throw toDriverAdapterError(error);
+      }
+    },
+    async dispose(): Promise<void> {
+      if (disposed) return;
+      disposed = true;
+      try {
+        await closePool();
+      } finally {
+        await onDispose?.();
+      }
+    },
+  });
+}
+
 export interface MigrationAdapterFactory extends SqlMigrationAwareDriverAdapterFactory {
-  /** Drops shadow databases the engine did not dispose of (e.g. after a panic). */
-  dropLeftoverShadowDatabases(): Promise<void>;
+  /**
+   * Closes connections and drops shadow databases the engine did not release
+   * itself (it may not, after a panic or an error). Safe to call twice.
+   */
+  closeAll(): Promise<void>;
 }
 
 /**
@@ -108,36 +165,39 @@ export interface MigrationAdapterFactory extends SqlMigrationAwareDriverAdapterF
 export function createMigrationAdapterFactory(databaseUrl: string): MigrationAdapterFactory {
   const main = parseDatabaseUrl(databaseUrl);
   const mainFactory = new PrismaPg(main.poolConfig, { schema: main.schema });
-  const liveShadows = new Set<string>();
+  const open = new Set<SqlDriverAdapter>();
 
-  async function dropShadow(name: string): Promise<void> {
-    liveShadows.delete(name);
-    await runAdminStatement(main, `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+  function track(adapter: SqlDriverAdapter): SqlDriverAdapter {
+    open.add(adapter);
+    const dispose = adapter.dispose.bind(adapter);
+    adapter.dispose = async () => {
+      open.delete(adapter);
+      await dispose();
+    };
+    return adapter;
   }
 
   return {
     provider: mainFactory.provider,
     adapterName: mainFactory.adapterName,
-    connect: () => mainFactory.connect(),
-    async connectToShadowDb(): Promise<SqlDriverAdapter> {
+    async connect() {
+      return track(withWholeScriptExecution(await mainFactory.connect()));
+    },
+    async connectToShadowDb() {
       const name = `sagascope_shadow_${randomBytes(6).toString('hex')}`;
       await runAdminStatement(main, `CREATE DATABASE ${quoteIdent(name)}`);
-      liveShadows.add(name);
-      const shadow = parseDatabaseUrl(databaseUrl, name);
-      const adapter = await new PrismaPg(shadow.poolConfig, { schema: shadow.schema }).connect();
-      const closePool = adapter.dispose.bind(adapter);
-      return Object.assign(adapter, {
-        async dispose() {
-          try {
-            await closePool();
-          } finally {
-            await dropShadow(name);
-          }
-        },
-      });
+      const dropShadow = () => runAdminStatement(main, `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      try {
+        const shadow = parseDatabaseUrl(databaseUrl, name);
+        const adapter = await new PrismaPg(shadow.poolConfig, { schema: shadow.schema }).connect();
+        return track(withWholeScriptExecution(adapter, dropShadow));
+      } catch (error) {
+        await dropShadow();
+        throw error;
+      }
     },
-    async dropLeftoverShadowDatabases() {
-      await Promise.all([...liveShadows].map(dropShadow));
+    async closeAll() {
+      await Promise.all([...open].map((adapter) => adapter.dispose()));
     },
   };
 }

@@ -50,19 +50,35 @@ export function loadSchemaEngineClass(): Promise<SchemaEngineClass> {
   return loaded;
 }
 
-const gluePath = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
+function gluePath(): string {
+  return createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
+}
 
 // Imported by absolute URL: a bare specifier fails when tsx evaluates this file as
 // CommonJS on behalf of an ES module importer.
 function importGlue(): Promise<EngineGlue> {
-  return import(pathToFileURL(gluePath).href) as Promise<EngineGlue>;
+  return import(pathToFileURL(gluePath()).href) as Promise<EngineGlue>;
+}
+
+/**
+ * The engine arms 10 s and 60 s timeouts around its work and, lacking a
+ * clearTimeout import, never cancels them: a finished command would keep Node
+ * alive for a minute. Unref'd timers still fire while work is pending (open
+ * sockets keep the process up) but no longer hold an idle process open.
+ */
+function withUnrefTimers(glue: EngineGlue): WebAssembly.ModuleImports {
+  const imports: Record<string, unknown> = { ...glue };
+  for (const name of Object.keys(imports).filter((key) => key.startsWith('__wbg_setTimeout_'))) {
+    imports[name] = (callback: () => void, delayMs: number) => setTimeout(callback, delayMs >>> 0).unref();
+  }
+  return imports as WebAssembly.ModuleImports;
 }
 
 async function instantiate(): Promise<SchemaEngineClass> {
-  const wasmPath = gluePath.replace(/\.js$/, '.wasm');
+  const wasmPath = gluePath().replace(/\.js$/, '.wasm');
   const glue = await importGlue();
   const { instance } = await WebAssembly.instantiate(await readFile(wasmPath), {
-    './schema_engine_bg.js': glue as unknown as WebAssembly.ModuleImports,
+    './schema_engine_bg.js': withUnrefTimers(glue),
   });
   glue.__wbg_set_wasm(instance.exports);
   (instance.exports.__wbindgen_start as () => void)();
