@@ -15,6 +15,7 @@ import { startCollector } from '../collector/start-collector';
 import { generateSagas } from './saga-generator';
 import { toSpanRows, type SpanRow } from '../lib/ingest/span-row';
 import { copyField } from '../lib/db/pg-text';
+import { timestampText } from '../lib/db/span-writer';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
@@ -41,12 +42,11 @@ function runSender(target: string, startMs: number): Promise<SenderReport> {
   });
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 function copyRow(r: SpanRow): string {
   return [
-    r.traceId, r.spanId, r.parentSpanId, r.sagaId, r.service, r.name, r.kind, iso(r.startMs), iso(r.endMs), r.endMs - r.startMs,
+    r.traceId, r.spanId, r.parentSpanId, r.sagaId, r.service, r.name, r.kind, timestampText(r.startMs), timestampText(r.endMs), r.endMs - r.startMs,
     r.statusCode, r.statusMessage, r.sagaName, r.protocol, r.role, r.step, r.stepIndex, r.branchId, r.op, r.attempt, r.result,
-    r.actionUrl, r.compensateUrl, r.idempotencyKey, r.zeroCode, r.scope, r.attributesJson, r.resourceJson, r.eventsJson,
+    r.actionUrl, r.compensateUrl, r.idempotencyKey, r.zeroCode, r.scope, r.attributesJson, r.resourceId, r.eventsJson,
   ].map(copyField).join('\t') + '\n';
 }
 
@@ -61,7 +61,7 @@ async function rawCopyRate(url: string, rows: SpanRow[]): Promise<number> {
     const stream = client.query(
       copyFrom(`COPY spans_copy_baseline (trace_id, span_id, parent_span_id, saga_id, service, name, kind, start_time, end_time, duration_ms,
         status_code, status_message, saga_name, protocol, role, step, step_index, branch_id, op, attempt, result, action_url,
-        compensate_url, idempotency_key, zero_code, scope, attributes, resource, events) FROM STDIN`),
+        compensate_url, idempotency_key, zero_code, scope, attributes, resource_id, events) FROM STDIN`),
     );
     stream.on('error', reject);
     stream.on('finish', resolve);

@@ -14,5 +14,5 @@ export function currentModelConfig(nowMs: number = Date.now()) {
   return modelConfigFrom(loadConfig(), nowMs);
 }
 
-export { listSagas, getSagaDetail, getTrace, getSpan, getSagaSpans } from './read';
+export { listSagas, getSagaDetail, getTrace, getSpan } from './read';
 export type { Db } from './connection';

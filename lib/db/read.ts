@@ -83,28 +83,26 @@ export async function getTrace(db: Db, traceId: string): Promise<TraceJson | nul
     orderBy: [{ startTime: 'asc' }, { spanId: 'asc' }],
   });
   if (rows.length === 0) return null;
-  return { traceId, spans: rows.map(spanRowToJson) };
+  return { traceId, spans: await withResources(db, rows) };
 }
 
 /** One span with its attributes (the UI's attribute panel), without loading its whole trace. */
 export async function getSpan(db: Db, traceId: string, spanId: string): Promise<SpanJson | null> {
   const row = await db.prisma.span.findUnique({ where: { traceId_spanId: { traceId, spanId } } });
-  return row ? spanRowToJson(row) : null;
-}
-
-/** Spans of one saga with their attributes, for the detail page's attribute panel. */
-export async function getSagaSpans(db: Db, sagaId: string, limit = 100_000): Promise<SpanJson[]> {
-  const rows = await db.prisma.span.findMany({
-    where: { sagaId },
-    orderBy: [{ startTime: 'asc' }, { spanId: 'asc' }],
-    take: limit,
-  });
-  return rows.map(spanRowToJson);
+  return row ? (await withResources(db, [row]))[0]! : null;
 }
 
 type SpanRow = Awaited<ReturnType<Db['prisma']['span']['findMany']>>[number];
 
-function spanRowToJson(r: SpanRow): SpanJson {
+/** Spans store a resource id; the API shows the resource attributes themselves. */
+async function withResources(db: Db, rows: readonly SpanRow[]): Promise<SpanJson[]> {
+  const ids = [...new Set(rows.map((r) => r.resourceId))];
+  const resources = await db.prisma.resource.findMany({ where: { id: { in: ids } } });
+  const byId = new Map(resources.map((r) => [r.id, r.attributes as Record<string, unknown>]));
+  return rows.map((r) => spanRowToJson(r, byId.get(r.resourceId) ?? {}));
+}
+
+function spanRowToJson(r: SpanRow, resource: Record<string, unknown>): SpanJson {
   return {
     traceId: r.traceId,
     spanId: r.spanId,
@@ -119,7 +117,7 @@ function spanRowToJson(r: SpanRow): SpanJson {
     statusCode: r.statusCode,
     statusMessage: r.statusMessage,
     attributes: r.attributes as Record<string, unknown>,
-    resource: r.resource as Record<string, unknown>,
+    resource,
     events: (r.events as unknown[] | null) ?? null,
   };
 }

@@ -1,74 +1,71 @@
 /**
  * The ingest transaction. One call writes a batch of span rows and brings the
  * affected saga summaries up to date, all in one commit (the collector
- * acknowledges only after it returns).
+ * acknowledges only after it returns). See docs/adr/0001-ingest-transaction.md.
  *
- * Phase 1 (concurrent across writers): stage the rows (COPY on a Postgres
- * server, an unnest INSERT on PGlite) and insert them with ON CONFLICT DO
- * NOTHING, so a re-sent span is ignored and RETURNING names the new ones.
+ * Phase 1 (concurrent across writers): store the rows. On a PostgreSQL server
+ * they are COPied straight into `spans` inside a savepoint; if any of them is
+ * already stored (a re-sent batch), the savepoint is rolled back and the rows go
+ * through a staging table and INSERT … ON CONFLICT DO NOTHING instead, which
+ * names the new ones. PGlite has no COPY: one unnest INSERT … ON CONFLICT.
  * Phase 2 (serialised by one transaction-level advisory lock, held to commit):
- * saga-id inheritance against stored spans and summary recomputation. Because
- * phase 2 runs one at a time and READ COMMITTED takes a fresh snapshot per
- * statement, the later of two overlapping batches always sees the other's
- * spans: a child stored before its parent is linked by whichever batch commits
- * second, and a saga touched by both is summarised from all of its spans.
+ * saga-id inheritance against stored spans and summary recomputation. Phase 2
+ * runs one at a time and READ COMMITTED takes a fresh snapshot per statement,
+ * so the later of two overlapping batches always sees the other's spans: a
+ * child stored before its parent is linked by whichever batch commits second,
+ * and a saga touched by both is summarised from all of its spans.
  */
 import type { Db, TxSql } from './connection';
 import type { SpanRow } from '../ingest/span-row';
-import type { ModelConfig } from '../saga/types';
+import type { ModelConfig, SagaSpan } from '../saga/types';
 import { copyField } from './pg-text';
 import { loadSagaSpans } from './saga-spans';
 import { upsertSummaries } from './summary-writer';
 import { buildSaga } from '../saga/model';
 
-/** Key of the advisory lock that serialises phase 2 ("sagascop" in ASCII, trimmed to int8). */
-const PHASE2_LOCK = 7_310_575_219_633_000_001n;
+/** Key of the advisory lock that serialises phase 2. */
+export const PHASE2_LOCK = '7310575219633000001';
 const MAX_DEPTH = 64;
 
 const COLUMNS = [
-  'trace_id', 'span_id', 'parent_span_id', 'saga_id', 'service', 'name', 'kind', 'start_ms', 'end_ms',
-  'status_code', 'status_message', 'saga_name', 'protocol', 'role', 'step', 'step_index', 'branch_id', 'op',
-  'attempt', 'result', 'action_url', 'compensate_url', 'idempotency_key', 'zero_code', 'scope',
-  'attributes', 'resource', 'events',
+  'trace_id', 'span_id', 'parent_span_id', 'saga_id', 'service', 'name', 'kind', 'start_time', 'end_time',
+  'duration_ms', 'status_code', 'status_message', 'saga_name', 'protocol', 'role', 'step', 'step_index',
+  'branch_id', 'op', 'attempt', 'result', 'action_url', 'compensate_url', 'idempotency_key', 'zero_code',
+  'scope', 'attributes', 'resource_id', 'events',
 ] as const;
 
 const COLUMN_TYPES = [
-  'text', 'text', 'text', 'text', 'text', 'text', 'int2', 'float8', 'float8',
-  'int2', 'text', 'text', 'text', 'text', 'text', 'int4', 'text', 'text',
-  'int4', 'text', 'text', 'text', 'text', 'bool', 'text',
-  'text', 'text', 'text',
+  'text', 'text', 'text', 'text', 'text', 'text', 'int2', 'timestamptz', 'timestamptz',
+  'float8', 'int2', 'text', 'text', 'text', 'text', 'text', 'int4',
+  'text', 'text', 'int4', 'text', 'text', 'text', 'text', 'bool',
+  'text', 'jsonb', 'text', 'jsonb',
 ] as const;
+
+/** Epoch ms (float) → timestamptz text with microseconds; Date alone keeps only ms. */
+export function timestampText(ms: number): string {
+  const whole = Math.floor(ms);
+  let micros = Math.round((ms - whole) * 1000);
+  let base = whole;
+  if (micros === 1000) {
+    base += 1;
+    micros = 0;
+  }
+  const iso = new Date(base).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+  return `${iso.slice(0, 23)}${String(micros).padStart(3, '0')}Z`;
+}
 
 function rowValues(r: SpanRow): (string | number | boolean | null)[] {
   return [
-    r.traceId, r.spanId, r.parentSpanId, r.sagaId, r.service, r.name, r.kind, r.startMs, r.endMs,
-    r.statusCode, r.statusMessage, r.sagaName, r.protocol, r.role, r.step, r.stepIndex, r.branchId, r.op,
-    r.attempt, r.result, r.actionUrl, r.compensateUrl, r.idempotencyKey, r.zeroCode, r.scope,
-    r.attributesJson, r.resourceJson, r.eventsJson,
+    r.traceId, r.spanId, r.parentSpanId, r.sagaId, r.service, r.name, r.kind, timestampText(r.startMs), timestampText(r.endMs),
+    r.endMs - r.startMs, r.statusCode, r.statusMessage, r.sagaName, r.protocol, r.role, r.step, r.stepIndex,
+    r.branchId, r.op, r.attempt, r.result, r.actionUrl, r.compensateUrl, r.idempotencyKey, r.zeroCode,
+    r.scope, r.attributesJson, r.resourceId, r.eventsJson,
   ];
 }
 
-// Staged columns → table columns: epoch ms become timestamptz, JSON text becomes jsonb.
-const INSERT_SELECT = `
-  INSERT INTO spans (trace_id, span_id, parent_span_id, saga_id, service, name, kind, start_time, end_time,
-    duration_ms, status_code, status_message, saga_name, protocol, role, step, step_index, branch_id, op,
-    attempt, result, action_url, compensate_url, idempotency_key, zero_code, scope, attributes, resource, events)
-  SELECT trace_id, span_id, parent_span_id, saga_id, service, name, kind,
-    to_timestamp(start_ms / 1000.0), to_timestamp(end_ms / 1000.0), end_ms - start_ms,
-    status_code, status_message, saga_name, protocol, role, step, step_index, branch_id, op,
-    attempt, result, action_url, compensate_url, idempotency_key, zero_code, scope,
-    attributes::jsonb, resource::jsonb, events::jsonb`;
-
-const RETURNING = `ON CONFLICT (trace_id, span_id) DO NOTHING RETURNING trace_id, span_id, parent_span_id, saga_id`;
-
-const STAGE_DDL = `CREATE TEMP TABLE IF NOT EXISTS spans_stage (${COLUMNS.map((c, i) => `${c} ${COLUMN_TYPES[i]}`).join(', ')}) ON COMMIT DELETE ROWS`;
-
-interface NewSpan {
-  trace_id: string;
-  span_id: string;
-  parent_span_id: string | null;
-  saga_id: string | null;
-}
+const COLUMN_LIST = COLUMNS.join(', ');
+const STAGE_DDL = `CREATE TEMP TABLE IF NOT EXISTS spans_stage (LIKE spans INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`;
+const RETURNING = `ON CONFLICT (trace_id, span_id) DO NOTHING RETURNING trace_id, span_id`;
 
 function* copyChunks(rows: readonly SpanRow[]): Generator<string> {
   const CHUNK = 256;
@@ -80,29 +77,80 @@ function* copyChunks(rows: readonly SpanRow[]): Generator<string> {
   }
 }
 
-async function insertViaCopy(tx: TxSql, rows: readonly SpanRow[]): Promise<NewSpan[]> {
-  await tx.query(STAGE_DDL);
-  await tx.copyFrom!(`COPY spans_stage (${COLUMNS.join(', ')}) FROM STDIN`, copyChunks(rows));
-  return tx.query<NewSpan>(`${INSERT_SELECT} FROM spans_stage ${RETURNING}`);
+const key = (traceId: string, spanId: string) => traceId + spanId;
+
+function keep(rows: readonly SpanRow[], inserted: readonly { trace_id: string; span_id: string }[]): SpanRow[] {
+  if (inserted.length === rows.length) return rows as SpanRow[];
+  const fresh = new Set(inserted.map((r) => key(r.trace_id, r.span_id)));
+  return rows.filter((r) => fresh.has(key(r.traceId, r.spanId)));
 }
 
-async function insertViaUnnest(tx: TxSql, rows: readonly SpanRow[]): Promise<NewSpan[]> {
+async function insertViaCopy(tx: TxSql, rows: readonly SpanRow[]): Promise<SpanRow[]> {
+  await tx.query('SAVEPOINT direct_copy');
+  try {
+    await tx.copyFrom!(`COPY spans (${COLUMN_LIST}) FROM STDIN`, copyChunks(rows));
+    await tx.query('RELEASE SAVEPOINT direct_copy');
+    return rows as SpanRow[];
+  } catch (err) {
+    if ((err as { code?: string }).code !== '23505') throw err;
+  }
+  // Some spans were stored before (a retried export): let the database pick the new ones.
+  await tx.query('ROLLBACK TO SAVEPOINT direct_copy');
+  await tx.query(STAGE_DDL);
+  await tx.copyFrom!(`COPY spans_stage (${COLUMN_LIST}) FROM STDIN`, copyChunks(rows));
+  const inserted = await tx.query<{ trace_id: string; span_id: string }>(
+    `INSERT INTO spans (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM spans_stage ${RETURNING}`,
+  );
+  return keep(rows, inserted);
+}
+
+async function insertViaUnnest(tx: TxSql, rows: readonly SpanRow[]): Promise<SpanRow[]> {
   const columns: unknown[][] = COLUMNS.map(() => new Array(rows.length));
   rows.forEach((r, i) => rowValues(r).forEach((v, c) => (columns[c]![i] = v)));
   const args = COLUMNS.map((_, i) => `$${i + 1}::${COLUMN_TYPES[i]}[]`).join(', ');
-  return tx.query<NewSpan>(
-    `${INSERT_SELECT} FROM unnest(${args}) AS t(${COLUMNS.join(', ')}) ${RETURNING}`,
+  const inserted = await tx.query<{ trace_id: string; span_id: string }>(
+    `INSERT INTO spans (${COLUMN_LIST}) SELECT * FROM unnest(${args}) ${RETURNING}`,
     columns,
+  );
+  return keep(rows, inserted);
+}
+
+/**
+ * Resources are immutable and content-addressed, so they are written in their
+ * own short transaction: holding their keys until the span transaction commits
+ * would make every concurrent batch of the same services wait on it.
+ */
+async function upsertResources(db: Db, rows: readonly SpanRow[]): Promise<void> {
+  const byId = new Map<string, string>();
+  for (const r of rows) if (!byId.has(r.resourceId)) byId.set(r.resourceId, r.resourceJson);
+  const ids = [...byId.keys()].sort(); // one order everywhere: no deadlocks between writers
+  await db.query(
+    `INSERT INTO resources (id, attributes) SELECT * FROM unnest($1::text[], $2::jsonb[]) ON CONFLICT (id) DO NOTHING`,
+    [ids, ids.map((id) => byId.get(id))],
   );
 }
 
+function dedupe(rows: readonly SpanRow[]): readonly SpanRow[] {
+  const seen = new Set<string>();
+  let dup = false;
+  for (const r of rows) {
+    const k = key(r.traceId, r.spanId);
+    if (seen.has(k)) { dup = true; break; }
+    seen.add(k);
+  }
+  if (!dup) return rows;
+  const first = new Map<string, SpanRow>();
+  for (const r of rows) if (!first.has(key(r.traceId, r.spanId))) first.set(key(r.traceId, r.spanId), r);
+  return [...first.values()];
+}
+
 /** New spans still without a saga: adopt the saga of their nearest stored ancestor. */
-async function adoptFromAncestors(tx: TxSql, orphans: readonly NewSpan[]): Promise<Map<string, string>> {
+async function adoptFromAncestors(tx: TxSql, orphans: readonly SpanRow[]): Promise<Map<string, string>> {
   const adopted = new Map<string, string>();
   if (orphans.length === 0) return adopted;
   const rows = await tx.query<{ trace_id: string; span_id: string; saga_id: string }>(
     `WITH RECURSIVE up(trace_id, span_id, parent, depth) AS (
-       SELECT * , 0 FROM unnest($1::text[], $2::text[], $3::text[])
+       SELECT *, 0 FROM unnest($1::text[], $2::text[], $3::text[])
        UNION ALL
        SELECT up.trace_id, up.span_id, p.parent_span_id, up.depth + 1
          FROM up JOIN spans p ON p.trace_id = up.trace_id AND p.span_id = up.parent
@@ -115,14 +163,14 @@ async function adoptFromAncestors(tx: TxSql, orphans: readonly NewSpan[]): Promi
      UPDATE spans s SET saga_id = found.saga_id FROM found
       WHERE s.trace_id = found.trace_id AND s.span_id = found.span_id AND s.saga_id IS NULL
      RETURNING s.trace_id, s.span_id, s.saga_id`,
-    [orphans.map((o) => o.trace_id), orphans.map((o) => o.span_id), orphans.map((o) => o.parent_span_id)],
+    [orphans.map((o) => o.traceId), orphans.map((o) => o.spanId), orphans.map((o) => o.parentSpanId)],
   );
-  for (const r of rows) adopted.set(r.trace_id + r.span_id, r.saga_id);
+  for (const r of rows) adopted.set(key(r.trace_id, r.span_id), r.saga_id);
   return adopted;
 }
 
 /** Stored orphans below spans that now have a saga (child stored before parent) join that saga. */
-async function adoptDescendants(tx: TxSql, roots: readonly { trace_id: string; span_id: string; saga_id: string }[]): Promise<string[]> {
+async function adoptDescendants(tx: TxSql, roots: readonly SpanRow[]): Promise<string[]> {
   if (roots.length === 0) return [];
   const rows = await tx.query<{ saga_id: string }>(
     `WITH RECURSIVE down(trace_id, span_id, saga_id, depth) AS (
@@ -137,9 +185,20 @@ async function adoptDescendants(tx: TxSql, roots: readonly { trace_id: string; s
      UPDATE spans s SET saga_id = down.saga_id FROM down
       WHERE s.trace_id = down.trace_id AND s.span_id = down.span_id AND s.saga_id IS NULL
      RETURNING s.saga_id`,
-    [roots.map((r) => r.trace_id), roots.map((r) => r.span_id), roots.map((r) => r.saga_id)],
+    [roots.map((r) => r.traceId), roots.map((r) => r.spanId), roots.map((r) => r.sagaId)],
   );
   return rows.map((r) => r.saga_id);
+}
+
+/** A fresh row as the model sees it; `receivedMs` matches the stored received_at closely enough. */
+function toSagaSpan(r: SpanRow, sagaId: string, receivedMs: number): SagaSpan {
+  return {
+    sagaId, sagaName: r.sagaName, protocol: r.protocol, role: r.role, step: r.step, stepIndex: r.stepIndex,
+    branchId: r.branchId, op: r.op, attempt: r.attempt, result: r.result, actionUrl: r.actionUrl,
+    compensateUrl: r.compensateUrl, idempotencyKey: r.idempotencyKey, zeroCode: r.zeroCode,
+    traceId: r.traceId, spanId: r.spanId, parentSpanId: r.parentSpanId, service: r.service, name: r.name,
+    startMs: r.startMs, endMs: r.endMs, statusCode: r.statusCode, statusMessage: r.statusMessage, receivedMs,
+  };
 }
 
 export interface WriteResult {
@@ -148,36 +207,45 @@ export interface WriteResult {
   sagasUpdated: number;
 }
 
-export async function writeSpanBatch(db: Db, rows: readonly SpanRow[], modelConfig: (nowMs: number) => ModelConfig): Promise<WriteResult> {
+export async function writeSpanBatch(db: Db, batch: readonly SpanRow[], modelConfig: (nowMs: number) => ModelConfig): Promise<WriteResult> {
+  const rows = dedupe(batch);
   if (rows.length === 0) return { stored: 0, sagasUpdated: 0 };
+  await upsertResources(db, rows);
   return db.transaction(async (tx) => {
-    const inserted = tx.copyFrom ? await insertViaCopy(tx, rows) : await insertViaUnnest(tx, rows);
-    if (inserted.length === 0) return { stored: 0, sagasUpdated: 0 };
+    const fresh = tx.copyFrom ? await insertViaCopy(tx, rows) : await insertViaUnnest(tx, rows);
+    if (fresh.length === 0) return { stored: 0, sagasUpdated: 0 };
 
     await tx.query(`SELECT pg_advisory_xact_lock(${PHASE2_LOCK})`);
-    const withSaga: { trace_id: string; span_id: string; saga_id: string }[] = [];
-    const orphans: NewSpan[] = [];
-    for (const s of inserted) {
-      if (s.saga_id !== null) withSaga.push(s as { trace_id: string; span_id: string; saga_id: string });
-      else if (s.parent_span_id !== null) orphans.push(s);
-    }
+    const orphans = fresh.filter((r) => r.sagaId === null && r.parentSpanId !== null);
     const adopted = await adoptFromAncestors(tx, orphans);
-    for (const o of orphans) {
-      const sagaId = adopted.get(o.trace_id + o.span_id);
-      if (sagaId) withSaga.push({ trace_id: o.trace_id, span_id: o.span_id, saga_id: sagaId });
-    }
-    const viaDescendants = await adoptDescendants(tx, withSaga);
+    const sagaOf = (r: SpanRow) => r.sagaId ?? adopted.get(key(r.traceId, r.spanId)) ?? null;
+    const roots = fresh.flatMap((r) => {
+      const sagaId = sagaOf(r);
+      return sagaId === null ? [] : [r.sagaId === sagaId ? r : { ...r, sagaId }];
+    });
+    const touchedStored = new Set(await adoptDescendants(tx, roots));
 
-    const affected = [...new Set([...withSaga.map((s) => s.saga_id), ...viaDescendants])];
-    if (affected.length === 0) return { stored: inserted.length, sagasUpdated: 0 };
-    const spansBySaga = await loadSagaSpans(tx, affected);
+    // Sagas first seen in this batch are built from memory; the others are
+    // reloaded with everything stored before (including this batch's rows).
+    const affected = [...new Set([...roots.map((r) => r.sagaId!), ...touchedStored])];
+    const known = await tx.query<{ id: string }>(`SELECT id FROM sagas WHERE id = ANY($1::text[])`, [affected]);
+    const reload = new Set([...known.map((r) => r.id), ...touchedStored]);
+    const stored = await loadSagaSpans(tx, [...reload]);
     const nowMs = Date.now();
+    const inMemory = new Map<string, SagaSpan[]>();
+    for (const r of roots) {
+      if (reload.has(r.sagaId!)) continue;
+      const list = inMemory.get(r.sagaId!);
+      const span = toSagaSpan(r, r.sagaId!, nowMs);
+      if (list) list.push(span);
+      else inMemory.set(r.sagaId!, [span]);
+    }
     const cfg = modelConfig(nowMs);
     const sagas = affected.flatMap((id) => {
-      const spans = spansBySaga.get(id);
+      const spans = stored.get(id) ?? inMemory.get(id);
       return spans ? [buildSaga(id, spans, cfg)] : [];
     });
     await upsertSummaries(tx, sagas, nowMs);
-    return { stored: inserted.length, sagasUpdated: sagas.length };
+    return { stored: fresh.length, sagasUpdated: sagas.length };
   });
 }

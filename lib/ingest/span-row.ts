@@ -3,6 +3,7 @@
  * attributes already serialised to JSON text. Built once per span at the edge,
  * so the write path only moves strings.
  */
+import { createHash } from 'node:crypto';
 import type { FlatSpan, Attributes } from '../otlp/types';
 import type { SagaFields } from '../saga/types';
 import { extractSagaFields } from '../saga/attributes';
@@ -21,6 +22,8 @@ export interface SpanRow extends SagaFields {
   statusMessage: string | null;
   scope: string | null;
   attributesJson: string;
+  /** Content hash of resourceJson: the key of table `resources`. */
+  resourceId: string;
   resourceJson: string;
   eventsJson: string | null;
 }
@@ -39,12 +42,13 @@ const cleanOrNull = (v: string | null) => (v === null ? null : cleanText(v));
 // collector builds one of these per span.
 export function toSpanRows(spans: readonly FlatSpan[]): SpanRow[] {
   // Spans of one ResourceSpans share one resource object: serialise it once.
-  const resourceJson = new Map<Attributes, { json: string; service: string }>();
+  const resourceJson = new Map<Attributes, { json: string; id: string; service: string }>();
   const rows: SpanRow[] = [];
   for (const s of spans) {
     let res = resourceJson.get(s.resource);
     if (!res) {
-      res = { json: toJsonText(s.resource), service: serviceOf(s.resource) };
+      const json = toJsonText(s.resource);
+      res = { json, id: createHash('sha256').update(json).digest('base64url').slice(0, 32), service: serviceOf(s.resource) };
       resourceJson.set(s.resource, res);
     }
     const f = extractSagaFields(s);
@@ -61,6 +65,7 @@ export function toSpanRows(spans: readonly FlatSpan[]): SpanRow[] {
       statusMessage: cleanOrNull(s.statusMessage),
       scope: cleanOrNull(s.scope),
       attributesJson: toJsonText(s.attributes),
+      resourceId: res.id,
       resourceJson: res.json,
       eventsJson: s.events && s.events.length > 0 ? toJsonText(s.events) : null,
       sagaId: cleanOrNull(f.sagaId),

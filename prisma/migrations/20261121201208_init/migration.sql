@@ -27,11 +27,19 @@ CREATE TABLE "spans" (
     "zero_code" BOOLEAN NOT NULL DEFAULT false,
     "scope" TEXT,
     "attributes" JSONB NOT NULL,
-    "resource" JSONB NOT NULL,
+    "resource_id" TEXT NOT NULL,
     "events" JSONB,
     "received_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "spans_pkey" PRIMARY KEY ("trace_id","span_id")
+);
+
+-- CreateTable
+CREATE TABLE "resources" (
+    "id" TEXT NOT NULL,
+    "attributes" JSONB NOT NULL,
+
+    CONSTRAINT "resources_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
@@ -63,6 +71,9 @@ CREATE TABLE "sagas" (
 
 -- CreateIndex
 CREATE INDEX "spans_saga_id_start_time_idx" ON "spans"("saga_id", "start_time");
+
+-- CreateIndex
+CREATE INDEX "spans_orphan_children_idx" ON "spans"("trace_id", "parent_span_id") WHERE ("saga_id" IS NULL);
 
 -- CreateIndex
 CREATE INDEX "sagas_started_at_id_idx" ON "sagas"("started_at" DESC, "id" DESC);

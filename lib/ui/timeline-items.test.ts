@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import type { SpanJson, StepJson } from '../api/types';
+import { spansToTimelineItems, stepsToTimelineItems } from './timeline-items';
+
+const T = (ms: number) => new Date(Date.parse('2025-01-01T00:00:00Z') + ms).toISOString();
+
+function span(spanId: string, parentSpanId: string | null, startMs: number, extra: Partial<SpanJson> = {}): SpanJson {
+  return {
+    traceId: 'f'.repeat(32),
+    spanId,
+    parentSpanId,
+    sagaId: null,
+    service: 'svc',
+    name: `op-${spanId}`,
+    kind: 1,
+    startedAt: T(startMs),
+    endedAt: T(startMs + 10),
+    durationMs: 10,
+    statusCode: 0,
+    statusMessage: null,
+    attributes: {},
+    resource: {},
+    events: null,
+    ...extra,
+  };
+}
+
+describe('stepsToTimelineItems', () => {
+  it('keeps order and classifies tone and outcome', () => {
+    const base: Omit<StepJson, 'op' | 'result' | 'spanId' | 'attempt'> = {
+      step: 'pay', index: 1, service: 'payments', startedAt: T(0), endedAt: T(25), durationMs: 25, traceId: 'a'.repeat(32), error: null,
+    };
+    const items = stepsToTimelineItems([
+      { ...base, op: 'action', result: 'failure', spanId: '1', attempt: 1 },
+      { ...base, op: 'action', result: 'success', spanId: '2', attempt: 2 },
+      { ...base, op: 'compensate', result: 'skipped', spanId: '3', attempt: 1 },
+      { ...base, op: 'cancel', result: 'rejected', spanId: '4', attempt: 1 },
+    ]);
+    expect(items.map((i) => [i.id, i.tone, i.outcome, i.attempt])).toEqual([
+      ['1', 'forward', 'failed', 1],
+      ['2', 'forward', 'ok', 2],
+      ['3', 'compensation', 'skipped', 1],
+      ['4', 'compensation', 'rejected', 1],
+    ]);
+    expect(items[0].endMs - items[0].startMs).toBe(25);
+  });
+});
+
+describe('spansToTimelineItems', () => {
+  it('orders a trace depth-first with siblings by start time', () => {
+    const items = spansToTimelineItems([
+      span('c2', 'root', 50),
+      span('root', null, 0),
+      span('c1', 'root', 10),
+      span('g1', 'c1', 20),
+    ]);
+    expect(items.map((i) => [i.id, i.depth])).toEqual([
+      ['root', 0],
+      ['c1', 1],
+      ['g1', 2],
+      ['c2', 1],
+    ]);
+  });
+
+  it('shows spans with a missing parent as roots and survives parent cycles and duplicates', () => {
+    const items = spansToTimelineItems([
+      span('x', 'not-received', 5),
+      span('a', 'b', 1),
+      span('b', 'a', 2),
+      span('x', 'not-received', 5),
+    ]);
+    expect(items.map((i) => i.id).sort()).toEqual(['a', 'b', 'x']);
+    expect(items[0]).toMatchObject({ id: 'x', depth: 0 });
+  });
+
+  it('marks error status and saga compensation ops', () => {
+    const [item] = spansToTimelineItems([
+      span('e', null, 0, { statusCode: 2, statusMessage: 'timeout', attributes: { 'saga.op': 'compensate', 'saga.attempt': 3 } }),
+    ]);
+    expect(item).toMatchObject({ outcome: 'failed', error: 'timeout', tone: 'compensation', op: 'compensate', attempt: 3 });
+  });
+
+  it('handles a deep chain without recursion', () => {
+    const spans = Array.from({ length: 20_000 }, (_, i) => span(`s${i}`, i === 0 ? null : `s${i - 1}`, i));
+    const items = spansToTimelineItems(spans);
+    expect(items).toHaveLength(20_000);
+    expect(items[19_999].depth).toBe(19_999);
+  });
+});
+
+describe('timelineItemsToChainSteps', () => {
+  it('maps step rows back to chain input and skips plain spans', async () => {
+    const { timelineItemsToChainSteps } = await import('./timeline-items');
+    const [stepItem] = stepsToTimelineItems([
+      { step: 'pay', index: 2, op: 'compensate', attempt: 2, service: 's', result: 'failure', startedAt: T(0), endedAt: T(5), durationMs: 5, traceId: 'a'.repeat(32), spanId: 'x', error: 'e' },
+    ]);
+    const [spanItem] = spansToTimelineItems([span('y', null, 0)]);
+    expect(timelineItemsToChainSteps([stepItem, spanItem])).toEqual([
+      { step: 'pay', index: 2, op: 'compensate', attempt: 2, result: 'failure', spanId: 'x', startMs: stepItem.startMs, endMs: stepItem.startMs + 5 },
+    ]);
+  });
+});
