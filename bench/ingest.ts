@@ -14,8 +14,7 @@ import { openMigratedDb } from '../lib/db/setup';
 import { startCollector } from '../collector/start-collector';
 import { generateSagas } from './saga-generator';
 import { toSpanRows, type SpanRow } from '../lib/ingest/span-row';
-import { copyField } from '../lib/db/pg-text';
-import { timestampText } from '../lib/db/span-writer';
+import { spanCopyLine, COLUMN_LIST } from '../lib/db/span-writer';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
@@ -42,26 +41,16 @@ function runSender(target: string, startMs: number): Promise<SenderReport> {
   });
 }
 
-function copyRow(r: SpanRow): string {
-  return [
-    r.traceId, r.spanId, r.parentSpanId, r.sagaId, r.service, r.name, r.kind, timestampText(r.startMs), timestampText(r.endMs), r.endMs - r.startMs,
-    r.statusCode, r.statusMessage, r.sagaName, r.protocol, r.role, r.step, r.stepIndex, r.branchId, r.op, r.attempt, r.result,
-    r.actionUrl, r.compensateUrl, r.idempotencyKey, r.zeroCode, r.scope, r.attributesJson, r.resourceId, r.eventsJson,
-  ].map(copyField).join('\t') + '\n';
-}
-
 async function rawCopyRate(url: string, rows: SpanRow[]): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query('CREATE TABLE spans_copy_baseline (LIKE spans INCLUDING ALL)');
   const text: string[] = [];
-  for (let i = 0; i < rows.length; i += 1000) text.push(rows.slice(i, i + 1000).map(copyRow).join(''));
+  for (let i = 0; i < rows.length; i += 1000) text.push(rows.slice(i, i + 1000).map(spanCopyLine).join(''));
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
     const stream = client.query(
-      copyFrom(`COPY spans_copy_baseline (trace_id, span_id, parent_span_id, saga_id, service, name, kind, start_time, end_time, duration_ms,
-        status_code, status_message, saga_name, protocol, role, step, step_index, branch_id, op, attempt, result, action_url,
-        compensate_url, idempotency_key, zero_code, scope, attributes, resource_id, events) FROM STDIN`),
+      copyFrom(`COPY spans_copy_baseline (${COLUMN_LIST}) FROM STDIN`),
     );
     stream.on('error', reject);
     stream.on('finish', resolve);
@@ -80,7 +69,13 @@ async function rawCopyRate(url: string, rows: SpanRow[]): Promise<number> {
 async function main() {
   const scratch = await createScratchDatabase();
   try {
-    const config = parseConfig({ DATABASE_URL: scratch.url, COLLECTOR_GRPC_PORT: '0', COLLECTOR_HTTP_PORT: '0', SAGASCOPE_LOG_LEVEL: 'warn' });
+    const config = parseConfig({
+      ...process.env,
+      DATABASE_URL: scratch.url,
+      COLLECTOR_GRPC_PORT: '0',
+      COLLECTOR_HTTP_PORT: '0',
+      SAGASCOPE_LOG_LEVEL: 'warn',
+    });
     const db = await openMigratedDb(config);
     const collector = await startCollector(db, config);
     const startMs = Date.now() - 3_600_000;

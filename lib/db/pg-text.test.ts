@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { copyField, arrayLiteral } from './pg-text';
+import { copyField, arrayLiteral, timestampText } from './pg-text';
 
 describe('copyField', () => {
   it.each([
@@ -18,5 +18,21 @@ describe('arrayLiteral', () => {
   it('quotes every element and escapes quotes and backslashes', () => {
     expect(arrayLiteral([])).toBe('{}');
     expect(arrayLiteral(['a', 'b c', 'q"x', 'b\\s', 'NULL', '{,}'])).toBe('{"a","b c","q\\"x","b\\\\s","NULL","{,}"}');
+  });
+});
+
+describe('timestampText', () => {
+  it.each([
+    [Date.UTC(2026, 10, 21, 20, 13, 5, 123) + 0.456, '2026-11-21T20:13:05.123456Z'],
+    [Date.UTC(2026, 10, 21, 20, 13, 5, 999) + 0.9996, '2026-11-21T20:13:06.000000Z'],
+    [Date.UTC(1970, 0, 1), '1970-01-01T00:00:00.000000Z'],
+    [Date.UTC(2026, 0, 1, 0, 0, 0, 1) + 0.0002, '2026-01-01T00:00:00.001000Z'],
+  ])('%f → %s', (ms, text) => expect(timestampText(ms)).toBe(text));
+
+  it('agrees with Date at millisecond precision for random instants', () => {
+    for (let i = 0; i < 2000; i++) {
+      const ms = Math.floor(Date.UTC(2000, 0, 1) + Math.random() * 1e12);
+      expect(timestampText(ms)).toBe(new Date(ms).toISOString().replace('Z', '000Z'));
+    }
   });
 });

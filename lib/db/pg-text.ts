@@ -1,14 +1,18 @@
-/** Encoders for PostgreSQL's text formats (COPY text rows, array literals). */
+/** Encoders for PostgreSQL's text formats (COPY text rows, array literals, timestamps). */
 
 const COPY_SPECIAL = /[\\\n\r\t]/;
 const COPY_SPECIAL_G = /[\\\n\r\t]/g;
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-/** One field of a COPY ... (FORMAT text) row; null → \N. */
-export function copyField(v: string | number | boolean | null): string {
+/** One text field of a COPY ... (FORMAT text) row; null → \N. */
+export function copyText(v: string | null): string {
   if (v === null) return '\\N';
-  if (typeof v !== 'string') return String(v);
   return COPY_SPECIAL.test(v) ? v.replace(COPY_SPECIAL_G, (c) => COPY_ESCAPES[c]!) : v;
+}
+
+/** Any field of a COPY text row: numbers and booleans print as themselves. */
+export function copyField(v: string | number | boolean | null): string {
+  return typeof v === 'string' || v === null ? copyText(v) : String(v);
 }
 
 /** A one-dimensional text[] literal, e.g. {"a","b\"c"}. */
@@ -19,4 +23,20 @@ export function arrayLiteral(values: readonly string[]): string {
     out += '"' + values[i]!.replace(/["\\]/g, '\\$&') + '"';
   }
   return out + '}';
+}
+
+// Spans of a batch fall within a few seconds: format each second once.
+let cachedSecond = NaN;
+let cachedPrefix = '';
+
+/** Epoch ms (float) → ISO timestamptz text with microseconds (Date alone keeps ms). */
+export function timestampText(ms: number): string {
+  const totalMicros = Math.round(ms * 1000); // < 2^53 for any date this side of year 287,000
+  const second = Math.floor(totalMicros / 1_000_000);
+  const micros = totalMicros - second * 1_000_000;
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 19);
+  }
+  return `${cachedPrefix}.${String(micros).padStart(6, '0')}Z`;
 }

@@ -155,7 +155,8 @@ function findDtmCall(lookup: Lookup, span: FlatSpan): DtmCall | null {
 function dtmCallFromUrl(lookup: Lookup): DtmCall | null {
   for (const key of URL_ATTRIBUTES) {
     const recorded = lookup(key);
-    if (typeof recorded !== 'string') continue;
+    // Cheap pre-check: most instrumented URLs carry no DTM parameters at all.
+    if (typeof recorded !== 'string' || !recorded.includes('gid=')) continue;
     const { path, query } = splitUrl(recorded);
     const params = queryParams(query);
     const gid = nameValue(params.get('gid'));
