@@ -31,7 +31,7 @@ export const envSchema = z.object({
   /** Spans per database transaction (group commit of concurrent requests). */
   SAGASCOPE_INGEST_BATCH_SPANS: int(5_000, 1),
   /** Concurrent writer transactions (server mode; embedded mode always uses 1). */
-  SAGASCOPE_INGEST_WRITERS: int(2, 1),
+  SAGASCOPE_INGEST_WRITERS: int(3, 1),
   SAGASCOPE_DB_POOL_SIZE: int(10, 1),
   SAGASCOPE_STUCK_AFTER_MS: int(300_000, 1),
   SAGASCOPE_FAILED_GRACE_MS: int(60_000, 0),

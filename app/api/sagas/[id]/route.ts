@@ -1,0 +1,17 @@
+import { sagaIdSchema, formatZodError } from '@/lib/api/query';
+import { currentModelConfig, getDb, getSagaDetail } from '@/lib/db';
+import { badRequest, internalError, json, notFound } from '../../_lib/respond';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+export async function GET(_request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
+  const parsed = sagaIdSchema.safeParse((await ctx.params).id);
+  if (!parsed.success) return badRequest(`id: ${formatZodError(parsed.error)}`);
+  try {
+    const detail = await getSagaDetail(await getDb(), parsed.data, currentModelConfig());
+    return detail ? json(detail) : notFound('saga not found');
+  } catch (err) {
+    return internalError('GET /api/sagas/[id]', err);
+  }
+}

@@ -1,0 +1,16 @@
+import { parseSagaListQuery } from '@/lib/api/query';
+import { getDb, listSagas } from '@/lib/db';
+import { badRequest, internalError, json } from '../_lib/respond';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+export async function GET(request: Request): Promise<Response> {
+  const parsed = parseSagaListQuery(new URL(request.url).searchParams);
+  if (!parsed.ok) return badRequest(parsed.error);
+  try {
+    return json(await listSagas(await getDb(), parsed.value));
+  } catch (err) {
+    return internalError('GET /api/sagas', err);
+  }
+}

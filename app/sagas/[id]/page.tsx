@@ -1,0 +1,55 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { sagaIdSchema } from '@/lib/api/query';
+import { currentModelConfig, getDb, getSagaDetail } from '@/lib/db';
+import { timeToConsistencyMs } from '@/lib/saga/compensation-chain';
+import { stepsToTimelineItems } from '@/lib/ui/timeline-items';
+import { packTimeline } from '@/lib/ui/timeline-pack';
+import { SagaHeader } from '@/components/saga/SagaHeader';
+import { SagaDetailView } from '@/components/saga/SagaDetailView';
+import { AuditTrail } from '@/components/saga/AuditTrail';
+
+export const dynamic = 'force-dynamic';
+
+type Props = {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+};
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { id } = await params;
+  return { title: `Saga ${id}` };
+}
+
+const SPAN_ID = /^[0-9a-fA-F]{16}$/;
+
+export default async function SagaPage({ params, searchParams }: Props) {
+  const { id } = await params;
+  const { span } = await searchParams;
+  if (!sagaIdSchema.safeParse(id).success) notFound();
+  const detail = await getSagaDetail(await getDb(), id, currentModelConfig());
+  if (!detail) notFound();
+
+  // Rows go to the browser packed (a saga can have 50,000 steps); it derives the chain from them.
+  const timeline = packTimeline(stepsToTimelineItems(detail.steps));
+  const initialSpan = typeof span === 'string' && SPAN_ID.test(span) ? span.toLowerCase() : null;
+
+  return (
+    <div className="page">
+      <nav className="breadcrumb" aria-label="Breadcrumb">
+        <Link href="/sagas">Sagas</Link> <span aria-hidden="true">/</span> <span className="mono">{detail.saga.id}</span>
+      </nav>
+      <SagaHeader saga={detail.saga} timeToConsistencyMs={timeToConsistencyMs(detail.steps, detail.saga.status)} traceIds={detail.traceIds} />
+      <SagaDetailView
+        sagaName={detail.saga.name ?? detail.saga.id}
+        sagaStatus={detail.saga.status}
+        timeline={timeline}
+        anomalies={detail.anomalies}
+        traceIds={detail.traceIds}
+        initialSpan={initialSpan}
+      />
+      {detail.audit.length > 0 ? <AuditTrail entries={detail.audit} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,94 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { traceIdSchema } from '@/lib/api/query';
+import { getDb, getTrace } from '@/lib/db';
+import { spansToTimelineItems } from '@/lib/ui/timeline-items';
+import { timeScale } from '@/lib/ui/timeline-scale';
+import { packTimeline } from '@/lib/ui/timeline-pack';
+import { formatDuration } from '@/lib/ui/format';
+import { LocalTime } from '@/components/LocalTime';
+import { TraceView } from '@/components/trace/TraceView';
+
+export const dynamic = 'force-dynamic';
+
+type Props = {
+  params: Promise<{ traceId: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+};
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { traceId } = await params;
+  return { title: `Trace ${traceId}` };
+}
+
+const SPAN_ID = /^[0-9a-fA-F]{16}$/;
+
+export default async function TracePage({ params, searchParams }: Props) {
+  const parsed = traceIdSchema.safeParse((await params).traceId);
+  if (!parsed.success) notFound();
+  const { span } = await searchParams;
+  const trace = await getTrace(await getDb(), parsed.data);
+  if (!trace) notFound();
+
+  // Attributes stay on the server; the panel fetches them for the selected span only.
+  const items = spansToTimelineItems(trace.spans);
+  const services = [...new Set(trace.spans.map((s) => s.service))].sort();
+  const sagaIds = [...new Set(trace.spans.map((s) => s.sagaId).filter((s): s is string => s !== null))].sort();
+  const errors = items.filter((i) => i.outcome === 'failed').length;
+  const { t0, t1 } = timeScale(items);
+  const initialSpan = typeof span === 'string' && SPAN_ID.test(span) ? span.toLowerCase() : null;
+
+  return (
+    <div className="page">
+      <nav className="breadcrumb" aria-label="Breadcrumb">
+        <Link href="/sagas">Sagas</Link> <span aria-hidden="true">/</span> <span>Trace</span>
+      </nav>
+      <header className="saga-header" data-testid="trace-header">
+        <div className="saga-header__title">
+          <h1>Trace</h1>
+          {errors > 0 ? <span className="badge badge--failed">{errors} error{errors === 1 ? '' : 's'}</span> : null}
+        </div>
+        <p className="saga-header__id mono">{trace.traceId}</p>
+        <dl className="facts">
+          <div>
+            <dt>Started</dt>
+            <dd>
+              <LocalTime iso={new Date(t0).toISOString()} relative millis />
+            </dd>
+          </div>
+          <div>
+            <dt>Duration</dt>
+            <dd>{formatDuration(t1 - t0)}</dd>
+          </div>
+          <div>
+            <dt>Spans</dt>
+            <dd>{items.length.toLocaleString('en-US')}</dd>
+          </div>
+          <div className="facts__wide">
+            <dt>Services</dt>
+            <dd>{services.join(', ')}</dd>
+          </div>
+          {sagaIds.length > 0 ? (
+            <div className="facts__wide">
+              <dt>Sagas</dt>
+              <dd>
+                <ul className="inline-list" data-testid="saga-links">
+                  {sagaIds.slice(0, 12).map((id) => (
+                    <li key={id}>
+                      <Link href={`/sagas/${encodeURIComponent(id)}`} className="mono">
+                        {id}
+                      </Link>
+                    </li>
+                  ))}
+                  {sagaIds.length > 12 ? <li className="muted">and {sagaIds.length - 12} more</li> : null}
+                </ul>
+              </dd>
+            </div>
+          ) : null}
+        </dl>
+      </header>
+      <TraceView timeline={packTimeline(items)} traceId={trace.traceId} initialSpan={initialSpan} />
+    </div>
+  );
+}

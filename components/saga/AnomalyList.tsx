@@ -1,0 +1,71 @@
+'use client';
+
+import type { AnomalyJson } from '@/lib/api/types';
+import type { TimelineItem } from '@/lib/ui/timeline-items';
+import { anomalyLabel } from '../AnomalyChips';
+
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
+
+/** Each anomaly with its sentence; its evidence spans select the step they point at. */
+export function AnomalyList({
+  anomalies,
+  itemsById,
+  selectedId,
+  onSelect,
+}: {
+  anomalies: readonly AnomalyJson[];
+  itemsById: ReadonlyMap<string, TimelineItem>;
+  selectedId: string | null;
+  onSelect: (spanId: string) => void;
+}) {
+  if (anomalies.length === 0) {
+    return (
+      <p className="muted" data-testid="no-anomalies">
+        No anomalies: the steps follow the rules of compensation.
+      </p>
+    );
+  }
+  const sorted = [...anomalies].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  return (
+    <ul className="anomalies">
+      {sorted.map((a, i) => (
+        <li key={`${a.kind}-${i}`} className={`anomaly anomaly--${a.severity}`} data-testid="anomaly" data-kind={a.kind} data-severity={a.severity}>
+          <div className="anomaly__head">
+            <span className={`severity severity--${a.severity}`}>{a.severity}</span>
+            <strong className="anomaly__kind">{anomalyLabel(a.kind)}</strong>
+            {a.step ? <span className="anomaly__step">step {a.step}</span> : null}
+          </div>
+          <p className="anomaly__message">{a.message}</p>
+          {a.spanIds.length > 0 ? (
+            <div className="anomaly__evidence">
+              <span className="muted">Evidence:</span>
+              {a.spanIds.slice(0, 50).map((id) => {
+                const item = itemsById.get(id);
+                return (
+                  <button
+                    key={id}
+                    type="button"
+                    className="evidence"
+                    aria-pressed={selectedId === id}
+                    onClick={() => onSelect(id)}
+                    title={item ? `${item.label} ${item.op ?? ''} attempt ${item.attempt} (${item.service})` : 'span outside the step list'}
+                    data-testid="anomaly-evidence"
+                    data-span-id={id}
+                  >
+                    {item ? (
+                      <>
+                        {item.label} <span className="muted">{item.op}{item.attempt > 1 ? ` #${item.attempt}` : ''}</span>{' '}
+                      </>
+                    ) : null}
+                    <code>{id}</code>
+                  </button>
+                );
+              })}
+              {a.spanIds.length > 50 ? <span className="muted">and {a.spanIds.length - 50} more</span> : null}
+            </div>
+          ) : null}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,143 @@
+'use client';
+
+import { useCallback, useEffect, useId, useMemo, useRef } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { TimelineItem } from '@/lib/ui/timeline-items';
+import { timeScale, timeTicks } from '@/lib/ui/timeline-scale';
+import { formatDuration } from '@/lib/ui/format';
+import { LocalTime } from '../LocalTime';
+import { TimelineRow } from './TimelineRow';
+
+const ROW_HEIGHT = 26;
+const MAX_HEIGHT = 560;
+
+export interface TimelineProps {
+  items: readonly TimelineItem[];
+  selectedId: string | null;
+  onSelect: (id: string) => void;
+  /** Accessible name of the list, e.g. "Steps of saga checkout". */
+  label: string;
+  /** Heading of the left column. */
+  columnTitle: string;
+  showDepth?: boolean;
+}
+
+/**
+ * Virtualised gantt chart: one row per item, only the rows in view are in the
+ * DOM, so 50,000 steps scroll like 50. The scale and ticks are computed once per
+ * item list. Keyboard: ↑/↓ move the selection, PgUp/PgDn by a screen, Home/End.
+ */
+export function Timeline({ items, selectedId, onSelect, label, columnTitle, showDepth = false }: TimelineProps) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const idPrefix = useId();
+  const scale = useMemo(() => timeScale(items), [items]);
+  const ticks = useMemo(() => timeTicks(scale.spanMs, 8), [scale]);
+  const indexById = useMemo(() => {
+    const m = new Map<string, number>();
+    items.forEach((it, i) => {
+      if (!m.has(it.id)) m.set(it.id, i);
+    });
+    return m;
+  }, [items]);
+  const selectedIndex = selectedId === null ? -1 : (indexById.get(selectedId) ?? -1);
+
+  const virtualizer = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
+
+  // Bring the selection into view however it changed (keys, URL, an anomaly's evidence link).
+  useEffect(() => {
+    if (selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
+  }, [selectedIndex, virtualizer]);
+
+  const rowDomId = useCallback((i: number) => `${idPrefix}-row-${i}`, [idPrefix]);
+
+  const onKeyDown = (e: React.KeyboardEvent<HTMLDivElement>) => {
+    if (items.length === 0) return;
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? MAX_HEIGHT) / ROW_HEIGHT) - 1);
+    const last = items.length - 1;
+    let next: number | null = null;
+    switch (e.key) {
+      case 'ArrowDown':
+        next = selectedIndex < 0 ? 0 : Math.min(last, selectedIndex + 1);
+        break;
+      case 'ArrowUp':
+        next = selectedIndex < 0 ? 0 : Math.max(0, selectedIndex - 1);
+        break;
+      case 'PageDown':
+        next = Math.min(last, Math.max(0, selectedIndex) + page);
+        break;
+      case 'PageUp':
+        next = Math.max(0, selectedIndex - page);
+        break;
+      case 'Home':
+        next = 0;
+        break;
+      case 'End':
+        next = last;
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+    onSelect(items[next].id);
+  };
+
+  const height = Math.min(MAX_HEIGHT, Math.max(ROW_HEIGHT * 3, items.length * ROW_HEIGHT));
+
+  return (
+    <div className="timeline" data-testid="timeline">
+      <div className="timeline__head">
+        <span>
+          {items.length.toLocaleString('en-US')} row{items.length === 1 ? '' : 's'} · starts{' '}
+          {items.length > 0 ? <LocalTime iso={new Date(scale.t0).toISOString()} millis /> : '—'} · spans{' '}
+          {formatDuration(items.length > 0 ? scale.t1 - scale.t0 : 0)}
+        </span>
+      </div>
+      <div className="timeline__axis" aria-hidden="true">
+        <div className="timeline__axis-label">{columnTitle}</div>
+        <div className="timeline__axis-track">
+          {ticks.map((t) => (
+            <span key={t.offsetMs} className="timeline__tick" style={{ left: `${t.pct}%` }}>
+              {t.label}
+            </span>
+          ))}
+        </div>
+      </div>
+      <div
+        ref={scrollRef}
+        className="timeline__scroller"
+        style={{ height }}
+        role="listbox"
+        aria-label={label}
+        tabIndex={0}
+        aria-activedescendant={selectedIndex >= 0 ? rowDomId(selectedIndex) : undefined}
+        onKeyDown={onKeyDown}
+      >
+        <div className="timeline__canvas" style={{ height: virtualizer.getTotalSize() }}>
+          <div className="timeline__grid" aria-hidden="true">
+            {ticks.map((t) => (
+              <span key={t.offsetMs} style={{ left: `${t.pct}%` }} />
+            ))}
+          </div>
+          {virtualizer.getVirtualItems().map((v) => (
+            <TimelineRow
+              key={v.key}
+              item={items[v.index]}
+              index={v.index}
+              domId={rowDomId(v.index)}
+              top={v.start}
+              scale={scale}
+              selected={v.index === selectedIndex}
+              onSelect={onSelect}
+              showDepth={showDepth}
+            />
+          ))}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,99 @@
+import { memo } from 'react';
+import type { TimelineItem } from '@/lib/ui/timeline-items';
+import { barBox, type TimeScale } from '@/lib/ui/timeline-scale';
+import { formatDuration } from '@/lib/ui/format';
+import { UndoIcon } from '../UndoIcon';
+
+const OUTCOME_TEXT: Record<TimelineItem['outcome'], string> = {
+  ok: 'succeeded',
+  failed: 'failed',
+  skipped: 'skipped',
+  rejected: 'rejected',
+  running: 'running',
+};
+
+/** Marker text after a bar (the compensation mark is drawn separately): #n retry, ✕ failed, ⊘ rejected. */
+function annotation(item: TimelineItem, durationMs: number): string {
+  const parts: string[] = [];
+  if (item.attempt > 1) parts.push(`#${item.attempt}`);
+  if (item.outcome === 'failed') parts.push('✕');
+  else if (item.outcome === 'rejected') parts.push('⊘ rejected');
+  else if (item.outcome === 'skipped') parts.push('skipped');
+  else if (item.outcome === 'running') parts.push('running');
+  parts.push(formatDuration(durationMs));
+  return parts.join(' ');
+}
+
+export interface TimelineRowProps {
+  item: TimelineItem;
+  index: number;
+  domId: string;
+  top: number;
+  scale: TimeScale;
+  selected: boolean;
+  onSelect: (id: string) => void;
+  /** Indent rows by tree depth (trace view). */
+  showDepth: boolean;
+}
+
+/**
+ * One row of a gantt chart. Only rows in view are mounted, and each does O(1)
+ * work with the chart's precomputed scale; memoised so moving the selection
+ * re-renders two rows, not the whole window.
+ */
+export const TimelineRow = memo(function TimelineRow({ item, index, domId, top, scale, selected, onSelect, showDepth }: TimelineRowProps) {
+  const durationMs = Math.max(0, item.endMs - item.startMs);
+  const box = barBox(scale, item.startMs, item.endMs);
+  const barClass = [
+    'bar',
+    `bar--${item.tone}`,
+    `bar--${item.outcome}`,
+    item.attempt > 1 ? 'bar--retry' : '',
+  ].join(' ');
+  // The note goes after the bar; near the right edge before it, or inside a bar
+  // that spans most of the track.
+  const endPct = box.leftPct + box.widthPct;
+  const notePlace = endPct <= 80 ? 'after' : box.leftPct >= 30 ? 'before' : 'inside';
+  const noteStyle: React.CSSProperties =
+    notePlace === 'after'
+      ? { left: `${endPct}%`, paddingLeft: 4 }
+      : notePlace === 'before'
+        ? { right: `${100 - box.leftPct}%`, paddingRight: 4 }
+        : { right: `${100 - endPct}%`, marginRight: 4 };
+  const opText = item.op ? `${item.op}${item.attempt > 1 ? ` #${item.attempt}` : ''}` : null;
+  const label = `${item.label}${opText ? `, ${opText}` : ''}, ${item.service}, ${OUTCOME_TEXT[item.outcome]}, ${formatDuration(durationMs)}${item.error ? `, error: ${item.error}` : ''}`;
+  return (
+    <div
+      id={domId}
+      role="option"
+      aria-selected={selected}
+      aria-label={label}
+      title={label}
+      className={`timeline-row${selected ? ' timeline-row--selected' : ''}${item.outcome === 'failed' ? ' timeline-row--failed' : ''}`}
+      style={{ transform: `translateY(${top}px)` }}
+      onClick={() => onSelect(item.id)}
+      data-testid="timeline-row"
+      data-index={index}
+      data-span-id={item.id}
+      data-tone={item.tone}
+      data-outcome={item.outcome}
+      data-attempt={item.attempt}
+    >
+      <div className="timeline-row__label" style={showDepth ? { paddingLeft: `${6 + Math.min(item.depth, 24) * 12}px` } : undefined}>
+        <span className="timeline-row__name">{item.label}</span>
+        {opText ? <span className={`op op--${item.tone}`}>{opText}</span> : null}
+        <span className="timeline-row__service">{item.service}</span>
+      </div>
+      <div className="timeline-row__track">
+        <div className={barClass} style={{ left: `${box.leftPct}%`, width: `${box.widthPct}%` }} />
+        <span
+          className={`bar-note bar-note--${notePlace}${item.outcome === 'failed' ? ' bar-note--failed' : ''}`}
+          style={noteStyle}
+        >
+          {item.tone === 'compensation' ? <UndoIcon /> : null}
+          {annotation(item, durationMs)}
+        </span>
+      </div>
+    </div>
+  );
+});

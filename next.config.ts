@@ -1,0 +1,21 @@
+import type { NextConfig } from 'next';
+
+const securityHeaders = [
+  { key: 'X-Content-Type-Options', value: 'nosniff' },
+  // Saga ids and trace ids in our URLs must not leak to other sites through links.
+  { key: 'Referrer-Policy', value: 'same-origin' },
+  // Only the anti-framing directive for now; the full policy is added separately.
+  { key: 'Content-Security-Policy', value: "frame-ancestors 'none'" },
+];
+
+const nextConfig: NextConfig = {
+  // Native or WASM drivers that must be loaded by Node, not bundled.
+  serverExternalPackages: ['pg', '@prisma/adapter-pg', '@electric-sql/pglite', 'pglite-prisma-adapter', 'pg-copy-streams'],
+  poweredByHeader: false,
+  reactStrictMode: true,
+  async headers() {
+    return [{ source: '/:path*', headers: securityHeaders }];
+  },
+};
+
+export default nextConfig;
