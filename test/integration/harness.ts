@@ -53,8 +53,8 @@ export async function createScratchDatabase(): Promise<{ url: string; drop(): Pr
   return { url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-export async function startTestEnv(overrides: Record<string, string> = {}): Promise<TestEnv> {
-  const useServer = await serverReachable();
+export async function startTestEnv(overrides: Record<string, string> = {}, opts: { embedded?: boolean } = {}): Promise<TestEnv> {
+  const useServer = !opts.embedded && (await serverReachable());
   const scratch = useServer ? await createScratchDatabase() : null;
   const config = parseConfig({
     SAGASCOPE_DATA_DIR: 'memory://',
