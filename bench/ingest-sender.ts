@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { generateSagas } from './saga-generator';
 import { encodeProtobufRequest } from '../lib/otlp/encode-protobuf';
+import { rawTraceClient } from '../collector/trace-service';
 
 interface Args {
   target: string;
@@ -17,29 +18,11 @@ interface Args {
 }
 
 const args: Args = JSON.parse(process.argv[2]!);
-const identity = (b: Buffer) => b;
-const Client = grpc.makeGenericClientConstructor(
-  {
-    Export: {
-      path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: identity,
-      requestDeserialize: identity,
-      responseSerialize: identity,
-      responseDeserialize: identity,
-    },
-  },
-  'TraceService',
-);
-
 async function main() {
   const { spans } = generateSagas({ minSpans: args.spans, failRate: 0.1, seed: args.seed, startMs: args.startMs });
   const requests: Buffer[] = [];
   for (let i = 0; i < spans.length; i += args.batch) requests.push(Buffer.from(encodeProtobufRequest(spans.slice(i, i + args.batch))));
-  const client = new Client(args.target, grpc.credentials.createInsecure(), {
-    'grpc.max_send_message_length': 64 * 1024 * 1024,
-  }) as unknown as { Export(b: Buffer, m: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null) => void): void; close(): void };
+  const client = rawTraceClient(args.target, { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
 
   let next = 0;
   let retries = 0;

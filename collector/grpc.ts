@@ -8,20 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { exportTraces, authorize, type ExportDeps } from '../lib/ingest/export';
 import { statusFor, GrpcCode } from '../lib/ingest/errors';
 import { encodeExportResponseProto } from '../lib/otlp/response';
-
-const identity = (b: Buffer) => b;
-
-const traceService: grpc.ServiceDefinition = {
-  Export: {
-    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  },
-};
+import { TRACE_SERVICE } from './trace-service';
 
 export interface GrpcOptions extends ExportDeps {
   host: string;
@@ -34,7 +21,7 @@ export async function startGrpcServer(opts: GrpcOptions): Promise<{ port: number
     'grpc.max_receive_message_length': opts.maxRequestBytes,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
   });
-  server.addService(traceService, {
+  server.addService(TRACE_SERVICE, {
     Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
       const auth = call.metadata.get('authorization')[0];
       Promise.resolve()

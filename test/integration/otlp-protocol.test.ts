@@ -15,6 +15,7 @@ import { openDb } from '../../lib/db/connection';
 import { parseConfig } from '../../lib/config/env';
 import { startCollector } from '../../collector/start-collector';
 import { PHASE2_LOCK } from '../../lib/db/span-writer';
+import { rawTraceClient } from '../../collector/trace-service';
 import type { FlatSpan } from '../../lib/otlp/types';
 
 const MAX = 256 * 1024;
@@ -35,30 +36,8 @@ async function postHttp(url: string, body: Uint8Array | string, headers: Record<
   return { status: res.status, headers: res.headers, body: buf };
 }
 
-const identity = (b: Buffer) => b;
-function grpcClient(url: string, options: grpc.ClientOptions = {}) {
-  const Ctor = grpc.makeGenericClientConstructor(
-    {
-      Export: {
-        path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: identity,
-        requestDeserialize: identity,
-        responseSerialize: identity,
-        responseDeserialize: identity,
-      },
-    },
-    'TraceService',
-  );
-  return new Ctor(url.replace('http://', ''), grpc.credentials.createInsecure(), options) as unknown as {
-    Export(req: Buffer, cb: (err: grpc.ServiceError | null, res?: Buffer) => void): void;
-    close(): void;
-  };
-}
-
 function grpcExport(url: string, body: Uint8Array, options: grpc.ClientOptions = {}) {
-  const client = grpcClient(url, options);
+  const client = rawTraceClient(url.replace('http://', ''), options);
   return new Promise<{ code: number; details?: string; body?: Buffer }>((resolve) => {
     client.Export(Buffer.from(body), (err, res) => {
       client.close();
