@@ -17,9 +17,28 @@ import { onShutdown } from './shutdown';
 
 process.env.NEXT_TELEMETRY_DISABLED = '1';
 
+const UI_SOURCES = ['app', 'components', 'lib', 'next.config.ts', 'package-lock.json', 'prisma/schema.prisma'];
+
+/** Newest modification time under the UI's sources (generated client excluded). */
+function newestSourceMtime(dir: string): number {
+  let newest = 0;
+  const visit = (p: string) => {
+    const st = fs.statSync(p, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isDirectory()) {
+      if (p.endsWith(path.join('db', 'generated')) || path.basename(p) === 'node_modules') return;
+      for (const name of fs.readdirSync(p)) visit(path.join(p, name));
+    } else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const rel of UI_SOURCES) visit(path.join(dir, rel));
+  return newest;
+}
+
+/** Build the UI when there is no build or the sources changed since (e.g. after a pull). */
 function ensureBuilt(dir: string): void {
-  if (fs.existsSync(path.join(dir, '.next', 'BUILD_ID'))) return;
-  log.info('building the UI once (next build)…');
+  const buildId = fs.statSync(path.join(dir, '.next', 'BUILD_ID'), { throwIfNoEntry: false });
+  if (buildId && buildId.mtimeMs >= newestSourceMtime(dir)) return;
+  log.info(buildId ? 'sources changed since the last UI build: rebuilding (next build)…' : 'building the UI once (next build)…');
   const r = spawnSync(process.execPath, [require.resolve('next/dist/bin/next'), 'build'], { cwd: dir, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('next build failed');
 }

@@ -86,6 +86,7 @@ test('list, filter, open a saga: timeline, compensation chain, attributes, trace
   const attrs = page.getByTestId('span-attributes');
   await expect(attrs).toContainText('saga.step');
   await expect(attrs).toContainText('charge-payment failed');
+  await expect(attrs).toContainText('service.name'); // resource attributes, stored once per resource
   await page.screenshot({ path: 'docs/screenshot-saga.png', fullPage: true });
 
   // The failed saga names its missing compensation.
