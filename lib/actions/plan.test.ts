@@ -1,0 +1,91 @@
+import { describe, it, expect } from 'vitest';
+import { planAction, idempotencyKey } from './plan';
+import { sagaSpans, sagaAfter } from '../saga/fixtures';
+import type { SagaSpan } from '../saga/types';
+
+const withUrls = (spans: SagaSpan[]): SagaSpan[] =>
+  spans.map((s) => (s.step ? { ...s, actionUrl: `http://svc/${s.step}/action`, compensateUrl: `http://svc/${s.step}/compensate` } : s));
+
+// a, b succeeded; c failed; only b compensated; coordinator finished → failed, a missing its compensation
+const failedSaga = () =>
+  withUrls(
+    sagaSpans({ sagaId: 'S1', steps: ['a', 'b', 'c'] })
+      .action('a', { at: 0 })
+      .action('b', { at: 20 })
+      .action('c', { at: 40, fail: 'card declined' })
+      .compensate('b', { at: 60 })
+      .root({ at: 0, dur: 100 })
+      .build(),
+  );
+
+describe('planAction', () => {
+  it('compensate saga: every succeeded step without a successful compensation, reverse order', () => {
+    const spans = withUrls(
+      sagaSpans({ sagaId: 'S2', steps: ['a', 'b', 'c'] })
+        .action('a', { at: 0 })
+        .action('b', { at: 20 })
+        .action('c', { at: 40, fail: true })
+        .root({ at: 0, dur: 100 })
+        .build(),
+    );
+    const plan = planAction(sagaAfter(spans), spans, { action: 'compensate' });
+    expect(plan.refusal).toBeNull();
+    expect(plan.calls.map((c) => [c.order, c.step, c.op, c.attempt, c.url])).toEqual([
+      [1, 'b', 'compensate', 1, 'http://svc/b/compensate'],
+      [2, 'a', 'compensate', 1, 'http://svc/a/compensate'],
+    ]);
+    expect(plan.evidence.status).toBe('failed');
+    expect(plan.evidence.anomalies).toContain('missing_compensation');
+  });
+
+  it('compensate saga skips steps already compensated', () => {
+    const spans = failedSaga();
+    const plan = planAction(sagaAfter(spans), spans, { action: 'compensate' });
+    expect(plan.calls.map((c) => c.step)).toEqual(['a']);
+  });
+
+  it('compensate step: refused for a step that is already compensated or never succeeded', () => {
+    const spans = failedSaga();
+    const saga = sagaAfter(spans);
+    expect(planAction(saga, spans, { action: 'compensate', step: 'b' }).refusal).toMatch(/already compensated/);
+    expect(planAction(saga, spans, { action: 'compensate', step: 'c' }).refusal).toMatch(/did not succeed/);
+    expect(planAction(saga, spans, { action: 'compensate', step: 'a' }).calls).toHaveLength(1);
+    expect(planAction(saga, spans, { action: 'compensate', step: 'zzz' }).refusal).toMatch(/no step zzz/);
+  });
+
+  it('retry step: the failed step once more, with the next attempt number', () => {
+    const spans = failedSaga();
+    const saga = sagaAfter(spans);
+    const plan = planAction(saga, spans, { action: 'retry', step: 'c' });
+    expect(plan.calls).toEqual([
+      expect.objectContaining({ step: 'c', op: 'action', attempt: 2, url: 'http://svc/c/action', idempotencyKey: idempotencyKey(saga.id, 'c', 'action', 2) }),
+    ]);
+    expect(planAction(sagaAfter(spans), spans, { action: 'retry', step: 'a' }).refusal).toMatch(/already succeeded/);
+    expect(planAction(sagaAfter(spans), spans, { action: 'retry' }).refusal).toMatch(/needs a step/);
+  });
+
+  it('TCC compensations are cancels', () => {
+    const spans = withUrls(
+      sagaSpans({ sagaId: 'T', protocol: 'tcc', steps: ['debit', 'credit'] })
+        .try('debit', { at: 0 })
+        .try('credit', { at: 10, fail: true })
+        .root({ at: 0, dur: 50 })
+        .build(),
+    );
+    const plan = planAction(sagaAfter(spans), spans, { action: 'compensate' });
+    expect(plan.calls.map((c) => [c.step, c.op])).toEqual([['debit', 'cancel']]);
+  });
+
+  it('refuses committed sagas and steps without a recorded URL', () => {
+    const ok = sagaSpans({ sagaId: 'C', steps: ['a'] }).action('a', { at: 0 }).root({ at: 0, dur: 20 }).build();
+    expect(planAction(sagaAfter(ok), ok, { action: 'compensate' }).refusal).toMatch(/committed/);
+    const noUrls = sagaSpans({ sagaId: 'N', steps: ['a', 'b'] }).action('a', { at: 0 }).action('b', { at: 10, fail: true }).root({ at: 0, dur: 30 }).build();
+    expect(planAction(sagaAfter(noUrls), noUrls, { action: 'compensate' }).refusal).toMatch(/compensate_url/);
+  });
+
+  it('keys are stable for the same call and differ between calls', () => {
+    expect(idempotencyKey('S', 'a', 'compensate', 1)).toBe(idempotencyKey('S', 'a', 'compensate', 1));
+    expect(idempotencyKey('S', 'a', 'compensate', 1)).not.toBe(idempotencyKey('S', 'a', 'compensate', 2));
+    expect(idempotencyKey('S', 'a', 'compensate', 1)).toMatch(/^sgs-[A-Za-z0-9_-]{32}$/);
+  });
+});
