@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
 
 // The system Chromium (Debian package); Playwright downloads no browser here.
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -7,6 +8,13 @@ const GRPC = Number(process.env.E2E_GRPC_PORT ?? 14317);
 const HTTP = Number(process.env.E2E_HTTP_PORT ?? 14318);
 
 export const e2ePorts = { ui: PORT, grpc: GRPC, http: HTTP };
+
+// The first admin is created through /setup with this one-time token (test/e2e/global.setup.ts);
+// set here once so the server and the test workers (which inherit the environment) agree.
+process.env.E2E_SETUP_TOKEN ??= randomBytes(32).toString('base64url');
+export const e2eSetupToken = process.env.E2E_SETUP_TOKEN;
+/** The signed-in admin's cookies, shared by the tests that are not about signing in. */
+export const ADMIN_STATE = '.data/e2e-admin-state.json';
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -33,6 +41,10 @@ export default defineConfig({
       ],
     },
   },
+  projects: [
+    { name: 'setup', testMatch: /global\.setup\.ts$/ },
+    { name: 'chromium', dependencies: ['setup'], testIgnore: /global\.setup\.ts$/, use: { storageState: ADMIN_STATE } },
+  ],
   webServer: {
     // The real product start path: `npm start` (collector + UI in one process).
     command: 'npm start',
@@ -47,6 +59,7 @@ export default defineConfig({
       SAGASCOPE_HOST: '127.0.0.1',
       SAGASCOPE_LOG_LEVEL: 'warn',
       NEXT_TELEMETRY_DISABLED: '1',
+      SAGASCOPE_SETUP_TOKEN: e2eSetupToken,
       ...(process.env.E2E_DATABASE_URL
         ? { DATABASE_URL: process.env.E2E_DATABASE_URL }
         : { SAGASCOPE_DATA_DIR: `.data/e2e-${Date.now()}` }),

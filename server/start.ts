@@ -14,6 +14,7 @@ import { setSharedDb } from '../lib/db/connection';
 import { startCollector } from '../collector/start-collector';
 import { log, errorFields } from '../lib/log';
 import { onShutdown } from './shutdown';
+import { announceSetupToken } from './setup-token';
 
 process.env.NEXT_TELEMETRY_DISABLED = '1';
 
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
 
   const db = await openMigratedDb(config);
   setSharedDb(db);
+  await announceSetupToken(db, config);
   const collector = config.SAGASCOPE_START_COLLECTOR ? await startCollector(db, config) : null;
 
   const { default: next } = await import('next');

@@ -7,6 +7,7 @@ import { formatUtcDateTime } from '@/lib/ui/format';
 import { AutoRefreshToggle } from '@/components/AutoRefreshToggle';
 import { SagaFilters, type FilterValues } from '@/components/SagaFilters';
 import { SagaTable } from '@/components/SagaTable';
+import { pathWithQuery, requirePage } from '../_lib/auth';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Sagas' };
@@ -17,6 +18,7 @@ const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v
 
 export default async function SagasPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const raw = await searchParams;
+  await requirePage('read', pathWithQuery('/sagas', raw));
   const nowMs = Date.now();
   const view = resolveListPageParams(raw, nowMs);
   const parsed: Parsed<SagaListQuery> = view.error ? { ok: false, error: view.error } : parseSagaListQuery(view.apiParams);

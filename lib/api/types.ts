@@ -43,17 +43,37 @@ export interface AnomalyJson {
   spanIds: string[];
 }
 
-/** Manual-action audit entries (filled by the operate/audit issue; empty until then). */
+/**
+ * One audit-trail entry (lib/db/audit.ts). `id` is `seq` as a string. `hash` =
+ * SHA-256 over the canonical encoding of every other field (lib/audit/chain.ts),
+ * `prevHash` the previous entry's hash.
+ */
 export interface AuditEntry {
   id: string;
+  seq: number;
   at: string;
   actor: string;
   role: string;
+  /** How the actor was authenticated: session | token | cli | setup | password | anonymous | system. */
+  via: string;
   action: string;
   sagaId: string | null;
   step: string | null;
+  /** What was asked (JSON). */
+  request: unknown;
+  /** What came out (JSON): an export manifest, an HTTP status… */
+  result: unknown;
   outcome: string;
   reason: string | null;
+  /** seq of the entry this one completes (an action's outcome → its intent). */
+  ref: number | null;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditPage {
+  items: AuditEntry[];
+  nextCursor: string | null;
 }
 
 export interface SagaDetail {
@@ -90,4 +110,30 @@ export interface SpanJson {
 export interface TraceJson {
   traceId: string;
   spans: SpanJson[];
+}
+
+/** A user as the admin API shows it (never the password hash). */
+export interface UserJson {
+  id: string;
+  name: string;
+  role: 'viewer' | 'operator' | 'auditor' | 'admin';
+  disabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+  lastLoginAt: string | null;
+}
+
+/** An API token as the admin API shows it (never the secret, which is shown once at creation). */
+export interface ApiTokenJson {
+  id: string;
+  name: string;
+  role: 'viewer' | 'operator' | 'auditor' | 'admin';
+  /** First characters of the token, to tell tokens apart. */
+  prefix: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  lastUsedAt: string | null;
 }

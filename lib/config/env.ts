@@ -44,6 +44,19 @@ export const envSchema = z.object({
     .default('true')
     .transform((v) => v === 'true' || v === '1'),
   SAGASCOPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Who may read (ADR 0002): `auto` = sign-in required once a user exists; `on` always; `off` = anonymous may read. */
+  SAGASCOPE_AUTH: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** Refuse every mutating action except login/logout (like Temporal's disableWriteActions). */
+  SAGASCOPE_READ_ONLY: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  /** Lifetime of a browser session (absolute, from sign-in). */
+  SAGASCOPE_SESSION_TTL_MINUTES: int(720, 1),
+  /** External URL of the UI (behind a proxy): its origin is the one mutating requests must come from. */
+  SAGASCOPE_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** First-start setup token to use instead of a random one (automation); only valid while no user exists. */
+  SAGASCOPE_SETUP_TOKEN: z.string().min(24).optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -24,10 +24,17 @@ export interface TxSql extends Sql {
   copyFrom?: (copySql: string, chunks: Iterable<string>) => Promise<void>;
 }
 
+/** One connection held for a while (a streamed export's cursor); released exactly once. */
+export interface ReservedSql extends Sql {
+  release(broken?: boolean): void;
+}
+
 export interface Db extends Sql {
   kind: 'postgres' | 'pglite';
   prisma: PrismaClient;
   transaction<T>(fn: (tx: TxSql) => Promise<T>): Promise<T>;
+  /** A dedicated pooled connection (PostgreSQL server only; PGlite has a single backend). */
+  reserve?: () => Promise<ReservedSql>;
   close(): Promise<void>;
 }
 
@@ -66,6 +73,18 @@ function postgresDb(url: string, poolSize: number): Db {
       } finally {
         client.release(broken);
       }
+    },
+    async reserve() {
+      const client = await pool.connect();
+      let released = false;
+      return {
+        query: async (text, params) => (await client.query(text, params as unknown[])).rows,
+        release(broken = false) {
+          if (released) return;
+          released = true;
+          client.release(broken);
+        },
+      };
     },
     async close() {
       await prisma.$disconnect();

@@ -12,6 +12,7 @@ import type { ModelConfig } from '../saga/types';
 import { buildSaga } from '../saga/model';
 import { loadSagaSpans } from './saga-spans';
 import { sagaRowToSummaryJson, sagaToSummaryJson, stepToJson, anomalyToJson } from './to-json';
+import { auditForSaga } from './audit';
 
 /**
  * The summary stores the status at ingest time plus one pending transition
@@ -73,7 +74,8 @@ export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig): Promi
     steps: saga.steps.map(stepToJson),
     anomalies: saga.anomalies.map(anomalyToJson),
     traceIds: saga.traceIds,
-    audit: [],
+    // Audit entries targeting this saga (manual actions), oldest first.
+    audit: await auditForSaga(db, id),
   };
 }
 

@@ -1,11 +1,14 @@
 import { parseSagaListQuery } from '@/lib/api/query';
 import { getDb, listSagas } from '@/lib/db';
+import { guard } from '@/lib/auth/guard';
 import { badRequest, internalError, json } from '../_lib/respond';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
 export async function GET(request: Request): Promise<Response> {
+  const access = await guard(request, 'GET /api/sagas');
+  if (!access.ok) return access.response;
   const parsed = parseSagaListQuery(new URL(request.url).searchParams);
   if (!parsed.ok) return badRequest(parsed.error);
   try {

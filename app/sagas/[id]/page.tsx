@@ -9,6 +9,7 @@ import { packTimeline } from '@/lib/ui/timeline-pack';
 import { SagaHeader } from '@/components/saga/SagaHeader';
 import { SagaDetailView } from '@/components/saga/SagaDetailView';
 import { AuditTrail } from '@/components/saga/AuditTrail';
+import { requirePage } from '../../_lib/auth';
 
 export const dynamic = 'force-dynamic';
 
@@ -27,6 +28,7 @@ const SPAN_ID = /^[0-9a-fA-F]{16}$/;
 export default async function SagaPage({ params, searchParams }: Props) {
   const { id } = await params;
   const { span } = await searchParams;
+  await requirePage('read', `/sagas/${encodeURIComponent(id)}`);
   if (!sagaIdSchema.safeParse(id).success) notFound();
   const detail = await getSagaDetail(await getDb(), id, currentModelConfig());
   if (!detail) notFound();

@@ -9,6 +9,7 @@ import { packTimeline } from '@/lib/ui/timeline-pack';
 import { formatDuration } from '@/lib/ui/format';
 import { LocalTime } from '@/components/LocalTime';
 import { TraceView } from '@/components/trace/TraceView';
+import { requirePage } from '../../_lib/auth';
 
 export const dynamic = 'force-dynamic';
 
@@ -25,6 +26,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 const SPAN_ID = /^[0-9a-fA-F]{16}$/;
 
 export default async function TracePage({ params, searchParams }: Props) {
+  await requirePage('read', `/traces/${encodeURIComponent((await params).traceId)}`);
   const parsed = traceIdSchema.safeParse((await params).traceId);
   if (!parsed.success) notFound();
   const { span } = await searchParams;

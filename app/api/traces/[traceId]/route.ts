@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatZodError, traceIdSchema } from '@/lib/api/query';
 import { getDb, getSpan, getTrace } from '@/lib/db';
+import { guard } from '@/lib/auth/guard';
 import { badRequest, internalError, json, notFound } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';
@@ -13,6 +14,8 @@ const spanIdSchema = z
 
 /** `?spanId=` narrows `spans` to that one span (the UI's attribute panel). */
 export async function GET(request: Request, ctx: { params: Promise<{ traceId: string }> }): Promise<Response> {
+  const access = await guard(request, 'GET /api/traces/[traceId]');
+  if (!access.ok) return access.response;
   const traceId = traceIdSchema.safeParse((await ctx.params).traceId);
   if (!traceId.success) return badRequest(`traceId: ${formatZodError(traceId.error)}`);
   const rawSpanId = new URL(request.url).searchParams.get('spanId');

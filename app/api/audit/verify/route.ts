@@ -1,0 +1,20 @@
+import { guard } from '@/lib/auth/guard';
+import { verifyAuditChain } from '@/lib/db/audit';
+import { internalError, json } from '../../_lib/respond';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+/**
+ * GET → walks the whole chain: { ok, entries, head, storedHead, firstBroken: { seq, reason } | null }.
+ * 200 whether or not the chain is intact (the answer is the report); auditor, admin.
+ */
+export async function GET(request: Request): Promise<Response> {
+  const access = await guard(request, 'GET /api/audit/verify');
+  if (!access.ok) return access.response;
+  try {
+    return json(await verifyAuditChain(access.db));
+  } catch (err) {
+    return internalError('GET /api/audit/verify', err);
+  }
+}

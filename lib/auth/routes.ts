@@ -1,0 +1,53 @@
+/**
+ * The access rule of every API route, in one table. Route handlers look their
+ * rule up by key (`guard(request, 'POST /api/admin/users')`); the RBAC test
+ * checks every mutating route found under app/api against its own expectations.
+ */
+import type { Permission } from './roles';
+
+export interface RouteRule {
+  /** `public`: no sign-in needed (login, first-admin setup). */
+  permission: Permission | 'public';
+  /** Changes state: needs CSRF protection for browser sessions and is refused in read-only mode. */
+  mutating: boolean;
+  /**
+   * Read-only mode: `enforced` (default) refuses the route; `exempt` allows it
+   * (login, logout); `env-only` refuses it only when SAGASCOPE_READ_ONLY pins the
+   * mode (the settings route, so an admin can switch a runtime freeze off again).
+   */
+  readOnly?: 'enforced' | 'exempt' | 'env-only';
+}
+
+export const ROUTE_RULES = {
+  'POST /api/auth/login': { permission: 'public', mutating: true, readOnly: 'exempt' },
+  'POST /api/auth/logout': { permission: 'self', mutating: true, readOnly: 'exempt' },
+  'POST /api/auth/setup': { permission: 'public', mutating: true },
+  'POST /api/auth/password': { permission: 'self', mutating: true },
+  'GET /api/auth/me': { permission: 'public', mutating: false },
+
+  'GET /api/admin/users': { permission: 'admin', mutating: false },
+  'POST /api/admin/users': { permission: 'admin', mutating: true },
+  'PATCH /api/admin/users/[id]': { permission: 'admin', mutating: true },
+  'GET /api/admin/tokens': { permission: 'admin', mutating: false },
+  'POST /api/admin/tokens': { permission: 'admin', mutating: true },
+  'DELETE /api/admin/tokens/[id]': { permission: 'admin', mutating: true },
+  'GET /api/admin/settings': { permission: 'admin', mutating: false },
+  'PUT /api/admin/settings': { permission: 'admin', mutating: true, readOnly: 'env-only' },
+
+  'GET /api/audit': { permission: 'audit', mutating: false },
+  'GET /api/audit/verify': { permission: 'audit', mutating: false },
+  'GET /api/export': { permission: 'export', mutating: false },
+  'GET /api/export/manifest': { permission: 'export', mutating: false },
+
+  'GET /api/sagas': { permission: 'read', mutating: false },
+  'GET /api/sagas/[id]': { permission: 'read', mutating: false },
+  /** Manual retry / compensate (DESIGN.md §5): operator or admin, CSRF, refused in read-only mode. */
+  'POST /api/sagas/[id]/actions': { permission: 'act', mutating: true },
+  'GET /api/traces/[traceId]': { permission: 'read', mutating: false },
+} as const satisfies Record<string, RouteRule>;
+
+export type RouteKey = keyof typeof ROUTE_RULES;
+
+export function routeRule(key: RouteKey): RouteRule {
+  return ROUTE_RULES[key];
+}

