@@ -10,7 +10,11 @@ const securityHeaders = [
 
 const nextConfig: NextConfig = {
   // Native or WASM drivers that must be loaded by Node, not bundled.
-  serverExternalPackages: ['pg', '@prisma/adapter-pg', '@electric-sql/pglite', 'pglite-prisma-adapter', 'pg-copy-streams'],
+  serverExternalPackages: [
+    'pg', '@prisma/adapter-pg', '@electric-sql/pglite', 'pglite-prisma-adapter', 'pg-copy-streams',
+    // The UI's own tracing (lib/telemetry): loaded by Node, so it shares one @opentelemetry/api and grpc-js.
+    '@opentelemetry/sdk-node', '@opentelemetry/exporter-trace-otlp-grpc', '@grpc/grpc-js',
+  ],
   poweredByHeader: false,
   reactStrictMode: true,
   async headers() {

@@ -58,8 +58,12 @@ export default defineConfig({
       COLLECTOR_HTTP_PORT: String(HTTP),
       SAGASCOPE_HOST: '127.0.0.1',
       SAGASCOPE_LOG_LEVEL: 'warn',
+      // These tests send their own sagas and count them: no demo fleet (and default thresholds).
+      SAGASCOPE_DEMO: 'false',
       NEXT_TELEMETRY_DISABLED: '1',
       SAGASCOPE_SETUP_TOKEN: e2eSetupToken,
+      // Manual actions may call participants the tests start on loopback (test/e2e/actions.spec.ts).
+      SAGASCOPE_ACTION_ALLOWED_HOSTS: '127.0.0.1',
       ...(process.env.E2E_DATABASE_URL
         ? { DATABASE_URL: process.env.E2E_DATABASE_URL }
         : { SAGASCOPE_DATA_DIR: `.data/e2e-${Date.now()}` }),

@@ -15,6 +15,8 @@ import { startCollector } from '../collector/start-collector';
 import { log, errorFields } from '../lib/log';
 import { onShutdown } from './shutdown';
 import { announceSetupToken } from './setup-token';
+import { prepareDemo, collectorEndpoint } from './demo';
+import type { Fleet } from '../demo/fleet';
 
 process.env.NEXT_TELEMETRY_DISABLED = '1';
 
@@ -46,6 +48,8 @@ function ensureBuilt(dir: string): void {
 
 async function main(): Promise<void> {
   const dev = process.argv.includes('--dev');
+  // Before loadConfig(): the demo may set model thresholds the whole process must see.
+  const demo = prepareDemo(process.argv, process.env);
   const config = loadConfig();
   const dir = process.cwd();
   if (!dev) ensureBuilt(dir);
@@ -54,6 +58,23 @@ async function main(): Promise<void> {
   setSharedDb(db);
   await announceSetupToken(db, config);
   const collector = config.SAGASCOPE_START_COLLECTOR ? await startCollector(db, config) : null;
+  // Started now, awaited once the UI listens: both take seconds, and they overlap.
+  const fleetStarting: Promise<Fleet | null> =
+    demo.run && collector
+      ? import('../demo/fleet')
+          .then((m) =>
+            m.startFleet({
+              otlpEndpoint: collectorEndpoint(config.SAGASCOPE_HOST, collector.grpcPort),
+              databaseUrl: config.DATABASE_URL,
+              collectorToken: config.SAGASCOPE_COLLECTOR_TOKEN,
+              stopTimeoutMs: 5_000,
+            }),
+          )
+          .catch((err) => {
+            log.warn('the demo fleet did not start; sagascope runs without it', errorFields(err));
+            return null;
+          })
+      : Promise.resolve(null);
 
   const { default: next } = await import('next');
   const app = next({ dev, dir, hostname: config.SAGASCOPE_HOST, port: config.PORT });
@@ -72,10 +93,16 @@ async function main(): Promise<void> {
       `  UI:                 http://${shownHost}:${config.PORT}`,
       collector ? `  OTLP/gRPC:          ${shownHost}:${collector.grpcPort}` : '  collector:          runs separately (SAGASCOPE_START_COLLECTOR=false)',
       collector ? `  OTLP/HTTP:          http://${shownHost}:${collector.httpPort}/v1/traces` : '',
+      ...(demo.run && collector ? ['  demo fleet:         starting (order, inventory, payment, shipping, orchestrator; off with --no-demo)'] : []),
+      ...(demo.thresholds.length > 0 ? [`  demo thresholds:    ${demo.thresholds.map((n) => `${n}=${process.env[n]}`).join(', ')} (set them to override)`] : []),
       '',
     ].join('\n'),
   );
+  const fleet = await fleetStarting;
+  if (fleet) console.log(`  demo fleet:         running, ${fleet.rate} saga(s)/s (orchestrator ${fleet.orchestratorUrl})\n`);
   onShutdown(async () => {
+    // First, while the collector still takes their last spans.
+    await fleet?.stop();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

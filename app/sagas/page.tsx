@@ -7,7 +7,9 @@ import { formatUtcDateTime } from '@/lib/ui/format';
 import { AutoRefreshToggle } from '@/components/AutoRefreshToggle';
 import { SagaFilters, type FilterValues } from '@/components/SagaFilters';
 import { SagaTable } from '@/components/SagaTable';
-import { pathWithQuery, requirePage } from '../_lib/auth';
+import { BatchActions } from '@/components/actions/BatchActions';
+import { roleCan } from '@/lib/auth/roles';
+import { currentReadOnly, pathWithQuery, requirePage } from '../_lib/auth';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Sagas' };
@@ -18,11 +20,14 @@ const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v
 
 export default async function SagasPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const raw = await searchParams;
-  await requirePage('read', pathWithQuery('/sagas', raw));
+  const principal = await requirePage('read', pathWithQuery('/sagas', raw));
   const nowMs = Date.now();
   const view = resolveListPageParams(raw, nowMs);
   const parsed: Parsed<SagaListQuery> = view.error ? { ok: false, error: view.error } : parseSagaListQuery(view.apiParams);
   const list = parsed.ok ? await listSagas(await getDb(), parsed.value, nowMs) : null;
+  const canAct = principal.kind !== 'anonymous' && roleCan(principal.role, 'act') && !(await currentReadOnly()).active;
+  // The batch acts on the list's filter (a time preset as resolved for this render), never on its paging.
+  const batchFilter = Object.fromEntries(Object.entries(view.apiParams).filter(([k]) => k !== 'limit' && k !== 'cursor'));
 
   const values: FilterValues = {
     status: first(raw.status),
@@ -46,7 +51,12 @@ export default async function SagasPage({ searchParams }: { searchParams: Promis
     <div className="page">
       <div className="page-head">
         <h1>Sagas</h1>
-        <AutoRefreshToggle enabled={view.refresh !== null} seconds={view.refresh ?? REFRESH_SECONDS} />
+        <div className="page-head__tools">
+          {canAct && parsed.ok ? (
+            <BatchActions filter={batchFilter} description={joinWithAnd(describeFilters(parsed.value, view.range, formatUtcDateTime)) || 'any saga'} />
+          ) : null}
+          <AutoRefreshToggle enabled={view.refresh !== null} seconds={view.refresh ?? REFRESH_SECONDS} />
+        </div>
       </div>
       {/* Keyed by the URL so the form shows the new values after any navigation. */}
       <SagaFilters key={JSON.stringify(values)} values={values} />

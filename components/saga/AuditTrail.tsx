@@ -1,5 +1,27 @@
 import type { AuditEntry } from '@/lib/api/types';
+import { formatDuration } from '@/lib/ui/format';
 import { LocalTime } from '../LocalTime';
+
+const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/** One line on what an entry asked for or got: the URL of an intent, the HTTP status or refusal of an outcome. Text only. */
+export function auditDetail(e: AuditEntry): string {
+  const req = obj(e.request);
+  const res = obj(e.result);
+  if (e.outcome === 'intent') {
+    if (typeof req.url === 'string') return `POST ${req.url}${typeof req.idempotencyKey === 'string' ? ` · key ${req.idempotencyKey}` : ''}`;
+    return Array.isArray(req.sagaIds) ? `${req.sagaIds.length} saga(s) selected` : '';
+  }
+  const parts: string[] = [];
+  if (typeof res.httpStatus === 'number') parts.push(`HTTP ${res.httpStatus}`);
+  if (typeof res.durationMs === 'number') parts.push(`in ${formatDuration(res.durationMs)}`);
+  const refusal = obj(res.refusal);
+  if (typeof refusal.message === 'string') parts.push(refusal.message);
+  else if (typeof res.refusal === 'string') parts.push(res.refusal);
+  else if (typeof res.error === 'string') parts.push(res.error);
+  if (typeof req.batch === 'number') parts.push(`batch #${req.batch}`);
+  return parts.join(' · ');
+}
 
 /** Manual actions taken on this saga (retry / compensate), newest last. */
 export function AuditTrail({ entries }: { entries: readonly AuditEntry[] }) {
@@ -16,11 +38,12 @@ export function AuditTrail({ entries }: { entries: readonly AuditEntry[] }) {
               <th scope="col">Step</th>
               <th scope="col">Outcome</th>
               <th scope="col">Reason</th>
+              <th scope="col">Detail</th>
             </tr>
           </thead>
           <tbody>
             {entries.map((e) => (
-              <tr key={e.id}>
+              <tr key={e.id} data-testid="audit-trail-row" data-outcome={e.outcome}>
                 <td className="nowrap">
                   <LocalTime iso={e.at} />
                 </td>
@@ -31,6 +54,9 @@ export function AuditTrail({ entries }: { entries: readonly AuditEntry[] }) {
                 <td>{e.step ?? <span className="muted">—</span>}</td>
                 <td>{e.outcome}</td>
                 <td>{e.reason ?? <span className="muted">—</span>}</td>
+                <td className="audit-detail">
+                  <span className="muted">#{e.seq}</span> {auditDetail(e)}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -11,7 +11,11 @@ import { Timeline } from '../timeline/Timeline';
 import { TimelineLegend } from '../timeline/TimelineLegend';
 import { useSpanSelection } from '../useSpanSelection';
 import { AnomalyList } from './AnomalyList';
+import { SagaActions, type ActionStepOption } from '../actions/SagaActions';
 import { CompensationChainView } from './CompensationChainView';
+
+/** A saga can have thousands of distinct steps; the action menu lists the first ones (selecting a row picks any). */
+const MAX_STEP_OPTIONS = 500;
 
 /** The interactive part of a saga's page: everything that shares the selected span. */
 export function SagaDetailView({
@@ -21,6 +25,7 @@ export function SagaDetailView({
   anomalies,
   traceIds,
   initialSpan,
+  actions = null,
 }: {
   sagaName: string;
   sagaStatus: SagaStatus;
@@ -28,6 +33,8 @@ export function SagaDetailView({
   anomalies: AnomalyJson[];
   traceIds: string[];
   initialSpan: string | null;
+  /** Set when the viewer may act on this saga (operator / admin, not read-only). */
+  actions?: { sagaId: string } | null;
 }) {
   const [selectedId, select] = useSpanSelection(initialSpan);
   // Once per page load: the rows and the chain derived from them (cheap next to shipping both).
@@ -49,6 +56,12 @@ export function SagaDetailView({
   );
 
   const selectedItem = selectedId ? itemsById.get(selectedId) : undefined;
+  // The saga's steps, once each, in definition order: what the actions can target.
+  const stepOptions = useMemo(() => {
+    const byName = new Map<string, ActionStepOption>();
+    for (const it of items) if (it.stepIndex >= 0 && !byName.has(it.label)) byName.set(it.label, { name: it.label, index: it.stepIndex });
+    return [...byName.values()].sort((a, b) => a.index - b.index || (a.name < b.name ? -1 : 1)).slice(0, MAX_STEP_OPTIONS);
+  }, [items]);
   // Evidence can name a span that is not a step (a coordinator span); its trace is
   // only certain when the saga has a single trace.
   const target: SpanTarget | null = selectedId
@@ -61,6 +74,9 @@ export function SagaDetailView({
 
   return (
     <>
+      {actions ? (
+        <SagaActions sagaId={actions.sagaId} steps={stepOptions} selectedStep={selectedItem && selectedItem.stepIndex >= 0 ? selectedItem.label : null} />
+      ) : null}
       <section className="section" aria-labelledby="anomalies-h">
         <h2 id="anomalies-h">
           Anomalies <span className="count">{anomalies.length}</span>

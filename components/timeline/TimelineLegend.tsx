@@ -24,6 +24,10 @@ export function TimelineLegend({ kinds }: { kinds: 'steps' | 'spans' }) {
       <li>
         <span className="legend__swatch bar bar--forward bar--failed" aria-hidden="true" /> ✕ failed
       </li>
+      <li>
+        <span className="legend__swatch bar bar--compensation bar--ok bar--manual" aria-hidden="true" /> <span className="manual-badge">manual</span> run by an
+        operator from sagascope
+      </li>
       {kinds === 'steps' ? (
         <>
           <li>

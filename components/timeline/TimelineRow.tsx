@@ -49,6 +49,7 @@ export const TimelineRow = memo(function TimelineRow({ item, index, domId, top, 
     `bar--${item.tone}`,
     `bar--${item.outcome}`,
     item.attempt > 1 ? 'bar--retry' : '',
+    item.manual ? 'bar--manual' : '',
   ].join(' ');
   // The note goes after the bar; near the right edge before it, or inside a bar
   // that spans most of the track.
@@ -61,7 +62,7 @@ export const TimelineRow = memo(function TimelineRow({ item, index, domId, top, 
         ? { right: `${100 - box.leftPct}%`, paddingRight: 4 }
         : { right: `${100 - endPct}%`, marginRight: 4 };
   const opText = item.op ? `${item.op}${item.attempt > 1 ? ` #${item.attempt}` : ''}` : null;
-  const label = `${item.label}${opText ? `, ${opText}` : ''}, ${item.service}, ${OUTCOME_TEXT[item.outcome]}, ${formatDuration(durationMs)}${item.error ? `, error: ${item.error}` : ''}`;
+  const label = `${item.label}${opText ? `, ${opText}` : ''}${item.manual ? ', manual (run by an operator)' : ''}, ${item.service}, ${OUTCOME_TEXT[item.outcome]}, ${formatDuration(durationMs)}${item.error ? `, error: ${item.error}` : ''}`;
   return (
     <div
       id={domId}
@@ -78,10 +79,16 @@ export const TimelineRow = memo(function TimelineRow({ item, index, domId, top, 
       data-tone={item.tone}
       data-outcome={item.outcome}
       data-attempt={item.attempt}
+      data-manual={item.manual ? 'true' : undefined}
     >
       <div className="timeline-row__label" style={showDepth ? { paddingLeft: `${6 + Math.min(item.depth, 24) * 12}px` } : undefined}>
         <span className="timeline-row__name">{item.label}</span>
         {opText ? <span className={`op op--${item.tone}`}>{opText}</span> : null}
+        {item.manual ? (
+          <span className="manual-badge" data-testid="manual-badge">
+            manual
+          </span>
+        ) : null}
         <span className="timeline-row__service">{item.service}</span>
       </div>
       <div className="timeline-row__track">

@@ -16,7 +16,8 @@ export function parseAllowlist(text: string | undefined): AllowEntry[] {
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean)
     .map((entry) => {
-      const m = /^(\*\.)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry);
+      // A DNS name (letters, digits, `-`, `_`, dots) or a bracketed IPv6 literal, optionally with a port.
+      const m = /^(\*\.)?(\[[0-9a-f:.]+\]|[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?)(?::(\d{1,5}))?$/.exec(entry);
       if (!m) throw new Error(`bad allowlist entry: ${entry}`);
       return { wildcard: Boolean(m[1]), host: m[2]!, port: m[3] ?? null };
     });

@@ -83,6 +83,36 @@ describe('planAction', () => {
     expect(planAction(sagaAfter(noUrls), noUrls, { action: 'compensate' }).refusal).toMatch(/compensate_url/);
   });
 
+  it('carries the branch id of DTM-style steps, none for steps known by name', () => {
+    const spans = sagaSpans({ sagaId: 'D', steps: ['a', 'b'] })
+      .action('a', { at: 0, branchId: '01' })
+      .action('b', { at: 10, branchId: '02', fail: true })
+      .root({ at: 0, dur: 30 })
+      .build()
+      .map((s) => (s.branchId ? { ...s, compensateUrl: `http://svc/undo?gid=D&branch_id=${s.branchId}&op=compensate` } : s));
+    const plan = planAction(sagaAfter(spans), spans, { action: 'compensate' });
+    expect(plan.calls.map((c) => [c.key, c.branchId, c.url])).toEqual([['01', '01', 'http://svc/undo?gid=D&branch_id=01&op=compensate']]);
+    const byName = failedSaga();
+    expect(planAction(sagaAfter(byName), byName, { action: 'compensate' }).calls[0]!.branchId).toBeNull();
+  });
+
+  it('a recorded manual attempt moves the next plan to the next attempt and key', () => {
+    const spans = failedSaga();
+    const first = planAction(sagaAfter(spans), spans, { action: 'compensate', step: 'a' }).calls[0]!;
+    // The same facts plan the same call: a re-sent request carries the same key.
+    expect(planAction(sagaAfter(spans), spans, { action: 'compensate', step: 'a' }).calls[0]).toEqual(first);
+    const afterFailedManual = withUrls(
+      sagaSpans({ sagaId: 'S1', steps: ['a', 'b', 'c'] })
+        .compensate('a', { at: 200, role: 'coordinator', attempt: first.attempt, trigger: 'manual', fail: 'HTTP 503' })
+        .build()
+        .map((s) => ({ ...s, spanId: `m${s.spanId.slice(1)}` })),
+    );
+    const all = [...spans, ...afterFailedManual];
+    const next = planAction(sagaAfter(all), all, { action: 'compensate', step: 'a' }).calls[0]!;
+    expect(next.attempt).toBe(first.attempt + 1);
+    expect(next.idempotencyKey).not.toBe(first.idempotencyKey);
+  });
+
   it('keys are stable for the same call and differ between calls', () => {
     expect(idempotencyKey('S', 'a', 'compensate', 1)).toBe(idempotencyKey('S', 'a', 'compensate', 1));
     expect(idempotencyKey('S', 'a', 'compensate', 1)).not.toBe(idempotencyKey('S', 'a', 'compensate', 2));

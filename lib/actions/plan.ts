@@ -33,6 +33,8 @@ export interface PlannedCall {
   attempt: number;
   url: string;
   idempotencyKey: string;
+  /** The coordinator's branch id of the step (DTM), when its spans recorded one. */
+  branchId: string | null;
 }
 
 export interface ActionPlan {
@@ -67,6 +69,7 @@ interface StepFacts {
   undo: Step[];
   actionUrl: string | null;
   compensateUrl: string | null;
+  branchId: string | null;
 }
 
 function factsOf(saga: Saga, spans: readonly SagaSpan[]): Map<string, StepFacts> {
@@ -74,7 +77,7 @@ function factsOf(saga: Saga, spans: readonly SagaSpan[]): Map<string, StepFacts>
   for (const s of saga.steps) {
     let f = facts.get(s.key);
     if (!f) {
-      f = { key: s.key, name: s.step, index: s.index, firstPhase: [], undo: [], actionUrl: null, compensateUrl: null };
+      f = { key: s.key, name: s.step, index: s.index, firstPhase: [], undo: [], actionUrl: null, compensateUrl: null, branchId: null };
       facts.set(s.key, f);
     }
     if (FIRST_PHASE.has(s.op)) f.firstPhase.push(s);
@@ -85,6 +88,7 @@ function factsOf(saga: Saga, spans: readonly SagaSpan[]): Map<string, StepFacts>
   for (const sp of ordered) {
     const f = facts.get(sp.branchId ?? sp.step ?? '');
     if (!f) continue;
+    if (sp.branchId) f.branchId = sp.branchId;
     if (sp.actionUrl) f.actionUrl = sp.actionUrl;
     if (sp.compensateUrl) f.compensateUrl = sp.compensateUrl;
   }
@@ -122,7 +126,7 @@ export function planAction(saga: Saga, spans: readonly SagaSpan[], req: ActionRe
       refusal: null,
       calls: todo.map((f, i) => {
         const attempt = nextAttempt(f.undo);
-        return { order: i + 1, step: f.name, key: f.key, index: f.index, op: undoOp, attempt, url: f.compensateUrl!, idempotencyKey: idempotencyKey(saga.id, f.key, undoOp, attempt) };
+        return { order: i + 1, step: f.name, key: f.key, index: f.index, op: undoOp, attempt, url: f.compensateUrl!, idempotencyKey: idempotencyKey(saga.id, f.key, undoOp, attempt), branchId: f.branchId };
       }),
     };
   }
@@ -135,7 +139,7 @@ export function planAction(saga: Saga, spans: readonly SagaSpan[], req: ActionRe
     if (f.undo.some((e) => e.result === 'success')) return refuse(`step ${f.name} was compensated: retrying its action now would leave it half done`);
     if (!f.actionUrl) return refuse(`step ${f.name} recorded no saga.action_url to call`);
     const attempt = nextAttempt(f.firstPhase);
-    return { ...base, refusal: null, calls: [{ order: 1, step: f.name, key: f.key, index: f.index, op: first, attempt, url: f.actionUrl, idempotencyKey: idempotencyKey(saga.id, f.key, first, attempt) }] };
+    return { ...base, refusal: null, calls: [{ order: 1, step: f.name, key: f.key, index: f.index, op: first, attempt, url: f.actionUrl, idempotencyKey: idempotencyKey(saga.id, f.key, first, attempt), branchId: f.branchId }] };
   }
   if (!needsUndo(f)) {
     return refuse(
@@ -144,5 +148,5 @@ export function planAction(saga: Saga, spans: readonly SagaSpan[], req: ActionRe
   }
   if (!f.compensateUrl) return refuse(`step ${f.name} recorded no saga.compensate_url to call`);
   const attempt = nextAttempt(f.undo);
-  return { ...base, refusal: null, calls: [{ order: 1, step: f.name, key: f.key, index: f.index, op: undoOp, attempt, url: f.compensateUrl, idempotencyKey: idempotencyKey(saga.id, f.key, undoOp, attempt) }] };
+  return { ...base, refusal: null, calls: [{ order: 1, step: f.name, key: f.key, index: f.index, op: undoOp, attempt, url: f.compensateUrl, idempotencyKey: idempotencyKey(saga.id, f.key, undoOp, attempt), branchId: f.branchId }] };
 }

@@ -54,7 +54,8 @@ export function checkUrl(raw: string, policy: SafeCallPolicy): URL {
   return url;
 }
 
-async function resolveChecked(hostname: string, blocked: readonly Cidr[]): Promise<{ address: string; family: 4 | 6 }> {
+/** Resolves a host name and checks every address against the blocked ranges (also used by the pre-flight check). */
+export async function resolveChecked(hostname: string, blocked: readonly Cidr[]): Promise<{ address: string; family: 4 | 6 }> {
   const bare = hostname.replace(/^\[|\]$/g, '');
   const addresses = net.isIP(bare)
     ? [{ address: bare, family: net.isIP(bare) as 4 | 6 }]

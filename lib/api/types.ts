@@ -4,6 +4,11 @@
  * shapes from lib/db/read.ts, so a page and its API route never disagree.
  */
 import type { AnomalyKind, Protocol, SagaStatus, Severity, StepResult, Op } from '../saga/types';
+import type { ActionKind, ActionPlan } from '../actions/plan';
+import type { CallResult } from '../actions/execute';
+
+export type { ActionKind, ActionPlan, PlannedCall } from '../actions/plan';
+export type { CallResult, CallOutcome } from '../actions/execute';
 
 export interface SagaSummary {
   id: string;
@@ -33,6 +38,8 @@ export interface StepJson {
   traceId: string;
   spanId: string;
   error: string | null;
+  /** An operator ran this attempt by hand from sagascope (saga.trigger=manual). */
+  manual: boolean;
 }
 
 export interface AnomalyJson {
@@ -136,4 +143,41 @@ export interface ApiTokenJson {
   revokedAt: string | null;
   revokedBy: string | null;
   lastUsedAt: string | null;
+}
+
+/**
+ * POST /api/sagas/{id}/actions. Dry run: `{ plan }`. Refused (409): `{ error, plan, audit }`.
+ * Carried out: `{ ok, plan, results, audit }` (200), or with `error` when a call did not succeed (502).
+ */
+export interface ActionResponse {
+  ok?: boolean;
+  error?: string;
+  plan: ActionPlan;
+  results?: CallResult[];
+  audit?: AuditEntry[];
+}
+
+export type BatchItemOutcome = 'planned' | 'ok' | 'failed' | 'refused' | 'error';
+
+export interface BatchActionItem {
+  sagaId: string;
+  name: string | null;
+  /** Status when the batch selected it. */
+  status: SagaStatus;
+  outcome: BatchItemOutcome;
+  plan: ActionPlan | null;
+  results: CallResult[];
+  /** Refusal or error sentence. */
+  error: string | null;
+}
+
+/** POST /api/sagas/actions. */
+export interface BatchActionResponse {
+  dryRun: boolean;
+  action: ActionKind;
+  selected: number;
+  counts: Record<BatchItemOutcome, number>;
+  items: BatchActionItem[];
+  /** The batch's own audit entries (intent, outcome); each saga's entries name the intent's seq as `batch`. */
+  audit: AuditEntry[];
 }

@@ -43,6 +43,8 @@ export const ROUTE_RULES = {
   'GET /api/sagas/[id]': { permission: 'read', mutating: false },
   /** Manual retry / compensate (DESIGN.md §5): operator or admin, CSRF, refused in read-only mode. */
   'POST /api/sagas/[id]/actions': { permission: 'act', mutating: true },
+  /** The same over a filtered selection of sagas (batch). */
+  'POST /api/sagas/actions': { permission: 'act', mutating: true },
   'GET /api/traces/[traceId]': { permission: 'read', mutating: false },
 } as const satisfies Record<string, RouteRule>;
 

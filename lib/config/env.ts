@@ -4,9 +4,25 @@
  * value fails fast with a message naming the variable.
  */
 import { z } from 'zod';
+import { parseAllowlist } from '../actions/host-allowlist';
+import { parseCidr } from '../actions/address-policy';
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
+/** A comma-separated list, each entry checked by `parse` (which throws with a message). */
+const checkedList = (parse: (entry: string) => unknown) =>
+  z
+    .string()
+    .default('')
+    .superRefine((text, ctx) => {
+      for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+        try {
+          parse(entry);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }
+    });
 
 export const envSchema = z.object({
   /** Postgres server. Unset → embedded PGlite under SAGASCOPE_DATA_DIR. */
@@ -44,6 +60,11 @@ export const envSchema = z.object({
     .default('true')
     .transform((v) => v === 'true' || v === '1'),
   SAGASCOPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** `npm start` also runs the demo fleet (demo/) with traffic against its collector; `--no-demo` also turns it off. */
+  SAGASCOPE_DEMO: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
   /** Who may read (ADR 0002): `auto` = sign-in required once a user exists; `on` always; `off` = anonymous may read. */
   SAGASCOPE_AUTH: z.enum(['auto', 'on', 'off']).default('auto'),
   /** Refuse every mutating action except login/logout (like Temporal's disableWriteActions). */
@@ -57,6 +78,17 @@ export const envSchema = z.object({
   SAGASCOPE_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** First-start setup token to use instead of a random one (automation); only valid while no user exists. */
   SAGASCOPE_SETUP_TOKEN: z.string().min(24).optional(),
+  /**
+   * Manual actions (lib/actions): the only hosts they may call, comma-separated
+   * `host`, `host:port` or `*.suffix`. Empty: every manual action is refused.
+   */
+  SAGASCOPE_ACTION_ALLOWED_HOSTS: checkedList((entry) => parseAllowlist(entry)),
+  /** Address ranges (CIDR, comma-separated) manual actions never connect to, on top of the always-blocked ones. */
+  SAGASCOPE_ACTION_BLOCKED_CIDRS: checkedList(parseCidr),
+  /** Each manual call is abandoned after this long. */
+  SAGASCOPE_ACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  /** OTLP/gRPC endpoint for the UI's own spans (manual actions); unset: http://127.0.0.1:COLLECTOR_GRPC_PORT (lib/telemetry). */
+  SAGASCOPE_SELF_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -13,7 +13,7 @@ export const SAGA_SPAN_SELECT = `
          extract(epoch FROM end_time)::float8 * 1000 AS end_ms,
          extract(epoch FROM received_at)::float8 * 1000 AS received_ms,
          status_code, status_message, saga_name, protocol, role, step, step_index,
-         branch_id, op, attempt, result, action_url, compensate_url, idempotency_key, zero_code
+         branch_id, op, attempt, result, action_url, compensate_url, idempotency_key, zero_code, trigger
     FROM spans`;
 
 interface SagaSpanRow {
@@ -41,6 +41,7 @@ interface SagaSpanRow {
   compensate_url: string | null;
   idempotency_key: string | null;
   zero_code: boolean;
+  trigger: string | null;
 }
 
 export function rowToSagaSpan(r: SagaSpanRow): SagaSpan {
@@ -68,6 +69,7 @@ export function rowToSagaSpan(r: SagaSpanRow): SagaSpan {
     actionUrl: r.action_url,
     compensateUrl: r.compensate_url,
     idempotencyKey: r.idempotency_key,
+    trigger: r.trigger === 'manual' ? 'manual' : null,
     zeroCode: r.zero_code,
   };
 }

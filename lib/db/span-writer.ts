@@ -31,14 +31,14 @@ const COLUMNS = [
   'trace_id', 'span_id', 'parent_span_id', 'saga_id', 'service', 'name', 'kind', 'start_time', 'end_time',
   'duration_ms', 'status_code', 'status_message', 'saga_name', 'protocol', 'role', 'step', 'step_index',
   'branch_id', 'op', 'attempt', 'result', 'action_url', 'compensate_url', 'idempotency_key', 'zero_code',
-  'scope', 'attributes', 'resource_id', 'events',
+  'scope', 'attributes', 'resource_id', 'events', 'trigger',
 ] as const;
 
 const COLUMN_TYPES = [
   'text', 'text', 'text', 'text', 'text', 'text', 'int2', 'timestamptz', 'timestamptz',
   'float8', 'int2', 'text', 'text', 'text', 'text', 'text', 'int4',
   'text', 'text', 'int4', 'text', 'text', 'text', 'text', 'bool',
-  'text', 'jsonb', 'text', 'jsonb',
+  'text', 'jsonb', 'text', 'jsonb', 'text',
 ] as const;
 
 function rowValues(r: SpanRow): (string | number | boolean | null)[] {
@@ -46,7 +46,7 @@ function rowValues(r: SpanRow): (string | number | boolean | null)[] {
     r.traceId, r.spanId, r.parentSpanId, r.sagaId, r.service, r.name, r.kind, timestampText(r.startMs), timestampText(r.endMs),
     r.endMs - r.startMs, r.statusCode, r.statusMessage, r.sagaName, r.protocol, r.role, r.step, r.stepIndex,
     r.branchId, r.op, r.attempt, r.result, r.actionUrl, r.compensateUrl, r.idempotencyKey, r.zeroCode,
-    r.scope, r.attributesJson, r.resourceId, r.eventsJson,
+    r.scope, r.attributesJson, r.resourceId, r.eventsJson, r.trigger,
   ];
 }
 
@@ -66,7 +66,7 @@ export function spanCopyLine(r: SpanRow): string {
     num(r.stepIndex) + '\t' + copyText(r.branchId) + '\t' + copyText(r.op) + '\t' + num(r.attempt) + '\t' +
     copyText(r.result) + '\t' + copyText(r.actionUrl) + '\t' + copyText(r.compensateUrl) + '\t' +
     copyText(r.idempotencyKey) + '\t' + (r.zeroCode ? 't' : 'f') + '\t' + copyText(r.scope) + '\t' +
-    copyText(r.attributesJson) + '\t' + r.resourceId + '\t' + copyText(r.eventsJson) + '\n'
+    copyText(r.attributesJson) + '\t' + r.resourceId + '\t' + copyText(r.eventsJson) + '\t' + copyText(r.trigger) + '\n'
   );
 }
 
@@ -198,7 +198,7 @@ function toSagaSpan(r: SpanRow, sagaId: string, receivedMs: number): SagaSpan {
   return {
     sagaId, sagaName: r.sagaName, protocol: r.protocol, role: r.role, step: r.step, stepIndex: r.stepIndex,
     branchId: r.branchId, op: r.op, attempt: r.attempt, result: r.result, actionUrl: r.actionUrl,
-    compensateUrl: r.compensateUrl, idempotencyKey: r.idempotencyKey, zeroCode: r.zeroCode,
+    compensateUrl: r.compensateUrl, idempotencyKey: r.idempotencyKey, trigger: r.trigger, zeroCode: r.zeroCode,
     traceId: r.traceId, spanId: r.spanId, parentSpanId: r.parentSpanId, service: r.service, name: r.name,
     startMs: r.startMs, endMs: r.endMs, statusCode: r.statusCode, statusMessage: r.statusMessage, receivedMs,
   };

@@ -38,6 +38,7 @@ export function stepToJson(s: Step): StepJson {
     traceId: s.traceId,
     spanId: s.spanId,
     error: s.error,
+    manual: s.manual,
   };
 }
 

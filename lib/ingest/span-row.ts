@@ -81,6 +81,7 @@ export function toSpanRows(spans: readonly FlatSpan[]): SpanRow[] {
       actionUrl: cleanOrNull(f.actionUrl),
       compensateUrl: cleanOrNull(f.compensateUrl),
       idempotencyKey: cleanOrNull(f.idempotencyKey),
+      trigger: f.trigger,
       zeroCode: f.zeroCode,
     });
   }

@@ -35,6 +35,7 @@ const NONE: SagaFields = {
   actionUrl: null,
   compensateUrl: null,
   idempotencyKey: null,
+  trigger: null,
   zeroCode: false,
 };
 
@@ -56,6 +57,7 @@ describe('extractSagaFields: saga.* attributes', () => {
           'saga.action_url': 'http://inventory/reserve',
           'saga.compensate_url': 'http://inventory/release',
           'saga.idempotency_key': 'idem-1',
+          'saga.trigger': 'manual',
         }),
       ),
     ).toEqual({
@@ -72,8 +74,16 @@ describe('extractSagaFields: saga.* attributes', () => {
       actionUrl: 'http://inventory/reserve',
       compensateUrl: 'http://inventory/release',
       idempotencyKey: 'idem-1',
+      trigger: 'manual',
       zeroCode: false,
     });
+  });
+
+  it('reads saga.trigger case-insensitively and ignores unknown triggers', () => {
+    expect(extractSagaFields(span({ 'saga.id': 'g', 'saga.trigger': ' MANUAL ' })).trigger).toBe('manual');
+    expect(extractSagaFields(span({ 'saga.id': 'g', 'saga.trigger': 'scheduled' })).trigger).toBeNull();
+    expect(extractSagaFields(span({ 'saga.id': 'g', 'saga.trigger': 1 })).trigger).toBeNull();
+    expect(extractSagaFields(span({ 'saga.id': 'g' }, { 'saga.trigger': 'manual' })).trigger).toBe('manual');
   });
 
   it('returns all nulls for a span without saga attributes', () => {

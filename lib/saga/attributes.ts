@@ -18,6 +18,7 @@ import {
   COMPENSATION_OPS,
   OPS,
   PROTOCOLS,
+  TRIGGERS,
   type Op,
   type Protocol,
   type ResultOverride,
@@ -94,6 +95,7 @@ export function extractSagaFields(span: FlatSpan): SagaFields {
       urlValue(lookup('saga.compensate_url')) ??
       (op !== null && COMPENSATION_OPS.includes(op) ? fromCall((call) => call.url) : null),
     idempotencyKey: nameValue(lookup('saga.idempotency_key')),
+    trigger: enumValue(lookup('saga.trigger'), TRIGGERS),
     // The span joined its saga only through what DTM put on the call. Other
     // fields filled from the call (say, the URL of an instrumented span) do
     // not make an instrumented span zero-code.

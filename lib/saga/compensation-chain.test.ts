@@ -22,6 +22,7 @@ function step(stepName: string, index: number, op: Op, result: StepResult, atMs:
     traceId: 'a'.repeat(32),
     spanId: seq.toString(16).padStart(16, '0'),
     error: result === 'failure' ? 'boom' : null,
+    manual: false,
     ...opts,
   };
 }

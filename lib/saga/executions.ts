@@ -20,6 +20,8 @@ export interface Execution {
   explicitAttempt: number | null;
   result: StepResult;
   error: string | null;
+  /** The root or a nested span carries saga.trigger=manual. */
+  manual: boolean;
 }
 
 /** Step identity: branch id when present (DTM pairs action and compensation by it), else step. */
@@ -159,7 +161,9 @@ function toExecution(root: SagaSpan, nested: readonly SagaSpan[] | undefined): E
   let explicitAttempt = root.attempt;
   let override = root.result;
   let failed: SagaSpan | null = root.statusCode === 2 ? root : null;
+  let manual = root.trigger === 'manual';
   for (const s of nested ?? []) {
+    if (s.trigger === 'manual') manual = true;
     if (explicitAttempt === null) explicitAttempt = s.attempt;
     if (override === null) override = s.result;
     if (s.statusCode === 2 && (failed === null || (!failed.statusMessage && s.statusMessage))) failed = s;
@@ -185,6 +189,7 @@ function toExecution(root: SagaSpan, nested: readonly SagaSpan[] | undefined): E
     explicitAttempt,
     result,
     error,
+    manual,
   };
 }
 

@@ -3,7 +3,7 @@
  * scenarios. Times are offsets in ms from BASE_MS so that tests read as timelines.
  * Not used by production code.
  */
-import type { ModelConfig, Op, Protocol, ResultOverride, Role, Saga, SagaSpan } from './types';
+import type { ModelConfig, Op, Protocol, ResultOverride, Role, Saga, SagaSpan, Trigger } from './types';
 import { modelConfig } from './config';
 import { buildSaga } from './model';
 
@@ -33,6 +33,8 @@ export interface SpanSpec {
   /** receivedMs as an offset; default none (the model uses endMs). */
   received?: number;
   zeroCode?: boolean;
+  /** saga.trigger (manual actions). */
+  trigger?: Trigger | null;
   name?: string;
   protocol?: Protocol | null;
   sagaName?: string | null;
@@ -158,6 +160,7 @@ export class SagaSpanBuilder {
       actionUrl: null,
       compensateUrl: null,
       idempotencyKey: null,
+      trigger: spec.trigger ?? null,
       zeroCode: spec.zeroCode ?? o.zeroCode,
     };
     if (spec.received !== undefined) span.receivedMs = o.base + spec.received;

@@ -160,6 +160,7 @@ function randomSaga(rand: () => number): SagaSpan[] {
       actionUrl: null,
       compensateUrl: null,
       idempotencyKey: null,
+      trigger: rand() < 0.1 ? 'manual' : null,
       zeroCode: rand() < 0.1,
       ...(rand() < 0.2 ? { receivedMs: startMs + Math.floor(rand() * 1000) } : {}),
     });

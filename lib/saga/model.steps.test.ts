@@ -149,6 +149,55 @@ describe('attempts and entries', () => {
   });
 });
 
+describe('manual runs (saga.trigger=manual)', () => {
+  // a, b succeeded, c failed, b compensated; the coordinator left a uncompensated.
+  const failed = () =>
+    sagaSpans({ steps: ['a', 'b', 'c'] })
+      .root({ at: 0, dur: 100 })
+      .action('a', { at: 0 })
+      .action('b', { at: 10 })
+      .action('c', { at: 20, fail: true })
+      .compensate('b', { at: 30 });
+
+  it('marks the attempt an operator ran by hand, and only that one', () => {
+    const spans = failed()
+      .compensate('a', { at: 500, role: 'coordinator', service: 'sagascope', attempt: 1, trigger: 'manual' })
+      .build();
+    const saga = sagaAfter(spans);
+    expect(saga.steps.map((s) => `${row(s)}${s.manual ? ' manual' : ''}`)).toEqual([
+      'a action#1 success',
+      'b action#1 success',
+      'c action#1 failure',
+      'b compensate#1 success',
+      'a compensate#1 success manual',
+    ]);
+    expect(saga.status).toBe('compensated');
+  });
+
+  it("is manual when sagascope's client span says so, even where the participant's own span of that call is kept", () => {
+    const b = failed().compensate('a', { at: 500, dur: 20, role: 'coordinator', service: 'sagascope', attempt: 1, trigger: 'manual', spanId: 'm000000000000001' });
+    b.compensate('a', { at: 505, dur: 5, attempt: 1, parent: 'm000000000000001' });
+    const entry = sagaAfter(b.build()).steps.find((s) => s.op === 'compensate' && s.step === 'a')!;
+    expect(entry).toMatchObject({ service: 'a-svc', attempt: 1, result: 'success', manual: true });
+  });
+
+  it('keeps a failed manual attempt apart from the successful retry that followed it', () => {
+    const spans = failed()
+      .compensate('a', { at: 500, role: 'coordinator', service: 'sagascope', attempt: 1, trigger: 'manual', fail: 'HTTP 503' })
+      .compensate('a', { at: 900, attempt: 2 })
+      .build();
+    const entries = sagaAfter(spans).steps.filter((s) => s.op === 'compensate' && s.step === 'a');
+    expect(entries.map((e) => [e.attempt, e.result, e.manual])).toEqual([
+      [1, 'failure', true],
+      [2, 'success', false],
+    ]);
+  });
+
+  it('leaves steps without the attribute unmarked', () => {
+    expect(sagaAfter(failed().build()).steps.every((s) => s.manual === false)).toBe(true);
+  });
+});
+
 describe('step results', () => {
   const one = (spec: Parameters<ReturnType<typeof sagaSpans>['action']>[1]) =>
     sagaAfter(sagaSpans({ steps: ['a'] }).action('a', { at: 0, ...spec }).build()).steps[0];

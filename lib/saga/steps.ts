@@ -151,17 +151,21 @@ function nameRank(s: SagaSpan): number {
  * Indexes are filled in once every step is known.
  */
 function entriesOf(runs: readonly Execution[], name: string): Step[] {
-  if (runs.length === 1) return [toStep(runs[0], runs[0].explicitAttempt ?? 1, name)];
+  if (runs.length === 1) return [toStep(runs[0], runs[0].explicitAttempt ?? 1, name, runs[0].manual)];
   const chosen = new Map<number, Execution>();
+  // An attempt is manual when either side's record of it says so: sagascope's own
+  // client span carries saga.trigger=manual, the participant's span of that call usually not.
+  let manual: Set<number> | null = null;
   for (const cls of ['participant', 'coordinator'] as const) {
     let implicit = 0;
     for (const r of runs) {
       if (r.cls !== cls) continue;
       const attempt = r.explicitAttempt ?? ++implicit;
       if (!chosen.has(attempt)) chosen.set(attempt, r);
+      if (r.manual) (manual ??= new Set()).add(attempt);
     }
   }
-  return [...chosen].sort((a, b) => a[0] - b[0]).map(([attempt, run]) => toStep(run, attempt, name));
+  return [...chosen].sort((a, b) => a[0] - b[0]).map(([attempt, run]) => toStep(run, attempt, name, manual !== null && manual.has(attempt)));
 }
 
 /**
@@ -183,7 +187,7 @@ function assignIndexes(accs: ReadonlyMap<string, KeyAcc>): Map<KeyAcc, number> {
   return out;
 }
 
-function toStep(run: Execution, attempt: number, name: string): Step {
+function toStep(run: Execution, attempt: number, name: string, manual: boolean): Step {
   const s = run.root;
   return {
     step: name,
@@ -200,6 +204,7 @@ function toStep(run: Execution, attempt: number, name: string): Step {
     spanId: s.spanId,
     error: run.result === 'failure' ? run.error : null,
     compensation: isCompensationOp(run.op),
+    manual,
   };
 }
 

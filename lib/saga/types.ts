@@ -26,6 +26,10 @@ export const OPS: readonly Op[] = [
 export const COMPENSATION_OPS: readonly Op[] = ['compensate', 'cancel', 'rollback'];
 
 export type ResultOverride = 'success' | 'failure' | 'skipped' | 'rejected';
+
+/** saga.trigger: who started a run. `manual`: an operator's action from sagascope (lib/actions). */
+export type Trigger = 'manual';
+export const TRIGGERS: readonly Trigger[] = ['manual'];
 export type StepResult = ResultOverride | 'running';
 
 export type SagaStatus = 'running' | 'committed' | 'compensating' | 'compensated' | 'failed' | 'stuck';
@@ -63,6 +67,8 @@ export interface SagaFields {
   actionUrl: string | null;
   compensateUrl: string | null;
   idempotencyKey: string | null;
+  /** saga.trigger: `manual` on the spans of an operator's manual retry / compensation. */
+  trigger: Trigger | null;
   /** true when the fields were derived from DTM query parameters / gRPC metadata. */
   zeroCode: boolean;
 }
@@ -100,6 +106,8 @@ export interface Step {
   error: string | null;
   /** compensation-like op (compensate / cancel / rollback). */
   compensation: boolean;
+  /** An operator triggered this run by hand (a span of it carries saga.trigger=manual). */
+  manual: boolean;
 }
 
 export type Severity = 'error' | 'warning' | 'info';

@@ -28,14 +28,15 @@ function span(spanId: string, parentSpanId: string | null, startMs: number, extr
 describe('stepsToTimelineItems', () => {
   it('keeps order and classifies tone and outcome', () => {
     const base: Omit<StepJson, 'op' | 'result' | 'spanId' | 'attempt'> = {
-      step: 'pay', index: 1, service: 'payments', startedAt: T(0), endedAt: T(25), durationMs: 25, traceId: 'a'.repeat(32), error: null,
+      step: 'pay', index: 1, service: 'payments', startedAt: T(0), endedAt: T(25), durationMs: 25, traceId: 'a'.repeat(32), error: null, manual: false,
     };
     const items = stepsToTimelineItems([
       { ...base, op: 'action', result: 'failure', spanId: '1', attempt: 1 },
       { ...base, op: 'action', result: 'success', spanId: '2', attempt: 2 },
       { ...base, op: 'compensate', result: 'skipped', spanId: '3', attempt: 1 },
-      { ...base, op: 'cancel', result: 'rejected', spanId: '4', attempt: 1 },
+      { ...base, op: 'cancel', result: 'rejected', spanId: '4', attempt: 1, manual: true },
     ]);
+    expect(items.map((i) => i.manual)).toEqual([false, false, false, true]);
     expect(items.map((i) => [i.id, i.tone, i.outcome, i.attempt])).toEqual([
       ['1', 'forward', 'failed', 1],
       ['2', 'forward', 'ok', 2],
@@ -80,6 +81,17 @@ describe('spansToTimelineItems', () => {
     expect(item).toMatchObject({ outcome: 'failed', error: 'timeout', tone: 'compensation', op: 'compensate', attempt: 3 });
   });
 
+  it('marks spans an operator triggered by hand', () => {
+    const items = spansToTimelineItems([
+      span('m', null, 0, { attributes: { 'saga.op': 'compensate', 'saga.trigger': 'manual' } }),
+      span('p', 'm', 1, { attributes: { 'saga.op': 'compensate' } }),
+    ]);
+    expect(items.map((i) => [i.id, i.manual])).toEqual([
+      ['m', true],
+      ['p', false],
+    ]);
+  });
+
   it('handles a deep chain without recursion', () => {
     const spans = Array.from({ length: 20_000 }, (_, i) => span(`s${i}`, i === 0 ? null : `s${i - 1}`, i));
     const items = spansToTimelineItems(spans);
@@ -92,7 +104,7 @@ describe('timelineItemsToChainSteps', () => {
   it('maps step rows back to chain input and skips plain spans', async () => {
     const { timelineItemsToChainSteps } = await import('./timeline-items');
     const [stepItem] = stepsToTimelineItems([
-      { step: 'pay', index: 2, op: 'compensate', attempt: 2, service: 's', result: 'failure', startedAt: T(0), endedAt: T(5), durationMs: 5, traceId: 'a'.repeat(32), spanId: 'x', error: 'e' },
+      { step: 'pay', index: 2, op: 'compensate', attempt: 2, service: 's', result: 'failure', startedAt: T(0), endedAt: T(5), durationMs: 5, traceId: 'a'.repeat(32), spanId: 'x', error: 'e', manual: false },
     ]);
     const [spanItem] = spansToTimelineItems([span('y', null, 0)]);
     expect(timelineItemsToChainSteps([stepItem, spanItem])).toEqual([

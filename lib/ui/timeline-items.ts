@@ -28,6 +28,8 @@ export interface TimelineItem {
   tone: BarTone;
   outcome: BarOutcome;
   error: string | null;
+  /** Run by an operator from sagascope (saga.trigger=manual). */
+  manual: boolean;
 }
 
 const COMPENSATION = new Set<string>(COMPENSATION_OPS);
@@ -90,6 +92,7 @@ export function stepsToTimelineItems(steps: readonly StepJson[]): TimelineItem[]
       tone: isCompensationOp(s.op) ? 'compensation' : 'forward',
       outcome: OUTCOME[s.result] ?? 'ok',
       error: s.error,
+      manual: s.manual === true,
     };
   });
 }
@@ -172,5 +175,6 @@ function spanToItem(s: SpanJson, depth: number, startMs: number): TimelineItem {
     tone: isCompensationOp(op) ? 'compensation' : 'span',
     outcome: failed ? 'failed' : 'ok',
     error: failed ? (s.statusMessage ?? null) : null,
+    manual: attr(s, 'saga.trigger') === 'manual',
   };
 }

@@ -19,6 +19,7 @@ function item(i: number, extra: Partial<TimelineItem> = {}): TimelineItem {
     tone: i % 2 ? 'compensation' : 'forward',
     outcome: 'ok',
     error: null,
+    manual: false,
     ...extra,
   };
 }
@@ -30,6 +31,7 @@ describe('packTimeline / unpackTimeline', () => {
       item(1, { outcome: 'failed', error: 'boom <b>' }),
       item(2, { op: null, tone: 'span', depth: 3, stepIndex: -1 }),
       item(3, { outcome: 'running', endMs: T0 + 4.5 }),
+      item(4, { manual: true }),
     ];
     expect(unpackTimeline(packTimeline(items))).toEqual(items);
   });

@@ -31,6 +31,8 @@ export interface PackedTimeline {
   outcome: number[];
   /** Sparse: [row, string index] for rows with an error message. */
   errors: Array<[number, number]>;
+  /** Sparse: rows run by hand (manual actions). */
+  manual: number[];
 }
 
 const micro = (ms: number) => Math.round(ms * 1000) / 1000;
@@ -53,7 +55,7 @@ export function packTimeline(items: readonly TimelineItem[]): PackedTimeline {
 
   const p: PackedTimeline = {
     t0, strings, id: [], trace: [], label: [], service: [], op: [], attempt: [],
-    start: [], duration: [], depth: [], stepIndex: [], tone: [], outcome: [], errors: [],
+    start: [], duration: [], depth: [], stepIndex: [], tone: [], outcome: [], errors: [], manual: [],
   };
   items.forEach((it, row) => {
     p.id.push(it.id);
@@ -69,12 +71,14 @@ export function packTimeline(items: readonly TimelineItem[]): PackedTimeline {
     p.tone.push(Math.max(0, TONES.indexOf(it.tone)));
     p.outcome.push(Math.max(0, OUTCOMES.indexOf(it.outcome)));
     if (it.error !== null) p.errors.push([row, intern(it.error)]);
+    if (it.manual) p.manual.push(row);
   });
   return p;
 }
 
 export function unpackTimeline(p: PackedTimeline): TimelineItem[] {
   const errors = new Map<number, string>(p.errors.map(([row, s]) => [row, p.strings[s]]));
+  const manual = new Set<number>(p.manual);
   const out: TimelineItem[] = new Array(p.id.length);
   for (let i = 0; i < p.id.length; i++) {
     const startMs = p.t0 + p.start[i];
@@ -93,6 +97,7 @@ export function unpackTimeline(p: PackedTimeline): TimelineItem[] {
       tone: TONES[p.tone[i]],
       outcome: OUTCOMES[p.outcome[i]],
       error: errors.get(i) ?? null,
+      manual: manual.has(i),
     };
   }
   return out;

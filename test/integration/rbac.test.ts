@@ -30,6 +30,9 @@ import * as audit from '../../app/api/audit/route';
 import * as auditVerify from '../../app/api/audit/verify/route';
 import * as exportRoute from '../../app/api/export/route';
 import * as sagas from '../../app/api/sagas/route';
+import * as sagaActions from '../../app/api/sagas/[id]/actions/route';
+import * as batchActions from '../../app/api/sagas/actions/route';
+import { failedSagaSpans, sendSpans } from '../support/failed-saga';
 
 const SYSTEM = { actor: 'test', role: 'system', via: 'system' };
 
@@ -58,6 +61,8 @@ interface Fixture {
   tokens: Record<Role, string>;
   revoked: string;
   seq: number;
+  /** A failed saga the action routes can plan for (dry runs: nothing is called). */
+  sagaId: string;
 }
 
 interface RouteCase {
@@ -74,6 +79,7 @@ interface RouteCase {
 const ALL = ROLES;
 const ADMIN: Role[] = ['admin'];
 const AUDIT: Role[] = ['auditor', 'admin'];
+const ACT: Role[] = ['operator', 'admin'];
 
 /** THE table. */
 const ROUTES: RouteCase[] = [
@@ -125,6 +131,23 @@ const ROUTES: RouteCase[] = [
       const victim = await createToken(fx.env.db, SYSTEM, { name: `victim ${++fx.seq}`, role: 'viewer' });
       return token.DELETE(apiRequest('DELETE', `/api/admin/tokens/${victim.record.id}`, c), { params: Promise.resolve({ id: victim.record.id }) });
     },
+  },
+  // Before the settings row: in the read-only pass that row switches the mode off again.
+  {
+    route: 'POST /api/sagas/[id]/actions',
+    allowed: ACT,
+    ok: 200,
+    call: (fx, c) =>
+      sagaActions.POST(apiRequest('POST', `/api/sagas/${fx.sagaId}/actions`, { ...c, body: { action: 'compensate', dryRun: true } }), {
+        params: Promise.resolve({ id: fx.sagaId }),
+      }),
+  },
+  {
+    route: 'POST /api/sagas/actions',
+    allowed: ACT,
+    ok: 200,
+    call: (fx, c) =>
+      batchActions.POST(apiRequest('POST', '/api/sagas/actions', { ...c, body: { filter: { q: fx.sagaId }, action: 'compensate', dryRun: true } })),
   },
   {
     route: 'PUT /api/admin/settings',
@@ -193,7 +216,9 @@ beforeAll(async () => {
   const target = await createUser(env.db, SYSTEM, { name: 'it-target', role: 'viewer', password: PASSWORD });
   const revoked = await createToken(env.db, SYSTEM, { name: 'it revoked', role: 'admin' });
   await revokeToken(env.db, SYSTEM, revoked.record.id);
-  fx = { env, targetUserId: target.ok ? target.user.id : '', tokens: made, revoked: revoked.token, seq: 0 };
+  const sagaId = `rbac-failed-${Date.now().toString(36)}`;
+  await sendSpans(env.httpUrl, failedSagaSpans({ id: sagaId, participant: 'http://participant.invalid' }));
+  fx = { env, targetUserId: target.ok ? target.user.id : '', tokens: made, revoked: revoked.token, seq: 0, sagaId };
 });
 
 afterAll(async () => {
@@ -226,7 +251,7 @@ describe('the table covers every route', () => {
     }
     const tabled = ROUTES.map((r) => r.route as string);
     for (const key of mutating) expect(tabled, `${key} is missing from the RBAC table`).toContain(key);
-    expect(mutating.length).toBeGreaterThanOrEqual(9);
+    expect(mutating.length).toBeGreaterThanOrEqual(11);
   });
 });
 

@@ -9,7 +9,8 @@ import { packTimeline } from '@/lib/ui/timeline-pack';
 import { SagaHeader } from '@/components/saga/SagaHeader';
 import { SagaDetailView } from '@/components/saga/SagaDetailView';
 import { AuditTrail } from '@/components/saga/AuditTrail';
-import { requirePage } from '../../_lib/auth';
+import { roleCan } from '@/lib/auth/roles';
+import { currentReadOnly, requirePage } from '../../_lib/auth';
 
 export const dynamic = 'force-dynamic';
 
@@ -28,7 +29,7 @@ const SPAN_ID = /^[0-9a-fA-F]{16}$/;
 export default async function SagaPage({ params, searchParams }: Props) {
   const { id } = await params;
   const { span } = await searchParams;
-  await requirePage('read', `/sagas/${encodeURIComponent(id)}`);
+  const principal = await requirePage('read', `/sagas/${encodeURIComponent(id)}`);
   if (!sagaIdSchema.safeParse(id).success) notFound();
   const detail = await getSagaDetail(await getDb(), id, currentModelConfig());
   if (!detail) notFound();
@@ -36,6 +37,8 @@ export default async function SagaPage({ params, searchParams }: Props) {
   // Rows go to the browser packed (a saga can have 50,000 steps); it derives the chain from them.
   const timeline = packTimeline(stepsToTimelineItems(detail.steps));
   const initialSpan = typeof span === 'string' && SPAN_ID.test(span) ? span.toLowerCase() : null;
+  // Manual actions: only for roles that may act, and never in read-only mode (the API refuses them too).
+  const canAct = principal.kind !== 'anonymous' && roleCan(principal.role, 'act') && !(await currentReadOnly()).active;
 
   return (
     <div className="page">
@@ -50,6 +53,7 @@ export default async function SagaPage({ params, searchParams }: Props) {
         anomalies={detail.anomalies}
         traceIds={detail.traceIds}
         initialSpan={initialSpan}
+        actions={canAct ? { sagaId: detail.saga.id } : null}
       />
       {detail.audit.length > 0 ? <AuditTrail entries={detail.audit} /> : null}
     </div>

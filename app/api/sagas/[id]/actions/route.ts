@@ -1,0 +1,52 @@
+import { sagaIdSchema, formatZodError } from '@/lib/api/query';
+import { guard } from '@/lib/auth/guard';
+import { auditActorOf } from '@/lib/auth/principal';
+import { actionBodySchema } from '@/lib/actions/schemas';
+import { actOnSaga } from '@/lib/actions/run';
+import { readJson } from '../../../_lib/body';
+import { actionEnvFor } from '../../../_lib/actions';
+import { badRequest, internalError, json, notFound } from '../../../_lib/respond';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+/**
+ * POST { action: "retry" | "compensate", step?, reason, dryRun? } (operator, admin):
+ * - dry run → 200 { plan } (plan.refusal set when it would be refused; nothing is called or audited);
+ * - refused by the planner or the network policy → 409 { error, plan, audit } (nothing called; audited);
+ * - carried out → 200 { plan, results, audit, ok: true }, or 502 { error, plan, results, audit, ok: false }
+ *   when a call did not succeed (non-2xx, refused at call time such as a redirect, timeout); later calls are not made.
+ */
+export async function POST(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
+  const access = await guard(request, 'POST /api/sagas/[id]/actions');
+  if (!access.ok) return access.response;
+  const id = sagaIdSchema.safeParse((await ctx.params).id);
+  if (!id.success) return badRequest(`id: ${formatZodError(id.error)}`);
+  const body = await readJson(request, actionBodySchema);
+  if (!body.ok) return body.response;
+  const { action, step, reason, dryRun } = body.value;
+  try {
+    const r = await actOnSaga(
+      actionEnvFor(access.db),
+      id.data,
+      { action, ...(step !== undefined ? { step } : {}), reason: reason ?? '', dryRun },
+      auditActorOf(access.principal),
+    );
+    switch (r.kind) {
+      case 'not_found':
+        return notFound('saga not found');
+      case 'preview':
+        return json({ plan: r.plan });
+      case 'refused':
+        return json({ error: r.plan.refusal, plan: r.plan, audit: r.audit }, 409);
+      case 'executed': {
+        if (r.ok) return json({ ok: true, plan: r.plan, results: r.results, audit: r.audit });
+        const failed = r.results.find((c) => c.outcome !== 'ok' && c.outcome !== 'not_called') ?? r.results.find((c) => c.error);
+        const error = `call ${failed?.order ?? '?'} (${failed?.step ?? '?'}) did not succeed: ${failed?.error ?? 'unknown error'}`;
+        return json({ ok: false, error, plan: r.plan, results: r.results, audit: r.audit }, 502);
+      }
+    }
+  } catch (err) {
+    return internalError('POST /api/sagas/[id]/actions', err);
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * The HTTP side shared by the four participant services: DTM-style branch
+ * endpoints (`POST /path?gid=…&trans_type=…&branch_id=…&op=…`), each running its
+ * business change through the barrier in one local transaction.
+ *
+ * Telemetry: for an instrumented caller (x-saga-* headers), the step runs in a
+ * span of its own under the HTTP server span, carrying the saga.* attributes,
+ * the step's result and its action / compensate URLs. Not on the server span
+ * itself: that one ends when the caller hangs up, and a timed-out call goes on
+ * running (and its result is what matters). For a zero-code caller (DTM-style
+ * query parameters only) nothing saga.* is set: the collector reads the URL.
+ *
+ * Answers: 200 `{ ok: true, barrier }` when the call is settled — `barrier` is
+ * `executed`, `duplicate` (re-sent call, no-op), `null_compensation` (nothing to
+ * undo, no-op) or `rejected` (an action after its compensation: refused, no-op).
+ * Like DTM, a refused hanging action answers 200, not 409: from the
+ * orchestrator's side the branch is settled and there is nothing to retry.
+ * 409 `{ ok: false, error }` is a business refusal, 5xx a failure worth retrying.
+ */
+import http from 'node:http';
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { z } from 'zod';
+import type { Queryable, Sql } from '../db/sql';
+import { throughBarrier, type BarrierOp, type BarrierOutcome } from '../db/barrier';
+import { FAULT_HEADER, parseFaults, type Faults } from '../faults';
+import { dtmQuery, sagaAttributes, sagaCallFromHeaders, type SagaCall } from '../telemetry/saga-context';
+import { BadRequest, BusinessRefusal, InjectedFailure } from './errors';
+import { log } from '../log';
+
+const tracer = trace.getTracer('sagascope-demo');
+
+export interface BranchCall {
+  gid: string;
+  branchId: string;
+  transType: 'saga' | 'tcc';
+  op: BarrierOp;
+}
+
+export interface Endpoint<B = unknown> {
+  path: string;
+  op: BarrierOp;
+  /** The step's forward and compensating endpoints, for saga.action_url / saga.compensate_url. */
+  actionPath: string;
+  compensatePath: string;
+  body: z.ZodType<B>;
+  run(tx: Queryable, call: BranchCall, body: B): Promise<unknown>;
+}
+
+/** Lets each service declare its endpoints with their body types checked. */
+export function endpoint<B>(e: Endpoint<B>): Endpoint<unknown> {
+  return e as Endpoint<unknown>;
+}
+
+export interface ParticipantOptions {
+  service: string;
+  sql: Sql;
+  endpoints: readonly Endpoint[];
+  host: string;
+  port: number;
+}
+
+export interface RunningParticipant {
+  url: string;
+  close(): Promise<void>;
+}
+
+const dtmQuerySchema = z.object({
+  gid: z.string().regex(/^[\w.:-]{1,128}$/),
+  trans_type: z.enum(['saga', 'tcc']),
+  branch_id: z.string().regex(/^[\w-]{1,32}$/),
+  op: z.enum(['action', 'compensate', 'try', 'confirm', 'cancel']),
+});
+
+/**
+ * DTM puts the branch identity in the query string; the demo's instrumented
+ * orchestrator sends it in its x-saga-* headers instead, so that its calls are
+ * not mistaken for a DTM coordinator's (whose sagas have no coordinator spans
+ * by nature, which would hide an orchestrator that lost its instrumentation).
+ */
+export function branchCallOf(query: URLSearchParams, saga: SagaCall | null): BranchCall | null {
+  if (query.has('gid')) {
+    const q = dtmQuerySchema.safeParse(Object.fromEntries(query));
+    return q.success ? { gid: q.data.gid, branchId: q.data.branch_id, transType: q.data.trans_type, op: q.data.op } : null;
+  }
+  if (saga === null || !/^[\w.:-]{1,128}$/.test(saga.gid) || !/^[\w-]{1,32}$/.test(saga.branchId)) return null;
+  return { gid: saga.gid, branchId: saga.branchId, transType: saga.protocol, op: saga.op };
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+const FORWARD_OF: Record<BarrierOp, BarrierOp> = { action: 'action', compensate: 'action', try: 'try', confirm: 'try', cancel: 'try' };
+const UNDO_OF: Record<BarrierOp, BarrierOp> = { action: 'compensate', compensate: 'compensate', try: 'cancel', confirm: 'cancel', cancel: 'cancel' };
+
+/** What the barrier's no-ops mean for the step (DESIGN.md §2, saga.step.result). */
+const RESULT_OF: Partial<Record<BarrierOutcome, 'skipped' | 'rejected'>> = {
+  duplicate: 'skipped',
+  null_compensation: 'skipped',
+  rejected: 'rejected',
+};
+
+export async function startParticipant(opts: ParticipantOptions): Promise<RunningParticipant> {
+  const routes = new Map(opts.endpoints.map((e) => [e.path, e]));
+  let baseUrl = '';
+  const inFlight = new Set<Promise<void>>();
+
+  const server = http.createServer((req, res) => {
+    const done = handle(req, res).catch((err) => {
+      log.error('unhandled request error', { service: opts.service, error: (err as Error).message });
+      if (!res.headersSent) send(res, 500, { ok: false, error: 'internal error' });
+    });
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', baseUrl);
+    if (url.pathname === '/health') return send(res, 200, { ok: true, service: opts.service });
+    const route = routes.get(url.pathname);
+    if (!route) return send(res, 404, { ok: false, error: 'no such endpoint' });
+    if (req.method !== 'POST') return send(res, 405, { ok: false, error: 'POST only' });
+    const serverSpan = trace.getActiveSpan();
+    serverSpan?.updateName(`POST ${route.path}`);
+
+    // Which branch call this is: DTM's query parameters, or an instrumented caller's x-saga-* headers.
+    const saga = sagaCallFromHeaders(req.headers);
+    const call = branchCallOf(url.searchParams, saga);
+    if (call === null || call.op !== route.op) {
+      return reply(res, serverSpan, { status: 400, error: `expected ?gid&trans_type&branch_id&op=${route.op} or x-saga-* headers` });
+    }
+    let body: unknown;
+    try {
+      body = route.body.parse(await withRememberedBody(opts.sql, call, await readJson(req)));
+    } catch (err) {
+      if (err instanceof z.ZodError) return reply(res, serverSpan, { status: 400, error: `invalid body: ${z.prettifyError(err)}` });
+      return reply(res, serverSpan, { status: err instanceof BadRequest ? 400 : 500, error: (err as Error).message });
+    }
+    const faults = parseFaults(req.headers[FAULT_HEADER]);
+    const run = (span: Span | undefined, instrumented: boolean) => execute(route, call, body, faults, span, instrumented);
+
+    // Instrumented callers say which saga step this is; zero-code (DTM-style) callers do not,
+    // and then this service sets no saga.* attribute at all: the collector derives them from the URL.
+    let outcome: Outcome;
+    if (saga !== null && saga.gid === call.gid) {
+      const link = (path: string, op: BarrierOp) => `${baseUrl}${path}?${dtmQuery({ gid: call.gid, protocol: call.transType, branchId: call.branchId, op })}`;
+      // The step gets a span of its own, not the server span: the server span ends when the
+      // caller hangs up (a timeout), and what the step really did happens after that.
+      outcome = await tracer.startActiveSpan(`${saga.step} ${saga.op}`, {
+        kind: SpanKind.INTERNAL,
+        attributes: {
+          ...sagaAttributes(saga, 'participant'),
+          'saga.action_url': link(route.actionPath, FORWARD_OF[route.op]),
+          'saga.compensate_url': link(route.compensatePath, UNDO_OF[route.op]),
+        },
+      }, async (stepSpan) => {
+        try {
+          return await run(stepSpan, true);
+        } finally {
+          stepSpan.end();
+        }
+      });
+    } else {
+      outcome = await run(serverSpan, false);
+    }
+    // The duplicate_execution scenario's late answer: the change is committed, the reply is slow.
+    if (faults.slowResponseMs > 0) await sleep(faults.slowResponseMs);
+    reply(res, serverSpan, outcome);
+  }
+
+  /** Runs one branch call through the barrier and records on `span` what happened. */
+  async function execute(route: Endpoint, call: BranchCall, body: unknown, faults: Faults, span: Span | undefined, instrumented: boolean): Promise<Outcome> {
+    try {
+      if (faults.delayMs > 0) await sleep(faults.delayMs);
+      if (faults.unavailable) return failed(span, 503, 'service unavailable (injected fault)');
+      const business = async (tx: Queryable) => {
+        if (faults.error) throw new InjectedFailure(`${route.path} crashed (injected fault)`);
+        if (faults.decline) throw new BusinessRefusal(`${route.path} declined (injected fault)`);
+        return route.run(tx, call, body);
+      };
+      const { outcome, value } = await opts.sql.transaction(async (tx) =>
+        // The bug the duplicate_execution scenario plants: this call skips the barrier.
+        faults.noBarrier
+          ? { outcome: 'executed' as const, value: await business(tx) }
+          : throughBarrier(tx, call, () => business(tx)),
+      );
+      span?.setAttribute('demo.barrier', faults.noBarrier ? 'bypassed' : outcome);
+      const result = RESULT_OF[outcome];
+      if (instrumented && result) span?.setAttribute('saga.step.result', result);
+      return { status: 200, body: { ok: true, barrier: outcome, result: value } };
+    } catch (err) {
+      if (err instanceof BusinessRefusal || err instanceof InjectedFailure) return failed(span, err.status, err.message);
+      span?.recordException(err as Error);
+      log.error('request failed', { service: opts.service, path: route.path, error: (err as Error).message });
+      return failed(span, 500, (err as Error).message);
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const addr = server.address() as { port: number };
+  baseUrl = `http://${opts.host}:${addr.port}`;
+
+  return {
+    url: baseUrl,
+    async close() {
+      // Let in-flight calls finish (bounded): a half-done step is worse than a slow stop.
+      server.close();
+      await Promise.race([Promise.allSettled([...inFlight]), sleep(3_000)]);
+      server.closeAllConnections();
+    },
+  };
+}
+
+/**
+ * A forward call's body is kept (first one wins), and a call without a body
+ * gets the kept one: saga.action_url can then be invoked again as it is (a
+ * manual "retry step"), the way compensations, which need no body, can.
+ */
+export const BRANCH_REQUESTS_DDL = `
+CREATE TABLE IF NOT EXISTS branch_requests (
+  gid text NOT NULL, branch_id text NOT NULL, op text NOT NULL, body jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (gid, branch_id, op))`;
+
+async function withRememberedBody(sql: Sql, call: BranchCall, body: unknown): Promise<unknown> {
+  if (call.op !== 'action' && call.op !== 'try') return body;
+  const empty = body === null || (typeof body === 'object' && Object.keys(body as object).length === 0);
+  if (empty) {
+    const r = await sql.query<{ body: unknown }>('SELECT body FROM branch_requests WHERE gid = $1 AND branch_id = $2 AND op = $3', [
+      call.gid, call.branchId, call.op,
+    ]);
+    return r.rows[0]?.body ?? body;
+  }
+  await sql.query(
+    'INSERT INTO branch_requests (gid, branch_id, op, body) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (gid, branch_id, op) DO NOTHING',
+    [call.gid, call.branchId, call.op, JSON.stringify(body)],
+  );
+  return body;
+}
+
+interface Outcome {
+  status: number;
+  body?: unknown;
+  error?: string;
+}
+
+/** A failed step: its span says so (a 4xx alone leaves a server span's status unset). */
+function failed(span: Span | undefined, status: number, error: string): Outcome {
+  span?.setStatus({ code: SpanStatusCode.ERROR, message: error });
+  return { status, error };
+}
+
+function reply(res: http.ServerResponse, serverSpan: Span | undefined, outcome: Outcome): void {
+  if (outcome.error !== undefined) serverSpan?.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
+  send(res, outcome.status, outcome.body ?? { ok: false, error: outcome.error });
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BadRequest('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return {};
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new BadRequest('body is not JSON');
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,125 @@
+/**
+ * The troubles the demo can inject, which flows can show each, and what the
+ * dashboard is expected to derive from it. The integration test asserts these
+ * expectations saga by saga, and the README's table is written from them, so
+ * the three cannot drift apart silently.
+ */
+
+export const FLOWS = ['checkout', 'refund', 'transfer'] as const;
+export type Flow = (typeof FLOWS)[number];
+
+export const SCENARIOS = [
+  'healthy',
+  'retried_timeout',
+  'action_fails',
+  'compensation_fails',
+  'compensation_skipped',
+  'compensation_out_of_order',
+  'duplicate_execution',
+  'stalled',
+  'retry_storm',
+  'orphan',
+  'hanging_action',
+  'lost_request',
+] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+/**
+ * Where each scenario can happen. The orchestrator bugs live in the checkout
+ * saga; transfer (TCC) shows the second protocol healthy and cancelled; refund
+ * is the zero-code flow, where only what DTM itself can go through (a lost
+ * request) makes sense.
+ */
+export const SCENARIOS_BY_FLOW: Readonly<Record<Flow, readonly Scenario[]>> = {
+  checkout: [
+    'healthy', 'retried_timeout', 'action_fails', 'compensation_fails', 'compensation_skipped', 'compensation_out_of_order',
+    'duplicate_execution', 'stalled', 'retry_storm', 'orphan', 'hanging_action',
+  ],
+  transfer: ['healthy', 'action_fails'],
+  refund: ['healthy', 'action_fails', 'lost_request'],
+};
+
+export interface Expectation {
+  status: 'committed' | 'compensated' | 'failed' | 'stuck';
+  anomalies: readonly string[];
+}
+
+/** What the dashboard derives (status once settled, anomaly kinds) for a forced scenario. */
+export const EXPECTED: Readonly<Record<Scenario, Expectation>> = {
+  healthy: { status: 'committed', anomalies: [] },
+  // A retry after a timeout, done right: the late first attempt is a barrier no-op (skipped).
+  retried_timeout: { status: 'committed', anomalies: [] },
+  action_fails: { status: 'compensated', anomalies: [] },
+  compensation_fails: { status: 'failed', anomalies: ['missing_compensation', 'compensation_failed'] },
+  compensation_skipped: { status: 'failed', anomalies: ['missing_compensation'] },
+  compensation_out_of_order: { status: 'compensated', anomalies: ['compensation_out_of_order'] },
+  duplicate_execution: { status: 'committed', anomalies: ['duplicate_execution'] },
+  stalled: { status: 'stuck', anomalies: ['stuck'] },
+  retry_storm: { status: 'committed', anomalies: ['retry_storm'] },
+  orphan: { status: 'committed', anomalies: ['orphan_step'] },
+  // The barrier's no-op compensation is recorded as skipped, the late action as
+  // rejected. The model (lib/saga) raises null_compensation only for a step with
+  // no forward entry at all; here the orchestrator's timed-out call and the
+  // refused action are forward entries, so only hanging_action shows, although
+  // the barrier did see a null compensation. lost_request shows null_compensation.
+  hanging_action: { status: 'compensated', anomalies: ['hanging_action'] },
+  lost_request: { status: 'compensated', anomalies: ['null_compensation'] },
+};
+
+/** A small seeded PRNG (mulberry32): reproducible sagas from a seed, no dependency. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Draws one key by weight; weights need not sum to 1. `fallback` when all are 0. */
+export function pickWeighted<K extends string>(rand: () => number, weights: Readonly<Partial<Record<K, number>>>, fallback: K): K {
+  const entries = (Object.entries(weights) as [K, number | undefined][]).filter((e): e is [K, number] => (e[1] ?? 0) > 0);
+  const total = entries.reduce((s, [, w]) => s + w, 0);
+  if (total <= 0) return fallback;
+  let x = rand() * total;
+  for (const [k, w] of entries) {
+    x -= w;
+    if (x < 0) return k;
+  }
+  return entries[entries.length - 1][0];
+}
+
+/**
+ * The scenario of one saga of `flow`: each applicable trouble with its own
+ * probability, `healthy` with what is left. Probabilities summing past 1 are
+ * scaled down so that the draw stays a distribution.
+ */
+export function pickScenario(rand: () => number, flow: Flow, weights: Readonly<Record<Scenario, number>>): Scenario {
+  const troubles = SCENARIOS_BY_FLOW[flow].filter((s) => s !== 'healthy');
+  const total = troubles.reduce((s, k) => s + Math.max(0, weights[k]), 0);
+  const scale = total > 1 ? 1 / total : 1;
+  let x = rand();
+  for (const s of troubles) {
+    x -= Math.max(0, weights[s]) * scale;
+    if (x < 0) return s;
+  }
+  return 'healthy';
+}
+
+/** The showcase: every (flow, scenario) pair once, troubles first, so each status and anomaly shows early. */
+export function showcaseSequence(): Array<{ flow: Flow; scenario: Scenario }> {
+  const out: Array<{ flow: Flow; scenario: Scenario }> = [];
+  // A committed checkout first: the refund flow needs an order to refund.
+  out.push({ flow: 'checkout', scenario: 'healthy' });
+  // The stalled saga early: it only shows as stuck after the stuck threshold.
+  out.push({ flow: 'checkout', scenario: 'stalled' });
+  for (const flow of FLOWS) {
+    for (const scenario of SCENARIOS_BY_FLOW[flow]) {
+      if (flow === 'checkout' && (scenario === 'healthy' || scenario === 'stalled')) continue;
+      out.push({ flow, scenario });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+/**
+ * order: the customer's orders. Checkout creates one (cancelled by its
+ * compensation); refund marks it refunded (reverted by its compensation).
+ */
+import { z } from 'zod';
+import { BARRIER_DDL } from '../db/barrier';
+import { BusinessRefusal } from '../participant/errors';
+import { endpoint } from '../participant/server';
+import type { ServiceDefinition } from './definition';
+
+const id = z.string().regex(/^[\w.:-]{1,128}$/);
+
+export const orderService: ServiceDefinition = {
+  name: 'order',
+  schema: 'demo_order',
+  ddl: [
+    BARRIER_DDL,
+    `CREATE TABLE IF NOT EXISTS orders (
+       id text PRIMARY KEY, customer text NOT NULL, sku text NOT NULL, qty int NOT NULL, amount int NOT NULL,
+       status text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`,
+    // What a refund changed, so that its compensation can put it back.
+    `CREATE TABLE IF NOT EXISTS order_changes (
+       gid text NOT NULL, branch_id text NOT NULL, order_id text NOT NULL, before text NOT NULL, after text NOT NULL,
+       reverted boolean NOT NULL DEFAULT false, PRIMARY KEY (gid, branch_id))`,
+  ],
+  endpoints: [
+    endpoint({
+      path: '/order/create',
+      op: 'action',
+      actionPath: '/order/create',
+      compensatePath: '/order/cancel',
+      body: z.object({ customer: id, sku: id, qty: z.number().int().min(1).max(100), amount: z.number().int().min(0) }),
+      // The order's id is the checkout saga's gid: one order per checkout.
+      run: async (tx, call, b) => {
+        await tx.query(`INSERT INTO orders (id, customer, sku, qty, amount, status) VALUES ($1, $2, $3, $4, $5, 'placed')`, [
+          call.gid, b.customer, b.sku, b.qty, b.amount,
+        ]);
+        return { orderId: call.gid };
+      },
+    }),
+    endpoint({
+      path: '/order/cancel',
+      op: 'compensate',
+      actionPath: '/order/create',
+      compensatePath: '/order/cancel',
+      body: z.object({}),
+      run: async (tx, call) => {
+        await tx.query(`UPDATE orders SET status = 'cancelled', updated_at = now() WHERE id = $1 AND status = 'placed'`, [call.gid]);
+        return null;
+      },
+    }),
+    endpoint({
+      path: '/order/refund',
+      op: 'action',
+      actionPath: '/order/refund',
+      compensatePath: '/order/refund-revert',
+      body: z.object({ orderId: id }),
+      run: async (tx, call, b) => {
+        const r = await tx.query(`UPDATE orders SET status = 'refunded', updated_at = now() WHERE id = $1 AND status = 'placed' RETURNING id`, [b.orderId]);
+        if (r.rows.length === 0) throw new BusinessRefusal(`order ${b.orderId} is not placed`);
+        await tx.query(`INSERT INTO order_changes (gid, branch_id, order_id, before, after) VALUES ($1, $2, $3, 'placed', 'refunded')`, [
+          call.gid, call.branchId, b.orderId,
+        ]);
+        return null;
+      },
+    }),
+    endpoint({
+      path: '/order/refund-revert',
+      op: 'compensate',
+      actionPath: '/order/refund',
+      compensatePath: '/order/refund-revert',
+      body: z.object({}),
+      run: async (tx, call) => {
+        const r = await tx.query<{ order_id: string; before: string; after: string }>(
+          `UPDATE order_changes SET reverted = true WHERE gid = $1 AND branch_id = $2 AND NOT reverted RETURNING order_id, before, after`,
+          [call.gid, call.branchId],
+        );
+        for (const c of r.rows) {
+          await tx.query(`UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 AND status = $3`, [c.order_id, c.before, c.after]);
+        }
+        return null;
+      },
+    }),
+  ],
+};

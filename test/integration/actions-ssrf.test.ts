@@ -1,0 +1,121 @@
+/**
+ * SSRF at the route level: manual actions whose recorded URL points at a host
+ * that is not on the allowlist, or at an allowlisted name that resolves to a
+ * blocked address (here `localhost` with SAGASCOPE_ACTION_BLOCKED_CIDRS=127.0.0.0/8),
+ * are refused before anything is called: 409, nothing reaches the listener,
+ * and the refusal is in the audit trail. (Redirects: actions.test.ts, which
+ * needs loopback reachable.)
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestEnv, type TestEnv } from './harness';
+import { setSharedDb } from '../../lib/db/connection';
+import { auditForSaga, verifyAuditChain } from '../../lib/db/audit';
+import { createToken } from '../../lib/auth/accounts';
+import { shutdownSelfTelemetry } from '../../lib/telemetry/self';
+import type { ActionPlan } from '../../lib/actions/plan';
+import { apiRequest } from '../support/api-client';
+import { startTestParticipant, type TestParticipant } from '../support/participant';
+import { failedSagaSpans, sendSpans } from '../support/failed-saga';
+import * as actionsRoute from '../../app/api/sagas/[id]/actions/route';
+import * as batchRoute from '../../app/api/sagas/actions/route';
+
+const run = Date.now().toString(36);
+let env: TestEnv;
+let participant: TestParticipant;
+let operator: string;
+
+beforeAll(async () => {
+  env = await startTestEnv();
+  setSharedDb(env.db);
+  process.env.SAGASCOPE_ACTION_ALLOWED_HOSTS = 'localhost';
+  process.env.SAGASCOPE_ACTION_BLOCKED_CIDRS = '127.0.0.0/8';
+  process.env.SAGASCOPE_SELF_OTLP_ENDPOINT = env.grpcUrl;
+  participant = await startTestParticipant();
+  operator = (await createToken(env.db, { actor: 'test', role: 'system', via: 'system' }, { name: 'ssrf operator', role: 'operator' })).token;
+});
+
+afterAll(async () => {
+  await shutdownSelfTelemetry();
+  await participant?.close();
+  await env?.close();
+});
+
+beforeEach(() => {
+  participant.received.length = 0;
+});
+
+async function act(id: string, body: Record<string, unknown>) {
+  const res = await actionsRoute.POST(apiRequest('POST', `/api/sagas/${id}/actions`, { bearer: operator, body }), { params: Promise.resolve({ id }) });
+  return { status: res.status, body: (await res.json()) as { error?: string; plan: ActionPlan } };
+}
+
+const port = () => new URL(participant.url).port;
+
+describe('manual actions refused by the network policy', () => {
+  it('refuses a host that is not on the allowlist: 409, nothing called, audited', async () => {
+    const id = `ssrf-host-${run}`;
+    // 127.0.0.1 itself is not allowlisted (only the name localhost is).
+    await sendSpans(env.httpUrl, failedSagaSpans({ id, participant: participant.url }));
+
+    const preview = await act(id, { action: 'compensate', dryRun: true });
+    expect(preview.status).toBe(200);
+    expect(preview.body.plan.refusal).toBe(`call 1 (reserve-inventory) refused: host 127.0.0.1:${port()} is not on the action allowlist`);
+    expect(preview.body.plan.calls).toHaveLength(2);
+
+    const { status, body } = await act(id, { action: 'compensate', reason: 'try anyway' });
+    expect(status).toBe(409);
+    expect(body.error).toMatch(/is not on the action allowlist/);
+    expect(participant.received).toHaveLength(0);
+    const trail = await auditForSaga(env.db, id);
+    expect(trail).toHaveLength(1);
+    expect(trail[0]).toMatchObject({
+      action: 'saga.compensate',
+      outcome: 'refused',
+      reason: 'try anyway',
+      actor: 'token:ssrf operator',
+      result: { by: 'policy', reason: 'host_not_allowed', order: 1, refusal: body.error },
+    });
+    expect((trail[0]!.request as { calls: { url: string }[] }).calls.map((c) => c.url)).toEqual(body.plan.calls.map((c) => c.url));
+  });
+
+  it('refuses an allowlisted name that resolves to a blocked address: 409, nothing called, audited', async () => {
+    const id = `ssrf-blocked-${run}`;
+    const viaName = participant.url.replace('127.0.0.1', 'localhost');
+    await sendSpans(env.httpUrl, failedSagaSpans({ id, participant: viaName }));
+    const { status, body } = await act(id, { action: 'compensate', step: 'create-order', reason: 'rebinding attempt' });
+    expect(status).toBe(409);
+    expect(body.error).toMatch(/^call 1 \(create-order\) refused: localhost resolves to 127\.0\.0\.1 is in a blocked range/);
+    expect(participant.received).toHaveLength(0);
+    const trail = await auditForSaga(env.db, id);
+    expect(trail.map((e) => [e.outcome, (e.result as { reason: string }).reason])).toEqual([['refused', 'blocked_address']]);
+  });
+
+  it('refuses a mixed plan as a whole: no step is undone when a later one is forbidden', async () => {
+    const id = `ssrf-mixed-${run}`;
+    const viaName = participant.url.replace('127.0.0.1', 'localhost');
+    await sendSpans(
+      env.httpUrl,
+      failedSagaSpans({ id, participant: viaName, compensateUrl: { 'create-order': 'http://169.254.169.254/latest/meta-data/' } }),
+    );
+    const { status, body } = await act(id, { action: 'compensate', reason: 'bulk' });
+    expect(status).toBe(409);
+    // The first call of the plan is already refused (blocked loopback); the metadata URL is never reached either.
+    expect(body.error).toMatch(/^call 1 \(reserve-inventory\) refused/);
+    expect(participant.received).toHaveLength(0);
+  });
+
+  it('batch: each refused saga is reported and audited, and nothing is called', async () => {
+    const id = `ssrf-batch-${run}`;
+    await sendSpans(env.httpUrl, failedSagaSpans({ id, participant: participant.url }));
+    const res = await batchRoute.POST(
+      apiRequest('POST', '/api/sagas/actions', { bearer: operator, body: { filter: { q: id }, action: 'compensate', reason: 'batch ssrf' } }),
+    );
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { items: { sagaId: string; outcome: string; error: string }[]; counts: Record<string, number> };
+    expect(report.items.map((i) => [i.sagaId, i.outcome])).toEqual([[id, 'refused']]);
+    expect(report.items[0]!.error).toMatch(/not on the action allowlist/);
+    expect(participant.received).toHaveLength(0);
+    expect((await auditForSaga(env.db, id)).map((e) => e.outcome)).toEqual(['refused']);
+    expect(await verifyAuditChain(env.db)).toMatchObject({ ok: true });
+  });
+});
