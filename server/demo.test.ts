@@ -4,8 +4,18 @@ import { collectorEndpoint, prepareDemo } from './demo';
 describe('npm start demo mode', () => {
   it('runs by default and shortens the thresholds the user did not set', () => {
     const env: Record<string, string | undefined> = { SAGASCOPE_FAILED_GRACE_MS: '5000' };
-    expect(prepareDemo(['node', 'start.ts'], env)).toEqual({ run: true, reason: null, thresholds: ['SAGASCOPE_STUCK_AFTER_MS'] });
-    expect(env).toEqual({ SAGASCOPE_FAILED_GRACE_MS: '5000', SAGASCOPE_STUCK_AFTER_MS: '30000' });
+    expect(prepareDemo(['node', 'start.ts'], env)).toEqual({
+      run: true,
+      reason: null,
+      thresholds: ['SAGASCOPE_STUCK_AFTER_MS', 'SAGASCOPE_ACTION_ALLOWED_HOSTS'],
+    });
+    expect(env).toEqual({ SAGASCOPE_FAILED_GRACE_MS: '5000', SAGASCOPE_STUCK_AFTER_MS: '30000', SAGASCOPE_ACTION_ALLOWED_HOSTS: '127.0.0.1' });
+  });
+
+  it('keeps an action allowlist the user chose', () => {
+    const env: Record<string, string | undefined> = { SAGASCOPE_ACTION_ALLOWED_HOSTS: 'payments.internal' };
+    expect(prepareDemo(['node', 'start.ts'], env).thresholds).not.toContain('SAGASCOPE_ACTION_ALLOWED_HOSTS');
+    expect(env.SAGASCOPE_ACTION_ALLOWED_HOSTS).toBe('payments.internal');
   });
 
   it('is off with --no-demo or SAGASCOPE_DEMO=false, and then changes nothing', () => {

@@ -12,6 +12,8 @@ import { parseConfig } from '../lib/config/env';
 export const DEMO_THRESHOLDS: Readonly<Record<string, string>> = {
   SAGASCOPE_STUCK_AFTER_MS: '30000',
   SAGASCOPE_FAILED_GRACE_MS: '10000',
+  // The fleet listens on loopback: let manual actions reach it unless the user chose hosts.
+  SAGASCOPE_ACTION_ALLOWED_HOSTS: '127.0.0.1',
 };
 
 export interface DemoDecision {

@@ -179,6 +179,29 @@ describe('TCC specifics', () => {
     expect(saga.anomalies.map((a) => a.step)).toEqual(['a', 'b']);
   });
 
+  it('a barrier no-op as the last attempt does not undo an earlier success (late first attempt, ignored retry)', () => {
+    const spans = sagaSpans({ protocol: 'saga', steps: ['a', 'b'] })
+      .action('a', { at: 0, attempt: 1 })
+      .action('a', { at: 30, attempt: 2, result: 'skipped' })
+      .action('b', { at: 50 })
+      .root({ at: 0, dur: 80 })
+      .build();
+    const saga = sagaAfter(spans);
+    expect(saga.status).toBe('committed');
+    expect(saga.anomalies.map((a) => a.kind)).not.toContain('duplicate_execution');
+  });
+
+  it('a re-sent compensation the barrier ignored keeps the step compensated', () => {
+    const spans = sagaSpans({ protocol: 'saga', steps: ['a', 'b'] })
+      .action('a', { at: 0 })
+      .action('b', { at: 20, fail: true })
+      .compensate('a', { at: 40, attempt: 1 })
+      .compensate('a', { at: 60, attempt: 2, result: 'skipped' })
+      .root({ at: 0, dur: 90 })
+      .build();
+    expect(sagaAfter(spans).status).toBe('compensated');
+  });
+
   it('tcc: a successful try without its confirm is not committed, even with the coordinator finished', () => {
     const spans = sagaSpans({ protocol: 'tcc', steps: ['a', 'b'] })
       .op('try', 'a', { at: 0 })

@@ -41,6 +41,21 @@ const OP_ORDER = new Map<Op, number>(OPS.map((op, i) => [op, i]));
 const FORWARD_ORDER = new Map<Op, number>(FORWARD_OPS.map((op, i) => [op, i]));
 const NONE: readonly OpHistory[] = Object.freeze([]);
 
+/**
+ * The (step, op)'s standing: its latest attempt that did or failed the work. A
+ * barrier no-op (`skipped`: a re-sent or late attempt the barrier ignored) or a
+ * refusal (`rejected`) says nothing about the step's state, so it does not
+ * override an earlier success or failure; only when every attempt was such a
+ * no-op does it stand.
+ */
+function finalResult(entries: readonly Step[]): StepResult {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const r = entries[i]!.result;
+    if (r !== 'skipped' && r !== 'rejected') return r;
+  }
+  return entries[entries.length - 1]!.result;
+}
+
 /*
  * Written for sagas of tens of thousands of steps too: each step allocates a few
  * small objects only, and (step, op)s with a single execution, by far the most
@@ -89,7 +104,7 @@ export function buildStepModel(spans: readonly SagaSpan[], parentIndex: Int32Arr
     for (const h of acc.histories) {
       h.entries = entriesOf(h.runs, name);
       const last = h.entries[h.entries.length - 1];
-      h.final = last.result;
+      h.final = finalResult(h.entries);
       h.maxAttempt = last.attempt;
       for (const e of h.entries) {
         steps.push(e);
