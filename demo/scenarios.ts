@@ -57,12 +57,10 @@ export const EXPECTED: Readonly<Record<Scenario, Expectation>> = {
   stalled: { status: 'stuck', anomalies: ['stuck'] },
   retry_storm: { status: 'committed', anomalies: ['retry_storm'] },
   orphan: { status: 'committed', anomalies: ['orphan_step'] },
-  // The barrier's no-op compensation is recorded as skipped, the late action as
-  // rejected. The model (lib/saga) raises null_compensation only for a step with
-  // no forward entry at all; here the orchestrator's timed-out call and the
-  // refused action are forward entries, so only hanging_action shows, although
-  // the barrier did see a null compensation. lost_request shows null_compensation.
-  hanging_action: { status: 'compensated', anomalies: ['hanging_action'] },
+  // The barrier's no-op compensation is recorded as skipped (a null
+  // compensation, informational) and the late action as rejected (a hanging
+  // action the barrier refused).
+  hanging_action: { status: 'compensated', anomalies: ['null_compensation', 'hanging_action'] },
   lost_request: { status: 'compensated', anomalies: ['null_compensation'] },
 };
 

@@ -91,14 +91,20 @@ export function failedCompensations(groups: readonly StepGroup[]): Anomaly[] {
   return out;
 }
 
-/** A compensation ran for a step whose forward op never ran (a "null compensation"). */
+/**
+ * A compensation ran for a step whose forward op never ran (a "null
+ * compensation"). Seen either way: no forward span of the step at all, or the
+ * participant's barrier reporting the compensation as a no-op (`skipped`) —
+ * the barrier knows the action had not run there, even when a caller's
+ * timed-out or later-refused forward attempt is on record.
+ */
 export function nullCompensations(groups: readonly StepGroup[]): Anomaly[] {
   const out: Anomaly[] = [];
   for (const g of groups) {
-    if (g.hasForward) continue;
     for (const h of g.compensations) {
       for (const e of h.entries) {
         const skipped = e.result === 'skipped';
+        if (g.hasForward && !skipped) continue;
         out.push({
           kind: 'null_compensation',
           severity: skipped ? 'info' : 'warning',

@@ -388,3 +388,18 @@ describe('anomaly list', () => {
     expect(ANOMALY_KINDS).toHaveLength(9);
   });
 });
+
+describe('null compensation reported by the barrier', () => {
+  it('is raised (info) even when a timed-out forward attempt of the step is on record', () => {
+    const spans = sagaSpans({ steps: ['reserve', 'charge'] })
+      .action('reserve', { at: 0, fail: 'timeout', role: 'coordinator' })
+      .compensate('reserve', { at: 20, result: 'skipped' })
+      .action('reserve', { at: 40, result: 'rejected' })
+      .root({ at: 0, dur: 80 })
+      .build();
+    const kinds = sagaAfter(spans).anomalies.filter((a) => a.kind === 'null_compensation');
+    expect(kinds).toHaveLength(1);
+    expect(kinds[0]!.severity).toBe('info');
+  });
+});
+
