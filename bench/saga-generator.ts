@@ -4,20 +4,11 @@
  * succeeded steps in reverse order. Deterministic for a given seed.
  */
 import type { FlatSpan, Attributes } from '../lib/otlp/types';
+import { seededRandom } from '../lib/random';
 
 const SERVICES = ['order', 'inventory', 'payment', 'shipping'];
 const STEP_NAMES = ['create-order', 'reserve-inventory', 'charge-payment', 'book-shipping', 'notify', 'loyalty-points', 'invoice', 'audit-log'];
 
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const resources = new Map<string, Attributes>(
   ['orchestrator', ...SERVICES].map((s) => [s, Object.freeze({ 'service.name': s, 'service.version': '1.4.2', 'deployment.environment': 'bench', 'host.name': `${s}-7f9c` })]),
@@ -30,7 +21,7 @@ export interface GeneratedSagas {
 }
 
 export function generateSagas(opts: { minSpans: number; failRate: number; seed?: number; startMs?: number }): GeneratedSagas {
-  const rand = prng(opts.seed ?? 42);
+  const rand = seededRandom(opts.seed ?? 42);
   const hex = (n: number) => {
     let out = '';
     for (let i = 0; i < n; i++) out += Math.floor(rand() * 256).toString(16).padStart(2, '0');

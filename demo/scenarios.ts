@@ -64,17 +64,7 @@ export const EXPECTED: Readonly<Record<Scenario, Expectation>> = {
   lost_request: { status: 'compensated', anomalies: ['null_compensation'] },
 };
 
-/** A small seeded PRNG (mulberry32): reproducible sagas from a seed, no dependency. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../lib/random';
 
 /** Draws one key by weight; weights need not sum to 1. `fallback` when all are 0. */
 export function pickWeighted<K extends string>(rand: () => number, weights: Readonly<Partial<Record<K, number>>>, fallback: K): K {

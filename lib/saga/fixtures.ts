@@ -282,17 +282,8 @@ export function lastEnd(spans: readonly SagaSpan[]): number {
   return spans.reduce((max, s) => Math.max(max, s.startMs, s.endMs), -Infinity);
 }
 
-/** A small deterministic PRNG (mulberry32) for property tests. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG for property tests. */
+export { seededRandom as prng } from '../random';
 
 /** A shuffled copy of `items` with random extra copies (same and cloned objects). */
 export function shuffledWithDuplicates<T extends object>(items: readonly T[], rand: () => number): T[] {
