@@ -13,6 +13,20 @@ export const e2ePorts = { ui: PORT, grpc: GRPC, http: HTTP };
 // set here once so the server and the test workers (which inherit the environment) agree.
 process.env.E2E_SETUP_TOKEN ??= randomBytes(32).toString('base64url');
 export const e2eSetupToken = process.env.E2E_SETUP_TOKEN;
+/** The system Chromium and its flags; playwright.demo.config.ts launches the same. */
+export const chromiumLaunchOptions = {
+  executablePath,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-dev-shm-usage',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ],
+};
 /** The signed-in admin's cookies, shared by the tests that are not about signing in. */
 export const ADMIN_STATE = '.data/e2e-admin-state.json';
 
@@ -27,19 +41,7 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${PORT}`,
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
-    launchOptions: {
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
   projects: [
     { name: 'setup', testMatch: /global\.setup\.ts$/ },
