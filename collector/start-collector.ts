@@ -11,6 +11,7 @@ import { IngestPipeline } from '../lib/ingest/pipeline';
 import { IngestMetrics, registerProcessMetrics } from '../lib/ingest/metrics';
 import { startGrpcServer } from './grpc';
 import { startHttpServer } from './http';
+import { startRetentionLoop, type RetentionLoop } from './retention';
 import { log, errorFields } from '../lib/log';
 
 export interface RunningCollector {
@@ -18,6 +19,8 @@ export interface RunningCollector {
   httpPort: number;
   metrics: IngestMetrics;
   pipeline: IngestPipeline;
+  /** Span retention (SAGASCOPE_RETENTION_DAYS); a no-op when retention is 0. */
+  retention: RetentionLoop;
   /** Stop accepting, commit what was accepted, close the listeners. */
   close(): Promise<void>;
 }
@@ -55,13 +58,19 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     },
   });
   registerProcessMetrics(metrics);
+  // Every collector prunes; concurrent pruners are safe (lib/db/retention.ts).
+  const retention = startRetentionLoop(db, {
+    days: config.SAGASCOPE_RETENTION_DAYS,
+    intervalMs: config.SAGASCOPE_RETENTION_INTERVAL_MS,
+  });
   return {
     grpcPort: grpc.port,
     httpPort: http.port,
     metrics,
     pipeline,
+    retention,
     async close() {
-      await Promise.all([grpc.close(), http.close()]);
+      await Promise.all([retention.stop(), grpc.close(), http.close()]);
       await pipeline.close();
     },
   };

@@ -52,6 +52,10 @@ export const envSchema = z.object({
   SAGASCOPE_STUCK_AFTER_MS: int(300_000, 1),
   SAGASCOPE_FAILED_GRACE_MS: int(60_000, 0),
   SAGASCOPE_MAX_ATTEMPTS: int(5, 1),
+  /** Spans whose start_time is older than this many days are deleted by the collector (0 = keep forever). */
+  SAGASCOPE_RETENTION_DAYS: int(7, 0),
+  /** How often the collector's retention pass runs. */
+  SAGASCOPE_RETENTION_INTERVAL_MS: int(600_000, 1_000),
   /** Optional bearer token the collector requires from senders. */
   SAGASCOPE_COLLECTOR_TOKEN: z.string().min(16).optional(),
   /** `npm start` runs the collector in the UI process; set false when it runs separately. */

@@ -1,0 +1,85 @@
+/**
+ * The collector's retention loop: every SAGASCOPE_RETENTION_INTERVAL_MS, delete
+ * spans older than SAGASCOPE_RETENTION_DAYS (lib/db/retention.ts). One pass at a
+ * time (the next is scheduled when the previous ends); failures are logged and
+ * retried on the next tick, never thrown. The timer is unref'd so it never keeps
+ * the process alive. Several collectors pruning the same database is safe (see
+ * lib/db/retention.ts), only redundant.
+ */
+import type { Db } from '../lib/db/connection';
+import { pruneExpiredSpans, retentionCutoff, DEFAULT_RETENTION_BATCH, type PruneResult } from '../lib/db/retention';
+import { log, errorFields } from '../lib/log';
+
+export interface RetentionLoop {
+  /** Runs one pass now (or joins the one in progress). Null when retention is off. */
+  runNow(): Promise<PruneResult | null>;
+  /** Stops the timer; an ongoing pass stops after its current batch. */
+  stop(): Promise<void>;
+}
+
+export interface RetentionOptions {
+  /** 0 = keep forever (no loop). */
+  days: number;
+  intervalMs: number;
+  batchSize?: number;
+  now?: () => number;
+}
+
+export function startRetentionLoop(db: Db, opts: RetentionOptions): RetentionLoop {
+  if (opts.days <= 0) return { runNow: async () => null, stop: async () => {} };
+  const now = opts.now ?? Date.now;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<PruneResult | null> | null = null;
+
+  const pass = async (): Promise<PruneResult | null> => {
+    const started = now();
+    const olderThan = retentionCutoff(opts.days, started);
+    try {
+      const r = await pruneExpiredSpans(db, {
+        olderThan,
+        batchSize: opts.batchSize ?? DEFAULT_RETENTION_BATCH,
+        shouldContinue: () => !stopped,
+      });
+      if (r.spansDeleted > 0 || r.sagasDeleted > 0) {
+        log.info('retention pass', {
+          olderThan: olderThan.toISOString(),
+          spansDeleted: r.spansDeleted,
+          sagasDeleted: r.sagasDeleted,
+          spanBatches: r.spanBatches,
+          complete: r.complete,
+          ms: now() - started,
+        });
+      }
+      return r;
+    } catch (err) {
+      if (!stopped) log.error('retention pass failed', errorFields(err));
+      return null;
+    }
+  };
+
+  const runNow = (): Promise<PruneResult | null> => {
+    running ??= pass().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      void runNow().then(schedule);
+    }, opts.intervalMs);
+    timer.unref();
+  };
+  schedule();
+
+  return {
+    runNow,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
