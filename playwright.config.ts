@@ -28,7 +28,7 @@ export const chromiumLaunchOptions = {
   ],
 };
 /** The signed-in admin's cookies, shared by the tests that are not about signing in. */
-export const ADMIN_STATE = '.data/e2e-admin-state.json';
+export const ADMIN_STATE = process.env.E2E_ADMIN_STATE ?? '.data/e2e-admin-state.json';
 
 export default defineConfig({
   testDir: 'test/e2e',

@@ -1,22 +1,17 @@
 /** `GET /api/audit` query parameters (zod; unknown parameters are a 400). */
 import { z } from 'zod';
-import { formatZodError, searchParamsToRecord, type Parsed } from './query';
+import { formatZodError, isoDate, searchParamsToRecord, shortText, type Parsed } from './query';
 
-const isoDate = z
-  .string()
-  .trim()
-  .refine((s) => s.length <= 64 && !Number.isNaN(Date.parse(s)), { message: 'must be an ISO-8601 date-time' })
-  .transform((s) => new Date(s));
 
 export const auditListQuerySchema = z
   .object({
     from: isoDate.optional(),
     to: isoDate.optional(),
-    actor: z.string().trim().min(1).max(200).optional(),
+    actor: shortText(200).optional(),
     /** `auth` matches auth.login, auth.logout … */
     action: z.string().regex(/^[a-z][a-z0-9_.]*$/, 'lower-case dotted words').max(100).optional(),
-    saga: z.string().trim().min(1).max(512).optional(),
-    outcome: z.string().trim().min(1).max(50).optional(),
+    saga: shortText(512).optional(),
+    outcome: shortText(50).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
     /** seq of the last entry of the previous page. */
     cursor: z.string().regex(/^\d{1,15}$/, 'not a cursor returned by this API').optional(),

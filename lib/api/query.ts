@@ -6,13 +6,27 @@
 import { z } from 'zod';
 import { ANOMALY_KINDS, SAGA_STATUSES } from '../saga/types';
 
-const isoDate = z
+/**
+ * Years 1–9999 only: JavaScript parses dates far outside what PostgreSQL's
+ * timestamptz stores (e.g. year -100000), and the database would reject them.
+ */
+const MIN_TIME_MS = Date.parse('0001-01-01T00:00:00Z');
+const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const inTimeRange = (ms: number) => Number.isInteger(ms) && ms >= MIN_TIME_MS && ms <= MAX_TIME_MS;
+
+/** An ISO-8601 date-time PostgreSQL can store; shared by every query parser. */
+export const isoDate = z
   .string()
   .trim()
-  .refine((s) => s.length <= 64 && !Number.isNaN(Date.parse(s)), { message: 'must be an ISO-8601 date-time' })
+  .refine((s) => s.length <= 64 && inTimeRange(Date.parse(s)), { message: 'must be an ISO-8601 date-time between years 1 and 9999' })
   .transform((s) => new Date(s));
 
-const shortText = (max: number) => z.string().trim().min(1).max(max);
+/** PostgreSQL text cannot hold NUL; other control characters have no place in a filter either. */
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** Non-empty filter text without control characters (PostgreSQL text cannot hold NUL). */
+export const shortText = (max: number) =>
+  z.string().trim().min(1).max(max).refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' });
 
 export const sagaListQuerySchema = z
   .object({
@@ -73,7 +87,7 @@ export function encodeCursor(c: Cursor): string {
 export function decodeCursor(s: string): Cursor | null {
   try {
     const v: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && Number.isFinite(v[0]) && typeof v[1] === 'string') {
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && inTimeRange(v[0]) && typeof v[1] === 'string' && v[1].length <= 512 && !CONTROL_CHARS.test(v[1])) {
       return { startedAtMs: v[0], id: v[1] };
     }
   } catch {

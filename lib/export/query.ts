@@ -4,16 +4,11 @@
  */
 import { z } from 'zod';
 import { ANOMALY_KINDS, SAGA_STATUSES } from '../saga/types';
-import { formatZodError, searchParamsToRecord, type Parsed } from '../api/query';
+import { formatZodError, isoDate, searchParamsToRecord, shortText, type Parsed } from '../api/query';
 import { EXPORT_FORMATS } from './format';
 import { EXPORT_KINDS } from './kinds';
 
-const isoDate = z
-  .string()
-  .trim()
-  .refine((s) => s.length <= 64 && !Number.isNaN(Date.parse(s)), { message: 'must be an ISO-8601 date-time' })
-  .transform((s) => new Date(s));
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = shortText;
 
 const common = {
   kind: z.enum(EXPORT_KINDS),

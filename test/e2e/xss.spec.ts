@@ -1,0 +1,138 @@
+/**
+ * Hostile input in a real Chromium (issue 6, "Hostile input"): a saga whose saga
+ * name, service name, step names, attribute values and status message carry
+ * markup, and whose saga.action_url is a `javascript:` URL, renders inert on the
+ * list, the saga page (with the attribute panel open) and the trace page. Also:
+ * the security headers on pages and API responses, and hostile query strings on
+ * the read API answered with a 400 `{ error }`.
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { ServiceFleet } from '../support/otel-saga';
+import { e2ePorts } from '../../playwright.config';
+
+const run = Date.now().toString(36);
+const IMG = '<img src=x onerror="window.__xss=1">';
+const SCRIPT = '<script>window.__xss=1</script>';
+const sagaId = `e2e-xss-${run}`;
+const sagaName = `xss ${IMG}`;
+const service = `svc ${SCRIPT}`;
+const stepName = `step ${IMG}`;
+const attrValue = `attr ${SCRIPT}`;
+const statusMessage = `failed ${IMG}`;
+const JS_URL = 'javascript:window.__xss=1';
+
+test.beforeAll(async () => {
+  const fleet = new ServiceFleet(() => new OTLPTraceExporter({ url: `http://127.0.0.1:${e2ePorts.http}/v1/traces` }));
+  const t0 = Date.now() - 10_000;
+  const root = fleet.tracer(service).startSpan(`saga ${IMG}`, {
+    kind: SpanKind.INTERNAL,
+    startTime: t0,
+    attributes: { 'saga.id': sagaId, 'saga.name': sagaName, 'saga.protocol': 'saga', 'saga.role': 'coordinator' },
+  });
+  const step = fleet.tracer(service).startSpan(
+    `action ${stepName}`,
+    {
+      kind: SpanKind.SERVER,
+      startTime: t0 + 1,
+      attributes: {
+        'saga.id': sagaId,
+        'saga.step': stepName,
+        'saga.step.index': 1,
+        'saga.op': 'action',
+        'saga.attempt': 1,
+        'saga.role': 'participant',
+        'saga.action_url': JS_URL,
+        'saga.compensate_url': JS_URL,
+        'http.url': JS_URL,
+        note: attrValue,
+      },
+    },
+    trace.setSpan(context.active(), root),
+  );
+  step.setStatus({ code: SpanStatusCode.ERROR, message: statusMessage });
+  step.end(t0 + 6);
+  root.end(t0 + 20);
+  await fleet.flush();
+  await fleet.shutdown();
+});
+
+/** Fails the test if anything the payloads could have produced is in the page. */
+async function expectInert(page: Page): Promise<void> {
+  expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
+  await expect(page.locator('img[src="x"]')).toHaveCount(0);
+  const hrefs = await page.locator('a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+  expect(hrefs.filter((h) => /^\s*javascript:/i.test(h))).toEqual([]);
+  // No script element carries the payload (Next's own scripts are fine).
+  const scripts = await page.locator('script').evaluateAll((ss) => ss.map((s) => s.textContent ?? ''));
+  expect(scripts.filter((s) => s.trim() === 'window.__xss=1')).toEqual([]);
+}
+
+test('markup and javascript: URLs in a saga render as inert text everywhere', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => {
+    errors.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+
+  // The list.
+  await page.goto(`/sagas?q=${encodeURIComponent(sagaId)}`);
+  const row = page.getByTestId('saga-row').filter({ hasText: sagaId });
+  await expect(row).toBeVisible();
+  await expect(row).toContainText(sagaName);
+  await expectInert(page);
+
+  // The saga page, with the step selected so the attribute panel renders.
+  await row.getByRole('link').first().click();
+  await expect(page).toHaveURL(new RegExp(`/sagas/${sagaId}`));
+  await expect(page.getByTestId('saga-header')).toContainText(sagaName);
+  const stepRow = page.getByTestId('timeline-row').filter({ hasText: stepName }).first();
+  await expect(stepRow).toBeVisible();
+  await stepRow.click();
+  await expect(page).toHaveURL(/span=[0-9a-f]{16}/);
+  const attrs = page.getByTestId('span-attributes');
+  await expect(attrs).toContainText(attrValue);
+  await expect(attrs).toContainText(service);
+  await expect(attrs).toContainText(JS_URL);
+  await expect(attrs).toContainText(statusMessage);
+  await expectInert(page);
+
+  // The trace page.
+  await page.getByTestId('trace-links').getByRole('link').first().click();
+  await expect(page).toHaveURL(/\/traces\/[0-9a-f]{32}/);
+  await expect(page.getByTestId('timeline-row').filter({ hasText: stepName }).first()).toBeVisible();
+  await expect(page.getByText(service).first()).toBeVisible();
+  await expectInert(page);
+
+  expect(errors).toEqual([]);
+});
+
+test('security headers on pages and API responses', async ({ request }) => {
+  for (const path of ['/sagas', `/sagas/${sagaId}`, '/login', '/api/sagas', '/api/health']) {
+    const res = await request.get(path);
+    const h = res.headers();
+    expect(h['x-content-type-options'], path).toBe('nosniff');
+    expect(h['referrer-policy'], path).toMatch(/^(no-referrer|same-origin|strict-origin|strict-origin-when-cross-origin)$/);
+    expect(h['content-security-policy'], path).toMatch(/frame-ancestors 'none'/);
+  }
+});
+
+test('hostile query strings on the read API: 400 with { error }, or a correct empty list', async ({ request }) => {
+  for (const qs of [
+    'q=%00',
+    `name=${'x'.repeat(10_240)}`,
+    'from=-100000-01-01T00:00:00Z',
+    'limit=-1',
+    'cursor=bm90LWEtY3Vyc29y',
+    'orderBy=id%3B%20DROP%20TABLE%20saga',
+  ]) {
+    const res = await request.get(`/api/sagas?${qs}`);
+    expect(res.status(), qs.slice(0, 60)).toBe(400);
+    expect(typeof (await res.json()).error).toBe('string');
+  }
+  const res = await request.get(`/api/sagas?q=${encodeURIComponent("' OR 1=1 --")}`);
+  expect(res.status()).toBe(200);
+  expect((await res.json()).items).toEqual([]);
+});
