@@ -9,6 +9,7 @@
  *   POST /traffic  { rate, showcase?, maxInFlight? } → starts (rate > 0) or stops (rate 0) the generator
  *   GET  /stats    sagas started, by flow / scenario / orchestrator verdict
  */
+import { BodyError, readJsonBody, sendJson as reply } from '../http-json';
 import http from 'node:http';
 import { z } from 'zod';
 import { FLOWS, SCENARIOS } from '../scenarios';
@@ -30,7 +31,6 @@ const trafficRequest = z.object({
   maxInFlight: z.number().int().min(1).max(200).default(40),
 });
 
-const MAX_BODY_BYTES = 64 * 1024;
 
 export async function startControlServer(
   engine: SagaEngine,
@@ -39,7 +39,7 @@ export async function startControlServer(
   port: number,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
-    void route(req, res).catch((err) => reply(res, 500, { error: (err as Error).message }));
+    void route(req, res).catch((err) => reply(res, err instanceof BodyError ? 400 : 500, { error: (err as Error).message }));
   });
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -47,13 +47,13 @@ export async function startControlServer(
     if (req.method === 'GET' && path === '/health') return reply(res, 200, { ok: true, service: 'orchestrator' });
     if (req.method === 'GET' && path === '/stats') return reply(res, 200, { sagas: engine.stats(), traffic: traffic.status(), inFlight: engine.inFlight.size });
     if (req.method === 'POST' && path === '/traffic') {
-      const body = trafficRequest.safeParse(await readJson(req));
+      const body = trafficRequest.safeParse(await readJsonBody(req));
       if (!body.success) return reply(res, 400, { error: z.prettifyError(body.error) });
       traffic.configure(body.data);
       return reply(res, 200, traffic.status());
     }
     if (req.method === 'POST' && path === '/sagas') {
-      const body = sagaRequest.safeParse(await readJson(req));
+      const body = sagaRequest.safeParse(await readJsonBody(req));
       if (!body.success) return reply(res, 400, { error: z.prettifyError(body.error) });
       let saga;
       try {
@@ -88,25 +88,3 @@ export async function startControlServer(
   };
 }
 
-function reply(res: http.ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return {};
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    return null; // fails validation with a clear message
-  }
-}

@@ -17,6 +17,7 @@
  * orchestrator's side the branch is settled and there is nothing to retry.
  * 409 `{ ok: false, error }` is a business refusal, 5xx a failure worth retrying.
  */
+import { BodyError, readJsonBody, sendJson as send } from '../http-json';
 import http from 'node:http';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { z } from 'zod';
@@ -86,7 +87,6 @@ export function branchCallOf(query: URLSearchParams, saga: SagaCall | null): Bra
   return { gid: saga.gid, branchId: saga.branchId, transType: saga.protocol, op: saga.op };
 }
 
-const MAX_BODY_BYTES = 64 * 1024;
 const FORWARD_OF: Record<BarrierOp, BarrierOp> = { action: 'action', compensate: 'action', try: 'try', confirm: 'try', cancel: 'try' };
 const UNDO_OF: Record<BarrierOp, BarrierOp> = { action: 'compensate', compensate: 'compensate', try: 'cancel', confirm: 'cancel', cancel: 'cancel' };
 
@@ -128,10 +128,10 @@ export async function startParticipant(opts: ParticipantOptions): Promise<Runnin
     }
     let body: unknown;
     try {
-      body = route.body.parse(await withRememberedBody(opts.sql, call, await readJson(req)));
+      body = route.body.parse(await withRememberedBody(opts.sql, call, await readJsonBody(req)));
     } catch (err) {
       if (err instanceof z.ZodError) return reply(res, serverSpan, { status: 400, error: `invalid body: ${z.prettifyError(err)}` });
-      return reply(res, serverSpan, { status: err instanceof BadRequest ? 400 : 500, error: (err as Error).message });
+      return reply(res, serverSpan, { status: err instanceof BadRequest || err instanceof BodyError ? 400 : 500, error: (err as Error).message });
     }
     const faults = parseFaults(req.headers[FAULT_HEADER]);
     const run = (span: Span | undefined, instrumented: boolean) => execute(route, call, body, faults, span, instrumented);
@@ -255,27 +255,6 @@ function reply(res: http.ServerResponse, serverSpan: Span | undefined, outcome: 
   send(res, outcome.status, outcome.body ?? { ok: false, error: outcome.error });
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BadRequest('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return {};
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new BadRequest('body is not JSON');
-  }
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
