@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { ROLES } from '@/lib/auth/roles';
+import { RoleOptions } from './RoleOptions';
 import type { ApiTokenJson as ApiTokenRecord } from '@/lib/api/types';
 import { apiSend } from '../api-client';
 import { LocalTime } from '../LocalTime';
@@ -63,11 +63,7 @@ export function TokensPanel({ tokens }: { tokens: ApiTokenRecord[] }) {
         <label className="field">
           <span className="field__label">Role</span>
           <select name="role" defaultValue="viewer">
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
+            <RoleOptions />
           </select>
         </label>
         <label className="field">

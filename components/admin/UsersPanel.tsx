@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { ROLES } from '@/lib/auth/roles';
+import { RoleOptions } from './RoleOptions';
 import type { UserJson as UserRecord } from '@/lib/api/types';
 import { apiSend } from '../api-client';
 import { LocalTime } from '../LocalTime';
@@ -55,11 +55,7 @@ export function UsersPanel({ users, me }: { users: UserRecord[]; me: string }) {
         <label className="field">
           <span className="field__label">Role</span>
           <select name="role" defaultValue="viewer">
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
+            <RoleOptions />
           </select>
         </label>
         <label className="field">
@@ -102,11 +98,7 @@ export function UsersPanel({ users, me }: { users: UserRecord[]; me: string }) {
                     value={u.role}
                     onChange={(e) => patch(u, { role: e.target.value }, `${u.name} is now ${e.target.value}.`)}
                   >
-                    {ROLES.map((r) => (
-                      <option key={r} value={r}>
-                        {r}
-                      </option>
-                    ))}
+                    <RoleOptions />
                   </select>
                 </td>
                 <td>{u.disabled ? <span className="badge badge--failed">disabled</span> : <span className="badge badge--committed">active</span>}</td>
