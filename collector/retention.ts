@@ -7,7 +7,7 @@
  * lib/db/retention.ts), only redundant.
  */
 import type { Db } from '../lib/db/connection';
-import { pruneExpiredSpans, retentionCutoff, DEFAULT_RETENTION_BATCH, type PruneResult } from '../lib/db/retention';
+import { pruneExpiredSpans, pruneExpiredRollups, retentionCutoff, DEFAULT_RETENTION_BATCH, type PruneResult } from '../lib/db/retention';
 import { log, errorFields } from '../lib/log';
 
 export interface RetentionLoop {
@@ -18,15 +18,18 @@ export interface RetentionLoop {
 }
 
 export interface RetentionOptions {
-  /** 0 = keep forever (no loop). */
+  /** Span retention in days; 0 = keep forever. */
   days: number;
+  /** Rollup retention in days (SAGASCOPE_ROLLUP_RETENTION_DAYS); 0 or absent = keep forever. */
+  rollupDays?: number;
   intervalMs: number;
   batchSize?: number;
   now?: () => number;
 }
 
 export function startRetentionLoop(db: Db, opts: RetentionOptions): RetentionLoop {
-  if (opts.days <= 0) return { runNow: async () => null, stop: async () => {} };
+  const rollupDays = opts.rollupDays ?? 0;
+  if (opts.days <= 0 && rollupDays <= 0) return { runNow: async () => null, stop: async () => {} };
   const now = opts.now ?? Date.now;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -36,11 +39,14 @@ export function startRetentionLoop(db: Db, opts: RetentionOptions): RetentionLoo
     const started = now();
     const olderThan = retentionCutoff(opts.days, started);
     try {
-      const r = await pruneExpiredSpans(db, {
-        olderThan,
-        batchSize: opts.batchSize ?? DEFAULT_RETENTION_BATCH,
-        shouldContinue: () => !stopped,
-      });
+      const batchSize = opts.batchSize ?? DEFAULT_RETENTION_BATCH;
+      const r: PruneResult = opts.days > 0
+        ? await pruneExpiredSpans(db, { olderThan, batchSize, shouldContinue: () => !stopped })
+        : { spansDeleted: 0, sagasDeleted: 0, spanBatches: 0, sagaBatches: 0, resourcesDeleted: null, complete: true };
+      if (rollupDays > 0) {
+        const rollupRows = await pruneExpiredRollups(db, retentionCutoff(rollupDays, started), batchSize, () => !stopped);
+        if (rollupRows > 0) log.info('rollup retention pass', { rollupRowsDeleted: rollupRows });
+      }
       if (r.spansDeleted > 0 || r.sagasDeleted > 0) {
         log.info('retention pass', {
           olderThan: olderThan.toISOString(),

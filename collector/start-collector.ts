@@ -12,6 +12,8 @@ import { IngestMetrics, registerProcessMetrics } from '../lib/ingest/metrics';
 import { startGrpcServer } from './grpc';
 import { startHttpServer } from './http';
 import { startRetentionLoop, type RetentionLoop } from './retention';
+import { startTransitionLoop } from './transitions';
+import type { PeriodicTask } from './periodic';
 import { log, errorFields } from '../lib/log';
 
 export interface RunningCollector {
@@ -21,6 +23,8 @@ export interface RunningCollector {
   pipeline: IngestPipeline;
   /** Span retention (SAGASCOPE_RETENTION_DAYS); a no-op when retention is 0. */
   retention: RetentionLoop;
+  /** Timed status changes made permanent for rollups and alerts (lib/db/transitions.ts). */
+  transitions: PeriodicTask<number>;
   /** Stop accepting, commit what was accepted, close the listeners. */
   close(): Promise<void>;
 }
@@ -62,15 +66,18 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
   const retention = startRetentionLoop(db, {
     days: config.SAGASCOPE_RETENTION_DAYS,
     intervalMs: config.SAGASCOPE_RETENTION_INTERVAL_MS,
+    rollupDays: config.SAGASCOPE_ROLLUP_RETENTION_DAYS,
   });
+  const transitions = startTransitionLoop(db, config.SAGASCOPE_TRANSITION_INTERVAL_MS);
   return {
     grpcPort: grpc.port,
     httpPort: http.port,
     metrics,
     pipeline,
     retention,
+    transitions,
     async close() {
-      await Promise.all([retention.stop(), grpc.close(), http.close()]);
+      await Promise.all([retention.stop(), transitions.stop(), grpc.close(), http.close()]);
       await pipeline.close();
     },
   };

@@ -46,6 +46,8 @@ export const ROUTE_RULES = {
   /** The same over a filtered selection of sagas (batch). */
   'POST /api/sagas/actions': { permission: 'act', mutating: true },
   'GET /api/traces/[traceId]': { permission: 'read', mutating: false },
+  'GET /api/stats': { permission: 'read', mutating: false },
+  'GET /api/topology': { permission: 'read', mutating: false },
 } as const satisfies Record<string, RouteRule>;
 
 export type RouteKey = keyof typeof ROUTE_RULES;

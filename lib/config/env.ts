@@ -56,6 +56,10 @@ export const envSchema = z.object({
   SAGASCOPE_RETENTION_DAYS: int(7, 0),
   /** How often the collector's retention pass runs. */
   SAGASCOPE_RETENTION_INTERVAL_MS: int(600_000, 1_000),
+  /** Rollups (chart and topology aggregates) older than this many days are deleted (0 = keep forever). */
+  SAGASCOPE_ROLLUP_RETENTION_DAYS: int(90, 0),
+  /** How often the collector makes due timed status changes (running → stuck, …) permanent for rollups and alerts. */
+  SAGASCOPE_TRANSITION_INTERVAL_MS: int(5_000, 100),
   /** Optional bearer token the collector requires from senders. */
   SAGASCOPE_COLLECTOR_TOKEN: z.string().min(16).optional(),
   /** `npm start` runs the collector in the UI process; set false when it runs separately. */

@@ -15,4 +15,5 @@ export function currentModelConfig(nowMs: number = Date.now()) {
 }
 
 export { listSagas, getSagaDetail, getTrace, getSpan } from './read';
+export { getStats, getTopology } from './stats';
 export type { Db } from './connection';

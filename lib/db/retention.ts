@@ -116,6 +116,32 @@ export async function pruneExpiredSpans(db: Db, opts: PruneOptions): Promise<Pru
   return result;
 }
 
+const DELETE_ROLLUPS = (table: string) => `
+  WITH d AS (
+    DELETE FROM ${table}
+     WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE minute < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
+    RETURNING 1)
+  SELECT count(*)::int AS n FROM d`;
+
+/**
+ * Rollup rows (lib/stats) older than the cutoff, in short batches that skip rows
+ * an ingest transaction holds. Rollups outlive spans (default 90 days vs 7), so
+ * charts keep their history after the raw spans are gone.
+ */
+export async function pruneExpiredRollups(db: Db, olderThan: Date, batchSize = DEFAULT_RETENTION_BATCH, shouldContinue: () => boolean = () => true): Promise<number> {
+  let deleted = 0;
+  for (const table of ['rollup_counts', 'rollup_latency']) {
+    for (;;) {
+      if (!shouldContinue()) return deleted;
+      const [row] = await db.query<{ n: number }>(DELETE_ROLLUPS(table), [olderThan.toISOString(), batchSize]);
+      const n = row?.n ?? 0;
+      deleted += n;
+      if (n < batchSize) break;
+    }
+  }
+  return deleted;
+}
+
 /** The cutoff for a retention of `days` days at `nowMs`. */
 export function retentionCutoff(days: number, nowMs: number = Date.now()): Date {
   return new Date(nowMs - days * 86_400_000);

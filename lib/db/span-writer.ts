@@ -22,6 +22,10 @@ import { copyText, timestampText } from './pg-text';
 import { loadSagaSpans } from './saga-spans';
 import { upsertSummaries } from './summary-writer';
 import { buildSaga } from '../saga/model';
+import { contributionOf, decodeContribution, encodeContribution } from '../stats/contribution';
+import { RollupDelta } from '../stats/delta';
+import { applyRollupDelta } from './rollup-writer';
+import { enqueueSagaAlerts } from './alert-enqueue';
 
 /** Key of the advisory lock that serialises phase 2. */
 export const PHASE2_LOCK = '7310575219633000001';
@@ -231,7 +235,7 @@ export async function writeSpanBatch(db: Db, batch: readonly SpanRow[], modelCon
     // Sagas first seen in this batch are built from memory; the others are
     // reloaded with everything stored before (including this batch's rows).
     const affected = [...new Set([...roots.map((r) => r.sagaId!), ...touchedStored])];
-    const known = await tx.query<{ id: string }>(`SELECT id FROM sagas WHERE id = ANY($1::text[])`, [affected]);
+    const known = await tx.query<{ id: string; rollup: string | null }>(`SELECT id, rollup FROM sagas WHERE id = ANY($1::text[])`, [affected]);
     const reload = new Set([...known.map((r) => r.id), ...touchedStored]);
     const stored = await loadSagaSpans(tx, [...reload]);
     const nowMs = Date.now();
@@ -244,11 +248,24 @@ export async function writeSpanBatch(db: Db, batch: readonly SpanRow[], modelCon
       else inMemory.set(r.sagaId!, [span]);
     }
     const cfg = modelConfig(nowMs);
-    const sagas = affected.flatMap((id) => {
+    // Rollups: + each saga's new contribution, − the one stored with its summary.
+    const oldRollup = new Map(known.map((r) => [r.id, r.rollup]));
+    const delta = new RollupDelta();
+    const sagas = [];
+    const rollups = [];
+    for (const id of affected) {
       const spans = stored.get(id) ?? inMemory.get(id);
-      return spans ? [buildSaga(id, spans, cfg)] : [];
-    });
-    await upsertSummaries(tx, sagas, nowMs);
+      if (!spans) continue;
+      const saga = buildSaga(id, spans, cfg);
+      const contribution = contributionOf(saga, spans);
+      delta.add(contribution, 1);
+      delta.add(decodeContribution(oldRollup.get(id) ?? null), -1);
+      sagas.push(saga);
+      rollups.push(encodeContribution(contribution));
+    }
+    await upsertSummaries(tx, sagas, nowMs, rollups);
+    await applyRollupDelta(tx, delta);
+    await enqueueSagaAlerts(tx, sagas.map((s) => s.id), nowMs);
     return { stored: fresh.length, sagasUpdated: sagas.length };
   });
 }

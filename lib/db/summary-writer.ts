@@ -4,24 +4,25 @@ import type { Saga } from '../saga/types';
 import { arrayLiteral } from './pg-text';
 import { anomalyKinds } from '../saga/anomalies';
 
-export async function upsertSummaries(sql: Sql, sagas: readonly Saga[], nowMs: number): Promise<void> {
+/** `rollups[i]`: the encoded rollup contribution of `sagas[i]` (lib/stats/contribution.ts). */
+export async function upsertSummaries(sql: Sql, sagas: readonly Saga[], nowMs: number, rollups: readonly (string | null)[]): Promise<void> {
   if (sagas.length === 0) return;
   const col = <T>(f: (s: Saga) => T) => sagas.map(f);
   // Per-row text[] values travel as array literals: unnest cannot take ragged 2-D arrays.
   await sql.query(
     `INSERT INTO sagas (id, name, protocol, status, status_after, status_changes_at, anomalies, anomalies_after,
         started_at, last_span_end_at, duration_ms, services, trace_ids, step_count, span_count, failed_step,
-        compensation_count, time_to_consistency_ms, zero_code, last_activity_at, updated_at)
+        compensation_count, time_to_consistency_ms, zero_code, last_activity_at, updated_at, rollup)
      SELECT id, name, protocol, status, status_after, to_timestamp(changes_ms / 1000.0), anomalies::text[],
         anomalies_after::text[], to_timestamp(start_ms / 1000.0), to_timestamp(last_end_ms / 1000.0), duration_ms,
         services::text[], trace_ids::text[], step_count, span_count, failed_step, compensation_count, ttc_ms,
-        zero_code, to_timestamp(activity_ms / 1000.0), to_timestamp($20::float8 / 1000.0)
+        zero_code, to_timestamp(activity_ms / 1000.0), to_timestamp($20::float8 / 1000.0), rollup
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[],
                    $9::float8[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::int4[], $15::int4[],
-                   $16::text[], $17::int4[], $18::float8[], $19::bool[], $21::float8[])
+                   $16::text[], $17::int4[], $18::float8[], $19::bool[], $21::float8[], $22::text[])
          AS t(id, name, protocol, status, status_after, changes_ms, anomalies, anomalies_after, start_ms, last_end_ms,
               duration_ms, services, trace_ids, step_count, span_count, failed_step, compensation_count, ttc_ms,
-              zero_code, activity_ms)
+              zero_code, activity_ms, rollup)
      ON CONFLICT (id) DO UPDATE SET
         name = EXCLUDED.name, protocol = EXCLUDED.protocol, status = EXCLUDED.status,
         status_after = EXCLUDED.status_after, status_changes_at = EXCLUDED.status_changes_at,
@@ -30,7 +31,8 @@ export async function upsertSummaries(sql: Sql, sagas: readonly Saga[], nowMs: n
         duration_ms = EXCLUDED.duration_ms, services = EXCLUDED.services, trace_ids = EXCLUDED.trace_ids,
         step_count = EXCLUDED.step_count, span_count = EXCLUDED.span_count, failed_step = EXCLUDED.failed_step,
         compensation_count = EXCLUDED.compensation_count, time_to_consistency_ms = EXCLUDED.time_to_consistency_ms,
-        zero_code = EXCLUDED.zero_code, last_activity_at = EXCLUDED.last_activity_at, updated_at = EXCLUDED.updated_at`,
+        zero_code = EXCLUDED.zero_code, last_activity_at = EXCLUDED.last_activity_at, updated_at = EXCLUDED.updated_at,
+        rollup = EXCLUDED.rollup`,
     [
       col((s) => s.id),
       col((s) => s.name),
@@ -53,6 +55,7 @@ export async function upsertSummaries(sql: Sql, sagas: readonly Saga[], nowMs: n
       col((s) => s.zeroCode),
       nowMs,
       col((s) => s.lastActivityMs),
+      rollups,
     ],
   );
 }

@@ -1,0 +1,31 @@
+/** Applies a batch's rollup changes (lib/stats/delta.ts): two upserts that add to the stored rows. */
+import type { Sql } from './connection';
+import type { RollupDelta } from '../stats/delta';
+
+export async function applyRollupDelta(sql: Sql, delta: RollupDelta): Promise<void> {
+  const c = delta.countRows();
+  if (c.series.length > 0) {
+    await sql.query(
+      `INSERT INTO rollup_counts (series, minute, saga_name, k1, k2, k3, calls, errors, retries, extra)
+       SELECT series, to_timestamp(minute * 60), name, k1, k2, k3, calls, errors, retries, extra
+         FROM unnest($1::int2[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[], $8::int4[], $9::int4[], $10::int4[])
+           AS t(series, minute, name, k1, k2, k3, calls, errors, retries, extra)
+       ON CONFLICT (series, minute, saga_name, k1, k2, k3) DO UPDATE SET
+         calls = rollup_counts.calls + EXCLUDED.calls, errors = rollup_counts.errors + EXCLUDED.errors,
+         retries = rollup_counts.retries + EXCLUDED.retries, extra = rollup_counts.extra + EXCLUDED.extra`,
+      [c.series, c.minute, c.name, c.k1, c.k2, c.k3, c.calls, c.errors, c.retries, c.extra],
+    );
+  }
+  const l = delta.latencyRows();
+  if (l.series.length > 0) {
+    await sql.query(
+      `INSERT INTO rollup_latency (series, minute, saga_name, k1, k2, k3, bucket, count)
+       SELECT series, to_timestamp(minute * 60), name, k1, k2, k3, bucket, count
+         FROM unnest($1::int2[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int2[], $8::int4[])
+           AS t(series, minute, name, k1, k2, k3, bucket, count)
+       ON CONFLICT (series, minute, saga_name, k1, k2, k3, bucket) DO UPDATE SET
+         count = rollup_latency.count + EXCLUDED.count`,
+      [l.series, l.minute, l.name, l.k1, l.k2, l.k3, l.bucket, l.count],
+    );
+  }
+}
