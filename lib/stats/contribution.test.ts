@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { contributionOf, decodeContribution, encodeContribution, factsOf, withSagaLevel, sagaCounts, type Contribution } from './contribution';
+import { RollupDelta } from './delta';
+import { SERIES } from './series';
+import { bucketOf } from './histogram';
+import { scenario, sagaAfter, sagaAtMs, sagaSpans, BASE_MS, shuffledWithDuplicates, prng } from '../saga/fixtures';
+import { buildSaga } from '../saga/model';
+import { modelConfig } from '../saga/config';
+import type { SagaSpan } from '../saga/types';
+
+const minute = Math.floor(BASE_MS / 60_000);
+const counts = (c: Contribution, series: number) =>
+  [...c.counts].filter(([k]) => JSON.parse(k)[0] === series).map(([k, v]) => [JSON.parse(k).slice(1), v]);
+
+describe('contribution of one saga', () => {
+  it('a compensated saga: one saga in its start minute, its steps, duration and time to consistency', () => {
+    const spans = scenario({ failAt: 'charge' });
+    const saga = sagaAfter(spans);
+    expect(saga.status).toBe('compensated');
+    const c = contributionOf(saga, spans);
+    expect(c.name).toBe('checkout');
+    expect(counts(c, SERIES.saga)).toEqual([[[minute, 'compensated', '', ''], [1, 0, 0, saga.compensationCount]]]);
+    const steps = counts(c, SERIES.step).map(([k, v]) => [(k as unknown[]).slice(1, 4).join('/'), v]);
+    expect(steps).toEqual(expect.arrayContaining([
+      ['reserve-svc/reserve/action', [1, 0, 0, 0]],
+      ['charge-svc/charge/action', [1, 1, 0, 0]],
+      ['reserve-svc/reserve/compensate', [1, 0, 0, 0]],
+    ]));
+    const lat = [...c.latency.keys()].map((k) => JSON.parse(k) as unknown[]);
+    expect(lat).toContainEqual([SERIES.sagaDuration, minute, 'compensated', '', '', bucketOf(saga.durationMs)]);
+    expect(lat).toContainEqual([SERIES.timeToConsistency, minute, 'compensated', '', '', bucketOf(saga.timeToConsistencyMs!)]);
+  });
+
+  it('a running saga counts as running and has no duration yet', () => {
+    const spans = scenario({ runningAt: 'charge', coordinator: 'open' });
+    const saga = sagaAtMs(spans, BASE_MS + 200);
+    expect(saga.status).toBe('running');
+    const c = contributionOf(saga, spans);
+    expect(counts(c, SERIES.saga)[0]![0]).toEqual([minute, 'running', '', '']);
+    expect([...c.latency.keys()].some((k) => JSON.parse(k)[0] === SERIES.sagaDuration)).toBe(false);
+  });
+
+  it('service graph: entry spans per service, an edge per cross-service parent → child, internal children ignored', () => {
+    const b = sagaSpans({ steps: ['reserve', 'charge'] });
+    b.root({ at: 0, dur: 100 });
+    const root = b.lastSpanId;
+    b.call('action', 'reserve', { at: 10, dur: 20 });
+    const server = b.lastSpanId;
+    b.plain({ at: 12, dur: 5, parent: server, service: 'reserve-svc' }); // same service: not an entry
+    b.call('action', 'charge', { at: 40, dur: 20, fail: true });
+    const spans = b.build().map((s) => (s.role === 'coordinator' && s.op ? { ...s, parentSpanId: root } : s));
+    const c = contributionOf(sagaAfter(spans), spans);
+    const services = Object.fromEntries(counts(c, SERIES.service).map(([k, v]) => [(k as string[])[1], v]));
+    expect(services).toEqual({ orchestrator: [1, 0, 0, 0], 'reserve-svc': [1, 0, 0, 0], 'charge-svc': [1, 1, 0, 0] });
+    const edges = counts(c, SERIES.edge).map(([k, v]) => [(k as string[]).slice(1, 3).join('->'), v]);
+    expect(edges).toEqual([['orchestrator->reserve-svc', [1, 0, 0, 0]], ['orchestrator->charge-svc', [1, 1, 0, 0]]]);
+  });
+
+  it('re-sent spans count once', () => {
+    const spans = scenario({ bothSides: true });
+    const twice = [...spans, ...spans.map((s) => ({ ...s }))];
+    expect(encodeContribution(contributionOf(sagaAfter(twice), twice))).toBe(encodeContribution(contributionOf(sagaAfter(spans), spans)));
+  });
+
+  it('encode → decode round trip, including names with quotes and markup', () => {
+    const spans = scenario({ failAt: 'ship', bothSides: true }).map((s) => ({ ...s, sagaName: 'a "b" <c>\\' }));
+    const c = contributionOf(sagaAfter(spans), spans);
+    const back = decodeContribution(encodeContribution(c))!;
+    expect(back).toEqual(c);
+    expect(decodeContribution(null)).toBeNull();
+  });
+
+  it('withSagaLevel changes only the saga-level part (a timed transition)', () => {
+    const spans = scenario({ runningAt: 'charge', coordinator: 'open' });
+    const saga = sagaAtMs(spans, BASE_MS + 200);
+    const c = contributionOf(saga, spans);
+    const stuck = withSagaLevel(c, { ...factsOf(saga), status: 'stuck' });
+    expect(counts(stuck, SERIES.saga)[0]![0]).toEqual([minute, 'stuck', '', '']);
+    expect(counts(stuck, SERIES.step)).toEqual(counts(c, SERIES.step));
+    expect(sagaCounts(stuck)).toEqual(sagaCounts(c));
+  });
+});
+
+describe('delta: rollups equal the sum of current contributions, whatever the arrival order', () => {
+  /** Applies a delta to a plain in-memory "table". */
+  function apply(table: Map<string, number>, d: RollupDelta): void {
+    const c = d.countRows();
+    c.series.forEach((s, i) => {
+      const k = JSON.stringify(['c', c.name[i], s, c.minute[i], c.k1[i], c.k2[i], c.k3[i]]);
+      const v = [c.calls[i], c.errors[i], c.retries[i], c.extra[i]];
+      v.forEach((x, j) => table.set(k + j, (table.get(k + j) ?? 0) + x!));
+    });
+    const l = d.latencyRows();
+    l.series.forEach((s, i) => {
+      const k = JSON.stringify(['l', l.name[i], s, l.minute[i], l.k1[i], l.k2[i], l.k3[i], l.bucket[i]]);
+      table.set(k, (table.get(k) ?? 0) + l.count[i]!);
+    });
+  }
+  const nonZero = (t: Map<string, number>) => new Map([...t].filter(([, v]) => v !== 0));
+
+  it('spans of 30 sagas arriving in random batches (with duplicates and late names) end with the same rollups', () => {
+    const rand = prng(5);
+    const sagas: SagaSpan[][] = [];
+    for (let i = 0; i < 30; i++) {
+      const spans = scenario({ sagaId: `g${i}`, failAt: i % 3 === 0 ? 'charge' : null, bothSides: i % 2 === 0 })
+        .map((s) => ({ ...s, startMs: s.startMs + i * 17_000, endMs: s.endMs + i * 17_000 }))
+        // only the root knows the name: earlier batches file the saga under ''
+        .map((s) => (s.role === 'coordinator' && s.op === null ? s : { ...s, sagaName: null }));
+      sagas.push(spans);
+    }
+    const cfg = modelConfig({ nowMs: BASE_MS + 10_000_000 });
+    const expected = new Map<string, number>();
+    const final = new RollupDelta();
+    for (const [i, spans] of sagas.entries()) final.add(contributionOf(buildSaga(`g${i}`, spans, cfg), spans), 1);
+    apply(expected, final);
+
+    const table = new Map<string, number>();
+    const stored = new Map<string, string>();
+    const arrived = sagas.map(() => [] as SagaSpan[]);
+    const queue = shuffledWithDuplicates(sagas.flatMap((spans, i) => spans.map((s) => ({ i, s }))), rand);
+    while (queue.length > 0) {
+      const batch = queue.splice(0, 1 + Math.floor(rand() * 12));
+      const d = new RollupDelta();
+      for (const i of new Set(batch.map((b) => b.i))) {
+        arrived[i]!.push(...batch.filter((b) => b.i === i).map((b) => b.s));
+        const c = contributionOf(buildSaga(`g${i}`, arrived[i]!, cfg), arrived[i]!);
+        d.add(c, 1);
+        d.add(decodeContribution(stored.get(`g${i}`) ?? null), -1);
+        stored.set(`g${i}`, encodeContribution(c));
+      }
+      apply(table, d);
+    }
+    expect(nonZero(table)).toEqual(nonZero(expected));
+  });
+
+  it('rows come sorted and without zero changes', () => {
+    const spans = scenario();
+    const saga = sagaAfter(spans);
+    const d = new RollupDelta();
+    d.add(contributionOf(saga, spans), 1);
+    d.add(contributionOf(saga, spans), -1);
+    expect(d.empty).toBe(true);
+    const d2 = new RollupDelta();
+    d2.add(contributionOf(saga, spans), 1);
+    const rows = d2.countRows();
+    const keys = rows.series.map((s, i) => JSON.stringify([rows.name[i], s, rows.minute[i], rows.k1[i], rows.k2[i], rows.k3[i]]));
+    expect(keys).toEqual([...keys].sort());
+  });
+});
