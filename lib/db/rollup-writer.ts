@@ -1,9 +1,9 @@
-/** Applies a batch's rollup changes (lib/stats/delta.ts): two upserts that add to the stored rows. */
+/** Applies a batch's rollup changes (lib/stats/delta.ts, summed per row and sorted): two upserts that add to the stored rows. */
 import type { Sql } from './connection';
 import type { RollupDelta } from '../stats/delta';
 
 export async function applyRollupDelta(sql: Sql, delta: RollupDelta): Promise<void> {
-  const c = delta.countRows();
+  const { counts: c, latency: l } = delta.rows();
   if (c.series.length > 0) {
     await sql.query(
       `INSERT INTO rollup_counts (series, minute, saga_name, k1, k2, k3, calls, errors, retries, extra)
@@ -16,7 +16,6 @@ export async function applyRollupDelta(sql: Sql, delta: RollupDelta): Promise<vo
       [c.series, c.minute, c.name, c.k1, c.k2, c.k3, c.calls, c.errors, c.retries, c.extra],
     );
   }
-  const l = delta.latencyRows();
   if (l.series.length > 0) {
     await sql.query(
       `INSERT INTO rollup_latency (series, minute, saga_name, k1, k2, k3, bucket, count)

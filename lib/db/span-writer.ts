@@ -258,8 +258,7 @@ export async function writeSpanBatch(db: Db, batch: readonly SpanRow[], modelCon
       if (!spans) continue;
       const saga = buildSaga(id, spans, cfg);
       const contribution = contributionOf(saga, spans);
-      delta.add(contribution, 1);
-      delta.add(decodeContribution(oldRollup.get(id) ?? null), -1);
+      delta.change(decodeContribution(oldRollup.get(id) ?? null), contribution);
       sagas.push(saga);
       rollups.push(encodeContribution(contribution));
     }

@@ -9,7 +9,7 @@ import type { StatsResponse, TopologyResponse } from '../stats/types';
 import type { ModelConfig } from '../saga/types';
 import { SERIES } from '../stats/series';
 import { assembleStats, assembleTopology, type EdgeLatencyRow, type EdgeRow, type NodeRow } from '../stats/assemble';
-import { contributionOf } from '../stats/contribution';
+import { contributionOf, isCounts } from '../stats/contribution';
 import { buildSaga } from '../saga/model';
 import { loadSagaSpans } from './saga-spans';
 
@@ -121,14 +121,10 @@ async function sagaTopology(db: Db, q: TopologyQuery, cfg: ModelConfig): Promise
   const nodes: NodeRow[] = [];
   const edges: EdgeRow[] = [];
   const latency: EdgeLatencyRow[] = [];
-  for (const [k, [calls, errors]] of c.counts) {
-    const [series, , k1, k2] = JSON.parse(k) as [number, number, string, string];
-    if (series === SERIES.service) nodes.push({ service: k1, calls, errors });
-    else if (series === SERIES.edge) edges.push({ source: k1, target: k2, calls, errors });
-  }
-  for (const [k, count] of c.latency) {
-    const [series, , k1, k2, , bucket] = JSON.parse(k) as [number, number, string, string, string, number];
-    if (series === SERIES.edge) latency.push({ source: k1, target: k2, bucket, count });
+  for (const e of c.entries) {
+    if (e[0] === SERIES.service && isCounts(e)) nodes.push({ service: e[2], calls: e[6], errors: e[7]! });
+    else if (e[0] === SERIES.edge && isCounts(e)) edges.push({ source: e[2], target: e[3], calls: e[6], errors: e[7]! });
+    else if (e[0] === SERIES.edge) latency.push({ source: e[2], target: e[3], bucket: e[5], count: e[6] });
   }
   return assembleTopology(q, nodes, edges, latency);
 }

@@ -53,8 +53,7 @@ export async function applyDueTransitions(db: Db, nowMs: number, limit = 1000): 
         retries: sagaCounts(old)?.[2] ?? 0,
         compensationCount: r.compensation_count,
       });
-      delta.add(old, -1);
-      delta.add(next, 1);
+      delta.change(old, next);
       return encodeContribution(next);
     });
     const ids = due.map((r) => r.id);

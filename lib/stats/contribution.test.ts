@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contributionOf, decodeContribution, encodeContribution, factsOf, withSagaLevel, sagaCounts, type Contribution } from './contribution';
+import { contributionOf, decodeContribution, encodeContribution, factsOf, withSagaLevel, sagaCounts, isCounts, type Contribution } from './contribution';
 import { RollupDelta } from './delta';
 import { SERIES } from './series';
 import { bucketOf } from './histogram';
@@ -10,7 +10,8 @@ import type { SagaSpan } from '../saga/types';
 
 const minute = Math.floor(BASE_MS / 60_000);
 const counts = (c: Contribution, series: number) =>
-  [...c.counts].filter(([k]) => JSON.parse(k)[0] === series).map(([k, v]) => [JSON.parse(k).slice(1), v]);
+  c.entries.filter((e) => e[0] === series && isCounts(e)).map((e) => [[e[1], e[2], e[3], e[4]], e.slice(6)]);
+const latencyKeys = (c: Contribution) => c.entries.filter((e) => !isCounts(e)).map((e) => e.slice(0, 6));
 
 describe('contribution of one saga', () => {
   it('a compensated saga: one saga in its start minute, its steps, duration and time to consistency', () => {
@@ -26,7 +27,7 @@ describe('contribution of one saga', () => {
       ['charge-svc/charge/action', [1, 1, 0, 0]],
       ['reserve-svc/reserve/compensate', [1, 0, 0, 0]],
     ]));
-    const lat = [...c.latency.keys()].map((k) => JSON.parse(k) as unknown[]);
+    const lat = latencyKeys(c);
     expect(lat).toContainEqual([SERIES.sagaDuration, minute, 'compensated', '', '', bucketOf(saga.durationMs)]);
     expect(lat).toContainEqual([SERIES.timeToConsistency, minute, 'compensated', '', '', bucketOf(saga.timeToConsistencyMs!)]);
   });
@@ -37,7 +38,7 @@ describe('contribution of one saga', () => {
     expect(saga.status).toBe('running');
     const c = contributionOf(saga, spans);
     expect(counts(c, SERIES.saga)[0]![0]).toEqual([minute, 'running', '', '']);
-    expect([...c.latency.keys()].some((k) => JSON.parse(k)[0] === SERIES.sagaDuration)).toBe(false);
+    expect(c.entries.some((e) => e[0] === SERIES.sagaDuration)).toBe(false);
   });
 
   it('service graph: entry spans per service, an edge per cross-service parent → child, internal children ignored', () => {
@@ -50,10 +51,10 @@ describe('contribution of one saga', () => {
     b.call('action', 'charge', { at: 40, dur: 20, fail: true });
     const spans = b.build().map((s) => (s.role === 'coordinator' && s.op ? { ...s, parentSpanId: root } : s));
     const c = contributionOf(sagaAfter(spans), spans);
-    const services = Object.fromEntries(counts(c, SERIES.service).map(([k, v]) => [(k as string[])[1], v]));
+    const services = Object.fromEntries(counts(c, SERIES.service).map(([k, v]) => [(k as unknown[])[1], v]));
     expect(services).toEqual({ orchestrator: [1, 0, 0, 0], 'reserve-svc': [1, 0, 0, 0], 'charge-svc': [1, 1, 0, 0] });
-    const edges = counts(c, SERIES.edge).map(([k, v]) => [(k as string[]).slice(1, 3).join('->'), v]);
-    expect(edges).toEqual([['orchestrator->reserve-svc', [1, 0, 0, 0]], ['orchestrator->charge-svc', [1, 1, 0, 0]]]);
+    const edges = counts(c, SERIES.edge).map(([k, v]) => [(k as unknown[]).slice(1, 3).join('->'), v]);
+    expect(edges).toEqual([['orchestrator->charge-svc', [1, 1, 0, 0]], ['orchestrator->reserve-svc', [1, 0, 0, 0]]]);
   });
 
   it('re-sent spans count once', () => {
@@ -84,13 +85,12 @@ describe('contribution of one saga', () => {
 describe('delta: rollups equal the sum of current contributions, whatever the arrival order', () => {
   /** Applies a delta to a plain in-memory "table". */
   function apply(table: Map<string, number>, d: RollupDelta): void {
-    const c = d.countRows();
+    const { counts: c, latency: l } = d.rows();
     c.series.forEach((s, i) => {
       const k = JSON.stringify(['c', c.name[i], s, c.minute[i], c.k1[i], c.k2[i], c.k3[i]]);
       const v = [c.calls[i], c.errors[i], c.retries[i], c.extra[i]];
       v.forEach((x, j) => table.set(k + j, (table.get(k + j) ?? 0) + x!));
     });
-    const l = d.latencyRows();
     l.series.forEach((s, i) => {
       const k = JSON.stringify(['l', l.name[i], s, l.minute[i], l.k1[i], l.k2[i], l.k3[i], l.bucket[i]]);
       table.set(k, (table.get(k) ?? 0) + l.count[i]!);
@@ -111,7 +111,7 @@ describe('delta: rollups equal the sum of current contributions, whatever the ar
     const cfg = modelConfig({ nowMs: BASE_MS + 10_000_000 });
     const expected = new Map<string, number>();
     const final = new RollupDelta();
-    for (const [i, spans] of sagas.entries()) final.add(contributionOf(buildSaga(`g${i}`, spans, cfg), spans), 1);
+    for (const [i, spans] of sagas.entries()) final.change(null, contributionOf(buildSaga(`g${i}`, spans, cfg), spans));
     apply(expected, final);
 
     const table = new Map<string, number>();
@@ -124,8 +124,7 @@ describe('delta: rollups equal the sum of current contributions, whatever the ar
       for (const i of new Set(batch.map((b) => b.i))) {
         arrived[i]!.push(...batch.filter((b) => b.i === i).map((b) => b.s));
         const c = contributionOf(buildSaga(`g${i}`, arrived[i]!, cfg), arrived[i]!);
-        d.add(c, 1);
-        d.add(decodeContribution(stored.get(`g${i}`) ?? null), -1);
+        d.change(decodeContribution(stored.get(`g${i}`) ?? null), c);
         stored.set(`g${i}`, encodeContribution(c));
       }
       apply(table, d);
@@ -133,17 +132,30 @@ describe('delta: rollups equal the sum of current contributions, whatever the ar
     expect(nonZero(table)).toEqual(nonZero(expected));
   });
 
-  it('rows come sorted and without zero changes', () => {
-    const spans = scenario();
+  it('an unchanged saga yields no rows; a changed one only its changed entries', () => {
+    const spans = scenario({ failAt: 'charge' });
     const saga = sagaAfter(spans);
+    const same = new RollupDelta();
+    same.change(contributionOf(saga, spans), contributionOf(saga, spans));
+    expect(same.empty).toBe(true);
+    const partial = spans.filter((s) => s.op !== 'compensate');
+    const before = contributionOf(sagaAtMs(partial, BASE_MS + 80), partial);
     const d = new RollupDelta();
-    d.add(contributionOf(saga, spans), 1);
-    d.add(contributionOf(saga, spans), -1);
-    expect(d.empty).toBe(true);
-    const d2 = new RollupDelta();
-    d2.add(contributionOf(saga, spans), 1);
-    const rows = d2.countRows();
-    const keys = rows.series.map((s, i) => JSON.stringify([rows.name[i], s, rows.minute[i], rows.k1[i], rows.k2[i], rows.k3[i]]));
-    expect(keys).toEqual([...keys].sort());
+    d.change(before, contributionOf(saga, spans));
+    const { counts } = d.rows();
+    expect(counts.series.length).toBeGreaterThan(0);
+    expect(counts.series.length).toBeLessThan(contributionOf(saga, spans).entries.length);
+    expect(counts.k3.filter((op) => op === 'compensate')).toEqual(['compensate']); // the compensation of reserve appeared
+  });
+
+  it('a saga that learns its name moves every count from the unnamed row to the name', () => {
+    const spans = scenario();
+    const unnamed = spans.map((s) => ({ ...s, sagaName: null }));
+    const d = new RollupDelta();
+    d.change(contributionOf(sagaAfter(unnamed), unnamed), contributionOf(sagaAfter(spans), spans));
+    const { counts } = d.rows();
+    const byName = (n: string) => counts.name.map((x, i) => (x === n ? counts.calls[i]! : 0)).reduce((a, b) => a + b, 0);
+    expect(byName('checkout')).toBe(-byName(''));
+    expect(byName('checkout')).toBeGreaterThan(0);
   });
 });

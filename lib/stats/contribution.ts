@@ -8,18 +8,50 @@
  */
 import type { Saga, SagaSpan, SagaStatus } from '../saga/types';
 import { bucketOf } from './histogram';
-import { SERIES, type SeriesId } from './series';
+import { SERIES } from './series';
 
-/** [calls, errors, retries, extra] */
-export type Counts = [number, number, number, number];
+/**
+ * One rollup row's worth of what a saga adds, as a plain array (it is stored as
+ * JSON as is, so decoding is JSON.parse and nothing else):
+ *   counts:  [series, minute, k1, k2, k3, -1, calls, errors, retries, extra]
+ *   latency: [series, minute, k1, k2, k3, bucket, count]
+ */
+export type Entry = [number, number, string, string, string, number, number, number?, number?, number?];
 
 export interface Contribution {
   /** Saga name, '' when unknown. */
   name: string;
-  /** JSON [series, minute, k1, k2, k3] → counts. */
-  counts: Map<string, Counts>;
-  /** JSON [series, minute, k1, k2, k3, bucket] → count. */
-  latency: Map<string, number>;
+  /** Sorted by key (compareKeys), one entry per key. */
+  entries: Entry[];
+}
+
+/** Order of entry keys (series, minute, k1, k2, k3, bucket). */
+export function compareKeys(a: Entry, b: Entry): number {
+  if (a[0] !== b[0]) return a[0] - b[0];
+  if (a[1] !== b[1]) return a[1] - b[1];
+  if (a[2] !== b[2]) return a[2] < b[2] ? -1 : 1;
+  if (a[3] !== b[3]) return a[3] < b[3] ? -1 : 1;
+  if (a[4] !== b[4]) return a[4] < b[4] ? -1 : 1;
+  return a[5] - b[5];
+}
+
+export const isCounts = (e: Entry) => e[5] < 0;
+
+/**
+ * Sorts entries and merges those with the same key. Sorting beats a Map keyed
+ * by strings here: a saga has tens of entries, and key strings made garbage
+ * collection the largest cost of the ingest path's rollup work.
+ */
+function canonical(entries: Entry[]): Entry[] {
+  entries.sort(compareKeys);
+  const out: Entry[] = [];
+  for (const e of entries) {
+    const last = out[out.length - 1];
+    if (last && compareKeys(last, e) === 0) {
+      for (let i = 6; i < e.length; i++) last[i] = (last[i] as number) + (e[i] as number);
+    } else out.push(e);
+  }
+  return out;
 }
 
 /** The saga-level facts a contribution depends on (also what a summary row holds). */
@@ -39,22 +71,6 @@ const SAGA_LEVEL: ReadonlySet<number> = new Set([SERIES.saga, SERIES.sagaDuratio
 
 export const minuteOf = (ms: number) => Math.floor(ms / 60_000);
 
-export function emptyContribution(name: string): Contribution {
-  return { name, counts: new Map(), latency: new Map() };
-}
-
-function count(c: Contribution, series: SeriesId, minute: number, k1: string, k2: string, k3: string, d: Counts): void {
-  const key = JSON.stringify([series, minute, k1, k2, k3]);
-  const cur = c.counts.get(key);
-  if (cur) for (let i = 0; i < 4; i++) cur[i]! += d[i]!;
-  else c.counts.set(key, [...d]);
-}
-
-function latency(c: Contribution, series: SeriesId, minute: number, k1: string, k2: string, k3: string, ms: number): void {
-  const key = JSON.stringify([series, minute, k1, k2, k3, bucketOf(ms)]);
-  c.latency.set(key, (c.latency.get(key) ?? 0) + 1);
-}
-
 export function factsOf(saga: Saga): SagaFacts {
   return {
     name: saga.name,
@@ -68,11 +84,11 @@ export function factsOf(saga: Saga): SagaFacts {
 }
 
 /** The saga-level part: its status count, duration (once finished) and time to consistency. */
-export function addSagaLevel(c: Contribution, f: SagaFacts): void {
+function addSagaLevel(out: Entry[], f: SagaFacts): void {
   const minute = minuteOf(f.startMs);
-  count(c, SERIES.saga, minute, f.status, '', '', [1, f.status === 'failed' ? 1 : 0, f.retries, f.compensationCount]);
-  if (FINISHED.includes(f.status)) latency(c, SERIES.sagaDuration, minute, f.status, '', '', f.durationMs);
-  if (f.timeToConsistencyMs !== null) latency(c, SERIES.timeToConsistency, minute, f.status, '', '', f.timeToConsistencyMs);
+  out.push([SERIES.saga, minute, f.status, '', '', -1, 1, f.status === 'failed' ? 1 : 0, f.retries, f.compensationCount]);
+  if (FINISHED.includes(f.status)) out.push([SERIES.sagaDuration, minute, f.status, '', '', bucketOf(f.durationMs), 1]);
+  if (f.timeToConsistencyMs !== null) out.push([SERIES.timeToConsistency, minute, f.status, '', '', bucketOf(f.timeToConsistencyMs), 1]);
 }
 
 /**
@@ -81,66 +97,102 @@ export function addSagaLevel(c: Contribution, f: SagaFacts): void {
  * spans: an entry span is one whose parent is missing or in another service;
  * a parent in another service makes an edge caller → callee.
  */
-export function addSpanLevel(c: Contribution, saga: Saga, spans: readonly SagaSpan[]): void {
+function addSpanLevel(out: Entry[], saga: Saga, spans: readonly SagaSpan[]): void {
   for (const s of saga.steps) {
     const minute = minuteOf(s.startMs);
-    count(c, SERIES.step, minute, s.service, s.step, s.op, [1, s.result === 'failure' ? 1 : 0, s.attempt > 1 ? 1 : 0, 0]);
-    if (s.result !== 'running') latency(c, SERIES.step, minute, s.service, s.step, s.op, s.durationMs);
+    out.push([SERIES.step, minute, s.service, s.step, s.op, -1, 1, s.result === 'failure' ? 1 : 0, s.attempt > 1 ? 1 : 0, 0]);
+    if (s.result !== 'running') out.push([SERIES.step, minute, s.service, s.step, s.op, bucketOf(s.durationMs), 1]);
   }
+  // Keyed by span id alone (no string building per span); a span id reused in
+  // another trace of the saga (practically never) is keyed with its trace id.
   const byId = new Map<string, SagaSpan>();
+  const unique: SagaSpan[] = [];
   for (const s of spans) {
-    const id = s.traceId + s.spanId;
-    if (!byId.has(id)) byId.set(id, s); // duplicates (re-sent spans) count once
+    const seen = byId.get(s.spanId);
+    if (seen === undefined) byId.set(s.spanId, s);
+    else if (seen.traceId === s.traceId) continue; // a re-sent span counts once
+    else if (byId.has(s.traceId + s.spanId)) continue;
+    else byId.set(s.traceId + s.spanId, s);
+    unique.push(s);
   }
-  for (const s of byId.values()) {
-    const parent = s.parentSpanId === null ? undefined : byId.get(s.traceId + s.parentSpanId);
+  const parentOf = (s: SagaSpan): SagaSpan | undefined => {
+    if (s.parentSpanId === null) return undefined;
+    const p = byId.get(s.parentSpanId);
+    return p === undefined || p.traceId === s.traceId ? p : byId.get(s.traceId + s.parentSpanId);
+  };
+  for (const s of unique) {
+    const parent = parentOf(s);
     if (parent && parent.service === s.service) continue;
     const minute = minuteOf(s.startMs);
     const error = s.statusCode === 2 ? 1 : 0;
-    count(c, SERIES.service, minute, s.service, '', '', [1, error, 0, 0]);
+    out.push([SERIES.service, minute, s.service, '', '', -1, 1, error, 0, 0]);
     if (parent) {
-      count(c, SERIES.edge, minute, parent.service, s.service, '', [1, error, 0, 0]);
-      latency(c, SERIES.edge, minute, parent.service, s.service, '', s.endMs - s.startMs);
+      out.push([SERIES.edge, minute, parent.service, s.service, '', -1, 1, error, 0, 0]);
+      out.push([SERIES.edge, minute, parent.service, s.service, '', bucketOf(s.endMs - s.startMs), 1]);
     }
   }
 }
 
 export function contributionOf(saga: Saga, spans: readonly SagaSpan[]): Contribution {
-  const c = emptyContribution(saga.name ?? '');
-  addSagaLevel(c, factsOf(saga));
-  addSpanLevel(c, saga, spans);
-  return c;
+  const entries: Entry[] = [];
+  addSagaLevel(entries, factsOf(saga));
+  addSpanLevel(entries, saga, spans);
+  return { name: saga.name ?? '', entries: canonical(entries) };
 }
 
 /** The same contribution with its saga-level part recomputed from new facts (a timed status change). */
 export function withSagaLevel(old: Contribution, f: SagaFacts): Contribution {
-  const c = emptyContribution(f.name ?? '');
-  for (const [k, v] of old.counts) if (!SAGA_LEVEL.has(seriesOfKey(k))) c.counts.set(k, [...v]);
-  for (const [k, v] of old.latency) if (!SAGA_LEVEL.has(seriesOfKey(k))) c.latency.set(k, v);
-  addSagaLevel(c, f);
-  return c;
+  const entries = old.entries.filter((e) => !SAGA_LEVEL.has(e[0])).map((e) => [...e] as Entry);
+  addSagaLevel(entries, f);
+  return { name: f.name ?? '', entries: canonical(entries) };
 }
 
-/** The saga-level counts entry of a contribution, for facts not kept elsewhere (retries). */
-export function sagaCounts(c: Contribution): Counts | null {
-  for (const [k, v] of c.counts) if (seriesOfKey(k) === SERIES.saga) return v;
-  return null;
+/** [calls, errors, retries, extra] of the saga-level counts entry (for facts not kept elsewhere: retries). */
+export function sagaCounts(c: Contribution): [number, number, number, number] | null {
+  const e = c.entries.find((x) => x[0] === SERIES.saga && isCounts(x));
+  return e ? [e[6], e[7]!, e[8]!, e[9]!] : null;
 }
 
-const seriesOfKey = (key: string) => Number(key.slice(1, key.indexOf(',')));
-
-// Stored as compact JSON: {"n": name, "c": [[...key, calls, errors, retries, extra]], "l": [[...key, count]]}.
+/**
+ * Stored form: {"n": name, "m": first minute, "s": [strings], "e": [flat numbers]}
+ * where each entry is series, minute − m, three indexes into s, bucket, then its
+ * values (4 for counts, 1 for latency). About 2.5× smaller than the entries as
+ * JSON, which matters: it is written with every summary.
+ */
 export function encodeContribution(c: Contribution): string {
-  const counts = [...c.counts].map(([k, v]) => k.slice(0, -1) + ',' + v.join(',') + ']');
-  const lat = [...c.latency].map(([k, v]) => k.slice(0, -1) + ',' + v + ']');
-  return `{"n":${JSON.stringify(c.name)},"c":[${counts.join(',')}],"l":[${lat.join(',')}]}`;
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const ref = (v: string) => {
+    let i = index.get(v);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(v);
+      index.set(v, i);
+    }
+    return i;
+  };
+  const base = c.entries.length > 0 ? c.entries[0]![1] : 0;
+  const flat: number[] = [];
+  for (const e of c.entries) {
+    flat.push(e[0], e[1] - base, ref(e[2]), ref(e[3]), ref(e[4]), e[5], e[6]);
+    if (e[5] < 0) flat.push(e[7]!, e[8]!, e[9]!);
+  }
+  return JSON.stringify({ n: c.name, m: base, s: strings, e: flat });
 }
 
 export function decodeContribution(text: string | null): Contribution | null {
   if (text === null) return null;
-  const raw = JSON.parse(text) as { n: string; c: unknown[][]; l: unknown[][] };
-  const c = emptyContribution(raw.n);
-  for (const e of raw.c) c.counts.set(JSON.stringify(e.slice(0, 5)), e.slice(5) as Counts);
-  for (const e of raw.l) c.latency.set(JSON.stringify(e.slice(0, 6)), e[6] as number);
-  return c;
+  const raw = JSON.parse(text) as { n: string; m: number; s: string[]; e: number[] };
+  const { m, s, e: f } = raw;
+  const entries: Entry[] = [];
+  for (let i = 0; i < f.length; ) {
+    const e: Entry = [f[i]!, f[i + 1]! + m, s[f[i + 2]!]!, s[f[i + 3]!]!, s[f[i + 4]!]!, f[i + 5]!, f[i + 6]!];
+    i += 7;
+    if (e[5] < 0) {
+      e.push(f[i]!, f[i + 1]!, f[i + 2]!);
+      i += 3;
+    }
+    entries.push(e);
+  }
+  return { name: raw.n, entries };
 }
