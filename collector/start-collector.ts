@@ -13,6 +13,7 @@ import { startGrpcServer } from './grpc';
 import { startHttpServer } from './http';
 import { startRetentionLoop, type RetentionLoop } from './retention';
 import { startTransitionLoop } from './transitions';
+import { backfillRollups } from '../lib/db/rollup-backfill';
 import type { PeriodicTask } from './periodic';
 import { log, errorFields } from '../lib/log';
 
@@ -69,6 +70,13 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     rollupDays: config.SAGASCOPE_ROLLUP_RETENTION_DAYS,
   });
   const transitions = startTransitionLoop(db, config.SAGASCOPE_TRANSITION_INTERVAL_MS);
+  // Summaries from before rollups existed join the charts (a no-op once done).
+  let closing = false;
+  const backfill = backfillRollups(db, (now) => modelConfigFrom(config, now), { shouldContinue: () => !closing })
+    .then((r) => {
+      if (r.sagas > 0) log.info('rollups backfilled', r);
+    })
+    .catch((err: unknown) => log.error('rollup backfill failed', errorFields(err)));
   return {
     grpcPort: grpc.port,
     httpPort: http.port,
@@ -77,7 +85,8 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     retention,
     transitions,
     async close() {
-      await Promise.all([retention.stop(), transitions.stop(), grpc.close(), http.close()]);
+      closing = true;
+      await Promise.all([retention.stop(), transitions.stop(), backfill, grpc.close(), http.close()]);
       await pipeline.close();
     },
   };

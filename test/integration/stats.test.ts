@@ -216,3 +216,38 @@ describe('timed transitions reach the rollups', () => {
     expect(await env.collector.transitions.runNow()).toBe(0);
   }, 30_000);
 });
+
+describe('rollups after an upgrade, and their retention', () => {
+  const snapshot = () => sql<{ k: string }>(
+    `SELECT series || '|' || minute || '|' || saga_name || '|' || k1 || '|' || k2 || '|' || k3 || '|' || sum(calls) || '|' || sum(errors) AS k
+       FROM rollup_counts GROUP BY series, minute, saga_name, k1, k2, k3 HAVING sum(calls) <> 0 OR sum(errors) <> 0 ORDER BY 1`);
+
+  it('summaries without a stored contribution (written before rollups) are backfilled once, to the same rollups', async () => {
+    const before = await snapshot();
+    // What a database from before rollups looks like: summaries, no contributions, no rollup rows.
+    await sql(`UPDATE sagas SET rollup = NULL`);
+    await sql(`DELETE FROM rollup_counts`);
+    await sql(`DELETE FROM rollup_latency`);
+    const { backfillRollups } = await import('../../lib/db/rollup-backfill');
+    const { modelConfigFrom } = await import('../../lib/config/model');
+    const r = await backfillRollups(env.db, (now) => modelConfigFrom(env.config, now), { batchSize: 7 });
+    expect(r).toEqual({ sagas: 61, complete: true });
+    expect(await snapshot()).toEqual(before);
+    expect(await backfillRollups(env.db, (now) => modelConfigFrom(env.config, now))).toEqual({ sagas: 0, complete: true });
+  });
+
+  it('rollup retention deletes rows older than its cutoff only', async () => {
+    const { pruneExpiredRollups } = await import('../../lib/db/retention');
+    const cutoff = new Date(NOW - 20 * 60_000);
+    const [{ old, recent }] = await sql<{ old: number; recent: number }>(
+      `SELECT (count(*) FILTER (WHERE minute < $1))::int AS old, (count(*) FILTER (WHERE minute >= $1))::int AS recent FROM rollup_counts`, [cutoff]);
+    expect(old).toBeGreaterThan(0);
+    const deleted = await pruneExpiredRollups(env.db, cutoff, 10);
+    expect(deleted).toBeGreaterThanOrEqual(old);
+    const [after] = await sql<{ old: number; recent: number }>(
+      `SELECT (count(*) FILTER (WHERE minute < $1))::int AS old, (count(*) FILTER (WHERE minute >= $1))::int AS recent FROM rollup_counts`, [cutoff]);
+    expect(after).toEqual({ old: 0, recent });
+    const [{ n }] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM rollup_latency WHERE minute < $1`, [cutoff]);
+    expect(n).toBe(0);
+  });
+});

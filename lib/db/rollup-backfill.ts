@@ -1,0 +1,59 @@
+/**
+ * Summaries written before rollups existed have no stored contribution
+ * (sagas.rollup IS NULL) and so are in no chart. This re-summarises them from
+ * their spans, batch by batch, exactly as the ingest transaction would: the
+ * summary is rebuilt, its contribution added to the rollups and stored. Each
+ * batch holds the phase-2 lock and re-checks `rollup IS NULL`, so running it
+ * twice, or in two collectors, or while spans arrive, counts every saga once.
+ * Sagas whose spans retention already removed are left as they are.
+ */
+import type { Db } from './connection';
+import type { ModelConfig } from '../saga/types';
+import { PHASE2_LOCK } from './span-writer';
+import { loadSagaSpans } from './saga-spans';
+import { upsertSummaries } from './summary-writer';
+import { applyRollupDelta } from './rollup-writer';
+import { buildSaga } from '../saga/model';
+import { contributionOf, encodeContribution } from '../stats/contribution';
+import { RollupDelta } from '../stats/delta';
+
+export async function backfillRollups(
+  db: Db,
+  modelConfig: (nowMs: number) => ModelConfig,
+  opts: { batchSize?: number; shouldContinue?: () => boolean } = {},
+): Promise<{ sagas: number; complete: boolean }> {
+  const batchSize = opts.batchSize ?? 500;
+  const goOn = opts.shouldContinue ?? (() => true);
+  let after = '';
+  let done = 0;
+  for (;;) {
+    if (!goOn()) return { sagas: done, complete: false };
+    const ids = (await db.query<{ id: string }>(
+      `SELECT id FROM sagas WHERE rollup IS NULL AND id > $1 ORDER BY id LIMIT $2`, [after, batchSize],
+    )).map((r) => r.id);
+    if (ids.length === 0) return { sagas: done, complete: true };
+    after = ids[ids.length - 1]!;
+    done += await db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(${PHASE2_LOCK})`);
+      const still = (await tx.query<{ id: string }>(`SELECT id FROM sagas WHERE id = ANY($1::text[]) AND rollup IS NULL`, [ids])).map((r) => r.id);
+      const spans = await loadSagaSpans(tx, still);
+      const nowMs = Date.now();
+      const cfg = modelConfig(nowMs);
+      const delta = new RollupDelta();
+      const sagas = [];
+      const rollups = [];
+      for (const id of still) {
+        const list = spans.get(id);
+        if (!list) continue;
+        const saga = buildSaga(id, list, cfg);
+        const c = contributionOf(saga, list);
+        delta.change(null, c);
+        sagas.push(saga);
+        rollups.push(encodeContribution(c));
+      }
+      await upsertSummaries(tx, sagas, nowMs, rollups);
+      await applyRollupDelta(tx, delta);
+      return sagas.length;
+    });
+  }
+}
