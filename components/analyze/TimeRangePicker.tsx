@@ -54,8 +54,11 @@ export function TimeRangePicker({ path, state, resolved }: { path: string; state
             </button>
           ))}
         </div>
-        {/* Remounted once the browser's zone is known, and per URL, so the inputs show local times of the current view. */}
-        <form className="range-picker__abs" onSubmit={onApply} key={`${isClient}-${resolved?.fromIso}-${resolved?.toIso}`} aria-label="Absolute time range">
+        {/*
+          Remounted once the browser's zone is known and when the URL's range changes, so the inputs show
+          local times of the view; not on an auto-refresh of the same view, which would wipe what is being typed.
+        */}
+        <form className="range-picker__abs" onSubmit={onApply} key={`${isClient}-${state.range}-${state.from}-${state.to}`} aria-label="Absolute time range">
           <label className="field">
             <span className="field__label">From (local)</span>
             <input type="datetime-local" name="from" required defaultValue={isClient ? inputValue(state.from, fromMs) : ''} />
