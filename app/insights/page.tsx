@@ -14,7 +14,8 @@ import { StepCharts } from '@/components/analyze/StepCharts';
 import { StepTable } from '@/components/analyze/StepTable';
 import { EmptyStats, StatsLoading } from '@/components/analyze/StatsStates';
 import { pathWithQuery, requirePage } from '../_lib/auth';
-import { collectorHint, resolveStatsView } from '../_lib/stats-view';
+import { collectorHint } from '../_lib/stats-view';
+import { resolveStatsView } from '@/lib/ui/stats-view';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Saga insights' };

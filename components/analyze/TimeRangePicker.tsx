@@ -4,15 +4,8 @@ import { useRouter } from 'next/navigation';
 import { RANGE_KEYS, RANGE_LABELS, activePreset, analyzeHref, bucketChoices, withAbsoluteRange, withRelativeRange, type AnalyzeState } from '@/lib/ui/analyze-url';
 import { formatZonedMinute, localInputToIso, timeZoneLabel } from '@/lib/ui/chart-time';
 import { formatUtcDateTime, toDatetimeLocalValue } from '@/lib/ui/format';
+import type { ResolvedRange } from '@/lib/ui/stats-view';
 import { useIsClient } from '../useIsClient';
-
-export interface ResolvedRange {
-  fromIso: string;
-  toIso: string;
-  /** The bucket in use and the one the range would get by itself. */
-  bucket: string;
-  autoBucket: string;
-}
 
 /**
  * The analyze pages' time range: relative presets, absolute bounds typed in the

@@ -172,6 +172,13 @@ test('time range picker: presets, absolute bounds, bucket; all in the URL', asyn
   await again.close();
 });
 
+test('the loading state names what is loading and for which range', async ({ page }) => {
+  // The figures stream in behind a Suspense boundary: the first HTML holds its fallback.
+  const html = await (await page.request.get(`/?${rangeQs}`)).text();
+  expect(html).toContain('data-testid="stats-loading"');
+  expect(html).toMatch(/Loading (<!-- -->)?saga figures(<!-- -->)? for/);
+});
+
 test('an empty range says so; a bad one gives a message', async ({ page }) => {
   const emptyFrom = new Date(Date.UTC(2001, 0, 1)).toISOString();
   const emptyTo = new Date(Date.UTC(2001, 0, 1, 1)).toISOString();
