@@ -36,11 +36,13 @@ export default async function RootLayout({ children }: { children: React.ReactNo
     <html lang="en" className={`${GeistSans.variable} ${GeistMono.variable}`}>
       <body>
         <header className="app-header">
-          <Link href="/sagas" className="app-header__brand">
+          <Link href="/" className="app-header__brand">
             sagascope
           </Link>
           <nav aria-label="Main" className="app-header__nav">
+            <NavLink href="/">Overview</NavLink>
             <NavLink href="/sagas">Sagas</NavLink>
+            <NavLink href="/topology">Topology</NavLink>
             {role && roleCan(role, 'audit') ? <NavLink href="/audit">Audit</NavLink> : null}
             {role && roleCan(role, 'export') ? <NavLink href="/export">Export</NavLink> : null}
             {role && roleCan(role, 'admin') ? <NavLink href="/admin">Admin</NavLink> : null}

@@ -22,10 +22,10 @@ const stepName = `step ${IMG}`;
 const attrValue = `attr ${SCRIPT}`;
 const statusMessage = `failed ${IMG}`;
 const JS_URL = 'javascript:window.__xss=1';
+const t0 = Date.now() - 10_000;
 
 test.beforeAll(async () => {
   const fleet = new ServiceFleet(() => new OTLPTraceExporter({ url: `http://127.0.0.1:${e2ePorts.http}/v1/traces` }));
-  const t0 = Date.now() - 10_000;
   const root = fleet.tracer(service).startSpan(`saga ${IMG}`, {
     kind: SpanKind.INTERNAL,
     startTime: t0,
@@ -109,8 +109,48 @@ test('markup and javascript: URLs in a saga render as inert text everywhere', as
   expect(errors).toEqual([]);
 });
 
+test('markup in saga, step and service names stays text in the analyze tables and chart tooltips', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => {
+    errors.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+
+  // A narrow window around the saga, so its failing step is among the top ones whatever else the database holds.
+  const around = `from=${new Date(t0 - 60_000).toISOString()}&to=${new Date(t0 + 60_000).toISOString()}`;
+  await expect.poll(async () => (await (await page.request.get(`/api/stats?${around}&name=${encodeURIComponent(sagaName)}`)).json()).totals.count).toBe(1);
+
+  // The Overview's per-name table and top failing steps.
+  await page.goto(`/?${around}`);
+  await expect(page.getByTestId('name-row').filter({ hasText: sagaName })).toBeVisible();
+  await expect(page.getByTestId('failing-steps').getByTestId('step-row').filter({ hasText: stepName }).first()).toContainText(service);
+  await expectInert(page);
+
+  // The name's page: hovering a bar shows the name in the tooltip, as text.
+  await page.getByTestId('name-row').filter({ hasText: sagaName }).getByRole('link').click();
+  await expect(page).toHaveURL(/\/insights\?name=/);
+  await expect(page.getByTestId('insights-title')).toContainText(sagaName);
+  const bar = page.getByTestId('chart-status').locator('.recharts-bar-rectangle path').first();
+  await bar.hover();
+  await expect(page.getByTestId('chart-status').getByTestId('chart-tooltip')).toContainText(sagaName);
+  await expectInert(page);
+
+  // One step's charts: step and service names in the heading and the tooltip.
+  await page.getByTestId('steps-table').getByTestId('step-row').filter({ hasText: stepName }).first().getByRole('link').click();
+  await expect(page).toHaveURL(/step=/);
+  await expect(page.getByTestId('step-section')).toContainText(stepName);
+  const calls = page.getByTestId('step-chart-calls');
+  await calls.locator('.recharts-bar-rectangle path').first().hover();
+  await expect(calls.getByTestId('chart-tooltip')).toContainText(stepName);
+  await expect(calls.getByTestId('chart-tooltip')).toContainText(service);
+  await expectInert(page);
+
+  expect(errors).toEqual([]);
+});
+
 test('security headers on pages and API responses', async ({ request }) => {
-  for (const path of ['/sagas', `/sagas/${sagaId}`, '/login', '/api/sagas', '/api/health']) {
+  for (const path of ['/', '/insights', '/sagas', `/sagas/${sagaId}`, '/login', '/api/sagas', '/api/health']) {
     const res = await request.get(path);
     const h = res.headers();
     expect(h['x-content-type-options'], path).toBe('nosniff');
