@@ -46,7 +46,17 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     onError: (err) => log.error('ingest batch failed', errorFields(err)),
   });
   metrics.queueDepth = () => pipeline.depth;
-  const deps = { pipeline, metrics, token: config.SAGASCOPE_COLLECTOR_TOKEN };
+  const deps = {
+    pipeline,
+    metrics,
+    token: config.SAGASCOPE_COLLECTOR_TOKEN,
+    limits: {
+      maxSpansPerRequest: config.SAGASCOPE_MAX_SPANS_PER_REQUEST,
+      maxAttributes: config.SAGASCOPE_MAX_ATTRIBUTES,
+      maxValueLength: config.SAGASCOPE_MAX_ATTRIBUTE_LENGTH,
+      maxEvents: config.SAGASCOPE_MAX_EVENTS,
+    },
+  };
   const grpc = await startGrpcServer({
     ...deps,
     host: config.SAGASCOPE_HOST,

@@ -42,6 +42,14 @@ export const envSchema = z.object({
   COLLECTOR_HTTP_PORT: port(4318),
   /** Largest OTLP request accepted, after decompression. */
   SAGASCOPE_MAX_REQUEST_BYTES: int(64 * 1024 * 1024, 1024),
+  /** Spans in one OTLP request; more → 413 / RESOURCE_EXHAUSTED. */
+  SAGASCOPE_MAX_SPANS_PER_REQUEST: int(100_000, 1),
+  /** Attributes kept per span / event / resource; the rest are dropped and the span flagged (sagascope.truncated). */
+  SAGASCOPE_MAX_ATTRIBUTES: int(256, 1),
+  /** Characters kept of any string value (attribute, span name, status message); longer ones are cut and flagged. */
+  SAGASCOPE_MAX_ATTRIBUTE_LENGTH: int(16_384, 16),
+  /** Events kept per span; the rest are dropped and the span flagged. */
+  SAGASCOPE_MAX_EVENTS: int(256, 0),
   /** Spans waiting for the database before the collector answers 503 / UNAVAILABLE. */
   SAGASCOPE_INGEST_MAX_QUEUE_SPANS: int(200_000, 1),
   /** Spans per database transaction (group commit of concurrent requests). */

@@ -12,6 +12,7 @@ import { ExportError } from './errors';
 import { rejectionMessage } from '../otlp/response';
 import type { IngestPipeline } from './pipeline';
 import type { IngestMetrics } from './metrics';
+import { DEFAULT_SPAN_LIMITS, type SpanLimits } from './limits';
 
 export type Encoding = 'protobuf' | 'json';
 
@@ -20,6 +21,7 @@ export interface ExportDeps {
   metrics: IngestMetrics;
   /** Required bearer token, if the collector is configured with one. */
   token?: string;
+  limits?: SpanLimits & { maxSpansPerRequest: number };
 }
 
 export interface ExportResult {
@@ -49,9 +51,17 @@ function decode(body: Uint8Array, encoding: Encoding): DecodedRequest {
 
 export async function exportTraces(body: Uint8Array, encoding: Encoding, deps: ExportDeps): Promise<ExportResult> {
   const decoded = decode(body, encoding);
-  deps.metrics.spansReceived += decoded.spans.length + decoded.rejected;
+  const count = decoded.spans.length + decoded.rejected;
+  const limits = deps.limits ?? { ...DEFAULT_SPAN_LIMITS, maxSpansPerRequest: Infinity };
+  if (count > limits.maxSpansPerRequest) {
+    throw new ExportError('too_large', `${count} spans in one request; at most ${limits.maxSpansPerRequest} (send smaller batches)`);
+  }
+  deps.metrics.spansReceived += count;
   deps.metrics.spansRejected += decoded.rejected;
-  await deps.pipeline.submit(toSpanRows(decoded.spans));
+  const tally = { truncated: 0 };
+  const rows = toSpanRows(decoded.spans, limits, tally);
+  deps.metrics.spansTruncated += tally.truncated;
+  await deps.pipeline.submit(rows);
   return {
     rejectedSpans: decoded.rejected,
     errorMessage: rejectionMessage(decoded.rejected, decoded.rejectReasons),

@@ -10,6 +10,8 @@ export class IngestMetrics {
   spansStored = 0;
   spansRejected = 0;
   spansDuplicate = 0;
+  /** Spans stored cut down to the collector's limits (lib/ingest/limits.ts). */
+  spansTruncated = 0;
   requests = new Map<string, number>();
   batchCount = 0;
   batchLatencySum = 0;
@@ -36,6 +38,7 @@ export class IngestMetrics {
     counter('sagascope_spans_stored_total', 'Spans newly stored (committed).', this.spansStored);
     counter('sagascope_spans_rejected_total', 'Spans rejected as invalid (partial success).', this.spansRejected);
     counter('sagascope_spans_duplicate_total', 'Spans received again and ignored.', this.spansDuplicate);
+    counter('sagascope_spans_truncated_total', 'Spans stored cut down to the attribute / length / event limits.', this.spansTruncated);
     lines.push('# HELP sagascope_export_requests_total OTLP export requests by transport and outcome.');
     lines.push('# TYPE sagascope_export_requests_total counter');
     for (const [key, n] of [...this.requests].sort()) {

@@ -8,6 +8,7 @@ import type { FlatSpan, Attributes } from '../otlp/types';
 import type { SagaFields } from '../saga/types';
 import { extractSagaFields } from '../saga/attributes';
 import { cleanText, toJsonText } from './clean-text';
+import { DEFAULT_SPAN_LIMITS, limitAttributes, limitSpan, type SpanLimits } from './limits';
 
 export interface SpanRow extends SagaFields {
   traceId: string;
@@ -40,14 +41,17 @@ const cleanOrNull = (v: string | null) => (v === null ? null : cleanText(v));
 // One object literal with every field (no spreads): spreading a 14-field object
 // and adding 14 more made V8 build slow dictionary-mode objects, and the
 // collector builds one of these per span.
-export function toSpanRows(spans: readonly FlatSpan[]): SpanRow[] {
+/** `tally.truncated` counts spans cut down to the limits (lib/ingest/limits.ts). */
+export function toSpanRows(input: readonly FlatSpan[], limits: SpanLimits = DEFAULT_SPAN_LIMITS, tally?: { truncated: number }): SpanRow[] {
   // Spans of one ResourceSpans share one resource object: serialise it once.
   const resourceJson = new Map<Attributes, { json: string; id: string; service: string }>();
   const rows: SpanRow[] = [];
-  for (const s of spans) {
+  for (const original of input) {
+    const s = limitSpan(original, limits);
+    if (s !== original && tally) tally.truncated++;
     let res = resourceJson.get(s.resource);
     if (!res) {
-      const json = toJsonText(s.resource);
+      const json = toJsonText(limitAttributes(s.resource, limits).attributes);
       res = { json, id: createHash('sha256').update(json).digest('base64url').slice(0, 32), service: serviceOf(s.resource) };
       resourceJson.set(s.resource, res);
     }

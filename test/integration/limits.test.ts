@@ -1,0 +1,49 @@
+/**
+ * Collector limits end to end (issue 6): a request with too many spans is a
+ * 413 with a message (nothing stored); a span over the attribute / length
+ * limits is stored cut down and flagged, and the rest of its batch is intact.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startTestEnv, type TestEnv } from './harness';
+import { hex, makeSpan, toOtlpJson } from '../support/spans';
+import { TRUNCATION_FLAGS } from '../../lib/ingest/limits';
+
+let env: TestEnv;
+
+beforeAll(async () => {
+  env = await startTestEnv({ SAGASCOPE_MAX_SPANS_PER_REQUEST: '10', SAGASCOPE_MAX_ATTRIBUTES: '8', SAGASCOPE_MAX_ATTRIBUTE_LENGTH: '64' });
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+const post = (body: string) => fetch(`${env.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+it('too many spans in one request: 413 with a message, nothing stored', async () => {
+  const traceId = hex(16);
+  const res = await post(toOtlpJson(Array.from({ length: 11 }, () => makeSpan({ traceId }))));
+  expect(res.status).toBe(413);
+  expect(await res.text()).toMatch(/11 spans in one request; at most 10/);
+  const [{ n }] = await env.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM spans WHERE trace_id = $1`, [traceId]);
+  expect(n).toBe(0);
+});
+
+it('a span over the limits is stored cut down and flagged; its neighbours are intact', async () => {
+  const traceId = hex(16);
+  const attributes = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i === 0 ? 'w'.repeat(10_000) : 'v']));
+  const big = makeSpan({ traceId, name: 'n'.repeat(500), attributes: { 'saga.id': 'limits-1', ...attributes } });
+  const small = makeSpan({ traceId, attributes: { 'saga.id': 'limits-1', 'saga.step': 'ok', 'saga.op': 'action' } });
+  const res = await post(toOtlpJson([big, small]));
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({});
+  const rows = await env.db.query<{ span_id: string; name: string; attributes: Record<string, unknown> }>(
+    `SELECT span_id, name, attributes FROM spans WHERE trace_id = $1`, [traceId]);
+  const stored = new Map(rows.map((r) => [r.span_id, r]));
+  const b = stored.get(big.spanId)!;
+  expect(b.name).toHaveLength(64);
+  expect(Object.keys(b.attributes).filter((k) => !k.startsWith('sagascope.'))).toHaveLength(8);
+  expect(b.attributes).toMatchObject({ 'saga.id': 'limits-1', k0: 'w'.repeat(64), [TRUNCATION_FLAGS.truncated]: true, [TRUNCATION_FLAGS.droppedAttributes]: 13 });
+  expect(stored.get(small.spanId)!.attributes).toEqual({ 'saga.id': 'limits-1', 'saga.step': 'ok', 'saga.op': 'action' });
+  const metrics = await (await fetch(`${env.httpUrl}/metrics`)).text();
+  expect(metrics).toMatch(/sagascope_spans_truncated_total 1\b/);
+});
