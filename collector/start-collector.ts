@@ -13,6 +13,7 @@ import { startGrpcServer } from './grpc';
 import { startHttpServer } from './http';
 import { startRetentionLoop, type RetentionLoop } from './retention';
 import { startTransitionLoop } from './transitions';
+import { startAlertLoops, type AlertLoops } from './alerts';
 import type { PeriodicTask } from './periodic';
 import { log, errorFields } from '../lib/log';
 
@@ -25,6 +26,8 @@ export interface RunningCollector {
   retention: RetentionLoop;
   /** Timed status changes made permanent for rollups and alerts (lib/db/transitions.ts). */
   transitions: PeriodicTask<number>;
+  /** Webhook sender and failure-rate evaluator (collector/alerts.ts). */
+  alerts: AlertLoops;
   /** Stop accepting, commit what was accepted, close the listeners. */
   close(): Promise<void>;
 }
@@ -69,6 +72,7 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     rollupDays: config.SAGASCOPE_ROLLUP_RETENTION_DAYS,
   });
   const transitions = startTransitionLoop(db, config.SAGASCOPE_TRANSITION_INTERVAL_MS);
+  const alerts = startAlertLoops(db, config);
   return {
     grpcPort: grpc.port,
     httpPort: http.port,
@@ -76,8 +80,9 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     pipeline,
     retention,
     transitions,
+    alerts,
     async close() {
-      await Promise.all([retention.stop(), transitions.stop(), grpc.close(), http.close()]);
+      await Promise.all([retention.stop(), transitions.stop(), alerts.stop(), grpc.close(), http.close()]);
       await pipeline.close();
     },
   };
