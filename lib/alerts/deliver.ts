@@ -11,6 +11,8 @@ import { CallRefused, safeCall, type SafeCallPolicy } from '../actions/safe-call
 import { afterFailure, type BackoffPolicy } from './backoff';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signatureHeader } from './signing';
 import { eventOf, webhookBody } from './payload';
+import { webhookOrigin } from './policy';
+import { log } from '../log';
 
 export interface DeliveryEnv {
   db: Db;
@@ -77,7 +79,11 @@ export async function deliverDue(env: DeliveryEnv, stopped: () => boolean = () =
         if (!recorded) return;
         if (outcome.kind === 'delivered') result.delivered++;
         else if (outcome.kind === 'retry') result.retrying++;
-        else result.failed++;
+        else {
+          result.failed++;
+          // The origin only: a webhook path may carry the receiver's token.
+          log.warn('alert delivery given up', { delivery: d.id, rule: d.rule.id, webhook: webhookOrigin(d.rule.webhookUrl), attempts: d.attempt, error: outcome.error.slice(0, 200) });
+        }
       }),
     );
     if (claimed.length < BATCH || stopped()) return result;
