@@ -67,22 +67,26 @@ export function AlertRuleForm({ onCreated }: { onCreated: (rule: AlertRuleJson, 
       </div>
       <div className="filters__row">
         {kind === 'status' ? (
-          <fieldset className="field" data-testid="status-choices">
+          <fieldset className="choices">
             <legend className="field__label">Status is</legend>
-            {['failed', 'stuck'].map((s) => (
-              <label key={s} className="nowrap">
-                <input type="checkbox" name="statuses" value={s} defaultChecked={s === 'failed'} /> {s}{' '}
-              </label>
-            ))}
+            <div className="choices__options">
+              {['failed', 'stuck'].map((s) => (
+                <label key={s} className="choice">
+                  <input type="checkbox" name="statuses" value={s} defaultChecked={s === 'failed'} />
+                  {s}
+                </label>
+              ))}
+            </div>
           </fieldset>
         ) : null}
         {kind === 'anomaly' ? (
-          <fieldset className="field">
+          <fieldset className="choices field--wide">
             <legend className="field__label">Anomaly is one of</legend>
-            <div className="chips">
+            <div className="choices__options">
               {ANOMALY_KINDS.map((a) => (
-                <label key={a} className="nowrap">
-                  <input type="checkbox" name="anomalies" value={a} /> {a.replaceAll('_', ' ')}{' '}
+                <label key={a} className="choice">
+                  <input type="checkbox" name="anomalies" value={a} />
+                  {a.replaceAll('_', ' ')}
                 </label>
               ))}
             </div>

@@ -66,6 +66,7 @@ test('the admin creates a rule and sees its delivery in the log', async ({ page 
   const delivery = page.getByTestId('alert-delivery-row').filter({ hasText: sagaId });
   await expect(delivery).toContainText('HTTP 200');
   await expect(delivery).toContainText(`failed ${run}`);
+  await page.screenshot({ path: 'docs/screenshot-alerts.png', fullPage: true });
   await delivery.getByRole('link', { name: sagaId }).click();
   await expect(page).toHaveURL(new RegExp(`/sagas/${sagaId}$`));
 });

@@ -76,7 +76,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
           <>
             <AlertDeliveriesTable items={page.items} />
             <nav className="pager" aria-label="Pages">
-              <span className="muted">{page.items.length} deliveries, newest first</span>
+              <span className="muted">{page.items.length} {page.items.length === 1 ? 'delivery' : 'deliveries'}, newest first</span>
               {values.cursor ? (
                 <Link className="button" href={pathWithQuery('/admin/alerts', { ...raw, cursor: undefined })}>
                   Newest
