@@ -66,6 +66,8 @@ export default defineConfig({
       SAGASCOPE_SETUP_TOKEN: e2eSetupToken,
       // Manual actions may call participants the tests start on loopback (test/e2e/actions.spec.ts).
       SAGASCOPE_ACTION_ALLOWED_HOSTS: '127.0.0.1',
+      // Alert webhooks may go to the receiver test/e2e/alerts.spec.ts runs on loopback.
+      SAGASCOPE_ALERT_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
       ...(process.env.E2E_DATABASE_URL
         ? { DATABASE_URL: process.env.E2E_DATABASE_URL }
         : { SAGASCOPE_DATA_DIR: `.data/e2e-${Date.now()}` }),

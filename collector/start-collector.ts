@@ -14,6 +14,7 @@ import { startHttpServer } from './http';
 import { startRetentionLoop, type RetentionLoop } from './retention';
 import { startTransitionLoop } from './transitions';
 import { backfillRollups } from '../lib/db/rollup-backfill';
+import { startAlertLoops, type AlertLoops } from './alerts';
 import type { PeriodicTask } from './periodic';
 import { log, errorFields } from '../lib/log';
 
@@ -26,6 +27,8 @@ export interface RunningCollector {
   retention: RetentionLoop;
   /** Timed status changes made permanent for rollups and alerts (lib/db/transitions.ts). */
   transitions: PeriodicTask<number>;
+  /** Webhook sender and failure-rate evaluator (collector/alerts.ts). */
+  alerts: AlertLoops;
   /** Stop accepting, commit what was accepted, close the listeners. */
   close(): Promise<void>;
 }
@@ -87,6 +90,7 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
       if (r.sagas > 0) log.info('rollups backfilled', r);
     })
     .catch((err: unknown) => log.error('rollup backfill failed', errorFields(err)));
+  const alerts = startAlertLoops(db, config);
   return {
     grpcPort: grpc.port,
     httpPort: http.port,
@@ -94,9 +98,10 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     pipeline,
     retention,
     transitions,
+    alerts,
     async close() {
       closing = true;
-      await Promise.all([retention.stop(), transitions.stop(), backfill, grpc.close(), http.close()]);
+      await Promise.all([retention.stop(), transitions.stop(), alerts.stop(), backfill, grpc.close(), http.close()]);
       await pipeline.close();
     },
   };

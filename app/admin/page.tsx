@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { getDb } from '@/lib/db';
 import { listApiTokens, listUsers } from '@/lib/db/users';
 import { currentReadOnly, requirePage } from '../_lib/auth';
@@ -17,6 +18,9 @@ export default async function AdminPage() {
     <div className="page">
       <div className="page-head">
         <h1>Admin</h1>
+        <Link className="button" href="/admin/alerts">
+          Alerts
+        </Link>
       </div>
       <UsersPanel users={users} me={p.kind === 'user' ? p.name : ''} />
       <TokensPanel tokens={tokens} />

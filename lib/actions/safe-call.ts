@@ -32,6 +32,8 @@ export interface SafeCallPolicy {
   blocked?: readonly Cidr[];
   timeoutMs: number;
   maxBodyBytes?: number;
+  /** Named in refusals ("not on the <name> allowlist"); default `action`. */
+  allowlistName?: string;
 }
 
 export interface SafeCallResult {
@@ -50,7 +52,7 @@ export function checkUrl(raw: string, policy: SafeCallPolicy): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CallRefused('bad_url', `scheme ${url.protocol} not allowed`);
   if (url.username || url.password) throw new CallRefused('bad_url', 'credentials in URLs are not allowed');
-  if (!hostAllowed(url, policy.allow)) throw new CallRefused('host_not_allowed', `host ${url.host} is not on the action allowlist`);
+  if (!hostAllowed(url, policy.allow)) throw new CallRefused('host_not_allowed', `host ${url.host} is not on the ${policy.allowlistName ?? 'action'} allowlist`);
   return url;
 }
 

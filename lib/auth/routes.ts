@@ -33,6 +33,13 @@ export const ROUTE_RULES = {
   'DELETE /api/admin/tokens/[id]': { permission: 'admin', mutating: true },
   'GET /api/admin/settings': { permission: 'admin', mutating: false },
   'PUT /api/admin/settings': { permission: 'admin', mutating: true, readOnly: 'env-only' },
+  'GET /api/admin/alerts': { permission: 'admin', mutating: false },
+  'POST /api/admin/alerts': { permission: 'admin', mutating: true },
+  'PATCH /api/admin/alerts/[id]': { permission: 'admin', mutating: true },
+  'DELETE /api/admin/alerts/[id]': { permission: 'admin', mutating: true },
+  /** Queues a test webhook delivery for the rule. */
+  'POST /api/admin/alerts/[id]/test': { permission: 'admin', mutating: true },
+  'GET /api/admin/alerts/deliveries': { permission: 'admin', mutating: false },
 
   'GET /api/audit': { permission: 'audit', mutating: false },
   'GET /api/audit/verify': { permission: 'audit', mutating: false },

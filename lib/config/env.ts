@@ -103,6 +103,23 @@ export const envSchema = z.object({
   SAGASCOPE_ACTION_BLOCKED_CIDRS: checkedList(parseCidr),
   /** Each manual call is abandoned after this long. */
   SAGASCOPE_ACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  /**
+   * Alert webhooks (lib/alerts): the only hosts a rule's webhook URL may point at,
+   * comma-separated `host`, `host:port` or `*.suffix`. Empty: no rule can be saved.
+   */
+  SAGASCOPE_ALERT_WEBHOOK_ALLOWED_HOSTS: checkedList((entry) => parseAllowlist(entry)),
+  /** Address ranges (CIDR, comma-separated) webhooks never connect to, on top of the always-blocked ones. */
+  SAGASCOPE_ALERT_WEBHOOK_BLOCKED_CIDRS: checkedList(parseCidr),
+  /** Each webhook attempt is abandoned after this long. */
+  SAGASCOPE_ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** How often the collector sends due webhook deliveries. */
+  SAGASCOPE_ALERT_INTERVAL_MS: int(1_000, 50),
+  /** How often the collector evaluates failure-rate rules. */
+  SAGASCOPE_ALERT_RATE_INTERVAL_MS: int(15_000, 100),
+  /** First retry delay of a failed delivery; doubles per attempt (with jitter), capped at 10 minutes. */
+  SAGASCOPE_ALERT_BACKOFF_BASE_MS: int(2_000, 1),
+  /** Attempts before a delivery is given up (state failed). */
+  SAGASCOPE_ALERT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   /** OTLP/gRPC endpoint for the UI's own spans (manual actions); unset: http://127.0.0.1:COLLECTOR_GRPC_PORT (lib/telemetry). */
   SAGASCOPE_SELF_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });

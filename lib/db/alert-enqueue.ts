@@ -14,6 +14,7 @@ export async function enqueueSagaAlerts(sql: Sql, sagaIds: readonly string[], no
        INSERT INTO alert_deliveries (rule_id, dedup_key, saga_id, payload, next_attempt_at, created_at)
        SELECT r.id, s.id, s.id,
               jsonb_build_object(
+                'event', CASE WHEN r.kind = 'status' THEN 'saga.' || s.status ELSE 'saga.anomaly' END,
                 'rule', jsonb_build_object('id', r.id, 'name', r.name, 'kind', r.kind),
                 'saga', jsonb_build_object('id', s.id, 'name', s.name, 'protocol', s.protocol, 'status', s.status,
                         'anomalies', to_jsonb(s.anomalies), 'failedStep', s.failed_step,

@@ -26,6 +26,12 @@ import * as user from '../../app/api/admin/users/[id]/route';
 import * as tokens from '../../app/api/admin/tokens/route';
 import * as token from '../../app/api/admin/tokens/[id]/route';
 import * as settings from '../../app/api/admin/settings/route';
+import * as alertRules from '../../app/api/admin/alerts/route';
+import * as alertRule from '../../app/api/admin/alerts/[id]/route';
+import * as alertTest from '../../app/api/admin/alerts/[id]/test/route';
+import * as alertDeliveries from '../../app/api/admin/alerts/deliveries/route';
+import { createAlertRule } from '../../lib/db/alerts';
+import { alertRuleInputSchema } from '../../lib/alerts/rule-schema';
 import * as audit from '../../app/api/audit/route';
 import * as auditVerify from '../../app/api/audit/verify/route';
 import * as exportRoute from '../../app/api/export/route';
@@ -35,6 +41,11 @@ import * as batchActions from '../../app/api/sagas/actions/route';
 import { failedSagaSpans, sendSpans } from '../support/failed-saga';
 
 const SYSTEM = { actor: 'test', role: 'system', via: 'system' };
+// Alert rules may only point at allowlisted hosts; the routes read the process configuration on first use.
+const previousAlertHosts = process.env.SAGASCOPE_ALERT_WEBHOOK_ALLOWED_HOSTS;
+process.env.SAGASCOPE_ALERT_WEBHOOK_ALLOWED_HOSTS = '127.0.0.1';
+const WEBHOOK = 'http://127.0.0.1:9/rbac-hook';
+const alertRuleBody = (name: string) => ({ name, kind: 'status', statuses: ['failed'], webhookUrl: WEBHOOK });
 
 type Caller =
   | { kind: 'anonymous' }
@@ -63,6 +74,7 @@ interface Fixture {
   seq: number;
   /** A failed saga the action routes can plan for (dry runs: nothing is called). */
   sagaId: string;
+  alertRuleId: string;
 }
 
 interface RouteCase {
@@ -132,6 +144,36 @@ const ROUTES: RouteCase[] = [
       return token.DELETE(apiRequest('DELETE', `/api/admin/tokens/${victim.record.id}`, c), { params: Promise.resolve({ id: victim.record.id }) });
     },
   },
+  {
+    route: 'POST /api/admin/alerts',
+    allowed: ADMIN,
+    ok: 201,
+    call: (fx, c) => alertRules.POST(apiRequest('POST', '/api/admin/alerts', { ...c, body: alertRuleBody(`rule ${++fx.seq}`) })),
+  },
+  {
+    route: 'PATCH /api/admin/alerts/[id]',
+    allowed: ADMIN,
+    ok: 200,
+    call: (fx, c) =>
+      alertRule.PATCH(apiRequest('PATCH', `/api/admin/alerts/${fx.alertRuleId}`, { ...c, body: { enabled: fx.seq++ % 2 === 0 } }), {
+        params: Promise.resolve({ id: fx.alertRuleId }),
+      }),
+  },
+  {
+    route: 'DELETE /api/admin/alerts/[id]',
+    allowed: ADMIN,
+    ok: 200,
+    async call(fx, c) {
+      const victim = await createAlertRule(fx.env.db, SYSTEM, alertRuleInputSchema.parse(alertRuleBody(`victim rule ${++fx.seq}`)));
+      return alertRule.DELETE(apiRequest('DELETE', `/api/admin/alerts/${victim.rule.id}`, c), { params: Promise.resolve({ id: victim.rule.id }) });
+    },
+  },
+  {
+    route: 'POST /api/admin/alerts/[id]/test',
+    allowed: ADMIN,
+    ok: 202,
+    call: (fx, c) => alertTest.POST(apiRequest('POST', `/api/admin/alerts/${fx.alertRuleId}/test`, c), { params: Promise.resolve({ id: fx.alertRuleId }) }),
+  },
   // Before the settings row: in the read-only pass that row switches the mode off again.
   {
     route: 'POST /api/sagas/[id]/actions',
@@ -160,6 +202,13 @@ const ROUTES: RouteCase[] = [
   { route: 'GET /api/admin/users', allowed: ADMIN, ok: 200, call: (_fx, c) => users.GET(apiRequest('GET', '/api/admin/users', c)) },
   { route: 'GET /api/admin/tokens', allowed: ADMIN, ok: 200, call: (_fx, c) => tokens.GET(apiRequest('GET', '/api/admin/tokens', c)) },
   { route: 'GET /api/admin/settings', allowed: ADMIN, ok: 200, call: (_fx, c) => settings.GET(apiRequest('GET', '/api/admin/settings', c)) },
+  { route: 'GET /api/admin/alerts', allowed: ADMIN, ok: 200, call: (_fx, c) => alertRules.GET(apiRequest('GET', '/api/admin/alerts', c)) },
+  {
+    route: 'GET /api/admin/alerts/deliveries',
+    allowed: ADMIN,
+    ok: 200,
+    call: (_fx, c) => alertDeliveries.GET(apiRequest('GET', '/api/admin/alerts/deliveries', c)),
+  },
   { route: 'GET /api/audit', allowed: AUDIT, ok: 200, call: (_fx, c) => audit.GET(apiRequest('GET', '/api/audit', c)) },
   { route: 'GET /api/audit/verify', allowed: AUDIT, ok: 200, call: (_fx, c) => auditVerify.GET(apiRequest('GET', '/api/audit/verify', c)) },
   {
@@ -218,12 +267,15 @@ beforeAll(async () => {
   await revokeToken(env.db, SYSTEM, revoked.record.id);
   const sagaId = `rbac-failed-${Date.now().toString(36)}`;
   await sendSpans(env.httpUrl, failedSagaSpans({ id: sagaId, participant: 'http://participant.invalid' }));
-  fx = { env, targetUserId: target.ok ? target.user.id : '', tokens: made, revoked: revoked.token, seq: 0, sagaId };
+  const rule = await createAlertRule(env.db, SYSTEM, alertRuleInputSchema.parse(alertRuleBody('rbac rule')));
+  fx = { env, targetUserId: target.ok ? target.user.id : '', tokens: made, revoked: revoked.token, seq: 0, sagaId, alertRuleId: rule.rule.id };
 });
 
 afterAll(async () => {
   // Also when the fixture setup failed half-way: the scratch database is dropped.
   await started?.close();
+  if (previousAlertHosts === undefined) delete process.env.SAGASCOPE_ALERT_WEBHOOK_ALLOWED_HOSTS;
+  else process.env.SAGASCOPE_ALERT_WEBHOOK_ALLOWED_HOSTS = previousAlertHosts;
 });
 
 describe('the table covers every route', () => {
