@@ -41,6 +41,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           </Link>
           <nav aria-label="Main" className="app-header__nav">
             <NavLink href="/sagas">Sagas</NavLink>
+            <NavLink href="/topology">Topology</NavLink>
             {role && roleCan(role, 'audit') ? <NavLink href="/audit">Audit</NavLink> : null}
             {role && roleCan(role, 'export') ? <NavLink href="/export">Export</NavLink> : null}
             {role && roleCan(role, 'admin') ? <NavLink href="/admin">Admin</NavLink> : null}
