@@ -76,6 +76,12 @@ export default async function TopologyPage({ searchParams }: { searchParams: Pro
             </span>
           </div>
           <TopologyLegend />
+          {graph.automatic ? null : (
+            <p className="muted" data-testid="topology-grid-note">
+              {graph.nodes.length} services, {graph.edges.length} calls between them: too many for the automatic layout, so the
+              services are arranged by name. Narrow the graph with a saga name.
+            </p>
+          )}
           <ServiceGraph graph={graph} label={`Service graph: ${scope}`} />
           <p className="muted">
             Select a service (or a call&apos;s label, for its callee) to list the sagas involving it over the same range.

@@ -3,7 +3,7 @@
 import '@xyflow/react/dist/style.css';
 import '../topology/topology.css';
 import { memo, useMemo } from 'react';
-import { Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import { BaseEdge, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type EdgeProps, type Node, type NodeProps } from '@xyflow/react';
 import type { StepGraphView } from '@/lib/saga/step-graph-view';
 import type { StepEdgeKind, StepGraphNode } from '@/lib/saga/step-graph';
 import { STEP_NODE_HEIGHT, STEP_NODE_WIDTH } from '@/lib/saga/step-graph-view';
@@ -63,16 +63,27 @@ const StepNodeBox = memo(function StepNodeBox({ data }: NodeProps<StepNode>) {
         </span>
       ) : null}
       <Handle type="source" position={Position.Right} isConnectable={false} style={hidden} />
+      {/* Undo edges arc above the line from the step's top to its compensation's top. */}
+      <Handle id="arc-out" type="source" position={Position.Top} isConnectable={false} style={hidden} />
+      <Handle id="arc-in" type="target" position={Position.Top} isConnectable={false} style={hidden} />
     </button>
   );
 });
 
+/** An arc over the nodes between its ends, higher the farther they are apart, so nested rollbacks nest. */
+function ArcEdge({ id, sourceX, sourceY, targetX, targetY, style }: EdgeProps) {
+  const h = Math.min(24 + Math.abs(targetX - sourceX) * 0.12, 140);
+  const path = `M ${sourceX} ${sourceY} C ${sourceX} ${sourceY - h}, ${targetX} ${targetY - h}, ${targetX} ${targetY}`;
+  return <BaseEdge id={id} path={path} style={style} />;
+}
+
 const nodeTypes = { step: StepNodeBox };
+const edgeTypes = { arc: ArcEdge };
 
 /**
- * Steps as nodes (laid out on the server), forward edges in step order,
- * compensation edges in the order compensations ran, and dotted "undo" edges
- * from each step to its compensation. Selecting a node selects its latest run
+ * Steps as nodes on one line (lib/saga/step-graph-view.ts), forward edges in
+ * step order, compensation edges in the order compensations ran, and dotted
+ * "undo" arcs from each step to its compensation. Selecting a node selects its latest run
  * on the timeline.
  */
 export function StepGraph({
@@ -106,10 +117,11 @@ export function StepGraph({
         id: e.id,
         source: e.source,
         target: e.target,
-        type: e.kind === 'forward' ? 'straight' : 'default',
+        type: e.kind === 'undo' ? 'arc' : 'straight',
+        ...(e.kind === 'undo' ? { sourceHandle: 'arc-out', targetHandle: 'arc-in' } : {}),
         className: `step-edge step-edge--${e.kind}`,
         style: EDGE_STYLE[e.kind],
-        markerEnd: e.kind === 'undo' ? undefined : { type: MarkerType.ArrowClosed, color: EDGE_STYLE[e.kind].stroke, width: 14, height: 14 },
+        markerEnd: { type: MarkerType.ArrowClosed, color: EDGE_STYLE[e.kind].stroke, width: 14, height: 14 },
       })),
     [graph.edges],
   );
@@ -126,6 +138,7 @@ export function StepGraph({
           nodes={nodes}
           edges={edges}
           nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
           fitView
           fitViewOptions={{ padding: 0.12, maxZoom: 1.1 }}
           minZoom={0.05}

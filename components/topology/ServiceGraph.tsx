@@ -110,7 +110,8 @@ export function ServiceGraph({ graph, label }: { graph: ServiceGraphView; label:
         target: e.target,
         data: e,
         style: { stroke: HEALTH_COLOUR[e.health], strokeWidth: e.width },
-        markerEnd: { type: MarkerType.ArrowClosed, color: HEALTH_COLOUR[e.health], width: 14, height: 14 },
+        // In user space: a marker sized in stroke widths would grow with the busiest edges.
+        markerEnd: { type: MarkerType.ArrowClosed, color: HEALTH_COLOUR[e.health], width: 18, height: 18, markerUnits: 'userSpaceOnUse' },
       })),
     [graph.edges],
   );

@@ -1,13 +1,20 @@
 /**
- * The step graph as drawn: positions from the shared deterministic layout. The
- * forward path weighs more so it stays a straight line and compensations hang
- * off it.
+ * The step graph as drawn. It follows what happened, left → right on one line:
+ * the forward steps in order, then the compensations in the order they ran.
+ * "Undo" edges (step → its own compensation) are drawn as arcs above that line,
+ * so a rollback in proper reverse order gives nested arcs and an out-of-order
+ * one crossing arcs.
+ *
+ * The positions are computed directly rather than by dagre: on a line it adds
+ * nothing, and it is slow here (measured: 0.5–0.7 s for 200 nodes, 4.5 s with
+ * the undo edges as layout edges, which span many ranks and become thousands of
+ * dummy nodes) on a page every saga view renders on the server.
  */
-import { layoutGraph } from '../topology/layout';
 import type { StepGraph, StepGraphEdge, StepGraphNode } from './step-graph';
 
 export const STEP_NODE_WIDTH = 190;
 export const STEP_NODE_HEIGHT = 64;
+const GAP = 56;
 
 export interface StepGraphView {
   nodes: (StepGraphNode & { x: number; y: number })[];
@@ -16,10 +23,6 @@ export interface StepGraphView {
 }
 
 export function layoutStepGraph(g: StepGraph): StepGraphView {
-  const positions = layoutGraph(
-    g.nodes.map((n) => ({ id: n.id, width: STEP_NODE_WIDTH, height: STEP_NODE_HEIGHT })),
-    g.edges.map((e) => ({ id: e.id, source: e.source, target: e.target, weight: e.kind === 'forward' ? 8 : 1 })),
-    { direction: 'LR', nodeSep: 30, rankSep: 60 },
-  );
-  return { nodes: g.nodes.map((n) => ({ ...n, ...positions.get(n.id)! })), edges: g.edges, totalNodes: g.totalNodes };
+  // buildStepGraph lists forward steps in order, then compensations in run order: the line's order.
+  return { nodes: g.nodes.map((n, i) => ({ ...n, x: i * (STEP_NODE_WIDTH + GAP), y: 0 })), edges: g.edges, totalNodes: g.totalNodes };
 }

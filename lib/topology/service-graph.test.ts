@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildServiceGraph } from './service-graph';
+import { buildServiceGraph, MAX_LAYOUT_NODES } from './service-graph';
 import type { TopologyEdge, TopologyNode } from '../stats/types';
 
 const node = (service: string, calls: number, errors = 0): TopologyNode => ({ id: service, service, calls, errors });
@@ -36,5 +36,22 @@ describe('buildServiceGraph', () => {
   it('keeps a caller seen only through its edges as a node', () => {
     const g = buildServiceGraph({ nodes: [node('b', 3)], edges: [edge('a', 'b', 3)] }, href);
     expect(g.nodes.map((n) => [n.service, n.calls, n.health])).toEqual([['a', 0, 'idle'], ['b', 3, 'ok']]);
+  });
+
+  it('arranges a graph too big for the automatic layout in a grid by name', () => {
+    const many = Array.from({ length: MAX_LAYOUT_NODES + 1 }, (_, i) => node(`svc-${String(i).padStart(3, '0')}`, 1));
+    const g = buildServiceGraph({ nodes: [...many].reverse(), edges: [edge('svc-000', 'svc-001', 1)] }, href);
+    expect(g.automatic).toBe(false);
+    expect(g.nodes).toHaveLength(MAX_LAYOUT_NODES + 1);
+    expect(g.nodes[0]).toMatchObject({ service: 'svc-000', x: 0, y: 0 });
+    const spots = new Set(g.nodes.map((n) => `${n.x},${n.y}`));
+    expect(spots.size).toBe(g.nodes.length);
+  });
+
+  it('gives the same layout again for the same structure, whatever the numbers', () => {
+    const a = buildServiceGraph({ nodes, edges }, href);
+    const b = buildServiceGraph({ nodes: nodes.map((n) => ({ ...n, calls: n.calls * 3 })), edges: edges.map((e) => ({ ...e, calls: e.calls + 1 })) }, href);
+    expect(b.automatic).toBe(true);
+    expect(b.nodes.map((n) => [n.id, n.x, n.y])).toEqual(a.nodes.map((n) => [n.id, n.x, n.y]));
   });
 });
