@@ -1,6 +1,7 @@
 'use client';
 
 import { useCallback, useMemo } from 'react';
+import Link from 'next/link';
 import type { AnomalyJson } from '@/lib/api/types';
 import { buildChainFromSteps } from '@/lib/saga/compensation-chain';
 import type { SagaStatus } from '@/lib/saga/types';
@@ -13,6 +14,8 @@ import { useSpanSelection } from '../useSpanSelection';
 import { AnomalyList } from './AnomalyList';
 import { SagaActions, type ActionStepOption } from '../actions/SagaActions';
 import { CompensationChainView } from './CompensationChainView';
+import { StepGraph, StepGraphLegend } from './StepGraph';
+import type { StepGraphView } from '@/lib/saga/step-graph-view';
 
 /** A saga can have thousands of distinct steps; the action menu lists the first ones (selecting a row picks any). */
 const MAX_STEP_OPTIONS = 500;
@@ -26,6 +29,8 @@ export function SagaDetailView({
   traceIds,
   initialSpan,
   actions = null,
+  stepGraph = null,
+  sagaId = null,
 }: {
   sagaName: string;
   sagaStatus: SagaStatus;
@@ -35,6 +40,10 @@ export function SagaDetailView({
   initialSpan: string | null;
   /** Set when the viewer may act on this saga (operator / admin, not read-only). */
   actions?: { sagaId: string } | null;
+  /** Laid out on the server (lib/saga/step-graph-view.ts). */
+  stepGraph?: StepGraphView | null;
+  /** For the link to this saga's service graph. */
+  sagaId?: string | null;
 }) {
   const [selectedId, select] = useSpanSelection(initialSpan);
   // Once per page load: the rows and the chain derived from them (cheap next to shipping both).
@@ -88,6 +97,21 @@ export function SagaDetailView({
         <h2 id="chain-h">Compensation chain</h2>
         <CompensationChainView chain={chain} sagaStatus={sagaStatus} selectedId={selectedId} onSelect={select} />
       </section>
+
+      {stepGraph && stepGraph.nodes.length > 0 ? (
+        <section className="section" aria-labelledby="step-graph-h" data-testid="step-graph-section">
+          <div className="section__head">
+            <h2 id="step-graph-h">Step graph</h2>
+            {sagaId ? (
+              <Link href={`/topology?sagaId=${encodeURIComponent(sagaId)}`} data-testid="saga-topology-link">
+                Service graph of this saga
+              </Link>
+            ) : null}
+          </div>
+          <StepGraphLegend />
+          <StepGraph graph={stepGraph} selectedId={selectedId} onSelect={select} label={`Step graph of saga ${sagaName}`} />
+        </section>
+      ) : null}
 
       <section className="section" aria-labelledby="timeline-h" id="timeline-section">
         <div className="section__head">

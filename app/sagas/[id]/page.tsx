@@ -4,6 +4,8 @@ import { notFound } from 'next/navigation';
 import { sagaIdSchema } from '@/lib/api/query';
 import { currentModelConfig, getDb, getSagaDetail } from '@/lib/db';
 import { timeToConsistencyMs } from '@/lib/saga/compensation-chain';
+import { buildStepGraph, stepRunFromJson } from '@/lib/saga/step-graph';
+import { layoutStepGraph } from '@/lib/saga/step-graph-view';
 import { stepsToTimelineItems } from '@/lib/ui/timeline-items';
 import { packTimeline } from '@/lib/ui/timeline-pack';
 import { SagaHeader } from '@/components/saga/SagaHeader';
@@ -36,6 +38,8 @@ export default async function SagaPage({ params, searchParams }: Props) {
 
   // Rows go to the browser packed (a saga can have 50,000 steps); it derives the chain from them.
   const timeline = packTimeline(stepsToTimelineItems(detail.steps));
+  // Built and laid out here: the browser gets at most MAX_STEP_GRAPH_NODES positioned nodes, never dagre.
+  const stepGraph = layoutStepGraph(buildStepGraph(detail.steps.map(stepRunFromJson), detail.saga.failedStep));
   const initialSpan = typeof span === 'string' && SPAN_ID.test(span) ? span.toLowerCase() : null;
   // Manual actions: only for roles that may act, and never in read-only mode (the API refuses them too).
   const canAct = principal.kind !== 'anonymous' && roleCan(principal.role, 'act') && !(await currentReadOnly()).active;
@@ -54,6 +58,8 @@ export default async function SagaPage({ params, searchParams }: Props) {
         traceIds={detail.traceIds}
         initialSpan={initialSpan}
         actions={canAct ? { sagaId: detail.saga.id } : null}
+        stepGraph={stepGraph}
+        sagaId={detail.saga.id}
       />
       {detail.audit.length > 0 ? <AuditTrail entries={detail.audit} /> : null}
     </div>

@@ -1,0 +1,92 @@
+'use client';
+
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { TOPOLOGY_PRESETS, effectiveRange, topologyHref, type TopologyView } from '@/lib/topology/view';
+import { toDatetimeLocalValue } from '@/lib/ui/format';
+import { useIsClient } from '../useIsClient';
+
+/**
+ * The topology's time range (relative presets or absolute bounds) and saga-name
+ * filter. Everything lives in the URL; this form only edits it. Absolute times
+ * are typed in the viewer's zone and sent as ISO-8601 UTC, hence a client component.
+ */
+export function TopologyRangeControls({ view }: { view: TopologyView }) {
+  const router = useRouter();
+  const isClient = useIsClient();
+  const preset = effectiveRange(view);
+
+  const onSubmit = (e: React.FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const text = (k: string) => String(form.get(k) ?? '').trim();
+    const toIso = (local: string) => {
+      if (!local) return '';
+      const ms = new Date(local).getTime();
+      return Number.isNaN(ms) ? local : new Date(ms).toISOString();
+    };
+    const from = toIso(text('from'));
+    const to = toIso(text('to'));
+    router.push(
+      topologyHref({
+        ...view,
+        // Typed bounds replace a preset; otherwise the preset stays.
+        range: from || to ? null : view.range,
+        from,
+        to,
+        sagaName: text('sagaName'),
+      }),
+    );
+  };
+
+  const localValue = (iso: string | null) => {
+    if (!iso) return '';
+    const ms = Date.parse(iso);
+    return Number.isNaN(ms) ? '' : toDatetimeLocalValue(ms);
+  };
+
+  return (
+    <form className="filters" onSubmit={onSubmit} role="search" aria-label="Topology range and filter" data-testid="topology-controls">
+      <div className="filters__row">
+        <div className="field">
+          <span className="field__label" id="topo-range-label">
+            Range
+          </span>
+          <div className="segmented" role="group" aria-labelledby="topo-range-label">
+            {TOPOLOGY_PRESETS.map((p) => (
+              <button
+                key={p.value}
+                type="button"
+                aria-pressed={preset === p.value}
+                onClick={() => router.push(topologyHref({ ...view, range: p.value, from: null, to: null }))}
+              >
+                {p.label}
+              </button>
+            ))}
+          </div>
+        </div>
+        {/* Remounted once the browser's zone is known, so the defaults are local times. */}
+        <label className="field" key={`from-${isClient}-${view.from}`}>
+          <span className="field__label">From (local)</span>
+          <input name="from" type="datetime-local" defaultValue={isClient ? localValue(view.from) : ''} />
+        </label>
+        <label className="field" key={`to-${isClient}-${view.to}`}>
+          <span className="field__label">To (local)</span>
+          <input name="to" type="datetime-local" defaultValue={isClient ? localValue(view.to) : ''} />
+        </label>
+        <label className="field" key={`name-${view.sagaName}`}>
+          <span className="field__label">Saga name</span>
+          <input name="sagaName" type="text" defaultValue={view.sagaName ?? ''} placeholder="any" maxLength={200} />
+        </label>
+        <div className="filters__actions">
+          <button type="submit" className="button button--primary">
+            Apply
+          </button>
+          <Link className="button" href={topologyHref({ refresh: view.refresh })}>
+            Reset
+          </Link>
+        </div>
+      </div>
+    </form>
+  );
+}
