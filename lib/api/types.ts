@@ -3,7 +3,7 @@
  * durations float milliseconds. The UI's server components receive the same
  * shapes from lib/db/read.ts, so a page and its API route never disagree.
  */
-import type { AnomalyKind, Protocol, SagaStatus, Severity, StepResult, Op } from '../saga/types';
+import type { AnomalyKind, ClockSkew, Protocol, SagaStatus, Severity, StepResult, Op } from '../saga/types';
 import type { ActionKind, ActionPlan } from '../actions/plan';
 import type { CallResult } from '../actions/execute';
 
@@ -87,6 +87,8 @@ export interface SagaDetail {
   saga: SagaSummary;
   steps: StepJson[];
   anomalies: AnomalyJson[];
+  /** Clock-skew corrections the model applied (lib/saga/clock-skew.ts); times in `steps` are corrected. */
+  clockSkew: ClockSkew[];
   traceIds: string[];
   audit: AuditEntry[];
 }

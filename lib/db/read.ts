@@ -73,6 +73,7 @@ export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig): Promi
     saga: sagaToSummaryJson(saga),
     steps: saga.steps.map(stepToJson),
     anomalies: saga.anomalies.map(anomalyToJson),
+    clockSkew: saga.clockSkew,
     traceIds: saga.traceIds,
     // Audit entries targeting this saga (manual actions), oldest first.
     audit: await auditForSaga(db, id),

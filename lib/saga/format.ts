@@ -29,3 +29,10 @@ function round(x: number, digits: number): string {
   const f = 10 ** digits;
   return String(Math.round(x * f) / f);
 }
+
+/** One clock-skew correction as a sentence (plain text). */
+export function clockSkewSentence(c: { service: string; relativeTo: string; correctionMs: number; spans: number }): string {
+  const way = c.correctionMs > 0 ? 'behind' : 'ahead of';
+  const n = c.spans === 1 ? '1 span' : `${c.spans} spans`;
+  return `${quoted(c.service)} stamps its spans about ${formatDuration(Math.abs(c.correctionMs))} ${way} ${quoted(c.relativeTo)}: ${n} moved inside their callers before ordering.`;
+}

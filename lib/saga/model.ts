@@ -8,6 +8,10 @@
  * copies of one span the earliest received is kept (ties: by content). Inputs
  * are never mutated. No spans at all gives a running saga with zero times.
  *
+ * CLOCK SKEW (clock-skew.ts), before anything else: a child span in another
+ *   service that does not fit inside its parent is moved (with its subtree) into
+ *   it; every later rule sees corrected times, and `clockSkew` lists the moves.
+ *
  * SPANS
  * - Step span: a span with an op and a step key. Key = branchId when present, else
  *   step. A span with an op but neither is an ordinary span. Ordinary spans only
@@ -98,6 +102,7 @@
  */
 import type { ModelConfig, Saga, SagaSpan } from './types';
 import { canonicalize } from './spans';
+import { correctClockSkew } from './clock-skew';
 import { spanFacts } from './facts';
 import { buildStepModel } from './steps';
 import { assess, evaluateAt } from './status';
@@ -106,7 +111,10 @@ import { timings } from './timings';
 import { isTerminalStatus } from './ops';
 
 export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConfig): Saga {
-  const { spans, parentIndex } = canonicalize(input);
+  const canonical = canonicalize(input);
+  const skew = correctClockSkew(canonical.spans, canonical.parentIndex);
+  // Moved spans may change places: order them again (they are already unique).
+  const { spans, parentIndex } = skew.corrections.length === 0 ? canonical : canonicalize(skew.spans);
   const facts = spanFacts(spans, parentIndex);
   const model = buildStepModel(spans, parentIndex);
   const assessment = assess(model, facts.coordinatorFinished, facts.hasCoordinatorSpan);
@@ -153,5 +161,6 @@ export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConf
             status: timed.next.status,
             anomalies: anomalyKinds(anomaliesFor(timed.next.status, timeless, inputs)),
           },
+    clockSkew: skew.corrections,
   };
 }

@@ -132,6 +132,19 @@ export interface ModelConfig {
   maxAttempts: number;
 }
 
+/**
+ * A clock-skew correction (lib/saga/clock-skew.ts): spans of `service`, called
+ * from `relativeTo`, did not fit inside their callers and were moved by up to
+ * `correctionMs` (positive: the service's clock runs behind).
+ */
+export interface ClockSkew {
+  service: string;
+  relativeTo: string;
+  correctionMs: number;
+  /** Spans whose own position was corrected (their children moved with them). */
+  spans: number;
+}
+
 /** A timed transition the saga takes if no new span arrives. */
 export interface PendingTransition {
   atMs: number;
@@ -163,4 +176,6 @@ export interface Saga {
   zeroCode: boolean;
   lastActivityMs: number;
   next: PendingTransition | null;
+  /** Clock-skew corrections applied before anything was ordered; empty when none was needed. */
+  clockSkew: ClockSkew[];
 }

@@ -11,6 +11,7 @@ import { packTimeline } from '@/lib/ui/timeline-pack';
 import { SagaHeader } from '@/components/saga/SagaHeader';
 import { SagaDetailView } from '@/components/saga/SagaDetailView';
 import { AuditTrail } from '@/components/saga/AuditTrail';
+import { ClockSkewNotice } from '@/components/saga/ClockSkewNotice';
 import { roleCan } from '@/lib/auth/roles';
 import { currentReadOnly, requirePage } from '../../_lib/auth';
 
@@ -50,6 +51,7 @@ export default async function SagaPage({ params, searchParams }: Props) {
         <Link href="/sagas">Sagas</Link> <span aria-hidden="true">/</span> <span className="mono">{detail.saga.id}</span>
       </nav>
       <SagaHeader saga={detail.saga} timeToConsistencyMs={timeToConsistencyMs(detail.steps, detail.saga.status)} traceIds={detail.traceIds} />
+      <ClockSkewNotice corrections={detail.clockSkew} />
       <SagaDetailView
         sagaName={detail.saga.name ?? detail.saga.id}
         sagaStatus={detail.saga.status}
