@@ -4,8 +4,9 @@ const securityHeaders = [
   { key: 'X-Content-Type-Options', value: 'nosniff' },
   // Saga ids and trace ids in our URLs must not leak to other sites through links.
   { key: 'Referrer-Policy', value: 'same-origin' },
-  // Only the anti-framing directive for now; the full policy is added separately.
-  { key: 'Content-Security-Policy', value: "frame-ancestors 'none'" },
+  // Pages and API responses get the full policy with a nonce from proxy.ts; this
+  // one covers what the proxy skips (static files, prefetches).
+  { key: 'Content-Security-Policy', value: "frame-ancestors 'none'; object-src 'none'; base-uri 'self'" },
 ];
 
 const nextConfig: NextConfig = {
