@@ -128,9 +128,9 @@ class Phase {
       this.rows += rows;
     }
   }
-  line(label: string, unit = 'rows'): string {
-    const rate = this.ms > 0 ? Math.round(this.rows / (this.ms / 1000)) : 0;
-    return `${label.padEnd(34)} ${String(this.rows).padStart(10)} ${unit.padEnd(6)} ${(this.ms / 1000).toFixed(1).padStart(7)} s  ${String(rate).padStart(9)} ${unit}/s`;
+  line(label: string, unit = 'rows', rate = true): string {
+    const perSecond = this.ms > 0 ? Math.round(this.rows / (this.ms / 1000)) : 0;
+    return `${label.padEnd(34)} ${String(this.rows).padStart(10)} ${unit.padEnd(6)} ${(this.ms / 1000).toFixed(1).padStart(7)} s${rate ? `  ${String(perSecond).padStart(9)} ${unit}/s` : ''}`;
   }
 }
 
@@ -286,8 +286,8 @@ async function main(): Promise<void> {
       phases.sagas.line('sagas upsertSummaries (overlapped)'),
       phases.rollups.line('rollups applyRollupDelta (overl.)'),
       `${'load wall time'.padEnd(34)} ${(loadMs / 1000).toFixed(1).padStart(24)} s  ${String(Math.round(phases.spans.rows / (loadMs / 1000))).padStart(9)} spans/s`,
-      rebuild.line('index rebuild (2 connections)', 'idx'),
-      vacuum.line('VACUUM ANALYZE', 'tables'),
+      rebuild.line('index rebuild (2 connections)', 'idx', false),
+      vacuum.line('VACUUM ANALYZE', 'tables', false),
       `${'total'.padEnd(34)} ${total.toFixed(1).padStart(24)} s`,
       `sizes: database ${sizes!.db}; spans ${sizes!.spans}, sagas ${sizes!.sagas}, rollup_counts ${sizes!.counts} + rollup_latency ${sizes!.latency} (${rollupRows} row upserts)`,
       `schema: ${after.length} indexes and constraints, identical to the migrated ones`,
