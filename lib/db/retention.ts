@@ -116,10 +116,10 @@ export async function pruneExpiredSpans(db: Db, opts: PruneOptions): Promise<Pru
   return result;
 }
 
-const DELETE_ROLLUPS = (table: string) => `
+const DELETE_ROLLUPS = (table: string, time: string) => `
   WITH d AS (
     DELETE FROM ${table}
-     WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE minute < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
+     WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE ${time} < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
     RETURNING 1)
   SELECT count(*)::int AS n FROM d`;
 
@@ -130,10 +130,14 @@ const DELETE_ROLLUPS = (table: string) => `
  */
 export async function pruneExpiredRollups(db: Db, olderThan: Date, batchSize = DEFAULT_RETENTION_BATCH, shouldContinue: () => boolean = () => true): Promise<number> {
   let deleted = 0;
-  for (const table of ['rollup_counts', 'rollup_latency']) {
+  // An hour row is deleted once the whole hour is past the cutoff.
+  const hourCutoff = new Date(Math.floor(olderThan.getTime() / 3_600_000) * 3_600_000);
+  const tables = [['rollup_counts', 'minute', olderThan], ['rollup_latency', 'minute', olderThan],
+    ['rollup_counts_hourly', 'hour', hourCutoff], ['rollup_latency_hourly', 'hour', hourCutoff]] as const;
+  for (const [table, time, cutoff] of tables) {
     for (;;) {
       if (!shouldContinue()) return deleted;
-      const [row] = await db.query<{ n: number }>(DELETE_ROLLUPS(table), [olderThan.toISOString(), batchSize]);
+      const [row] = await db.query<{ n: number }>(DELETE_ROLLUPS(table, time), [cutoff.toISOString(), batchSize]);
       const n = row?.n ?? 0;
       deleted += n;
       if (n < batchSize) break;

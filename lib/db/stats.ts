@@ -1,7 +1,8 @@
 /**
  * Reads for /api/stats and /api/topology: sums of rollup rows (never raw spans,
- * except for one saga's own graph), grouped by chart bucket; rates and
- * percentiles are computed by lib/stats/assemble.ts.
+ * except for one saga's own graph), grouped by chart bucket, from the hourly
+ * tables where whole hours allow (lib/stats/sources.ts); rates and percentiles
+ * are computed by lib/stats/assemble.ts.
  */
 import type { Db, Sql } from './connection';
 import type { StatsQuery, TopologyQuery } from '../stats/query';
@@ -12,15 +13,9 @@ import { assembleStats, assembleTopology, type EdgeLatencyRow, type EdgeRow, typ
 import { contributionOf, isCounts } from '../stats/contribution';
 import { buildSaga } from '../saga/model';
 import { loadSagaSpans } from './saga-spans';
+import { bucketSources, rangeSources, TABLES, type Source } from '../stats/sources';
 
-const T = (bucketSeconds: string) => `(floor(extract(epoch FROM minute) / ${bucketSeconds}) * ${bucketSeconds} * 1000)::float8`;
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** WHERE clause over a rollup table: series, [$1, $2) and optionally one saga name ($<nameParam>). */
-function where(series: readonly number[], nameParam: number | null): string {
-  const name = nameParam === null ? '' : ` AND saga_name = $${nameParam}`;
-  return `series IN (${series.join(',')}) AND minute >= $1::timestamptz AND minute < $2::timestamptz${name}`;
-}
 
 /** PostgreSQL sums come back as bigint/numeric text: make them numbers. */
 function ints<T extends object>(rows: T[], keys: (keyof T)[]): T[] {
@@ -28,28 +23,75 @@ function ints<T extends object>(rows: T[], keys: (keyof T)[]): T[] {
   return rows;
 }
 
+/**
+ * One grouped read over rollup rows from several sources (lib/stats/sources.ts):
+ * `select` names columns of the union (`minute` is the row's time in either
+ * grain), `filter` extra conditions; parameters are numbered as they are added.
+ */
+function rollupQuery(opts: {
+  kind: 'counts' | 'latency';
+  sources: readonly Source[];
+  series: readonly number[];
+  name: string | null;
+  columns: string;
+  filter?: (p: (v: unknown) => string) => string;
+  select: (p: (v: unknown) => string) => string;
+  groupBy: string;
+}): { text: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const parts = opts.sources.map((s) => {
+    const t = TABLES[s.grain];
+    const name = opts.name === null ? '' : ` AND saga_name = ${p(opts.name)}`;
+    const extra = opts.filter ? ` AND ${opts.filter(p)}` : '';
+    return `SELECT ${t.time} AS minute, ${opts.columns} FROM ${t[opts.kind]}
+             WHERE series IN (${opts.series.join(',')}) AND ${t.time} >= ${p(iso(s.fromMs))}::timestamptz
+               AND ${t.time} < ${p(iso(s.toMs))}::timestamptz${name}${extra}`;
+  });
+  const select = opts.select(p);
+  return { text: `SELECT ${select} FROM (${parts.join(' UNION ALL ')}) r GROUP BY ${opts.groupBy}`, params };
+}
+
+const bucketStart = (p: (v: unknown) => string, bucketSeconds: number) => {
+  const b = p(bucketSeconds);
+  return `(floor(extract(epoch FROM minute) / ${b}::float8) * ${b}::float8 * 1000)::float8`;
+};
+
+async function run<T>(sql: Sql, q: { text: string; params: unknown[] }): Promise<T[]> {
+  return sql.query<T>(q.text, q.params);
+}
+
 export async function getStats(db: Db, q: StatsQuery, nowMs: number = Date.now()): Promise<StatsResponse> {
-  const named = q.name !== null ? 4 : null;
-  const base: unknown[] = [iso(q.range.fromMs), iso(q.range.toMs), q.range.bucketMinutes * 60];
-  if (named !== null) base.push(q.name);
-  const whole: unknown[] = q.name !== null ? [base[0], base[1], q.name] : [base[0], base[1]];
-  const wholeNamed = q.name !== null ? 3 : null;
-  const t = T('$3::float8');
+  const { fromMs, toMs, bucketMinutes } = q.range;
+  const perBucket = bucketSources(fromMs, toMs, bucketMinutes);
+  const whole = rangeSources(fromMs, toMs);
+  const seconds = bucketMinutes * 60;
   const [sagaCounts, sagaLatency, stepCounts, stepLatency, current, stepSeries] = await Promise.all([
-    db.query<{ t: number; name: string; status: string; calls: number; retries: number }>(
-      `SELECT ${t} AS t, saga_name AS name, k1 AS status, sum(calls) AS calls, sum(retries) AS retries
-         FROM rollup_counts WHERE ${where([SERIES.saga], named)} GROUP BY 1, 2, 3`, base),
-    db.query<{ t: number; name: string; series: number; bucket: number; count: number }>(
-      `SELECT ${t} AS t, saga_name AS name, series, bucket, sum(count) AS count
-         FROM rollup_latency WHERE ${where([SERIES.sagaDuration, SERIES.timeToConsistency], named)} GROUP BY 1, 2, 3, 4`, base),
-    db.query<{ name: string; service: string; step: string; op: string; calls: number; errors: number; retries: number }>(
-      `SELECT saga_name AS name, k1 AS service, k2 AS step, k3 AS op, sum(calls) AS calls, sum(errors) AS errors, sum(retries) AS retries
-         FROM rollup_counts WHERE ${where([SERIES.step], wholeNamed)} GROUP BY 1, 2, 3, 4`, whole),
-    db.query<{ name: string; service: string; step: string; op: string; bucket: number; count: number }>(
-      `SELECT saga_name AS name, k1 AS service, k2 AS step, k3 AS op, bucket, sum(count) AS count
-         FROM rollup_latency WHERE ${where([SERIES.step], wholeNamed)} GROUP BY 1, 2, 3, 4, 5`, whole),
+    run<{ t: number; name: string; status: string; calls: number; retries: number }>(db, rollupQuery({
+      kind: 'counts', sources: perBucket, series: [SERIES.saga], name: q.name, columns: 'saga_name, k1, calls, retries',
+      select: (p) => `${bucketStart(p, seconds)} AS t, saga_name AS name, k1 AS status, sum(calls) AS calls, sum(retries) AS retries`,
+      groupBy: '1, 2, 3',
+    })),
+    run<{ t: number; name: string; series: number; bucket: number; count: number }>(db, rollupQuery({
+      kind: 'latency', sources: perBucket, series: [SERIES.sagaDuration, SERIES.timeToConsistency], name: q.name, columns: 'saga_name, series, bucket, count',
+      select: (p) => `${bucketStart(p, seconds)} AS t, saga_name AS name, series, bucket, sum(count) AS count`,
+      groupBy: '1, 2, 3, 4',
+    })),
+    run<{ name: string; service: string; step: string; op: string; calls: number; errors: number; retries: number }>(db, rollupQuery({
+      kind: 'counts', sources: whole, series: [SERIES.step], name: q.name, columns: 'saga_name, k1, k2, k3, calls, errors, retries',
+      select: () => 'saga_name AS name, k1 AS service, k2 AS step, k3 AS op, sum(calls) AS calls, sum(errors) AS errors, sum(retries) AS retries',
+      groupBy: '1, 2, 3, 4',
+    })),
+    run<{ name: string; service: string; step: string; op: string; bucket: number; count: number }>(db, rollupQuery({
+      kind: 'latency', sources: whole, series: [SERIES.step], name: q.name, columns: 'saga_name, k1, k2, k3, bucket, count',
+      select: () => 'saga_name AS name, k1 AS service, k2 AS step, k3 AS op, bucket, sum(count) AS count',
+      groupBy: '1, 2, 3, 4, 5',
+    })),
     currentCounts(db, q, nowMs),
-    q.step ? stepSeriesRows(db, q) : Promise.resolve(null),
+    q.step ? stepSeriesRows(db, q, perBucket) : Promise.resolve(null),
   ]);
   return assembleStats({
     range: q.range,
@@ -79,36 +121,42 @@ async function currentCounts(sql: Sql, q: StatsQuery, nowMs: number): Promise<{ 
   return { failed: Number(row?.failed ?? 0), stuck: Number(row?.stuck ?? 0) };
 }
 
-async function stepSeriesRows(sql: Sql, q: StatsQuery) {
+async function stepSeriesRows(sql: Sql, q: StatsQuery, sources: readonly Source[]) {
   const s = q.step!;
-  const params: unknown[] = [iso(q.range.fromMs), iso(q.range.toMs), q.range.bucketMinutes * 60, q.name ?? '', s.step, s.service ?? '', s.op ?? ''];
-  const filter = `series = ${SERIES.step} AND minute >= $1::timestamptz AND minute < $2::timestamptz
-    AND ($4 = '' OR saga_name = $4) AND k2 = $5 AND ($6 = '' OR k1 = $6) AND ($7 = '' OR k3 = $7)`;
-  const t = T('$3::float8');
+  const seconds = q.range.bucketMinutes * 60;
+  const filter = (p: (v: unknown) => string) =>
+    [`k2 = ${p(s.step)}`, ...(s.service ? [`k1 = ${p(s.service)}`] : []), ...(s.op ? [`k3 = ${p(s.op)}`] : [])].join(' AND ');
   const [counts, latency] = await Promise.all([
-    sql.query<{ t: number; calls: number; errors: number; retries: number }>(
-      `SELECT ${t} AS t, sum(calls) AS calls, sum(errors) AS errors, sum(retries) AS retries FROM rollup_counts WHERE ${filter} GROUP BY 1`, params),
-    sql.query<{ t: number; bucket: number; count: number }>(
-      `SELECT ${t} AS t, bucket, sum(count) AS count FROM rollup_latency WHERE ${filter} GROUP BY 1, 2`, params),
+    run<{ t: number; calls: number; errors: number; retries: number }>(sql, rollupQuery({
+      kind: 'counts', sources, series: [SERIES.step], name: q.name, columns: 'calls, errors, retries', filter,
+      select: (p) => `${bucketStart(p, seconds)} AS t, sum(calls) AS calls, sum(errors) AS errors, sum(retries) AS retries`,
+      groupBy: '1',
+    })),
+    run<{ t: number; bucket: number; count: number }>(sql, rollupQuery({
+      kind: 'latency', sources, series: [SERIES.step], name: q.name, columns: 'bucket, count', filter,
+      select: (p) => `${bucketStart(p, seconds)} AS t, bucket, sum(count) AS count`,
+      groupBy: '1, 2',
+    })),
   ]);
   return { counts: ints(counts, ['t', 'calls', 'errors', 'retries']), latency: ints(latency, ['t', 'bucket', 'count']) };
 }
 
 export async function getTopology(db: Db, q: TopologyQuery, cfg: ModelConfig): Promise<TopologyResponse | null> {
   if (q.sagaId !== null) return sagaTopology(db, q, cfg);
-  const named = q.sagaName !== null ? 3 : null;
-  const params: unknown[] = [iso(q.fromMs), iso(q.toMs)];
-  if (named !== null) params.push(q.sagaName);
+  const sources = rangeSources(q.fromMs, q.toMs);
   const [nodes, edges, latency] = await Promise.all([
-    db.query<NodeRow>(
-      `SELECT k1 AS service, sum(calls) AS calls, sum(errors) AS errors FROM rollup_counts
-        WHERE ${where([SERIES.service], named)} GROUP BY 1`, params),
-    db.query<EdgeRow>(
-      `SELECT k1 AS source, k2 AS target, sum(calls) AS calls, sum(errors) AS errors FROM rollup_counts
-        WHERE ${where([SERIES.edge], named)} GROUP BY 1, 2`, params),
-    db.query<EdgeLatencyRow>(
-      `SELECT k1 AS source, k2 AS target, bucket, sum(count) AS count FROM rollup_latency
-        WHERE ${where([SERIES.edge], named)} GROUP BY 1, 2, 3`, params),
+    run<NodeRow>(db, rollupQuery({
+      kind: 'counts', sources, series: [SERIES.service], name: q.sagaName, columns: 'k1, calls, errors',
+      select: () => 'k1 AS service, sum(calls) AS calls, sum(errors) AS errors', groupBy: '1',
+    })),
+    run<EdgeRow>(db, rollupQuery({
+      kind: 'counts', sources, series: [SERIES.edge], name: q.sagaName, columns: 'k1, k2, calls, errors',
+      select: () => 'k1 AS source, k2 AS target, sum(calls) AS calls, sum(errors) AS errors', groupBy: '1, 2',
+    })),
+    run<EdgeLatencyRow>(db, rollupQuery({
+      kind: 'latency', sources, series: [SERIES.edge], name: q.sagaName, columns: 'k1, k2, bucket, count',
+      select: () => 'k1 AS source, k2 AS target, bucket, sum(count) AS count', groupBy: '1, 2, 3',
+    })),
   ]);
   return assembleTopology(q, ints(nodes, ['calls', 'errors']), ints(edges, ['calls', 'errors']), ints(latency, ['bucket', 'count']));
 }
