@@ -13,6 +13,7 @@ import { expect } from 'vitest';
 import { encodeProtobufRequest } from '../../lib/otlp/encode-protobuf';
 import type { FlatSpan } from '../../lib/otlp/types';
 import { SERIES } from '../../lib/stats/series';
+import { makeSpan } from '../support/spans';
 
 export const ADMIN_URL = process.env.SAGASCOPE_TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const ROOT = path.resolve(__dirname, '../..');
@@ -88,7 +89,8 @@ export interface ChildCollector {
 }
 
 export async function startChildCollector(env: Record<string, string>, httpPort: number, grpcPort: number): Promise<ChildCollector> {
-  const proc = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'collector/main.ts'], {
+  // node --import tsx rather than the tsx CLI: one process, so its pid is the collector's (RSS, SIGKILL).
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'collector/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -98,6 +100,7 @@ export async function startChildCollector(env: Record<string, string>, httpPort:
       COLLECTOR_GRPC_PORT: String(grpcPort),
       SAGASCOPE_LOG_LEVEL: 'warn',
       ...env,
+      NODE_ENV: 'production',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -184,13 +187,18 @@ export interface PostResult {
 }
 
 /** One OTLP/HTTP protobuf export request; a connection failure is status 0. */
-export async function postSpans(httpUrl: string, spans: readonly FlatSpan[], timeoutMs = 30_000): Promise<PostResult> {
+export function postSpans(httpUrl: string, spans: readonly FlatSpan[], timeoutMs = 30_000): Promise<PostResult> {
+  return postBody(httpUrl, encodeProtobufRequest(spans), timeoutMs);
+}
+
+/** One OTLP/HTTP protobuf export request with a body encoded beforehand. */
+export async function postBody(httpUrl: string, body: Uint8Array, timeoutMs = 30_000): Promise<PostResult> {
   const started = performance.now();
   try {
     const res = await fetch(`${httpUrl}/v1/traces`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-protobuf' },
-      body: encodeProtobufRequest(spans),
+      body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
       signal: AbortSignal.timeout(timeoutMs),
     });
     await res.arrayBuffer();
@@ -254,4 +262,53 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /** Free-form figures a test measured, printed for docs/faults.md. */
 export function report(name: string, figures: Record<string, unknown>): void {
   console.log(`[faults] ${name} ${JSON.stringify(figures)}`);
+}
+
+/** `sagas` small sagas (a coordinator span and four steps each) as raw spans, with ids that are unique across runs. */
+export function sagaSpans(tag: string, sagas: number): FlatSpan[] {
+  const out: FlatSpan[] = [];
+  for (let i = 0; i < sagas; i++) {
+    const id = `${tag}-${randomBytes(6).toString('hex')}`;
+    const traceId = randomBytes(16).toString('hex');
+    const t0 = Date.now() - 5_000;
+    const root = makeSpan({
+      traceId,
+      name: 'saga checkout',
+      startMs: t0,
+      endMs: t0 + 50,
+      service: 'orchestrator',
+      attributes: { 'saga.id': id, 'saga.name': 'fault-load', 'saga.protocol': 'saga', 'saga.role': 'coordinator' },
+    });
+    out.push(root);
+    ['order', 'stock', 'pay', 'ship'].forEach((step, k) =>
+      out.push(
+        makeSpan({
+          traceId,
+          parentSpanId: root.spanId,
+          name: `action ${step}`,
+          startMs: t0 + 1 + k * 10,
+          endMs: t0 + 6 + k * 10,
+          service: step,
+          attributes: { 'saga.id': id, 'saga.step': step, 'saga.step.index': k + 1, 'saga.op': 'action', 'saga.attempt': 1, 'saga.role': 'participant' },
+        }),
+      ),
+    );
+  }
+  return out;
+}
+
+/** Which of the given spans are stored, and how often (a span stored twice would show up here as 2). */
+export async function storedCounts(db: FaultDb, spans: readonly { traceId: string; spanId: string }[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const chunk = 5_000;
+  for (let i = 0; i < spans.length; i += chunk) {
+    const part = spans.slice(i, i + chunk);
+    const rows = await db.query<{ k: string; n: number }>(
+      `SELECT trace_id || ':' || span_id AS k, count(*)::int AS n FROM spans
+        WHERE (trace_id, span_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) GROUP BY 1`,
+      [part.map((s) => s.traceId), part.map((s) => s.spanId)],
+    );
+    for (const r of rows) out.set(r.k, r.n);
+  }
+  return out;
 }
