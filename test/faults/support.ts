@@ -198,7 +198,7 @@ export async function postBody(httpUrl: string, body: Uint8Array, timeoutMs = 30
     const res = await fetch(`${httpUrl}/v1/traces`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-protobuf' },
-      body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      body: Buffer.from(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
     await res.arrayBuffer();
