@@ -51,7 +51,7 @@ describe('planAction', () => {
     );
     const saga = sagaAfter(spans);
     const answered = planAction(saga, spans, { action: 'compensate', step: 'b' });
-    expect(answered.calls.map((c) => [c.attempt, c.idempotencyKey])).toEqual([[2, idempotencyKey('S3', answered.calls[0]!.key, 'compensate', 2)]]);
+    expect(answered.calls.map((c) => [c.attempt, c.idempotencyKey])).toEqual([[2, idempotencyKey(saga.id, answered.calls[0]!.key, 'compensate', 2)]]);
     const unanswered = new Map([[attemptSlot('b', 'compensate', 1), 'sgs-sent-with-attempt-1']]);
     const again = planAction(saga, spans, { action: 'compensate', step: 'b' }, { unanswered });
     expect(again.calls.map((c) => [c.attempt, c.idempotencyKey])).toEqual([[2, 'sgs-sent-with-attempt-1']]);
