@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { planAction, idempotencyKey } from './plan';
+import { attemptSlot } from './unanswered';
 import { sagaSpans, sagaAfter } from '../saga/fixtures';
 import type { SagaSpan } from '../saga/types';
 
@@ -36,6 +37,24 @@ describe('planAction', () => {
     ]);
     expect(plan.evidence.status).toBe('failed');
     expect(plan.evidence.anomalies).toContain('missing_compensation');
+  });
+
+  it('after an unanswered attempt (timeout), the next attempt carries the same idempotency key; after an answered one, its own', () => {
+    const spans = withUrls(
+      sagaSpans({ sagaId: 'S3', steps: ['a', 'b', 'c'] })
+        .action('a', { at: 0 })
+        .action('b', { at: 20 })
+        .action('c', { at: 40, fail: true })
+        .compensate('b', { at: 60, fail: 'no answer within 1500 ms' })
+        .root({ at: 0, dur: 100 })
+        .build(),
+    );
+    const saga = sagaAfter(spans);
+    const answered = planAction(saga, spans, { action: 'compensate', step: 'b' });
+    expect(answered.calls.map((c) => [c.attempt, c.idempotencyKey])).toEqual([[2, idempotencyKey(saga.id, answered.calls[0]!.key, 'compensate', 2)]]);
+    const unanswered = new Map([[attemptSlot('b', 'compensate', 1), 'sgs-sent-with-attempt-1']]);
+    const again = planAction(saga, spans, { action: 'compensate', step: 'b' }, { unanswered });
+    expect(again.calls.map((c) => [c.attempt, c.idempotencyKey])).toEqual([[2, 'sgs-sent-with-attempt-1']]);
   });
 
   it('compensate saga skips steps already compensated', () => {

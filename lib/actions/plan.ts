@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Op, Protocol, Saga, SagaSpan, Step, SagaStatus } from '../saga/types';
 import { FIRST_PHASE_OPS } from '../saga/ops';
+import { attemptSlot } from './unanswered';
 
 export type ActionKind = 'retry' | 'compensate';
 
@@ -100,8 +101,16 @@ const lastResult = (entries: readonly Step[]) =>
 const nextAttempt = (entries: readonly Step[]) => entries.reduce((m, e) => Math.max(m, e.attempt), 0) + 1;
 const needsUndo = (f: StepFacts) => lastResult(f.firstPhase) === 'success' && !f.undo.some((e) => e.result === 'success');
 
-export function planAction(saga: Saga, spans: readonly SagaSpan[], req: ActionRequest): ActionPlan {
+export interface PlanContext {
+  /** Calls nobody knows the outcome of (lib/actions/unanswered.ts): their next attempt reuses their key. */
+  unanswered?: ReadonlyMap<string, string>;
+}
+
+export function planAction(saga: Saga, spans: readonly SagaSpan[], req: ActionRequest, ctx: PlanContext = {}): ActionPlan {
   const facts = factsOf(saga, spans);
+  // The attempt after an unanswered one may be the same work done twice: same key, so the participant can tell.
+  const keyFor = (f: StepFacts, op: Op, attempt: number) =>
+    ctx.unanswered?.get(attemptSlot(f.name, op, attempt - 1)) ?? idempotencyKey(saga.id, f.key, op, attempt);
   const base = {
     sagaId: saga.id,
     action: req.action,
@@ -126,7 +135,7 @@ export function planAction(saga: Saga, spans: readonly SagaSpan[], req: ActionRe
       refusal: null,
       calls: todo.map((f, i) => {
         const attempt = nextAttempt(f.undo);
-        return { order: i + 1, step: f.name, key: f.key, index: f.index, op: undoOp, attempt, url: f.compensateUrl!, idempotencyKey: idempotencyKey(saga.id, f.key, undoOp, attempt), branchId: f.branchId };
+        return { order: i + 1, step: f.name, key: f.key, index: f.index, op: undoOp, attempt, url: f.compensateUrl!, idempotencyKey: keyFor(f, undoOp, attempt), branchId: f.branchId };
       }),
     };
   }
@@ -139,7 +148,7 @@ export function planAction(saga: Saga, spans: readonly SagaSpan[], req: ActionRe
     if (f.undo.some((e) => e.result === 'success')) return refuse(`step ${f.name} was compensated: retrying its action now would leave it half done`);
     if (!f.actionUrl) return refuse(`step ${f.name} recorded no saga.action_url to call`);
     const attempt = nextAttempt(f.firstPhase);
-    return { ...base, refusal: null, calls: [{ order: 1, step: f.name, key: f.key, index: f.index, op: first, attempt, url: f.actionUrl, idempotencyKey: idempotencyKey(saga.id, f.key, first, attempt), branchId: f.branchId }] };
+    return { ...base, refusal: null, calls: [{ order: 1, step: f.name, key: f.key, index: f.index, op: first, attempt, url: f.actionUrl, idempotencyKey: keyFor(f, first, attempt), branchId: f.branchId }] };
   }
   if (!needsUndo(f)) {
     return refuse(
@@ -148,5 +157,5 @@ export function planAction(saga: Saga, spans: readonly SagaSpan[], req: ActionRe
   }
   if (!f.compensateUrl) return refuse(`step ${f.name} recorded no saga.compensate_url to call`);
   const attempt = nextAttempt(f.undo);
-  return { ...base, refusal: null, calls: [{ order: 1, step: f.name, key: f.key, index: f.index, op: undoOp, attempt, url: f.compensateUrl, idempotencyKey: idempotencyKey(saga.id, f.key, undoOp, attempt), branchId: f.branchId }] };
+  return { ...base, refusal: null, calls: [{ order: 1, step: f.name, key: f.key, index: f.index, op: undoOp, attempt, url: f.compensateUrl, idempotencyKey: keyFor(f, undoOp, attempt), branchId: f.branchId }] };
 }

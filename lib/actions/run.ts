@@ -23,7 +23,8 @@ import type { SagaListQuery } from '../api/query';
 import type { ModelConfig } from '../saga/types';
 import type { BatchActionItem, BatchActionResponse, BatchItemOutcome } from '../api/types';
 import { loadSagaSpans } from '../db/saga-spans';
-import { appendAudit, type AuditRecord } from '../db/audit';
+import { appendAudit, auditForSaga, type AuditRecord } from '../db/audit';
+import { unansweredCalls } from './unanswered';
 import { listSagas } from '../db/read';
 import { buildSaga } from '../saga/model';
 import { planAction, type ActionKind, type ActionPlan } from './plan';
@@ -95,7 +96,8 @@ async function planFor(env: ActionEnv, sagaId: string, input: Pick<ActionInput, 
   const spans = (await loadSagaSpans(env.db, [sagaId])).get(sagaId);
   if (!spans || spans.length === 0) return null;
   const saga = buildSaga(sagaId, spans, env.modelConfig());
-  const planned = planAction(saga, spans, { action: input.action, ...(input.step !== undefined ? { step: input.step } : {}) });
+  const unanswered = unansweredCalls(await auditForSaga(env.db, sagaId));
+  const planned = planAction(saga, spans, { action: input.action, ...(input.step !== undefined ? { step: input.step } : {}) }, { unanswered });
   const policyRefusal = planned.refusal === null ? await preflight(planned, env.policy) : null;
   return { plan: withPolicyRefusal(planned, policyRefusal), policyRefusal, saga: { id: saga.id, name: saga.name, protocol: saga.protocol } };
 }

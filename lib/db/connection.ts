@@ -54,6 +54,7 @@ function postgresDb(url: string, poolSize: number): Db {
     async transaction(fn) {
       const client = await pool.connect();
       let broken = false;
+      const detach = onCheckedOutError(client, () => (broken = true));
       try {
         await client.query('BEGIN');
         const tx: TxSql = {
@@ -71,18 +72,22 @@ function postgresDb(url: string, poolSize: number): Db {
         }
         throw err;
       } finally {
+        detach();
         client.release(broken);
       }
     },
     async reserve() {
       const client = await pool.connect();
       let released = false;
+      let lost = false;
+      const detach = onCheckedOutError(client, () => (lost = true));
       return {
         query: async (text, params) => (await client.query(text, params as unknown[])).rows,
         release(broken = false) {
           if (released) return;
           released = true;
-          client.release(broken);
+          detach();
+          client.release(broken || lost);
         },
       };
     },
@@ -91,6 +96,18 @@ function postgresDb(url: string, poolSize: number): Db {
       await pool.end();
     },
   };
+}
+
+/**
+ * pg-pool listens for errors only on idle clients. A checked-out client whose
+ * backend dies between two queries (pg_terminate_backend, a server restart)
+ * emits 'error' with nobody listening, which would crash the process; the next
+ * query on it fails anyway, and the client is then discarded instead of reused.
+ */
+function onCheckedOutError(client: pg.PoolClient, lost: () => void): () => void {
+  const listener = () => lost();
+  client.on('error', listener);
+  return () => client.removeListener('error', listener);
 }
 
 async function copyFrom(client: pg.PoolClient, copySql: string, chunks: Iterable<string>): Promise<void> {
