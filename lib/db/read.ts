@@ -13,6 +13,7 @@ import { buildSaga } from '../saga/model';
 import { loadSagaSpans } from './saga-spans';
 import { sagaRowToSummaryJson, sagaToSummaryJson, stepToJson, anomalyToJson } from './to-json';
 import { auditForSaga } from './audit';
+import { cachedDetail, detailStamp, rememberDetail } from './saga-detail-cache';
 
 /**
  * The summary stores the status at ingest time plus one pending transition
@@ -66,18 +67,26 @@ export async function listSagas(db: Db, q: SagaListQuery, nowMs: number = Date.n
 }
 
 export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig): Promise<SagaDetail | null> {
-  const spans = (await loadSagaSpans(db, [id])).get(id);
-  if (!spans || spans.length === 0) return null;
-  const saga = buildSaga(id, spans, cfg);
-  return {
-    saga: sagaToSummaryJson(saga),
-    steps: saga.steps.map(stepToJson),
-    anomalies: saga.anomalies.map(anomalyToJson),
-    clockSkew: saga.clockSkew,
-    traceIds: saga.traceIds,
-    // Audit entries targeting this saga (manual actions), oldest first.
-    audit: await auditForSaga(db, id),
-  };
+  // Read before the spans: a span committed in between leaves an older stamp on
+  // the entry, so the next read rebuilds rather than keeping a stale model.
+  const [summary] = await db.query<{ updated_at: Date; span_count: number }>(`SELECT updated_at, span_count FROM sagas WHERE id = $1`, [id]);
+  const stamp = summary ? detailStamp(new Date(summary.updated_at), Number(summary.span_count), cfg) : null;
+  let built = stamp ? cachedDetail(id, stamp, cfg.nowMs) : null;
+  if (!built) {
+    const spans = (await loadSagaSpans(db, [id])).get(id);
+    if (!spans || spans.length === 0) return null;
+    const saga = buildSaga(id, spans, cfg);
+    built = {
+      saga: sagaToSummaryJson(saga),
+      steps: saga.steps.map(stepToJson),
+      anomalies: saga.anomalies.map(anomalyToJson),
+      clockSkew: saga.clockSkew,
+      traceIds: saga.traceIds,
+    };
+    if (stamp) rememberDetail(id, stamp, cfg.nowMs, saga.next?.atMs ?? null, built);
+  }
+  // Audit entries targeting this saga (manual actions), oldest first: never cached.
+  return { ...built, audit: await auditForSaga(db, id) };
 }
 
 export async function getTrace(db: Db, traceId: string): Promise<TraceJson | null> {

@@ -3,17 +3,13 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { sagaIdSchema } from '@/lib/api/query';
 import { currentModelConfig, getDb, getSagaDetail } from '@/lib/db';
-import { timeToConsistencyMs } from '@/lib/saga/compensation-chain';
-import { buildStepGraph, stepRunFromJson } from '@/lib/saga/step-graph';
-import { layoutStepGraph } from '@/lib/saga/step-graph-view';
-import { stepsToTimelineItems } from '@/lib/ui/timeline-items';
-import { packTimeline } from '@/lib/ui/timeline-pack';
 import { SagaHeader } from '@/components/saga/SagaHeader';
 import { SagaDetailView } from '@/components/saga/SagaDetailView';
 import { AuditTrail } from '@/components/saga/AuditTrail';
 import { ClockSkewNotice } from '@/components/saga/ClockSkewNotice';
 import { roleCan } from '@/lib/auth/roles';
 import { currentReadOnly, requirePage } from '../../_lib/auth';
+import { sagaPageData } from './page-data';
 
 export const dynamic = 'force-dynamic';
 
@@ -37,10 +33,7 @@ export default async function SagaPage({ params, searchParams }: Props) {
   const detail = await getSagaDetail(await getDb(), id, currentModelConfig());
   if (!detail) notFound();
 
-  // Rows go to the browser packed (a saga can have 50,000 steps); it derives the chain from them.
-  const timeline = packTimeline(stepsToTimelineItems(detail.steps));
-  // Built and laid out here: the browser gets at most MAX_STEP_GRAPH_NODES positioned nodes, never dagre.
-  const stepGraph = layoutStepGraph(buildStepGraph(detail.steps.map(stepRunFromJson), detail.saga.failedStep));
+  const { timeline, stepGraph, timeToConsistencyMs } = sagaPageData(detail);
   const initialSpan = typeof span === 'string' && SPAN_ID.test(span) ? span.toLowerCase() : null;
   // Manual actions: only for roles that may act, and never in read-only mode (the API refuses them too).
   const canAct = principal.kind !== 'anonymous' && roleCan(principal.role, 'act') && !(await currentReadOnly()).active;
@@ -50,7 +43,7 @@ export default async function SagaPage({ params, searchParams }: Props) {
       <nav className="breadcrumb" aria-label="Breadcrumb">
         <Link href="/sagas">Sagas</Link> <span aria-hidden="true">/</span> <span className="mono">{detail.saga.id}</span>
       </nav>
-      <SagaHeader saga={detail.saga} timeToConsistencyMs={timeToConsistencyMs(detail.steps, detail.saga.status)} traceIds={detail.traceIds} />
+      <SagaHeader saga={detail.saga} timeToConsistencyMs={timeToConsistencyMs} traceIds={detail.traceIds} />
       <ClockSkewNotice corrections={detail.clockSkew} />
       <SagaDetailView
         sagaName={detail.saga.name ?? detail.saga.id}
