@@ -9,7 +9,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['lib/**/*.test.ts', 'collector/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts'],
+          include: ['lib/**/*.test.ts', 'collector/**/*.test.ts', 'server/**/*.test.ts', 'demo/**/*.test.ts', 'bench/**/*.test.ts'],
           environment: 'node',
         },
       },
