@@ -7,7 +7,7 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import protobuf from 'protobufjs/minimal.js';
-import { exportTraces, authorize, type ExportDeps, type Encoding } from '../lib/ingest/export';
+import { exportTraces, authorize, admit, type ExportDeps, type Encoding } from '../lib/ingest/export';
 import { ExportError, statusFor } from '../lib/ingest/errors';
 import { encodeExportResponseJson, encodeExportResponseProto } from '../lib/otlp/response';
 
@@ -88,6 +88,12 @@ async function handleExport(req: http.IncomingMessage, res: http.ServerResponse,
       return;
     }
     authorize(req.headers.authorization, opts.token);
+    try {
+      admit(opts);
+    } catch (err) {
+      req.resume(); // discard the body unread: the connection stays usable for the client's retry
+      throw err;
+    }
     const raw = await readBody(req, opts.maxRequestBytes);
     const body = await decompress(raw, req.headers['content-encoding'], opts.maxRequestBytes);
     const result = await exportTraces(body, encoding, opts);

@@ -49,7 +49,13 @@ function decode(body: Uint8Array, encoding: Encoding): DecodedRequest {
   }
 }
 
+/** Refuses cheaply, before the body is read or decoded, while the queue is full. */
+export function admit(deps: ExportDeps): void {
+  if (deps.pipeline.full) throw new ExportError('saturated', 'collector is saturated, retry later');
+}
+
 export async function exportTraces(body: Uint8Array, encoding: Encoding, deps: ExportDeps): Promise<ExportResult> {
+  admit(deps);
   const decoded = decode(body, encoding);
   const count = decoded.spans.length + decoded.rejected;
   const limits = deps.limits ?? { ...DEFAULT_SPAN_LIMITS, maxSpansPerRequest: Infinity };

@@ -52,11 +52,15 @@ describe('IngestPipeline', () => {
       write: async (rows) => { await gate.promise; return { stored: rows.length }; },
     });
     const first = p.submit([row(1), row(2)]);
+    expect(p.full).toBe(false); // a 1-span request would still fit
     await expect(p.submit([row(3), row(4)])).rejects.toMatchObject({ kind: 'saturated' });
     expect(p.depth).toBe(2);
+    const second = p.submit([row(3)]);
+    expect(p.full).toBe(true); // now nothing fits: transports refuse before reading a body
     gate.resolve();
-    await first;
+    await Promise.all([first, second]);
     expect(p.depth).toBe(0);
+    expect(p.full).toBe(false);
     await expect(p.submit([row(5), row(6)])).resolves.toBeUndefined();
   });
 

@@ -40,6 +40,15 @@ export class IngestPipeline {
     return this.queuedSpans;
   }
 
+  /**
+   * No request with spans can be taken now. Checked before a request is read or
+   * decoded: under overload, decoding requests only to refuse them took the CPU
+   * the writers needed (throughput fell to a tenth, test/faults/overload).
+   */
+  get full(): boolean {
+    return this.queuedSpans >= this.opts.maxQueueSpans;
+  }
+
   submit(rows: SpanRow[]): Promise<void> {
     if (this.closed) return Promise.reject(new ExportError('unavailable', 'collector is shutting down'));
     if (rows.length === 0) return Promise.resolve();

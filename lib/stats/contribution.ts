@@ -7,7 +7,14 @@
  * (see delta.ts). Keys are minutes since the epoch (UTC).
  */
 import type { Saga, SagaSpan, SagaStatus } from '../saga/types';
-import { bucketOf } from './histogram';
+import { bucketOf as rawBucketOf } from './histogram';
+
+/**
+ * Durations are bucketed at microsecond resolution: the ingest path computes them
+ * from OTLP nanoseconds, a later rebuild from the microseconds PostgreSQL stored,
+ * and a value a hair from a bucket edge must land in the same bucket both times.
+ */
+const bucketOf = (ms: number) => rawBucketOf(Math.round(ms * 1000) / 1000);
 import { SERIES } from './series';
 
 /**
