@@ -38,12 +38,33 @@ describe('clock skew', () => {
     expect(saga.startMs).toBe(truth.startMs);
   });
 
-  it('without the correction, a clock running ahead would fake a hanging action; with it there is none', () => {
-    // reserve-svc's clock 1 s ahead: its action would appear to start after its own compensation's caller.
-    const spans = skewed(checkout(), 'reserve-svc', 1000).map((s) =>
-      s.service === 'reserve-svc' && s.op === 'compensate' ? { ...s, startMs: s.startMs - 2000, endMs: s.endMs - 2000 } : s);
+  it('late work is not skew: a server span outliving its timed-out caller, or starting after it, stays where it is', () => {
+    const b = sagaSpans({ steps: ['reserve'] });
+    b.root({ at: 0, dur: 10_000 });
+    const root = b.lastSpanId;
+    b.action('reserve', { at: 10, dur: 50, parent: root, service: 'orchestrator', role: 'coordinator', spanId: 'c1' });
+    b.action('reserve', { at: 20, dur: 5000, parent: 'c1', service: 'reserve-svc', spanId: 's1' }); // caller timed out at 60
+    b.action('reserve', { at: 100, dur: 20, parent: 'c1', service: 'reserve-svc', spanId: 's2', attempt: 2 }); // held up, ran after
+    const { spans, parentIndex } = canonicalize(b.build());
+    const r = correctClockSkew(spans, parentIndex);
+    expect(r.corrections).toEqual([]);
+    expect(r.spans).toBe(spans);
+  });
+
+  it('without the correction, a clock running behind fakes an out-of-order compensation; with it there is none', () => {
+    // reserve-svc 2 s behind: its compensation would seem to run before charge's, which ran first.
+    const b = sagaSpans({ steps: ['reserve', 'charge', 'ship'] });
+    b.root({ at: 0, dur: 500 });
+    const root = b.lastSpanId;
+    b.call('action', 'reserve', { at: 10, dur: 20 });
+    b.call('action', 'charge', { at: 40, dur: 20 });
+    b.call('action', 'ship', { at: 70, dur: 20, fail: true });
+    b.call('compensate', 'charge', { at: 100, dur: 20 });
+    b.call('compensate', 'reserve', { at: 130, dur: 20 });
+    const spans = skewed(b.build().map((s) => (s.service === 'orchestrator' && s.op !== null ? { ...s, parentSpanId: root } : s)), 'reserve-svc', -2000);
     const saga = sagaAfter(spans);
-    expect(saga.anomalies.map((a) => a.kind)).not.toContain('hanging_action');
+    expect(saga.status).toBe('compensated');
+    expect(saga.anomalies.map((a) => a.kind)).toEqual([]);
     expect(saga.clockSkew.map((c) => c.service)).toEqual(['reserve-svc']);
   });
 

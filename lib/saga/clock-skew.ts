@@ -4,9 +4,15 @@
  * server span starting before the client span that caused it, and orderings
  * across services (compensation order, an action after its compensation) turn
  * into false anomalies. Like Jaeger's clock-skew adjuster, a child span in
- * another service that does not fit inside its parent is moved, with everything
- * under it, to the middle of the parent (or to its start when the child is the
- * longer one); the correction is reported, never hidden.
+ * another service that starts before its parent is moved, with everything under
+ * it, to the middle of the parent (or to its start when the child is the longer
+ * one); the correction is reported, never hidden.
+ *
+ * Only a child starting before its parent is taken as skew: that cannot happen
+ * on one clock. A child that starts inside its parent and ends after it, or
+ * starts after it ended, is real (a caller that timed out, a held-up request,
+ * asynchronous work) and is exactly what hanging_action must see, so a clock
+ * running ahead is not corrected.
  *
  * Input: spans deduplicated and sorted, with parent positions (spans.ts). Output:
  * new span objects for the moved ones (inputs are never mutated) and one
@@ -21,14 +27,10 @@ export const SKEW_TOLERANCE_MS = 1;
 function ownSkew(child: SagaSpan, parent: SagaSpan, shift: number): number {
   const cs = child.startMs + shift;
   const ps = parent.startMs;
-  const childEnded = child.endMs > 0;
-  const parentEnded = parent.endMs > 0;
-  if (!childEnded || !parentEnded) return cs < ps - SKEW_TOLERANCE_MS ? ps - cs : 0;
-  const ce = child.endMs + shift;
-  const pe = parent.endMs;
-  if (cs >= ps - SKEW_TOLERANCE_MS && ce <= pe + SKEW_TOLERANCE_MS) return 0;
-  const childDur = ce - cs;
-  const parentDur = pe - ps;
+  if (cs >= ps - SKEW_TOLERANCE_MS) return 0;
+  if (child.endMs <= 0 || parent.endMs <= 0) return ps - cs;
+  const childDur = child.endMs - child.startMs;
+  const parentDur = parent.endMs - parent.startMs;
   return childDur <= parentDur ? ps + (parentDur - childDur) / 2 - cs : ps - cs;
 }
 
