@@ -9,7 +9,8 @@ describe('ranges and buckets', () => {
   it('picks the smallest nice bucket that keeps a chart at ≤ 120 points', () => {
     expect(chooseBucketMinutes(0, 60 * 60_000)).toBe(1);
     expect(chooseBucketMinutes(0, 6 * 3_600_000)).toBe(5);
-    expect(chooseBucketMinutes(0, 24 * 3_600_000)).toBe(15);
+    expect(chooseBucketMinutes(0, 12 * 3_600_000)).toBe(10);
+    expect(chooseBucketMinutes(0, 24 * 3_600_000)).toBe(60); // long ranges: whole hours (hourly rollups)
     expect(chooseBucketMinutes(0, 7 * 86_400_000)).toBe(120);
     expect(chooseBucketMinutes(0, 30 * 86_400_000)).toBe(360);
   });
