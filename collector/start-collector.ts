@@ -40,7 +40,7 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     batchSpans: config.SAGASCOPE_INGEST_BATCH_SPANS,
     // PGlite is one backend: concurrent transactions would only queue inside it.
     writers: db.kind === 'pglite' ? 1 : config.SAGASCOPE_INGEST_WRITERS,
-    write: (rows) => writeSpanBatch(db, rows, (now) => modelConfigFrom(config, now)),
+    write: (rows) => writeSpanBatch(db, rows, (now) => modelConfigFrom(config, now), { maxSagaSpans: config.SAGASCOPE_MAX_SAGA_SPANS }),
     onBatch: (offered, stored, seconds) => {
       metrics.spansStored += stored;
       metrics.spansDuplicate += offered - stored;

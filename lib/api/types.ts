@@ -89,6 +89,8 @@ export interface SagaDetail {
   anomalies: AnomalyJson[];
   /** Clock-skew corrections the model applied (lib/saga/clock-skew.ts); times in `steps` are corrected. */
   clockSkew: ClockSkew[];
+  /** Set when the saga is over the size limit: the model covers its first `modelled` spans (SAGASCOPE_MAX_SAGA_SPANS). */
+  modelledSpans: { modelled: number; stored: number } | null;
   traceIds: string[];
   audit: AuditEntry[];
 }

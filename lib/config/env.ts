@@ -50,6 +50,8 @@ export const envSchema = z.object({
   SAGASCOPE_MAX_ATTRIBUTE_LENGTH: int(16_384, 16),
   /** Events kept per span; the rest are dropped and the span flagged. */
   SAGASCOPE_MAX_EVENTS: int(256, 0),
+  /** Spans of one saga the model covers (the earliest by start); later ones are stored but leave the summary as it is. */
+  SAGASCOPE_MAX_SAGA_SPANS: int(100_000, 10),
   /** Spans waiting for the database before the collector answers 503 / UNAVAILABLE. */
   SAGASCOPE_INGEST_MAX_QUEUE_SPANS: int(200_000, 1),
   /** Spans per database transaction (group commit of concurrent requests). */

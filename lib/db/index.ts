@@ -10,6 +10,11 @@ export function getDb(): Promise<Db> {
   return sharedDb(loadConfig());
 }
 
+/** SAGASCOPE_MAX_SAGA_SPANS: the part of an oversized saga the model covers (lib/db/saga-spans.ts). */
+export function sagaSpanLimit(): number {
+  return loadConfig().SAGASCOPE_MAX_SAGA_SPANS;
+}
+
 export function currentModelConfig(nowMs: number = Date.now()) {
   return modelConfigFrom(loadConfig(), nowMs);
 }

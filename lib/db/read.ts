@@ -10,7 +10,7 @@ import { decodeCursor, encodeCursor } from '../api/query';
 import type { SagaList, SagaDetail, TraceJson, SpanJson } from '../api/types';
 import type { ModelConfig } from '../saga/types';
 import { buildSaga } from '../saga/model';
-import { loadSagaSpans } from './saga-spans';
+import { capSagaSpans, DEFAULT_MAX_SAGA_SPANS, loadSagaSpans } from './saga-spans';
 import { sagaRowToSummaryJson, sagaToSummaryJson, stepToJson, anomalyToJson } from './to-json';
 import { auditForSaga } from './audit';
 import { cachedDetail, detailStamp, rememberDetail } from './saga-detail-cache';
@@ -66,21 +66,24 @@ export async function listSagas(db: Db, q: SagaListQuery, nowMs: number = Date.n
   };
 }
 
-export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig): Promise<SagaDetail | null> {
+export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig, maxSagaSpans: number = DEFAULT_MAX_SAGA_SPANS): Promise<SagaDetail | null> {
   // Read before the spans: a span committed in between leaves an older stamp on
   // the entry, so the next read rebuilds rather than keeping a stale model.
   const [summary] = await db.query<{ updated_at: Date; span_count: number }>(`SELECT updated_at, span_count FROM sagas WHERE id = $1`, [id]);
   const stamp = summary ? detailStamp(new Date(summary.updated_at), Number(summary.span_count), cfg) : null;
   let built = stamp ? cachedDetail(id, stamp, cfg.nowMs) : null;
   if (!built) {
-    const spans = (await loadSagaSpans(db, [id])).get(id);
-    if (!spans || spans.length === 0) return null;
+    const all = (await loadSagaSpans(db, [id])).get(id);
+    if (!all || all.length === 0) return null;
+    // The same cut as on ingest, so the page and the summary describe the same spans.
+    const { spans, capped } = capSagaSpans(all, maxSagaSpans);
     const saga = buildSaga(id, spans, cfg);
     built = {
       saga: sagaToSummaryJson(saga),
       steps: saga.steps.map(stepToJson),
       anomalies: saga.anomalies.map(anomalyToJson),
       clockSkew: saga.clockSkew,
+      modelledSpans: capped ? { modelled: spans.length, stored: all.length } : null,
       traceIds: saga.traceIds,
     };
     if (stamp) rememberDetail(id, stamp, cfg.nowMs, saga.next?.atMs ?? null, built);

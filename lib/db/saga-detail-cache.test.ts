@@ -7,6 +7,7 @@ const detailOf = (steps: number): CachedDetail => ({
   steps: Array.from({ length: steps }, () => ({}) as CachedDetail['steps'][number]),
   anomalies: [],
   clockSkew: [],
+  modelledSpans: null,
   traceIds: [],
 });
 const cfg = modelConfig({ nowMs: 1_000 });

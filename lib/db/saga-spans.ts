@@ -74,6 +74,22 @@ export function rowToSagaSpan(r: SagaSpanRow): SagaSpan {
   };
 }
 
+/**
+ * The saga-size limit (SAGASCOPE_MAX_SAGA_SPANS): the model sees at most this
+ * many spans of one saga, the earliest by start time. Later spans are stored
+ * (and shown on trace pages) but no longer change the summary: rebuilding an
+ * ever-growing saga on every batch would make ingest quadratic in its size.
+ */
+export const DEFAULT_MAX_SAGA_SPANS = 100_000;
+
+/** The first `max` spans by (start, span id, trace id): the part of an oversized saga the model covers. */
+export function capSagaSpans<T extends { startMs: number; spanId: string; traceId: string }>(spans: T[], max: number): { spans: T[]; capped: boolean } {
+  if (spans.length <= max) return { spans, capped: false };
+  const sorted = [...spans].sort((a, b) =>
+    a.startMs - b.startMs || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0));
+  return { spans: sorted.slice(0, max), capped: true };
+}
+
 /** All stored spans of the given sagas, grouped by saga id. */
 export async function loadSagaSpans(sql: Sql, sagaIds: readonly string[]): Promise<Map<string, SagaSpan[]>> {
   const out = new Map<string, SagaSpan[]>();

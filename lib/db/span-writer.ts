@@ -19,7 +19,7 @@ import type { Db, TxSql } from './connection';
 import type { SpanRow } from '../ingest/span-row';
 import type { ModelConfig, SagaSpan } from '../saga/types';
 import { copyText, timestampText } from './pg-text';
-import { loadSagaSpans } from './saga-spans';
+import { capSagaSpans, DEFAULT_MAX_SAGA_SPANS, loadSagaSpans } from './saga-spans';
 import { upsertSummaries } from './summary-writer';
 import { buildSaga } from '../saga/model';
 import { contributionOf, decodeContribution, encodeContribution } from '../stats/contribution';
@@ -212,9 +212,17 @@ export interface WriteResult {
   /** Spans new to the database (re-sent ones are not counted). */
   stored: number;
   sagasUpdated: number;
+  /** Sagas at the size limit whose new spans were stored but not modelled. */
+  sagasAtLimit?: number;
 }
 
-export async function writeSpanBatch(db: Db, batch: readonly SpanRow[], modelConfig: (nowMs: number) => ModelConfig): Promise<WriteResult> {
+export async function writeSpanBatch(
+  db: Db,
+  batch: readonly SpanRow[],
+  modelConfig: (nowMs: number) => ModelConfig,
+  opts: { maxSagaSpans?: number } = {},
+): Promise<WriteResult> {
+  const maxSagaSpans = opts.maxSagaSpans ?? DEFAULT_MAX_SAGA_SPANS;
   const rows = dedupe(batch);
   if (rows.length === 0) return { stored: 0, sagasUpdated: 0 };
   await upsertResources(db, rows);
@@ -235,13 +243,16 @@ export async function writeSpanBatch(db: Db, batch: readonly SpanRow[], modelCon
     // Sagas first seen in this batch are built from memory; the others are
     // reloaded with everything stored before (including this batch's rows).
     const affected = [...new Set([...roots.map((r) => r.sagaId!), ...touchedStored])];
-    const known = await tx.query<{ id: string; rollup: string | null }>(`SELECT id, rollup FROM sagas WHERE id = ANY($1::text[])`, [affected]);
-    const reload = new Set([...known.map((r) => r.id), ...touchedStored]);
+    const known = await tx.query<{ id: string; rollup: string | null; span_count: number }>(
+      `SELECT id, rollup, span_count FROM sagas WHERE id = ANY($1::text[])`, [affected]);
+    // A summary already at the size limit stays as it is (lib/db/saga-spans.ts).
+    const atLimit = new Set(known.filter((r) => Number(r.span_count) >= maxSagaSpans).map((r) => r.id));
+    const reload = new Set([...known.map((r) => r.id), ...touchedStored].filter((id) => !atLimit.has(id)));
     const stored = await loadSagaSpans(tx, [...reload]);
     const nowMs = Date.now();
     const inMemory = new Map<string, SagaSpan[]>();
     for (const r of roots) {
-      if (reload.has(r.sagaId!)) continue;
+      if (reload.has(r.sagaId!) || atLimit.has(r.sagaId!)) continue;
       const list = inMemory.get(r.sagaId!);
       const span = toSagaSpan(r, r.sagaId!, nowMs);
       if (list) list.push(span);
@@ -254,8 +265,9 @@ export async function writeSpanBatch(db: Db, batch: readonly SpanRow[], modelCon
     const sagas = [];
     const rollups = [];
     for (const id of affected) {
-      const spans = stored.get(id) ?? inMemory.get(id);
-      if (!spans) continue;
+      const all = stored.get(id) ?? inMemory.get(id);
+      if (!all || atLimit.has(id)) continue;
+      const { spans } = capSagaSpans(all, maxSagaSpans);
       const saga = buildSaga(id, spans, cfg);
       const contribution = contributionOf(saga, spans);
       delta.change(decodeContribution(oldRollup.get(id) ?? null), contribution);
@@ -265,6 +277,6 @@ export async function writeSpanBatch(db: Db, batch: readonly SpanRow[], modelCon
     await upsertSummaries(tx, sagas, nowMs, rollups);
     await applyRollupDelta(tx, delta);
     await enqueueSagaAlerts(tx, sagas.map((s) => s.id), nowMs);
-    return { stored: fresh.length, sagasUpdated: sagas.length };
+    return { stored: fresh.length, sagasUpdated: sagas.length, sagasAtLimit: atLimit.size };
   });
 }

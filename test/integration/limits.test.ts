@@ -3,7 +3,7 @@
  * 413 with a message (nothing stored); a span over the attribute / length
  * limits is stored cut down and flagged, and the rest of its batch is intact.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { hex, makeSpan, toOtlpJson } from '../support/spans';
 import { TRUNCATION_FLAGS } from '../../lib/ingest/limits';
@@ -46,4 +46,35 @@ it('a span over the limits is stored cut down and flagged; its neighbours are in
   expect(stored.get(small.spanId)!.attributes).toEqual({ 'saga.id': 'limits-1', 'saga.step': 'ok', 'saga.op': 'action' });
   const metrics = await (await fetch(`${env.httpUrl}/metrics`)).text();
   expect(metrics).toMatch(/sagascope_spans_truncated_total 1\b/);
+});
+
+describe('saga size limit', () => {
+  it('a saga over SAGASCOPE_MAX_SAGA_SPANS keeps its spans but the summary covers the first ones; the detail says so', async () => {
+    const capped = await startTestEnv({ SAGASCOPE_MAX_SAGA_SPANS: '10', SAGASCOPE_AUTH: 'off' });
+    try {
+      const traceId = hex(16);
+      const t0 = Date.now() - 60_000;
+      const step = (i: number) => makeSpan({
+        traceId, startMs: t0 + i * 10, endMs: t0 + i * 10 + 5,
+        attributes: { 'saga.id': 'big-1', 'saga.name': 'bulk', 'saga.step': `s${i}`, 'saga.step.index': i, 'saga.op': 'action' },
+      });
+      const send = async (spans: ReturnType<typeof step>[]) => {
+        const res = await fetch(`${capped.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: toOtlpJson(spans) });
+        expect(res.status).toBe(200);
+      };
+      await send(Array.from({ length: 12 }, (_, i) => step(i))); // a new saga already over the limit
+      await send(Array.from({ length: 5 }, (_, i) => step(12 + i))); // more spans for a saga at the limit
+      const [row] = await capped.db.query<{ span_count: number; step_count: number }>(`SELECT span_count, step_count FROM sagas WHERE id = 'big-1'`);
+      expect(row).toEqual({ span_count: 10, step_count: 10 });
+      const [{ n }] = await capped.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM spans WHERE saga_id = 'big-1'`);
+      expect(n).toBe(17); // nothing lost
+      const { getSagaDetail } = await import('../../lib/db/read');
+      const { modelConfigFrom } = await import('../../lib/config/model');
+      const detail = (await getSagaDetail(capped.db, 'big-1', modelConfigFrom(capped.config, Date.now()), 10))!;
+      expect(detail.modelledSpans).toEqual({ modelled: 10, stored: 17 });
+      expect(detail.steps.map((s) => s.step)).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}`));
+    } finally {
+      await capped.close();
+    }
+  });
 });

@@ -2,11 +2,12 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { sagaIdSchema } from '@/lib/api/query';
-import { currentModelConfig, getDb, getSagaDetail } from '@/lib/db';
+import { currentModelConfig, getDb, getSagaDetail, sagaSpanLimit } from '@/lib/db';
 import { SagaHeader } from '@/components/saga/SagaHeader';
 import { SagaDetailView } from '@/components/saga/SagaDetailView';
 import { AuditTrail } from '@/components/saga/AuditTrail';
 import { ClockSkewNotice } from '@/components/saga/ClockSkewNotice';
+import { SagaSizeNotice } from '@/components/saga/SagaSizeNotice';
 import { roleCan } from '@/lib/auth/roles';
 import { currentReadOnly, requirePage } from '../../_lib/auth';
 import { sagaPageData } from './page-data';
@@ -30,7 +31,7 @@ export default async function SagaPage({ params, searchParams }: Props) {
   const { span } = await searchParams;
   const principal = await requirePage('read', `/sagas/${encodeURIComponent(id)}`);
   if (!sagaIdSchema.safeParse(id).success) notFound();
-  const detail = await getSagaDetail(await getDb(), id, currentModelConfig());
+  const detail = await getSagaDetail(await getDb(), id, currentModelConfig(), sagaSpanLimit());
   if (!detail) notFound();
 
   const { timeline, stepGraph, timeToConsistencyMs } = sagaPageData(detail);
@@ -44,6 +45,7 @@ export default async function SagaPage({ params, searchParams }: Props) {
         <Link href="/sagas">Sagas</Link> <span aria-hidden="true">/</span> <span className="mono">{detail.saga.id}</span>
       </nav>
       <SagaHeader saga={detail.saga} timeToConsistencyMs={timeToConsistencyMs} traceIds={detail.traceIds} />
+      <SagaSizeNotice sizes={detail.modelledSpans} />
       <ClockSkewNotice corrections={detail.clockSkew} />
       <SagaDetailView
         sagaName={detail.saga.name ?? detail.saga.id}

@@ -1,5 +1,5 @@
 import { sagaIdSchema, formatZodError } from '@/lib/api/query';
-import { currentModelConfig, getDb, getSagaDetail } from '@/lib/db';
+import { currentModelConfig, getDb, getSagaDetail, sagaSpanLimit } from '@/lib/db';
 import { guard } from '@/lib/auth/guard';
 import { badRequest, internalError, json, notFound } from '../../_lib/respond';
 
@@ -12,7 +12,7 @@ export async function GET(request: Request, ctx: { params: Promise<{ id: string 
   const parsed = sagaIdSchema.safeParse((await ctx.params).id);
   if (!parsed.success) return badRequest(`id: ${formatZodError(parsed.error)}`);
   try {
-    const detail = await getSagaDetail(await getDb(), parsed.data, currentModelConfig());
+    const detail = await getSagaDetail(await getDb(), parsed.data, currentModelConfig(), sagaSpanLimit());
     return detail ? json(detail) : notFound('saga not found');
   } catch (err) {
     return internalError('GET /api/sagas/[id]', err);
