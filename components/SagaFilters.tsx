@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { ANOMALY_KINDS, SAGA_STATUSES } from '@/lib/saga/types';
 import { RANGE_PRESETS, sagaListHref } from '@/lib/ui/saga-list-params';
-import { toDatetimeLocalValue } from '@/lib/ui/format';
+import { isoToDatetimeLocalValue, localInputToIso } from '@/lib/ui/format';
 import { useIsClient } from './useIsClient';
 
 export interface FilterValues {
@@ -41,13 +41,8 @@ export function SagaFilters({ values }: { values: FilterValues }) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     const text = (k: string) => String(form.get(k) ?? '').trim();
-    const toIso = (local: string) => {
-      if (!local) return '';
-      const ms = new Date(local).getTime();
-      return Number.isNaN(ms) ? local : new Date(ms).toISOString();
-    };
-    const from = toIso(text('from'));
-    const to = toIso(text('to'));
+    const from = localInputToIso(text('from')) ?? '';
+    const to = localInputToIso(text('to')) ?? '';
     router.push(
       sagaListHref({
         ...keep(),
@@ -79,11 +74,8 @@ export function SagaFilters({ values }: { values: FilterValues }) {
     );
   };
 
-  const localValue = (iso: string | undefined) => {
-    if (!iso || values.range) return '';
-    const ms = Date.parse(iso);
-    return Number.isNaN(ms) ? '' : toDatetimeLocalValue(ms);
-  };
+  // A preset shows no typed bounds.
+  const localValue = (iso: string | undefined) => (values.range ? '' : isoToDatetimeLocalValue(iso));
   const noTimeFilter = !values.range && !values.from && !values.to;
 
   return (

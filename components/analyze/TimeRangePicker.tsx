@@ -2,8 +2,8 @@
 
 import { useRouter } from 'next/navigation';
 import { RANGE_KEYS, RANGE_LABELS, activePreset, analyzeHref, bucketChoices, withAbsoluteRange, withRelativeRange, type AnalyzeState } from '@/lib/ui/analyze-url';
-import { formatZonedMinute, localInputToIso, timeZoneLabel } from '@/lib/ui/chart-time';
-import { formatUtcDateTime, toDatetimeLocalValue } from '@/lib/ui/format';
+import { formatZonedMinute, timeZoneLabel } from '@/lib/ui/chart-time';
+import { formatUtcDateTime, localInputToIso, toDatetimeLocalValue } from '@/lib/ui/format';
 import type { ResolvedRange } from '@/lib/ui/stats-view';
 import { useIsClient } from '../useIsClient';
 

@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { TOPOLOGY_PRESETS, effectiveRange, topologyHref, type TopologyView } from '@/lib/topology/view';
-import { toDatetimeLocalValue } from '@/lib/ui/format';
+import { isoToDatetimeLocalValue, localInputToIso } from '@/lib/ui/format';
 import { useIsClient } from '../useIsClient';
 
 /**
@@ -20,13 +20,8 @@ export function TopologyRangeControls({ view }: { view: TopologyView }) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     const text = (k: string) => String(form.get(k) ?? '').trim();
-    const toIso = (local: string) => {
-      if (!local) return '';
-      const ms = new Date(local).getTime();
-      return Number.isNaN(ms) ? local : new Date(ms).toISOString();
-    };
-    const from = toIso(text('from'));
-    const to = toIso(text('to'));
+    const from = localInputToIso(text('from')) ?? '';
+    const to = localInputToIso(text('to')) ?? '';
     router.push(
       topologyHref({
         ...view,
@@ -37,12 +32,6 @@ export function TopologyRangeControls({ view }: { view: TopologyView }) {
         sagaName: text('sagaName'),
       }),
     );
-  };
-
-  const localValue = (iso: string | null) => {
-    if (!iso) return '';
-    const ms = Date.parse(iso);
-    return Number.isNaN(ms) ? '' : toDatetimeLocalValue(ms);
   };
 
   return (
@@ -68,11 +57,11 @@ export function TopologyRangeControls({ view }: { view: TopologyView }) {
         {/* Remounted once the browser's zone is known, so the defaults are local times. */}
         <label className="field" key={`from-${isClient}-${view.from}`}>
           <span className="field__label">From (local)</span>
-          <input name="from" type="datetime-local" defaultValue={isClient ? localValue(view.from) : ''} />
+          <input name="from" type="datetime-local" defaultValue={isClient ? isoToDatetimeLocalValue(view.from) : ''} />
         </label>
         <label className="field" key={`to-${isClient}-${view.to}`}>
           <span className="field__label">To (local)</span>
-          <input name="to" type="datetime-local" defaultValue={isClient ? localValue(view.to) : ''} />
+          <input name="to" type="datetime-local" defaultValue={isClient ? isoToDatetimeLocalValue(view.to) : ''} />
         </label>
         <label className="field" key={`name-${view.sagaName}`}>
           <span className="field__label">Saga name</span>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatBucketSpan, formatTick, formatZonedMinute, localInputToIso, timeZoneLabel, utcOffsetAt } from './chart-time';
+import { formatBucketSpan, formatTick, formatZonedMinute, timeZoneLabel, utcOffsetAt } from './chart-time';
+import { localInputToIso } from './format';
 
 const winter = Date.UTC(2026, 0, 15, 9, 5);
 const summer = Date.UTC(2026, 6, 15, 9, 5);

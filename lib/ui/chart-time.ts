@@ -56,10 +56,3 @@ export function formatBucketSpan(startMs: number, bucketMs: number, timeZone?: s
   const b = formatZonedMinute(startMs + bucketMs, timeZone);
   return a.slice(0, 10) === b.slice(0, 10) ? `${a} – ${b.slice(11)}` : `${a} – ${b}`;
 }
-
-/** A `datetime-local` value (wall time in the browser's zone) as ISO-8601 UTC; null when not a time. */
-export function localInputToIso(local: string): string | null {
-  if (!local) return null;
-  const ms = new Date(local).getTime();
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
-}

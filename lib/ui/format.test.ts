@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attributeValueToText, formatDuration, formatRelative, formatUtcDateTime } from './format';
+import { attributeValueToText, formatDuration, formatRelative, formatUtcDateTime, isoToDatetimeLocalValue, localInputToIso, toDatetimeLocalValue } from './format';
 
 describe('formatDuration', () => {
   it.each([
@@ -46,5 +46,15 @@ describe('attributeValueToText', () => {
     expect(attributeValueToText(null)).toBe('null');
     expect(attributeValueToText(['a', 1])).toBe('["a",1]');
     expect(attributeValueToText({ k: 'v' })).toBe('{"k":"v"}');
+  });
+});
+
+describe('isoToDatetimeLocalValue', () => {
+  it('URL times become datetime-local values in the browser zone; absent or bad ones empty', () => {
+    const iso = '2026-01-15T10:05:00.000Z';
+    expect(isoToDatetimeLocalValue(iso)).toBe(toDatetimeLocalValue(Date.parse(iso)));
+    expect(localInputToIso(isoToDatetimeLocalValue(iso))).toBe(iso);
+    expect(isoToDatetimeLocalValue(null)).toBe('');
+    expect(isoToDatetimeLocalValue('yesterday')).toBe('');
   });
 });

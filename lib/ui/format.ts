@@ -57,6 +57,20 @@ export function toDatetimeLocalValue(ms: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** An ISO-8601 time from the URL as a `datetime-local` value; '' when absent or not a time. */
+export function isoToDatetimeLocalValue(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? '' : toDatetimeLocalValue(ms);
+}
+
+/** A `datetime-local` value (wall time in the browser's zone) as ISO-8601 UTC; null when not a time. */
+export function localInputToIso(local: string): string | null {
+  if (!local) return null;
+  const ms = new Date(local).getTime();
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
 /** Attribute values are untrusted and of any JSON type; show them as plain text. */
 export function attributeValueToText(value: unknown): string {
   if (value === null) return 'null';
