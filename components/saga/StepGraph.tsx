@@ -4,6 +4,7 @@ import '@xyflow/react/dist/style.css';
 import '../topology/topology.css';
 import { memo, useMemo } from 'react';
 import { BaseEdge, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type EdgeProps, type Node, type NodeProps } from '@xyflow/react';
+import { READ_ONLY_FLOW } from '../graph/read-only-flow';
 import type { StepGraphView } from '@/lib/saga/step-graph-view';
 import type { StepEdgeKind, StepGraphNode } from '@/lib/saga/step-graph';
 import { STEP_NODE_HEIGHT, STEP_NODE_WIDTH } from '@/lib/saga/step-graph-view';
@@ -139,16 +140,9 @@ export function StepGraph({
           edges={edges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
-          fitView
+          {...READ_ONLY_FLOW}
           fitViewOptions={{ padding: 0.12, maxZoom: 1.1 }}
           minZoom={0.05}
-          nodesDraggable={false}
-          nodesConnectable={false}
-          elementsSelectable={false}
-          nodesFocusable={false}
-          edgesFocusable={false}
-          zoomOnScroll={false}
-          preventScrolling={false}
         >
           <Controls showInteractive={false} />
         </ReactFlow>

@@ -19,6 +19,7 @@ import {
   type Node,
   type NodeProps,
 } from '@xyflow/react';
+import { READ_ONLY_FLOW } from '../graph/read-only-flow';
 import type { ServiceEdgeView, ServiceGraphView, ServiceNodeView } from '@/lib/topology/service-graph';
 import { formatCount, formatRate } from '@/lib/topology/health';
 import { formatDuration } from '@/lib/ui/format';
@@ -123,17 +124,9 @@ export function ServiceGraph({ graph, label }: { graph: ServiceGraphView; label:
         edges={edges}
         nodeTypes={nodeTypes}
         edgeTypes={edgeTypes}
-        fitView
+        {...READ_ONLY_FLOW}
         fitViewOptions={{ padding: 0.15, maxZoom: 1.2 }}
         minZoom={0.1}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        elementsSelectable={false}
-        // The links inside nodes and edge labels are the tab stops; the wrappers would double them.
-        nodesFocusable={false}
-        edgesFocusable={false}
-        zoomOnScroll={false}
-        preventScrolling={false}
         onNodeClick={(event, node) => {
           if (!(event.target as Element).closest('a')) router.push(node.data.href);
         }}
