@@ -14,7 +14,6 @@
  * or use the setup token it prints instead.
  */
 import os from 'node:os';
-import { z } from 'zod';
 import { loadConfig, ConfigError } from '../lib/config/env';
 import { openMigratedDb } from '../lib/db/setup';
 import { upsertUserFromCli } from '../lib/auth/accounts';

@@ -5,7 +5,7 @@
  * the file and failing once one byte changes, CSV formula safety, the audit
  * trail of exports (intent, ok, aborted), and the concurrency limit.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
