@@ -7,7 +7,13 @@
  * the process's peak RSS above its baseline — for a quarter of the rows and for
  * all of them, so you can see memory does not grow with the export's size.
  *
+ * Spans go through both paths of lib/export/stream.ts: the COPY fast path
+ * (`copy`, lib/export/span-copy.ts) and the row-object path every other kind
+ * uses (`rows`: cursor, row objects, ExportEncoder); CPU per row is this
+ * process's (client + export), PostgreSQL's backend not included.
+ *
  *   BENCH_EXPORT_ROWS (default 200000)   SAGASCOPE_TEST_DATABASE_URL (admin connection)
+ *   BENCH_EXPORT_PATHS (default copy,rows)
  */
 import { createScratchDatabase } from '../test/integration/harness';
 import { parseConfig } from '../lib/config/env';
@@ -19,6 +25,7 @@ import type { Db } from '../lib/db/connection';
 import { setLogLevel } from '../lib/log';
 
 const ROWS = Number(process.env.BENCH_EXPORT_ROWS ?? 200_000);
+const PATHS = (process.env.BENCH_EXPORT_PATHS ?? 'copy,rows').split(',') as ('copy' | 'rows')[];
 const MiB = 1024 * 1024;
 
 async function generateSpans(db: Db, from: number, to: number): Promise<void> {
@@ -39,6 +46,8 @@ async function generateSpans(db: Db, from: number, to: number): Promise<void> {
 
 interface Run {
   format: ExportFormat;
+  path: 'copy' | 'rows';
+  cpuS: number;
   rows: number;
   bytes: number;
   seconds: number;
@@ -46,7 +55,7 @@ interface Run {
   baselineRssMiB: number;
 }
 
-async function runExport(db: Db, format: ExportFormat): Promise<Run> {
+async function runExport(db: Db, format: ExportFormat, path: 'copy' | 'rows'): Promise<Run> {
   const spec = parseExportQuery(new URLSearchParams({ kind: 'spans', format }));
   if (!spec.ok) throw new Error(spec.error);
   global.gc?.();
@@ -56,7 +65,8 @@ async function runExport(db: Db, format: ExportFormat): Promise<Run> {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 20);
   const started = performance.now();
-  const exp = await startExport(db, { actor: 'bench', role: 'system', via: 'system' }, spec.value);
+  const cpu0 = process.cpuUsage();
+  const exp = await startExport(db, { actor: 'bench', role: 'system', via: 'system' }, spec.value, { rowObjects: path === 'rows' });
   const reader = exp.stream.getReader();
   let bytes = 0;
   for (;;) {
@@ -66,16 +76,17 @@ async function runExport(db: Db, format: ExportFormat): Promise<Run> {
     peak = Math.max(peak, process.memoryUsage().rss);
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   const [row] = await db.query<{ rows: number }>(`SELECT (result->>'rows')::int AS rows FROM audit_log WHERE request->>'exportId' = $1 AND outcome = 'ok'`, [exp.id]);
-  return { format, rows: row?.rows ?? -1, bytes, seconds, peakRssMiB: peak / MiB, baselineRssMiB: baseline / MiB };
+  return { format, path, cpuS: (cpu.user + cpu.system) / 1e6, rows: row?.rows ?? -1, bytes, seconds, peakRssMiB: peak / MiB, baselineRssMiB: baseline / MiB };
 }
 
 function print(label: string, r: Run): void {
   console.log(
-    `${label.padEnd(22)} ${r.format.padEnd(7)} ${String(r.rows).padStart(8)} rows  ${(r.bytes / MiB).toFixed(1).padStart(7)} MiB  ` +
+    `${label.padEnd(14)} ${r.path.padEnd(4)} ${r.format.padEnd(7)} ${String(r.rows).padStart(8)} rows  ${(r.bytes / MiB).toFixed(1).padStart(7)} MiB  ` +
       `${Math.round(r.rows / r.seconds).toLocaleString('en-US').padStart(9)} rows/s  ${(r.bytes / MiB / r.seconds).toFixed(1).padStart(6)} MiB/s  ` +
-      `peak RSS ${r.peakRssMiB.toFixed(0)} MiB (+${(r.peakRssMiB - r.baselineRssMiB).toFixed(0)} over baseline)`,
+      `CPU ${((r.cpuS / r.rows) * 1e6).toFixed(1).padStart(5)} µs/row  peak RSS ${r.peakRssMiB.toFixed(0)} MiB (+${(r.peakRssMiB - r.baselineRssMiB).toFixed(0)} over baseline)`,
   );
 }
 
@@ -87,13 +98,13 @@ async function main(): Promise<void> {
   try {
     await db.query(`INSERT INTO resources (id, attributes) VALUES ('bench-resource', '{"service.name": "bench", "host.name": "bench-1"}')`);
     const quarter = Math.floor(ROWS / 4);
-    console.log(`export benchmark: spans, PostgreSQL server, batches of 1000 rows through a server-side cursor`);
+    console.log(`export benchmark: spans, PostgreSQL server, paths: ${PATHS.join(', ')}`);
     console.log(`generating ${quarter} spans…`);
     await generateSpans(db, 1, quarter);
     await db.query('ANALYZE spans');
     const small: Run[] = [];
-    for (const format of ['csv', 'ndjson', 'json'] as const) {
-      const r = await runExport(db, format);
+    for (const format of ['csv', 'ndjson', 'json'] as const) for (const path of PATHS) {
+      const r = await runExport(db, format, path);
       small.push(r);
       print(`${quarter} spans`, r);
     }
@@ -101,8 +112,8 @@ async function main(): Promise<void> {
     await generateSpans(db, quarter + 1, ROWS);
     await db.query('ANALYZE spans');
     const large: Run[] = [];
-    for (const format of ['csv', 'ndjson', 'json'] as const) {
-      const r = await runExport(db, format);
+    for (const format of ['csv', 'ndjson', 'json'] as const) for (const path of PATHS) {
+      const r = await runExport(db, format, path);
       large.push(r);
       print(`${ROWS} spans`, r);
     }

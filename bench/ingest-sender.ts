@@ -3,10 +3,9 @@
  * pre-encodes OTLP/gRPC requests, then sends them with bounded concurrency and
  * retries UNAVAILABLE like an SDK would. Reports through IPC.
  */
-import * as grpc from '@grpc/grpc-js';
 import { generateSagas } from './saga-generator';
 import { encodeProtobufRequest } from '../lib/otlp/encode-protobuf';
-import { rawTraceClient } from '../collector/trace-service';
+import { sendRequests } from './support/grpc-send';
 
 interface Args {
   target: string;
@@ -22,33 +21,11 @@ async function main() {
   const { spans } = generateSagas({ minSpans: args.spans, failRate: 0.1, seed: args.seed, startMs: args.startMs });
   const requests: Buffer[] = [];
   for (let i = 0; i < spans.length; i += args.batch) requests.push(Buffer.from(encodeProtobufRequest(spans.slice(i, i + args.batch))));
-  const client = rawTraceClient(args.target, { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
-
-  let next = 0;
-  let retries = 0;
-  const send = (buf: Buffer) =>
-    new Promise<void>((resolve, reject) => {
-      const attempt = (n: number) =>
-        client.Export(buf, new grpc.Metadata(), { deadline: Date.now() + 60_000 }, (err) => {
-          if (!err) return resolve();
-          if (err.code === grpc.status.UNAVAILABLE && n < 50) {
-            retries++;
-            setTimeout(() => attempt(n + 1), 100);
-            return;
-          }
-          reject(err);
-        });
-      attempt(1);
-    });
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: args.concurrency }, async () => {
-      while (next < requests.length) await send(requests[next++]!);
-    }),
-  );
-  const elapsedMs = performance.now() - started;
-  client.close();
-  process.send!({ spans: spans.length, requests: requests.length, elapsedMs, retries });
+  const cpuBefore = process.cpuUsage();
+  const { elapsedMs, retries } = await sendRequests(args.target, requests, args.concurrency);
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  process.send!({ spans: spans.length, requests: requests.length, elapsedMs, retries, cpuSeconds });
 }
 
 main().catch((err) => {

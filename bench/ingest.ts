@@ -8,6 +8,7 @@
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
+import { loadavg } from 'node:os';
 import { createScratchDatabase } from '../test/integration/harness';
 import { parseConfig } from '../lib/config/env';
 import { openMigratedDb } from '../lib/db/setup';
@@ -17,6 +18,7 @@ import { toSpanRows, type SpanRow } from '../lib/ingest/span-row';
 import { spanCopyLine, COLUMN_LIST } from '../lib/db/span-writer';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { backendCpu, backendCpuSince, processCpuSeconds } from './support/cpu-time';
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1_000);
@@ -28,6 +30,8 @@ interface SenderReport {
   requests: number;
   elapsedMs: number;
   retries: number;
+  /** CPU seconds the sender used while sending (not while encoding beforehand). */
+  cpuSeconds: number;
   error?: string;
 }
 
@@ -41,13 +45,15 @@ function runSender(target: string, startMs: number): Promise<SenderReport> {
   });
 }
 
-async function rawCopyRate(url: string, rows: SpanRow[]): Promise<number> {
+async function rawCopyRate(url: string, rows: SpanRow[]): Promise<{ rate: number; cpuPerRow: number }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
+  const { rows: [backend] } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   await client.query('CREATE TABLE spans_copy_baseline (LIKE spans INCLUDING ALL)');
   const text: string[] = [];
   for (let i = 0; i < rows.length; i += 1000) text.push(rows.slice(i, i + 1000).map(spanCopyLine).join(''));
   const started = performance.now();
+  const cpuBefore = processCpuSeconds(backend!.pid);
   await new Promise<void>((resolve, reject) => {
     const stream = client.query(
       copyFrom(`COPY spans_copy_baseline (${COLUMN_LIST}) FROM STDIN`),
@@ -62,8 +68,9 @@ async function rawCopyRate(url: string, rows: SpanRow[]): Promise<number> {
     pump();
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = processCpuSeconds(backend!.pid) - cpuBefore;
   await client.end();
-  return rows.length / seconds;
+  return { rate: rows.length / seconds, cpuPerRow: cpu / rows.length };
 }
 
 async function main() {
@@ -79,7 +86,14 @@ async function main() {
     const db = await openMigratedDb(config);
     const collector = await startCollector(db, config);
     const startMs = Date.now() - 3_600_000;
+    const database = new URL(scratch.url).pathname.slice(1);
+    const pgBefore = backendCpu(database);
+    const cpuBefore = process.cpuUsage();
     const report = await runSender(`127.0.0.1:${collector.grpcPort}`, startMs);
+    const collectorCpu = process.cpuUsage(cpuBefore);
+    const lockHeld = collector.metrics.phase2HeldSeconds / (report.elapsedMs / 1000);
+    const lockWait = collector.metrics.phase2WaitSeconds / (report.elapsedMs / 1000);
+    const pgCpu = backendCpuSince(database, pgBefore);
     await collector.close();
     const [stored] = await db.query<{ spans: number; sagas: number; compensated: number }>(
       `SELECT (SELECT count(*)::int FROM spans) AS spans, (SELECT count(*)::int FROM sagas) AS sagas,
@@ -87,17 +101,21 @@ async function main() {
     );
     await db.close();
     const ingestRate = report.spans / (report.elapsedMs / 1000);
+    const perSpan = (seconds: number) => ((seconds * 1e6) / report.spans).toFixed(1);
 
     const { spans } = generateSagas({ minSpans: SPANS, failRate: 0.1, seed: SEED, startMs });
-    const copyRate = await rawCopyRate(scratch.url, toSpanRows(spans));
+    const { rate: copyRate, cpuPerRow: copyCpu } = await rawCopyRate(scratch.url, toSpanRows(spans));
 
     console.log(
       [
         `spans sent:                     ${report.spans} in ${report.requests} gRPC requests (batch ${BATCH}, concurrency ${CONCURRENCY}, ${report.retries} retries)`,
         `spans stored / sagas:           ${stored!.spans} / ${stored!.sagas} (${stored!.compensated} compensated)`,
         `ingest, acked after commit:     ${Math.round(ingestRate)} spans/s (${(report.elapsedMs / 1000).toFixed(2)} s)`,
-        `raw COPY, same rows:            ${Math.round(copyRate)} rows/s`,
+        `raw COPY, same rows:            ${Math.round(copyRate)} rows/s (its backend: ${(copyCpu * 1e6).toFixed(1)} µs CPU per row)`,
         `ratio ingest / raw COPY:        ${(ingestRate / copyRate).toFixed(2)}`,
+        `CPU per span (µs):              collector ${perSpan((collectorCpu.user + collectorCpu.system) / 1e6)}, PostgreSQL backends ${perSpan(pgCpu)}, sender ${perSpan(report.cpuSeconds)}`,
+        `phase-2 lock:                   held ${(lockHeld * 100).toFixed(0)} % of the time, mean waiters ${lockWait.toFixed(2)}`,
+        `load average at end:            ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
       ].join('\n'),
     );
     if (stored!.spans !== report.spans) throw new Error(`stored ${stored!.spans} spans, sent ${report.spans}`);

@@ -5,41 +5,14 @@
  * them with bounded concurrency per collector (the exporter keeps one queue
  * per backend), retrying UNAVAILABLE like an SDK. Reports through IPC.
  */
-import * as grpc from '@grpc/grpc-js';
 import type { FlatSpan } from '../lib/otlp/types';
 import { encodeProtobufRequest } from '../lib/otlp/encode-protobuf';
-import { rawTraceClient } from '../collector/trace-service';
+import { sendRequests } from './support/grpc-send';
 import { scaleTraffic } from './scale-traffic';
 import { TraceRing } from './trace-ring';
 
 interface Args { targets: string[]; spans: number; batch: number; concurrency: number; seed: number; startMs: number }
 const args: Args = JSON.parse(process.argv[2]!);
-
-async function sendAll(target: string, requests: Buffer[]): Promise<{ elapsedMs: number; retries: number }> {
-  const client = rawTraceClient(target, { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
-  let next = 0;
-  let retries = 0;
-  const send = (buf: Buffer) =>
-    new Promise<void>((resolve, reject) => {
-      const attempt = (n: number) =>
-        client.Export(buf, new grpc.Metadata(), { deadline: Date.now() + 60_000 }, (err) => {
-          if (!err) return resolve();
-          if (err.code === grpc.status.UNAVAILABLE && n < 50) {
-            retries++;
-            setTimeout(() => attempt(n + 1), 100);
-            return;
-          }
-          reject(err);
-        });
-      attempt(1);
-    });
-  const started = performance.now();
-  await Promise.all(Array.from({ length: args.concurrency }, async () => {
-    while (next < requests.length) await send(requests[next++]!);
-  }));
-  client.close();
-  return { elapsedMs: performance.now() - started, retries };
-}
 
 async function main() {
   const traffic = scaleTraffic({ minSpans: args.spans, seed: args.seed, startMs: args.startMs });
@@ -66,7 +39,7 @@ async function main() {
   process.send!({ ready: true });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
   const started = performance.now();
-  const results = await Promise.all(args.targets.map((t) => sendAll(t, requests.get(t)!)));
+  const results = await Promise.all(args.targets.map((t) => sendRequests(t, requests.get(t)!, args.concurrency)));
   const elapsedMs = performance.now() - started;
   process.send!({
     spans: traffic.spans.length, sagas: traffic.sagas, split: traffic.split, orphans: traffic.orphans, crossCollector,

@@ -23,6 +23,7 @@ import pg from 'pg';
 import { parseConfig } from '../lib/config/env';
 import { modelConfigFrom } from '../lib/config/model';
 import { openMigratedDb } from '../lib/db/setup';
+import { compactRollups } from '../lib/db/rollup-writer';
 import { loadSagaSpans } from '../lib/db/saga-spans';
 import { PHASE2_LOCK } from '../lib/db/span-writer';
 import { buildSaga } from '../lib/saga/model';
@@ -217,6 +218,7 @@ async function verify(url: string) {
       l.series.forEach((s, i) => m.set(`l|${s}|${l.minute[i]}|${l.name[i]}|${l.k1[i]}|${l.k2[i]}|${l.k3[i]}|${l.bucket[i]}`, `${l.count[i]}`));
       return m;
     };
+    await compactRollups(db, { wait: true }); // fold what the collectors appended last
     const actual = new Map<string, string>();
     for (const r of await db.query<{ k: string; v: string }>(
       `SELECT 'c|' || series || '|' || (extract(epoch FROM minute)::bigint / 60) || '|' || saga_name || '|' || k1 || '|' || k2 || '|' || k3 AS k,

@@ -13,7 +13,10 @@
  * Targets (issue #6): interactive ≤ 1.5 s; no long task > 100 ms during scroll.
  *
  *   BENCH_UI_STEPS (50000)  BENCH_UI_PORT (3150)  BENCH_UI_RUNS (3 cold + 3 warm)
+ *   BENCH_UI_GRPC_PORT / BENCH_UI_HTTP_PORT (15200 / 15201)  the server's collector ports
+ *   BENCH_UI_DB_PREFIX (sagascope_uibench)  prefix of the scratch database's name
  *   BENCH_UI_TRACE=<file.json>  Chrome trace of the first warm load (chrome://tracing, DevTools)
+ *   BENCH_UI_TRACE_COLD=<file.json>  the same of the last cold load
  *   BENCH_UI_KEEP_DB=1  keep the scratch database (sagascope_uibench_*)
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -33,6 +36,10 @@ import { largeSagaSpans, storeLargeSaga } from './support/large-saga-load';
 
 const STEPS = Number(process.env.BENCH_UI_STEPS ?? 50_000);
 const PORT = Number(process.env.BENCH_UI_PORT ?? 3150);
+// Collector ports and the database prefix are settable so two benchmarks (or two checkouts) can run side by side.
+const GRPC_PORT = Number(process.env.BENCH_UI_GRPC_PORT ?? 15200);
+const HTTP_PORT = Number(process.env.BENCH_UI_HTTP_PORT ?? 15201);
+const DB_PREFIX = process.env.BENCH_UI_DB_PREFIX ?? 'sagascope_uibench';
 const RUNS = Number(process.env.BENCH_UI_RUNS ?? 3);
 const TOTAL_TIMEOUT_MS = 25 * 60_000;
 const STEP_TIMEOUT_MS = 60_000;
@@ -51,10 +58,19 @@ const PAGE_PROBE = `
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) window.__bench.longtasks.push({ start: e.startTime, duration: e.duration });
   }).observe({ type: 'longtask', buffered: true });
-  const mo = new MutationObserver(() => {
+  // Cheap on purpose (it runs on the page's main thread): a querySelector per DOM
+  // mutation only until the first row exists, then only the aria-selected changes.
+  const ROW = '[data-testid="timeline-row"]';
+  const mo = new MutationObserver((records) => {
     const b = window.__bench;
-    if (b.firstRowAt === null && document.querySelector('[data-testid="timeline-row"]')) b.firstRowAt = performance.now();
-    if (b.selectedAt === null && document.querySelector('[data-testid="timeline-row"][aria-selected="true"]')) {
+    if (b.firstRowAt === null) {
+      if (!document.querySelector(ROW)) return;
+      b.firstRowAt = performance.now();
+      mo.observe(document, { subtree: true, attributes: true, attributeFilter: ['aria-selected'] });
+    }
+    const SELECTED = ROW + '[aria-selected="true"]';
+    const hit = records.some((r) => r.type === 'attributes' && r.target.matches(SELECTED)) || (records.some((r) => r.type === 'childList') && document.querySelector(SELECTED) !== null);
+    if (hit) {
       b.selectedAt = performance.now();
       mo.disconnect();
     }
@@ -232,6 +248,18 @@ async function serverSide(databaseUrl: string, server: ServerProcess): Promise<v
   console.log(`server over HTTP, GET /sagas/<id> ×4 (first one cold):`);
   console.log(`  TTFB          ${ttfb.map(ms).join(', ')}`);
   console.log(`  full response ${total.map(ms).join(', ')}   HTML ${(bytes / 1024 / 1024).toFixed(2)} MiB`);
+  // The rows the page fetches after its first screen (a browser asks for gzip; fetch() decodes it).
+  const rows: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${server.baseUrl}/api/sagas/${SAGA_ID}/timeline`, { headers: { 'accept-encoding': 'gzip' }, signal: AbortSignal.timeout(STEP_TIMEOUT_MS) });
+    const first = performance.now() - t0;
+    const body = await res.text();
+    if (!res.ok) throw new Error(`GET /api/sagas/${SAGA_ID}/timeline: ${res.status}`);
+    const n = (JSON.parse(body) as { id: string[] }).id.length;
+    rows.push(`${ms(first)} / ${ms(performance.now() - t0)} (${n.toLocaleString('en-US')} rows, ${(body.length / 1024 / 1024).toFixed(2)} MiB JSON, ${res.headers.get('content-encoding') ?? 'identity'})`);
+  }
+  console.log(`  GET /api/sagas/<id>/timeline ×2, TTFB / full: ${rows.join('; ')}`);
 }
 
 async function browserSide(server: ServerProcess): Promise<{ loads: LoadRun[]; scrolls: ScrollRun[] }> {
@@ -240,11 +268,20 @@ async function browserSide(server: ServerProcess): Promise<{ loads: LoadRun[]; s
   try {
     browser = await chromium.launch({ ...chromiumLaunchOptions, timeout: STEP_TIMEOUT_MS });
     const loads: LoadRun[] = [];
+    // The browser process's first navigation pays for starting its network service and
+    // renderer (~1–4 s here), which is no property of the page: one throwaway load of
+    // another URL first. Contexts share no HTTP or code cache, so the cold loads stay cold.
+    const warmUp = await browser.newContext();
+    await (await warmUp.newPage()).goto(`${server.baseUrl}/api/health`, { timeout: STEP_TIMEOUT_MS });
+    await warmUp.close();
     for (let i = 0; i < RUNS; i++) {
       const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
       await context.addInitScript(PAGE_PROBE);
       const page = await context.newPage();
+      const trace = i === RUNS - 1 ? process.env.BENCH_UI_TRACE_COLD : undefined;
+      if (trace) await browser.startTracing(page, { path: trace, screenshots: false });
       loads.push(await measureLoad(page, url, 'cold'));
+      if (trace) await browser.stopTracing();
       await context.close();
     }
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -305,7 +342,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }, TOTAL_TIMEOUT_MS);
   watchdog.unref();
-  const scratch = await createScratchDb('sagascope_uibench');
+  const scratch = await createScratchDb(DB_PREFIX);
   let server: ServerProcess | null = null;
   try {
     const db = await openMigratedDb(parseConfig({ DATABASE_URL: scratch.url, SAGASCOPE_LOG_LEVEL: 'warn' }));
@@ -314,7 +351,7 @@ async function main(): Promise<void> {
     await db.query('ANALYZE');
     await db.close();
     console.log(`bench:ui — one saga of ${STEPS.toLocaleString('en-US')} step executions (${stored.toLocaleString('en-US')} spans) stored in ${ms(performance.now() - t0)} (database ${scratch.name})`);
-    server = await startServer({ port: PORT, grpcPort: 15200, httpPort: 15201, databaseUrl: scratch.url, env: { SAGASCOPE_AUTH: 'off' } });
+    server = await startServer({ port: PORT, grpcPort: GRPC_PORT, httpPort: HTTP_PORT, databaseUrl: scratch.url, env: { SAGASCOPE_AUTH: 'off' } });
     console.log(`server pid ${server.pid} on ${server.baseUrl}\n`);
     await serverSide(scratch.url, server);
     const { loads, scrolls } = await browserSide(server);

@@ -13,6 +13,8 @@ import { startGrpcServer } from './grpc';
 import { startHttpServer } from './http';
 import { startRetentionLoop, type RetentionLoop } from './retention';
 import { startTransitionLoop } from './transitions';
+import { startPeriodic } from './periodic';
+import { compactRollups, type CompactionResult } from '../lib/db/rollup-writer';
 import { backfillRollups } from '../lib/db/rollup-backfill';
 import { startAlertLoops, type AlertLoops } from './alerts';
 import type { PeriodicTask } from './periodic';
@@ -27,6 +29,8 @@ export interface RunningCollector {
   retention: RetentionLoop;
   /** Timed status changes made permanent for rollups and alerts (lib/db/transitions.ts). */
   transitions: PeriodicTask<number>;
+  /** Pending rollup changes folded into the rollup tables (lib/db/rollup-writer.ts). */
+  compaction: PeriodicTask<CompactionResult>;
   /** Webhook sender and failure-rate evaluator (collector/alerts.ts). */
   alerts: AlertLoops;
   /** Stop accepting, commit what was accepted, close the listeners. */
@@ -40,7 +44,12 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     batchSpans: config.SAGASCOPE_INGEST_BATCH_SPANS,
     // PGlite is one backend: concurrent transactions would only queue inside it.
     writers: db.kind === 'pglite' ? 1 : config.SAGASCOPE_INGEST_WRITERS,
-    write: (rows) => writeSpanBatch(db, rows, (now) => modelConfigFrom(config, now), { maxSagaSpans: config.SAGASCOPE_MAX_SAGA_SPANS }),
+    write: async (rows) => {
+      const result = await writeSpanBatch(db, rows, (now) => modelConfigFrom(config, now), { maxSagaSpans: config.SAGASCOPE_MAX_SAGA_SPANS });
+      metrics.phase2WaitSeconds += (result.lockWaitMs ?? 0) / 1000;
+      metrics.phase2HeldSeconds += (result.lockHeldMs ?? 0) / 1000;
+      return result;
+    },
     onBatch: (offered, stored, seconds) => {
       metrics.spansStored += stored;
       metrics.spansDuplicate += offered - stored;
@@ -83,6 +92,8 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     rollupDays: config.SAGASCOPE_ROLLUP_RETENTION_DAYS,
   });
   const transitions = startTransitionLoop(db, config.SAGASCOPE_TRANSITION_INTERVAL_MS);
+  // Folds the rollup changes ingest appends; readers add pending ones, so this only bounds their number.
+  const compaction = startPeriodic('rollup compaction', config.SAGASCOPE_ROLLUP_COMPACT_INTERVAL_MS, () => compactRollups(db));
   // Summaries from before rollups existed join the charts (a no-op once done).
   let closing = false;
   const backfill = backfillRollups(db, (now) => modelConfigFrom(config, now), { shouldContinue: () => !closing })
@@ -98,11 +109,14 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     pipeline,
     retention,
     transitions,
+    compaction,
     alerts,
     async close() {
       closing = true;
       await Promise.all([retention.stop(), transitions.stop(), alerts.stop(), backfill, grpc.close(), http.close()]);
       await pipeline.close();
+      await compaction.stop();
+      await compactRollups(db, { wait: true }).catch((err: unknown) => log.warn('rollup compaction at shutdown failed', errorFields(err)));
     },
   };
 }

@@ -129,7 +129,10 @@ function SpanDetails({ span, showTraceLink, showSagaLink }: { span: SpanJson; sh
         <dt>Trace</dt>
         <dd className="mono truncate" title={span.traceId}>
           {showTraceLink ? (
-            <Link href={`/traces/${span.traceId}?span=${span.spanId}`}>{span.traceId}</Link>
+            // Not prefetched: the trace of a large saga is a heavy page to render on the server.
+            <Link href={`/traces/${span.traceId}?span=${span.spanId}`} prefetch={false}>
+              {span.traceId}
+            </Link>
           ) : (
             span.traceId
           )}

@@ -20,7 +20,7 @@ import type { Fleet } from '../demo/fleet';
 
 process.env.NEXT_TELEMETRY_DISABLED = '1';
 
-const UI_SOURCES = ['app', 'components', 'lib', 'next.config.ts', 'package-lock.json', 'prisma/schema.prisma'];
+const UI_SOURCES = ['app', 'components', 'lib', 'next.config.mjs', 'package-lock.json', 'prisma/schema.prisma'];
 
 /** Newest modification time under the UI's sources (generated client excluded). */
 function newestSourceMtime(dir: string): number {
@@ -61,7 +61,10 @@ async function main(): Promise<void> {
   // Started now, awaited once the UI listens: both take seconds, and they overlap.
   const fleetStarting: Promise<Fleet | null> =
     demo.run && collector
-      ? import('../demo/fleet')
+      ? // require, not import(): `npm start` loads TypeScript through tsx's CommonJS hook only
+        // (node --require tsx/cjs, see package.json), whose import() cannot resolve a .ts file.
+        Promise.resolve()
+          .then(() => require('../demo/fleet') as typeof import('../demo/fleet'))
           .then((m) =>
             m.startFleet({
               otlpEndpoint: collectorEndpoint(config.SAGASCOPE_HOST, collector.grpcPort),

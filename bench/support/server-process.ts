@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
@@ -36,6 +37,14 @@ export async function createScratchDb(prefix: string): Promise<ScratchDb> {
   return { name, url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
+/** A database kept by an earlier run (BENCH_*_KEEP_DB); `drop` drops it. */
+export function existingDb(name: string): ScratchDb {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 export interface ServerProcess {
   pid: number;
   baseUrl: string;
@@ -45,10 +54,23 @@ export interface ServerProcess {
 }
 
 /**
- * Starts server/start.ts in its own Node process (not through `npm start` or the
- * tsx CLI, which would put a parent process in between: the pid must be the
- * server's own for /proc/<pid>/status). It builds the UI first when the build is
- * missing or stale, as `npm start` does.
+ * The node arguments of `npm start` (package.json's `start` script, `node …`),
+ * so that a benchmark measures the server exactly as users start it: same
+ * loader, same V8 flags.
+ */
+export function npmStartNodeArgs(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(process.cwd(), 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const [cmd, ...args] = pkg.scripts.start!.trim().split(/\s+/);
+  if (cmd !== 'node') throw new Error(`package.json's start script must run node directly (it is: ${pkg.scripts.start})`);
+  return args;
+}
+
+/**
+ * Starts server/start.ts in its own Node process with `npm start`'s node
+ * arguments (not through npm, which would put a parent process in between: the
+ * pid must be the server's own for /proc/<pid>/status). It builds the UI first
+ * when the build is missing or stale, as `npm start` does. `nodeArgs` come
+ * before those of `npm start`.
  */
 export async function startServer(opts: {
   port: number;
@@ -71,7 +93,7 @@ export async function startServer(opts: {
     NEXT_TELEMETRY_DISABLED: '1',
     ...opts.env,
   };
-  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'server/start.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...npmStartNodeArgs()], {
     cwd: process.cwd(),
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -129,6 +151,18 @@ export function readMemory(pid: number): MemorySample | null {
   }
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
   return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') };
+}
+
+/** CPU time (user + system) a process has used so far, in seconds, from /proc/<pid>/stat. */
+export function readCpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces): utime is the 14th field, stime the 15th.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Samples a process's RSS every `everyMs` until stopped; reports the peak of the samples. */

@@ -9,12 +9,13 @@ const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 /** Each anomaly with its sentence; its evidence spans select the step they point at. */
 export function AnomalyList({
   anomalies,
-  itemsById,
+  itemOf,
   selectedId,
   onSelect,
 }: {
   anomalies: readonly AnomalyJson[];
-  itemsById: ReadonlyMap<string, TimelineItem>;
+  /** The timeline row of a span id, if it is one of the steps. */
+  itemOf: (spanId: string) => TimelineItem | undefined;
   selectedId: string | null;
   onSelect: (spanId: string) => void;
 }) {
@@ -40,7 +41,7 @@ export function AnomalyList({
             <div className="anomaly__evidence">
               <span className="muted">Evidence:</span>
               {a.spanIds.slice(0, 50).map((id) => {
-                const item = itemsById.get(id);
+                const item = itemOf(id);
                 return (
                   <button
                     key={id}

@@ -1,12 +1,15 @@
 'use client';
 
-import { useCallback, useMemo } from 'react';
+import { startTransition, useCallback, useEffect, useMemo, useState } from 'react';
 import Link from 'next/link';
 import type { AnomalyJson } from '@/lib/api/types';
-import { buildChainFromSteps } from '@/lib/saga/compensation-chain';
+import { buildChainFromSteps, type CompensationChain } from '@/lib/saga/compensation-chain';
 import type { SagaStatus } from '@/lib/saga/types';
-import { timelineItemsToChainSteps, type TimelineItem } from '@/lib/ui/timeline-items';
-import { unpackTimeline, type PackedTimeline } from '@/lib/ui/timeline-pack';
+import type { TimelineItem } from '@/lib/ui/timeline-items';
+import { parsePackedTimeline, type PackedTimeline } from '@/lib/ui/timeline-pack';
+import { packedChainSteps, rowsFromPacked } from '@/lib/ui/timeline-rows';
+import type { TimeScale } from '@/lib/ui/timeline-scale';
+import { whenIdle } from '@/lib/ui/idle';
 import { SpanAttributesPanel, type SpanTarget } from '../SpanAttributesPanel';
 import { Timeline } from '../timeline/Timeline';
 import { TimelineLegend } from '../timeline/TimelineLegend';
@@ -14,17 +17,53 @@ import { useSpanSelection } from '../useSpanSelection';
 import { AnomalyList } from './AnomalyList';
 import { SagaActions, type ActionStepOption } from '../actions/SagaActions';
 import { CompensationChainView } from './CompensationChainView';
-import { StepGraph, StepGraphLegend } from './StepGraph';
+import { LazyStepGraph } from './LazyStepGraph';
+import { StepGraphLegend } from './StepGraphLegend';
 import type { StepGraphView } from '@/lib/saga/step-graph-view';
 
-/** A saga can have thousands of distinct steps; the action menu lists the first ones (selecting a row picks any). */
-const MAX_STEP_OPTIONS = 500;
+type RowsState = { state: 'loading' } | { state: 'loaded'; packed: PackedTimeline } | { state: 'error'; message: string };
+
+/**
+ * The rest of a large saga's rows (the page carries the first screen). The
+ * page preloads the same URL, so this usually finds the body already there.
+ */
+function useRemainingRows(src: string | null): [RowsState, () => void] {
+  const [state, setState] = useState<RowsState>({ state: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    if (!src) return;
+    const abort = new AbortController();
+    (async () => {
+      try {
+        const res = await fetch(src, { signal: abort.signal });
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        const packed = parsePackedTimeline(await res.json());
+        // Not urgent: a click or a key press on the first screen goes first.
+        startTransition(() => setState({ state: 'loaded', packed }));
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        setState({ state: 'error', message: err instanceof Error ? err.message : String(err) });
+      }
+    })();
+    return () => abort.abort();
+  }, [src, attempt]);
+  const retry = useCallback(() => {
+    setState({ state: 'loading' });
+    setAttempt((a) => a + 1);
+  }, []);
+  return [state, retry];
+}
 
 /** The interactive part of a saga's page: everything that shares the selected span. */
 export function SagaDetailView({
   sagaName,
   sagaStatus,
   timeline,
+  timelineTotal = timeline.id.length,
+  timelineScale,
+  timelineSrc = null,
+  initialItem = null,
+  stepOptions,
   anomalies,
   traceIds,
   initialSpan,
@@ -34,7 +73,18 @@ export function SagaDetailView({
 }: {
   sagaName: string;
   sagaStatus: SagaStatus;
+  /** All rows, or the first screen of them when `timelineSrc` is set. */
   timeline: PackedTimeline;
+  /** Rows in the whole timeline. */
+  timelineTotal?: number;
+  /** Scale of the whole timeline (the first screen is drawn on it). */
+  timelineScale?: TimeScale;
+  /** Where to fetch all rows when the page carries only the first screen. */
+  timelineSrc?: string | null;
+  /** The row of `initialSpan` when it may be outside the first screen. */
+  initialItem?: TimelineItem | null;
+  /** The saga's steps, once each, in definition order: what the actions can target. */
+  stepOptions: readonly ActionStepOption[];
   anomalies: AnomalyJson[];
   traceIds: string[];
   initialSpan: string | null;
@@ -46,14 +96,20 @@ export function SagaDetailView({
   sagaId?: string | null;
 }) {
   const [selectedId, select] = useSpanSelection(initialSpan);
-  // Once per page load: the rows and the chain derived from them (cheap next to shipping both).
-  const items = useMemo(() => unpackTimeline(timeline), [timeline]);
-  const chain = useMemo(() => buildChainFromSteps(timelineItemsToChainSteps(items), sagaStatus), [items, sagaStatus]);
-  const itemsById = useMemo(() => {
-    const m = new Map<string, TimelineItem>();
-    for (const it of items) if (!m.has(it.id)) m.set(it.id, it);
-    return m;
-  }, [items]);
+  const [remaining, retryRows] = useRemainingRows(timelineSrc);
+  const complete = timelineSrc === null || remaining.state === 'loaded';
+  const packed = remaining.state === 'loaded' ? remaining.packed : timeline;
+  // Row objects are made only for the rows drawn (lib/ui/timeline-rows.ts).
+  const rows = useMemo(() => rowsFromPacked(packed, timelineScale), [packed, timelineScale]);
+  const chain = useDeferredChain(complete ? packed : null, sagaStatus);
+  const itemOf = useCallback(
+    (id: string): TimelineItem | undefined => {
+      const i = rows.indexOf(id);
+      if (i >= 0) return rows.at(i);
+      return initialItem && initialItem.id === id ? initialItem : undefined;
+    },
+    [rows, initialItem],
+  );
 
   // Evidence sits above the timeline; following it should show the step it names.
   const selectFromEvidence = useCallback(
@@ -64,13 +120,7 @@ export function SagaDetailView({
     [select],
   );
 
-  const selectedItem = selectedId ? itemsById.get(selectedId) : undefined;
-  // The saga's steps, once each, in definition order: what the actions can target.
-  const stepOptions = useMemo(() => {
-    const byName = new Map<string, ActionStepOption>();
-    for (const it of items) if (it.stepIndex >= 0 && !byName.has(it.label)) byName.set(it.label, { name: it.label, index: it.stepIndex });
-    return [...byName.values()].sort((a, b) => a.index - b.index || (a.name < b.name ? -1 : 1)).slice(0, MAX_STEP_OPTIONS);
-  }, [items]);
+  const selectedItem = selectedId ? itemOf(selectedId) : undefined;
   // Evidence can name a span that is not a step (a coordinator span); its trace is
   // only certain when the saga has a single trace.
   const target: SpanTarget | null = selectedId
@@ -90,12 +140,20 @@ export function SagaDetailView({
         <h2 id="anomalies-h">
           Anomalies <span className="count">{anomalies.length}</span>
         </h2>
-        <AnomalyList anomalies={anomalies} itemsById={itemsById} selectedId={selectedId} onSelect={selectFromEvidence} />
+        <AnomalyList anomalies={anomalies} itemOf={itemOf} selectedId={selectedId} onSelect={selectFromEvidence} />
       </section>
 
       <section className="section" aria-labelledby="chain-h">
         <h2 id="chain-h">Compensation chain</h2>
-        <CompensationChainView chain={chain} sagaStatus={sagaStatus} selectedId={selectedId} onSelect={select} />
+        {chain ? (
+          <CompensationChainView chain={chain} sagaStatus={sagaStatus} selectedId={selectedId} onSelect={select} />
+        ) : remaining.state === 'error' ? (
+          <p className="muted">The compensation chain needs all {timelineTotal.toLocaleString('en-US')} steps, which could not be loaded.</p>
+        ) : (
+          <p className="muted" data-testid="chain-loading">
+            Building the compensation chain of {timelineTotal.toLocaleString('en-US')} steps…
+          </p>
+        )}
       </section>
 
       {stepGraph && stepGraph.nodes.length > 0 ? (
@@ -103,13 +161,14 @@ export function SagaDetailView({
           <div className="section__head">
             <h2 id="step-graph-h">Step graph</h2>
             {sagaId ? (
-              <Link href={`/topology?sagaId=${encodeURIComponent(sagaId)}`} data-testid="saga-topology-link">
+              // Not prefetched: for a large saga that is a whole topology build on the server, while the page loads.
+              <Link href={`/topology?sagaId=${encodeURIComponent(sagaId)}`} prefetch={false} data-testid="saga-topology-link">
                 Service graph of this saga
               </Link>
             ) : null}
           </div>
           <StepGraphLegend />
-          <StepGraph graph={stepGraph} selectedId={selectedId} onSelect={select} label={`Step graph of saga ${sagaName}`} />
+          <LazyStepGraph graph={stepGraph} selectedId={selectedId} onSelect={select} label={`Step graph of saga ${sagaName}`} />
         </section>
       ) : null}
 
@@ -120,9 +179,26 @@ export function SagaDetailView({
         </div>
         <div className="split">
           <div className="split__main">
-            {items.length > 0 ? (
+            {!complete ? (
+              <p className="muted" data-testid="timeline-more" role="status">
+                {remaining.state === 'error' ? (
+                  <>
+                    Showing the first {rows.length.toLocaleString('en-US')} of {timelineTotal.toLocaleString('en-US')} rows: the rest could not be
+                    loaded ({remaining.message}).{' '}
+                    <button type="button" className="button" onClick={retryRows}>
+                      Try again
+                    </button>
+                  </>
+                ) : (
+                  <>
+                    Showing the first {rows.length.toLocaleString('en-US')} of {timelineTotal.toLocaleString('en-US')} rows; loading the rest…
+                  </>
+                )}
+              </p>
+            ) : null}
+            {rows.length > 0 ? (
               <Timeline
-                items={items}
+                rows={rows}
                 selectedId={selectedId}
                 onSelect={select}
                 label={`Steps of saga ${sagaName}`}
@@ -148,4 +224,28 @@ export function SagaDetailView({
       </section>
     </>
   );
+}
+
+/**
+ * The compensation chain of a large saga costs 0.06–0.25 s of main-thread time
+ * (50,000 steps). It is built once the rows have arrived and the main thread is
+ * idle (2 s at the latest), so it neither delays the first screen nor a click
+ * on it; a small saga's chain is built during render as before (no flash of
+ * "building…").
+ */
+const DEFER_CHAIN_ROWS = 2_000;
+
+function useDeferredChain(packed: PackedTimeline | null, status: SagaStatus): CompensationChain | null {
+  const small = packed !== null && packed.id.length <= DEFER_CHAIN_ROWS;
+  const immediate = useMemo(() => (small && packed ? buildChainFromSteps(packedChainSteps(packed), status) : null), [small, packed, status]);
+  const [deferred, setDeferred] = useState<{ packed: PackedTimeline; status: SagaStatus; chain: CompensationChain } | null>(null);
+  useEffect(() => {
+    if (small || packed === null) return;
+    return whenIdle(() => {
+      const chain = buildChainFromSteps(packedChainSteps(packed), status);
+      startTransition(() => setDeferred({ packed, status, chain }));
+    }, 2_000);
+  }, [small, packed, status]);
+  if (small) return immediate;
+  return deferred && deferred.packed === packed && deferred.status === status ? deferred.chain : null;
 }

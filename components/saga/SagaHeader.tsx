@@ -65,7 +65,9 @@ export function SagaHeader({ saga, timeToConsistencyMs, traceIds }: { saga: Saga
             <ul className="inline-list" data-testid="trace-links">
               {traceIds.slice(0, MAX_TRACE_LINKS).map((t) => (
                 <li key={t}>
-                  <Link href={`/traces/${t}`} className="mono">
+                  {/* Not prefetched: a trace can hold tens of thousands of spans, and a prefetch
+                      renders its page on the server while this one is still loading. */}
+                  <Link href={`/traces/${t}`} className="mono" prefetch={false}>
                     {t}
                   </Link>
                 </li>

@@ -2,7 +2,7 @@
 
 import '@xyflow/react/dist/style.css';
 import '../topology/topology.css';
-import { memo, useMemo } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import { BaseEdge, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type EdgeProps, type Node, type NodeProps } from '@xyflow/react';
 import { READ_ONLY_FLOW } from '../graph/read-only-flow';
 import type { StepGraphView } from '@/lib/saga/step-graph-view';
@@ -87,31 +87,42 @@ const edgeTypes = { arc: ArcEdge };
  * "undo" arcs from each step to its compensation. Selecting a node selects its latest run
  * on the timeline.
  */
-export function StepGraph({
-  graph,
-  selectedId,
-  onSelect,
-  label,
-}: {
+export interface StepGraphProps {
   graph: StepGraphView;
   selectedId: string | null;
   onSelect: (spanId: string) => void;
   label: string;
-}) {
-  const nodes = useMemo<StepNode[]>(
-    () =>
-      graph.nodes.map((n) => ({
-        id: n.id,
-        type: 'step',
-        position: { x: n.x, y: n.y },
-        data: { ...n, selected: n.spanId === selectedId, onSelect },
-        width: STEP_NODE_WIDTH,
-        height: STEP_NODE_HEIGHT,
-        draggable: false,
-        connectable: false,
-      })),
-    [graph.nodes, selectedId, onSelect],
-  );
+}
+
+export function StepGraph({ graph, selectedId, onSelect, label }: StepGraphProps) {
+  // A selection change replaces only the nodes whose `selected` flipped: ReactFlow and the
+  // memoised node boxes then redo two nodes, not all of them (up to 200 on a large saga).
+  const previous = useRef<{ graph: StepGraphView; onSelect: (spanId: string) => void; nodes: Map<string, StepNode> } | null>(null);
+  const nodes = useMemo<StepNode[]>(() => {
+    const prev = previous.current && previous.current.graph === graph && previous.current.onSelect === onSelect ? previous.current.nodes : null;
+    const byId = new Map<string, StepNode>();
+    const list = graph.nodes.map((n) => {
+      const selected = n.spanId === selectedId;
+      const old = prev?.get(n.id);
+      const node: StepNode =
+        old && old.data.selected === selected
+          ? old
+          : {
+              id: n.id,
+              type: 'step',
+              position: { x: n.x, y: n.y },
+              data: { ...n, selected, onSelect },
+              width: STEP_NODE_WIDTH,
+              height: STEP_NODE_HEIGHT,
+              draggable: false,
+              connectable: false,
+            };
+      byId.set(n.id, node);
+      return node;
+    });
+    previous.current = { graph, onSelect, nodes: byId };
+    return list;
+  }, [graph, selectedId, onSelect]);
   const edges = useMemo<Edge[]>(
     () =>
       graph.edges.map((e) => ({
@@ -129,11 +140,6 @@ export function StepGraph({
 
   return (
     <>
-      {graph.totalNodes > graph.nodes.length ? (
-        <p className="muted" data-testid="step-graph-truncated">
-          Showing the first {graph.nodes.length} of {graph.totalNodes} nodes; the timeline and compensation chain show every step.
-        </p>
-      ) : null}
       <div className="graph-canvas graph-canvas--steps" role="figure" aria-label={label} data-testid="step-graph">
         <ReactFlow<StepNode, Edge>
           nodes={nodes}
@@ -148,28 +154,5 @@ export function StepGraph({
         </ReactFlow>
       </div>
     </>
-  );
-}
-
-/** Key to the step graph. */
-export function StepGraphLegend() {
-  return (
-    <ul className="legend" aria-label="Step graph legend" data-testid="step-graph-legend">
-      <li>
-        <span className="step-legend__line" aria-hidden="true" /> next step
-      </li>
-      <li>
-        <span className="step-legend__line step-legend__line--compensation" aria-hidden="true" /> compensations, in the order they ran
-      </li>
-      <li>
-        <span className="step-legend__line step-legend__line--undo" aria-hidden="true" /> step → its compensation
-      </li>
-      <li>
-        <span className="step-legend__failed" aria-hidden="true" /> failed step
-      </li>
-      <li>
-        <span className="manual-badge">manual</span> run by an operator
-      </li>
-    </ul>
   );
 }

@@ -2,8 +2,8 @@
 
 import { useCallback, useEffect, useId, useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { TimelineItem } from '@/lib/ui/timeline-items';
-import { timeScale, timeTicks } from '@/lib/ui/timeline-scale';
+import type { TimelineRows } from '@/lib/ui/timeline-rows';
+import { timeTicks } from '@/lib/ui/timeline-scale';
 import { formatDuration } from '@/lib/ui/format';
 import { LocalTime } from '../LocalTime';
 import { TimelineRow } from './TimelineRow';
@@ -12,7 +12,8 @@ const ROW_HEIGHT = 26;
 const MAX_HEIGHT = 560;
 
 export interface TimelineProps {
-  items: readonly TimelineItem[];
+  /** Read lazily: only the rows in view are built (lib/ui/timeline-rows.ts). */
+  rows: TimelineRows;
   selectedId: string | null;
   onSelect: (id: string) => void;
   /** Accessible name of the list, e.g. "Steps of saga checkout". */
@@ -27,25 +28,20 @@ export interface TimelineProps {
  * DOM, so 50,000 steps scroll like 50. The scale and ticks are computed once per
  * item list. Keyboard: ↑/↓ move the selection, PgUp/PgDn by a screen, Home/End.
  */
-export function Timeline({ items, selectedId, onSelect, label, columnTitle, showDepth = false }: TimelineProps) {
+export function Timeline({ rows, selectedId, onSelect, label, columnTitle, showDepth = false }: TimelineProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const idPrefix = useId();
-  const scale = useMemo(() => timeScale(items), [items]);
+  const { scale } = rows;
   const ticks = useMemo(() => timeTicks(scale.spanMs, 8), [scale]);
-  const indexById = useMemo(() => {
-    const m = new Map<string, number>();
-    items.forEach((it, i) => {
-      if (!m.has(it.id)) m.set(it.id, i);
-    });
-    return m;
-  }, [items]);
-  const selectedIndex = selectedId === null ? -1 : (indexById.get(selectedId) ?? -1);
+  const selectedIndex = selectedId === null ? -1 : rows.indexOf(selectedId);
 
   const virtualizer = useVirtualizer({
-    count: items.length,
+    count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
+    // Rows drawn beyond the visible ones: enough for a wheel step to land on drawn rows;
+    // more only adds work to every frame of a fast scroll (each frame replaces them all).
+    overscan: 6,
   });
 
   // Bring the selection into view however it changed (keys, URL, an anomaly's evidence link).
@@ -56,9 +52,9 @@ export function Timeline({ items, selectedId, onSelect, label, columnTitle, show
   const rowDomId = useCallback((i: number) => `${idPrefix}-row-${i}`, [idPrefix]);
 
   const onKeyDown = (e: React.KeyboardEvent<HTMLDivElement>) => {
-    if (items.length === 0) return;
+    if (rows.length === 0) return;
     const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? MAX_HEIGHT) / ROW_HEIGHT) - 1);
-    const last = items.length - 1;
+    const last = rows.length - 1;
     let next: number | null = null;
     switch (e.key) {
       case 'ArrowDown':
@@ -83,18 +79,18 @@ export function Timeline({ items, selectedId, onSelect, label, columnTitle, show
         return;
     }
     e.preventDefault();
-    onSelect(items[next].id);
+    onSelect(rows.at(next).id);
   };
 
-  const height = Math.min(MAX_HEIGHT, Math.max(ROW_HEIGHT * 3, items.length * ROW_HEIGHT));
+  const height = Math.min(MAX_HEIGHT, Math.max(ROW_HEIGHT * 3, rows.length * ROW_HEIGHT));
 
   return (
     <div className="timeline" data-testid="timeline">
       <div className="timeline__head">
         <span>
-          {items.length.toLocaleString('en-US')} row{items.length === 1 ? '' : 's'} · starts{' '}
-          {items.length > 0 ? <LocalTime iso={new Date(scale.t0).toISOString()} millis /> : '—'} · spans{' '}
-          {formatDuration(items.length > 0 ? scale.t1 - scale.t0 : 0)}
+          {rows.length.toLocaleString('en-US')} row{rows.length === 1 ? '' : 's'} · starts{' '}
+          {rows.length > 0 ? <LocalTime iso={new Date(scale.t0).toISOString()} millis /> : '—'} · spans{' '}
+          {formatDuration(rows.length > 0 ? scale.t1 - scale.t0 : 0)}
         </span>
       </div>
       <div className="timeline__axis" aria-hidden="true">
@@ -126,7 +122,7 @@ export function Timeline({ items, selectedId, onSelect, label, columnTitle, show
           {virtualizer.getVirtualItems().map((v) => (
             <TimelineRow
               key={v.key}
-              item={items[v.index]}
+              item={rows.at(v.index)}
               index={v.index}
               domId={rowDomId(v.index)}
               top={v.start}

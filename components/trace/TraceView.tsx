@@ -1,7 +1,8 @@
 'use client';
 
 import { useMemo } from 'react';
-import { unpackTimeline, type PackedTimeline } from '@/lib/ui/timeline-pack';
+import type { PackedTimeline } from '@/lib/ui/timeline-pack';
+import { rowsFromPacked } from '@/lib/ui/timeline-rows';
 import { SpanAttributesPanel } from '../SpanAttributesPanel';
 import { Timeline } from '../timeline/Timeline';
 import { TimelineLegend } from '../timeline/TimelineLegend';
@@ -10,7 +11,7 @@ import { useSpanSelection } from '../useSpanSelection';
 /** A trace's spans as an indented timeline, with the selected span's attributes. */
 export function TraceView({ timeline, traceId, initialSpan }: { timeline: PackedTimeline; traceId: string; initialSpan: string | null }) {
   const [selectedId, select] = useSpanSelection(initialSpan);
-  const items = useMemo(() => unpackTimeline(timeline), [timeline]);
+  const rows = useMemo(() => rowsFromPacked(timeline), [timeline]);
   return (
     <section className="section" aria-labelledby="spans-h">
       <div className="section__head">
@@ -20,7 +21,7 @@ export function TraceView({ timeline, traceId, initialSpan }: { timeline: Packed
       <div className="split">
         <div className="split__main">
           <Timeline
-            items={items}
+            rows={rows}
             selectedId={selectedId}
             onSelect={select}
             label={`Spans of trace ${traceId}`}

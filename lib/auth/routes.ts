@@ -48,6 +48,8 @@ export const ROUTE_RULES = {
 
   'GET /api/sagas': { permission: 'read', mutating: false },
   'GET /api/sagas/[id]': { permission: 'read', mutating: false },
+  /** A saga's timeline rows, packed (the saga page fetches a large saga's rows after its first screen). */
+  'GET /api/sagas/[id]/timeline': { permission: 'read', mutating: false },
   /** Manual retry / compensate (DESIGN.md §5): operator or admin, CSRF, refused in read-only mode. */
   'POST /api/sagas/[id]/actions': { permission: 'act', mutating: true },
   /** The same over a filtered selection of sagas (batch). */

@@ -6,9 +6,14 @@
  * The delivery worker (lib/alerts) sends them.
  */
 import type { Sql } from './connection';
+import { arrayLiteral } from './pg-text';
 
 export async function enqueueSagaAlerts(sql: Sql, sagaIds: readonly string[], nowMs: number): Promise<number> {
   if (sagaIds.length === 0) return 0;
+  // Usually there is no such rule: a trivial query instead of planning the big one (it runs under the phase-2 lock).
+  const [any] = await sql.query<{ ok: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM alert_rules WHERE enabled AND kind IN ('status', 'anomaly')) AS ok`);
+  if (!any?.ok) return 0;
   const rows = await sql.query<{ n: number }>(
     `WITH ins AS (
        INSERT INTO alert_deliveries (rule_id, dedup_key, saga_id, payload, next_attempt_at, created_at)
@@ -29,7 +34,7 @@ export async function enqueueSagaAlerts(sql: Sql, sagaIds: readonly string[], no
        ON CONFLICT (rule_id, dedup_key) DO NOTHING
        RETURNING 1)
      SELECT count(*)::int AS n FROM ins`,
-    [sagaIds, nowMs],
+    [arrayLiteral(sagaIds), nowMs],
   );
   return rows[0]?.n ?? 0;
 }

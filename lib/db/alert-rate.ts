@@ -29,7 +29,7 @@ export interface RateEvaluation {
 /** Sagas that started within the last `windowMinutes` minutes (by rollup minute) and finished, by final status. */
 async function windowCounts(sql: Sql, sagaName: string | null, windowMinutes: number, nowMs: number): Promise<RateCounts> {
   const rows = await sql.query<{ k1: string; n: string | number }>(
-    `SELECT k1, sum(calls)::bigint AS n FROM rollup_counts
+    `SELECT k1, sum(calls)::bigint AS n FROM rollup_counts_all
       WHERE series = $1 AND minute > to_timestamp($2::float8 / 1000) - make_interval(mins => $3::int)
         AND minute <= to_timestamp($2::float8 / 1000)
         AND ($4::text IS NULL OR saga_name = $4::text)

@@ -9,6 +9,7 @@
  * mode; Next bundles its own copy of this module, so the handle lives on
  * globalThis to be shared across the two module instances.
  */
+import type { Readable } from 'node:stream';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -27,6 +28,14 @@ export interface TxSql extends Sql {
 /** One connection held for a while (a streamed export's cursor); released exactly once. */
 export interface ReservedSql extends Sql {
   release(broken?: boolean): void;
+  /**
+   * `COPY … TO STDOUT`: the bytes as PostgreSQL sends them, read from the socket
+   * only as fast as the stream is consumed. A copy abandoned before its end
+   * leaves the connection unusable: release it as broken.
+   */
+  copyTo(copySql: string): Promise<Readable>;
+  /** A string as an SQL literal (COPY takes no bind parameters). */
+  escapeLiteral(value: string): string;
 }
 
 export interface Db extends Sql {
@@ -83,6 +92,11 @@ function postgresDb(url: string, poolSize: number): Db {
       const detach = onCheckedOutError(client, () => (lost = true));
       return {
         query: async (text, params) => (await client.query(text, params as unknown[])).rows,
+        async copyTo(copySql) {
+          const { to } = await import('pg-copy-streams');
+          return client.query(to(copySql));
+        },
+        escapeLiteral: (value) => client.escapeLiteral(value),
         release(broken = false) {
           if (released) return;
           released = true;

@@ -6,9 +6,12 @@
  * - Embedded PGlite (a single backend that a long transaction would block):
  *   keyset pages on the export's sort key.
  */
+import type { Readable } from 'node:stream';
 import type { Db, Sql } from './connection';
 import type { ExportRow } from '../export/format';
-import type { ExportSpec } from '../export/query';
+import type { ExportSpec, SpanExport } from '../export/query';
+import { SpanCopyEncoder, SPAN_COPY_COLUMNS } from '../export/span-copy';
+import type { ExportFormat } from '../export/format';
 import { sagaRowToSummaryJson } from './to-json';
 import { auditWhere } from './audit';
 
@@ -268,6 +271,91 @@ export function exportBatches(db: Db, spec: ExportSpec, ctx: ExportContext): Asy
   const plan = planFor(spec, ctx);
   const batch = ctx.batchRows ?? EXPORT_BATCH_ROWS;
   return db.reserve ? cursorBatches(db, plan, batch) : keysetBatches(db, plan, batch);
+}
+
+/** Rows per COPY of the spans fast path (one keyset page, one statement). */
+export const SPAN_COPY_PAGE_ROWS = 50_000;
+
+export interface EncodedExport {
+  /** The body, in chunks; ends after the snapshot's transaction is closed. */
+  chunks: AsyncGenerator<Uint8Array, void, undefined>;
+  /** Data rows encoded so far. */
+  rows(): number;
+}
+
+/**
+ * The spans export on a PostgreSQL server, encoded (lib/export/span-copy.ts):
+ * keyset pages of `COPY (SELECT … ORDER BY trace_id, span_id LIMIT n) TO STDOUT
+ * (FORMAT binary)`, all in one REPEATABLE READ, READ ONLY transaction, so the
+ * pages form one consistent snapshot as the cursor path's FETCHes do.
+ * - COPY rather than FETCH: PostgreSQL streams a page while this process
+ *   encodes it (the two run on different cores) instead of waiting for each
+ *   round trip; the socket is read only as fast as the client reads, so memory
+ *   stays at a few buffers.
+ * - Pages with LIMIT rather than one COPY: a COPY is planned for all its rows
+ *   (the whole table: a sort spilled to disk before the first row); a limited
+ *   page gets the same index scan a cursor would.
+ * - COPY takes no bind parameters: the filters and the page's start key are
+ *   inlined as literals (escapeLiteral); the SQL around them is fixed.
+ * - JIT is off: it compiles per page and only costs time on such scans.
+ */
+async function* spanCopyChunks(db: Db, spec: SpanExport, enc: SpanCopyEncoder, pageRows: number): AsyncGenerator<Uint8Array, void, undefined> {
+  const plan = spansPlan(spec);
+  const conn = await db.reserve!();
+  const lit = (v: unknown) => conn.escapeLiteral(String(v));
+  const where = plan.where.map((w) => w.replace(/\$(\d+)/g, (_, n: string) => lit(plan.params[Number(n) - 1])));
+  const select = `SELECT ${SPAN_COPY_COLUMNS.map((c) => c.sql).join(', ')} FROM spans s LEFT JOIN resources r ON r.id = s.resource_id`;
+  let finished = false;
+  let copying: Readable | null = null;
+  let broken = false;
+  try {
+    await conn.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    await conn.query('SET LOCAL jit = off');
+    let after: [string, string] | null = null;
+    for (;;) {
+      const conds = after ? [...where, `(s.trace_id, s.span_id) > (${lit(after[0])}, ${lit(after[1])})`] : where;
+      enc.beginPage();
+      copying = await conn.copyTo(`COPY (${select}${whereClause(conds)} ORDER BY s.trace_id, s.span_id LIMIT ${pageRows}) TO STDOUT (FORMAT binary)`);
+      for await (const chunk of copying) {
+        enc.push(chunk as Buffer);
+        for (const out of enc.take()) yield out;
+      }
+      copying = null;
+      if (!enc.pageEnded) throw new Error('span export: a COPY ended without its trailer');
+      for (const out of enc.flush()) yield out;
+      if (enc.rowsInPage < pageRows) break;
+      after = enc.lastRowKey;
+    }
+    await conn.query('COMMIT');
+    finished = true;
+  } finally {
+    if (copying) {
+      // Stopped mid-COPY (client gone, or an error): the connection is mid-protocol.
+      copying.destroy();
+      broken = true;
+    } else if (!finished) {
+      try {
+        await conn.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+    }
+    conn.release(broken);
+  }
+  for (const out of enc.finish()) yield out;
+}
+
+/**
+ * The spans export on a PostgreSQL server through the COPY fast path, or null
+ * when it cannot be used (embedded database; a database not in UTF-8, whose
+ * text the fast path would copy unconverted).
+ */
+export async function spanCopyExport(db: Db, spec: SpanExport, format: ExportFormat, opts: { pageRows?: number } = {}): Promise<EncodedExport | null> {
+  if (!db.reserve) return null;
+  const [enc] = await db.query<{ server_encoding: string }>('SHOW server_encoding');
+  if (enc?.server_encoding !== 'UTF8') return null;
+  const encoder = new SpanCopyEncoder(format);
+  return { chunks: spanCopyChunks(db, spec, encoder, opts.pageRows ?? SPAN_COPY_PAGE_ROWS), rows: () => encoder.rowCount };
 }
 
 /** The export entry of the audit trail for an export id (its final entry, or the intent while it runs). */

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { copyField, arrayLiteral, timestampText } from './pg-text';
+import { copyField, arrayLiteral, numberArrayLiteral, timestampText } from './pg-text';
 
 describe('copyField', () => {
   it.each([
@@ -18,6 +18,16 @@ describe('arrayLiteral', () => {
   it('quotes every element and escapes quotes and backslashes', () => {
     expect(arrayLiteral([])).toBe('{}');
     expect(arrayLiteral(['a', 'b c', 'q"x', 'b\\s', 'NULL', '{,}'])).toBe('{"a","b c","q\\"x","b\\\\s","NULL","{,}"}');
+  });
+  it('writes null elements as NULL, unquoted', () => {
+    expect(arrayLiteral([null, 'x', null])).toBe('{NULL,"x",NULL}');
+  });
+});
+
+describe('numberArrayLiteral', () => {
+  it('writes numbers as themselves, booleans as t/f and null as NULL', () => {
+    expect(numberArrayLiteral([])).toBe('{}');
+    expect(numberArrayLiteral([1, -2.5, 1e21, null, true, false])).toBe('{1,-2.5,1e+21,NULL,t,f}');
   });
 });
 

@@ -1,38 +1,129 @@
-/** Applies a batch's rollup changes (lib/stats/delta.ts, summed per row and sorted) to the per-minute and per-hour tables: upserts that add to the stored rows. */
-import type { Sql } from './connection';
+/**
+ * Rollup changes (lib/stats/delta.ts) reach the rollup tables in two steps:
+ *  1. the transaction that changed the sagas (ingest, timed transition,
+ *     backfill) APPENDS its per-minute changes to rollup_*_delta — a plain
+ *     INSERT without a key, so concurrent writers never wait on each other's
+ *     rows and none of it has to happen under the phase-2 lock;
+ *  2. the collector folds them every SAGASCOPE_ROLLUP_COMPACT_INTERVAL_MS
+ *     (`compactRollups`): one transaction deletes the delta rows it sees and
+ *     adds their sums per key to the minute and hour tables.
+ * Readers use the *_all views (folded rows UNION ALL pending changes) and SUM,
+ * so what they see always equals the sum of the committed contributions.
+ * See docs/adr/0003-rollups.md.
+ */
+import type { Db, Sql } from './connection';
 import type { RollupDelta } from '../stats/delta';
+import { arrayLiteral as texts, numberArrayLiteral as nums } from './pg-text';
 
+/** Appends a transaction's rollup changes (minute grain; hours are derived when folding). */
 export async function applyRollupDelta(sql: Sql, delta: RollupDelta): Promise<void> {
-  await upsert(sql, delta.rows(), { counts: 'rollup_counts', latency: 'rollup_latency', time: 'minute' });
-  await upsert(sql, delta.hourlyRows(), { counts: 'rollup_counts_hourly', latency: 'rollup_latency_hourly', time: 'hour' });
-}
-
-async function upsert(
-  sql: Sql,
-  { counts: c, latency: l }: ReturnType<RollupDelta['rows']>,
-  t: { counts: string; latency: string; time: 'minute' | 'hour' },
-): Promise<void> {
+  const { counts: c, latency: l } = delta.rows();
   if (c.series.length > 0) {
     await sql.query(
-      `INSERT INTO ${t.counts} (series, ${t.time}, saga_name, k1, k2, k3, calls, errors, retries, extra)
+      `INSERT INTO rollup_counts_delta (series, minute, saga_name, k1, k2, k3, calls, errors, retries, extra)
        SELECT series, to_timestamp(minute * 60), name, k1, k2, k3, calls, errors, retries, extra
          FROM unnest($1::int2[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[], $8::int4[], $9::int4[], $10::int4[])
-           AS t(series, minute, name, k1, k2, k3, calls, errors, retries, extra)
-       ON CONFLICT (series, ${t.time}, saga_name, k1, k2, k3) DO UPDATE SET
-         calls = ${t.counts}.calls + EXCLUDED.calls, errors = ${t.counts}.errors + EXCLUDED.errors,
-         retries = ${t.counts}.retries + EXCLUDED.retries, extra = ${t.counts}.extra + EXCLUDED.extra`,
-      [c.series, c.minute, c.name, c.k1, c.k2, c.k3, c.calls, c.errors, c.retries, c.extra],
+           AS t(series, minute, name, k1, k2, k3, calls, errors, retries, extra)`,
+      [nums(c.series), nums(c.minute), texts(c.name), texts(c.k1), texts(c.k2), texts(c.k3), nums(c.calls), nums(c.errors), nums(c.retries), nums(c.extra)],
     );
   }
   if (l.series.length > 0) {
     await sql.query(
-      `INSERT INTO ${t.latency} (series, ${t.time}, saga_name, k1, k2, k3, bucket, count)
+      `INSERT INTO rollup_latency_delta (series, minute, saga_name, k1, k2, k3, bucket, count)
        SELECT series, to_timestamp(minute * 60), name, k1, k2, k3, bucket, count
          FROM unnest($1::int2[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int2[], $8::int4[])
-           AS t(series, minute, name, k1, k2, k3, bucket, count)
-       ON CONFLICT (series, ${t.time}, saga_name, k1, k2, k3, bucket) DO UPDATE SET
-         count = ${t.latency}.count + EXCLUDED.count`,
-      [l.series, l.minute, l.name, l.k1, l.k2, l.k3, l.bucket, l.count],
+           AS t(series, minute, name, k1, k2, k3, bucket, count)`,
+      [nums(l.series), nums(l.minute), texts(l.name), texts(l.k1), texts(l.k2), texts(l.k3), nums(l.bucket), nums(l.count)],
     );
   }
+}
+
+/** Key of the advisory lock that lets one compaction run at a time (several collectors). */
+const COMPACT_LOCK = '7310575219633000002';
+
+const KEY = 'series, minute, saga_name, k1, k2, k3';
+const HOUR_KEY = 'series, hour, saga_name, k1, k2, k3';
+
+// Keys are written in sorted order (ORDER BY) so that a compaction and anything
+// else updating these rows lock them in one order. Keys whose changes cancel
+// out add nothing and are skipped.
+const COMPACT_COUNTS = `
+  WITH moved AS (DELETE FROM rollup_counts_delta RETURNING *),
+  agg AS (
+    SELECT ${KEY}, sum(calls)::int4 AS calls, sum(errors)::int4 AS errors, sum(retries)::int4 AS retries, sum(extra)::int4 AS extra
+      FROM moved GROUP BY ${KEY}),
+  m AS (
+    INSERT INTO rollup_counts (${KEY}, calls, errors, retries, extra)
+    SELECT * FROM agg WHERE calls <> 0 OR errors <> 0 OR retries <> 0 OR extra <> 0 ORDER BY ${KEY}
+    ON CONFLICT (${KEY}) DO UPDATE SET
+      calls = rollup_counts.calls + EXCLUDED.calls, errors = rollup_counts.errors + EXCLUDED.errors,
+      retries = rollup_counts.retries + EXCLUDED.retries, extra = rollup_counts.extra + EXCLUDED.extra
+    RETURNING 1),
+  h AS (
+    INSERT INTO rollup_counts_hourly (${HOUR_KEY}, calls, errors, retries, extra)
+    SELECT series, date_trunc('hour', minute, 'UTC') AS hour, saga_name, k1, k2, k3,
+           sum(calls)::int4, sum(errors)::int4, sum(retries)::int4, sum(extra)::int4
+      FROM agg GROUP BY 1, 2, 3, 4, 5, 6
+    HAVING sum(calls) <> 0 OR sum(errors) <> 0 OR sum(retries) <> 0 OR sum(extra) <> 0 ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (${HOUR_KEY}) DO UPDATE SET
+      calls = rollup_counts_hourly.calls + EXCLUDED.calls, errors = rollup_counts_hourly.errors + EXCLUDED.errors,
+      retries = rollup_counts_hourly.retries + EXCLUDED.retries, extra = rollup_counts_hourly.extra + EXCLUDED.extra
+    RETURNING 1)
+  SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM m)::int AS minute_rows, (SELECT count(*) FROM h)::int AS hour_rows`;
+
+const COMPACT_LATENCY = `
+  WITH moved AS (DELETE FROM rollup_latency_delta RETURNING *),
+  agg AS (SELECT ${KEY}, bucket, sum(count)::int4 AS count FROM moved GROUP BY ${KEY}, bucket),
+  m AS (
+    INSERT INTO rollup_latency (${KEY}, bucket, count)
+    SELECT * FROM agg WHERE count <> 0 ORDER BY ${KEY}, bucket
+    ON CONFLICT (${KEY}, bucket) DO UPDATE SET count = rollup_latency.count + EXCLUDED.count
+    RETURNING 1),
+  h AS (
+    INSERT INTO rollup_latency_hourly (${HOUR_KEY}, bucket, count)
+    SELECT series, date_trunc('hour', minute, 'UTC') AS hour, saga_name, k1, k2, k3, bucket, sum(count)::int4
+      FROM agg GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(count) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (${HOUR_KEY}, bucket) DO UPDATE SET count = rollup_latency_hourly.count + EXCLUDED.count
+    RETURNING 1)
+  SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM m)::int AS minute_rows, (SELECT count(*) FROM h)::int AS hour_rows`;
+
+export interface CompactionResult {
+  /** Delta rows folded (0 when another compaction held the lock). */
+  moved: number;
+  /** Minute and hour rows written. */
+  minuteRows: number;
+  hourRows: number;
+}
+
+/**
+ * Folds the pending rollup changes into the minute and hour tables, in one
+ * transaction: a change is either still pending or folded, never both. Delta
+ * rows committed while it runs are not in its snapshot and wait for the next pass.
+ *
+ * The periodic pass gives way when another compaction holds the lock; `wait`
+ * (shutdown, a bulk load's last fold, tests) queues behind it instead, so that
+ * everything committed before the call is folded when it returns.
+ */
+export async function compactRollups(db: Db, opts: { wait?: boolean } = {}): Promise<CompactionResult> {
+  return db.transaction(async (tx) => {
+    if (opts.wait) {
+      await tx.query(`SELECT pg_advisory_xact_lock(${COMPACT_LOCK})`);
+    } else {
+      const [lock] = await tx.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${COMPACT_LOCK}) AS ok`);
+      if (!lock?.ok) return { moved: 0, minuteRows: 0, hourRows: 0 };
+    }
+    return foldRollups(tx);
+  });
+}
+
+/** The folding itself, on a connection the caller holds in one transaction (or alone, as a bulk load does). */
+export async function foldRollups(sql: Sql): Promise<CompactionResult> {
+  const out: CompactionResult = { moved: 0, minuteRows: 0, hourRows: 0 };
+  for (const statement of [COMPACT_COUNTS, COMPACT_LATENCY]) {
+    const [r] = await sql.query<{ moved: number; minute_rows: number; hour_rows: number }>(statement);
+    out.moved += r!.moved;
+    out.minuteRows += r!.minute_rows;
+    out.hourRows += r!.hour_rows;
+  }
+  return out;
 }

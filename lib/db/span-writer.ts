@@ -17,12 +17,12 @@
  */
 import type { Db, TxSql } from './connection';
 import type { SpanRow } from '../ingest/span-row';
-import type { ModelConfig, SagaSpan } from '../saga/types';
-import { copyText, timestampText } from './pg-text';
+import type { ModelConfig, Saga, SagaSpan } from '../saga/types';
+import { arrayLiteral, copyText, timestampText } from './pg-text';
 import { capSagaSpans, DEFAULT_MAX_SAGA_SPANS, loadSagaSpans } from './saga-spans';
 import { upsertSummaries } from './summary-writer';
 import { buildSaga } from '../saga/model';
-import { contributionOf, decodeContribution, encodeContribution } from '../stats/contribution';
+import { contributionOf, decodeContribution, encodeContribution, type Contribution } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
 import { applyRollupDelta } from './rollup-writer';
 import { enqueueSagaAlerts } from './alert-enqueue';
@@ -60,19 +60,27 @@ const RETURNING = `ON CONFLICT (trace_id, span_id) DO NOTHING RETURNING trace_id
 
 const num = (v: number | null) => (v === null ? '\\N' : String(v));
 
-/** One COPY text line, in COLUMNS order; hot path, so no intermediate arrays. */
+/**
+ * One COPY text line, in COLUMNS order; hot path, so no intermediate arrays.
+ * Ids are lowercase hex (lib/otlp/types.ts), the resource id base64url and
+ * protocol / role / op / result / trigger one of their enum values, so they
+ * need no escaping; JSON text holds no raw tab or newline, only backslashes.
+ */
 export function spanCopyLine(r: SpanRow): string {
   return (
-    r.traceId + '\t' + r.spanId + '\t' + copyText(r.parentSpanId) + '\t' + copyText(r.sagaId) + '\t' +
+    r.traceId + '\t' + r.spanId + '\t' + (r.parentSpanId ?? '\\N') + '\t' + copyText(r.sagaId) + '\t' +
     copyText(r.service) + '\t' + copyText(r.name) + '\t' + r.kind + '\t' + timestampText(r.startMs) + '\t' +
     timestampText(r.endMs) + '\t' + (r.endMs - r.startMs) + '\t' + r.statusCode + '\t' + copyText(r.statusMessage) + '\t' +
-    copyText(r.sagaName) + '\t' + copyText(r.protocol) + '\t' + copyText(r.role) + '\t' + copyText(r.step) + '\t' +
-    num(r.stepIndex) + '\t' + copyText(r.branchId) + '\t' + copyText(r.op) + '\t' + num(r.attempt) + '\t' +
-    copyText(r.result) + '\t' + copyText(r.actionUrl) + '\t' + copyText(r.compensateUrl) + '\t' +
+    copyText(r.sagaName) + '\t' + (r.protocol ?? '\\N') + '\t' + (r.role ?? '\\N') + '\t' + copyText(r.step) + '\t' +
+    num(r.stepIndex) + '\t' + copyText(r.branchId) + '\t' + (r.op ?? '\\N') + '\t' + num(r.attempt) + '\t' +
+    (r.result ?? '\\N') + '\t' + copyText(r.actionUrl) + '\t' + copyText(r.compensateUrl) + '\t' +
     copyText(r.idempotencyKey) + '\t' + (r.zeroCode ? 't' : 'f') + '\t' + copyText(r.scope) + '\t' +
-    copyText(r.attributesJson) + '\t' + r.resourceId + '\t' + copyText(r.eventsJson) + '\t' + copyText(r.trigger) + '\n'
+    jsonCopyText(r.attributesJson) + '\t' + r.resourceId + '\t' + (r.eventsJson === null ? '\\N' : jsonCopyText(r.eventsJson)) + '\t' +
+    (r.trigger ?? '\\N') + '\n'
   );
 }
+
+const jsonCopyText = (json: string) => (json.indexOf('\\') === -1 ? json : json.replaceAll('\\', '\\\\'));
 
 function* copyChunks(rows: readonly SpanRow[]): Generator<string> {
   const CHUNK = 256;
@@ -176,9 +184,22 @@ async function adoptFromAncestors(tx: TxSql, orphans: readonly SpanRow[]): Promi
   return adopted;
 }
 
-/** Stored orphans below spans that now have a saga (child stored before parent) join that saga. */
+/**
+ * Stored orphans below spans that now have a saga (child stored before parent)
+ * join that saga. Orphans are rare, so the traces that have any are found
+ * first (a probe of the small partial index per trace); the recursive walk
+ * runs only for roots in those traces — usually none.
+ */
 async function adoptDescendants(tx: TxSql, roots: readonly SpanRow[]): Promise<string[]> {
   if (roots.length === 0) return [];
+  const traces = [...new Set(roots.map((r) => r.traceId))];
+  const withOrphans = await tx.query<{ trace_id: string }>(
+    `SELECT DISTINCT trace_id FROM spans WHERE saga_id IS NULL AND trace_id = ANY($1::text[])`,
+    [arrayLiteral(traces)],
+  );
+  if (withOrphans.length === 0) return [];
+  const orphanTraces = new Set(withOrphans.map((r) => r.trace_id));
+  const candidates = roots.filter((r) => orphanTraces.has(r.traceId));
   const rows = await tx.query<{ saga_id: string }>(
     `WITH RECURSIVE down(trace_id, span_id, saga_id, depth) AS (
        SELECT c.trace_id, c.span_id, r.saga_id, 0
@@ -192,7 +213,11 @@ async function adoptDescendants(tx: TxSql, roots: readonly SpanRow[]): Promise<s
      UPDATE spans s SET saga_id = down.saga_id FROM down
       WHERE s.trace_id = down.trace_id AND s.span_id = down.span_id AND s.saga_id IS NULL
      RETURNING s.saga_id`,
-    [roots.map((r) => r.traceId), roots.map((r) => r.spanId), roots.map((r) => r.sagaId)],
+    [
+      arrayLiteral(candidates.map((r) => r.traceId)),
+      arrayLiteral(candidates.map((r) => r.spanId)),
+      arrayLiteral(candidates.map((r) => r.sagaId)),
+    ],
   );
   return rows.map((r) => r.saga_id);
 }
@@ -214,6 +239,81 @@ export interface WriteResult {
   sagasUpdated: number;
   /** Sagas at the size limit whose new spans were stored but not modelled. */
   sagasAtLimit?: number;
+  /** Time spent waiting for the phase-2 lock, and holding it until commit (ms). */
+  lockWaitMs?: number;
+  lockHeldMs?: number;
+}
+
+/** A saga's summary and rollup contribution, computed from its spans. */
+interface Modelled {
+  saga: Saga;
+  contribution: Contribution;
+}
+
+function model(id: string, all: SagaSpan[], cfg: ModelConfig, maxSagaSpans: number): Modelled {
+  const { spans } = capSagaSpans(all, maxSagaSpans);
+  const saga = buildSaga(id, spans, cfg);
+  return { saga, contribution: contributionOf(saga, spans) };
+}
+
+/** The batch's spans of each saga they name, as the model sees them. */
+export function groupBySaga(rows: readonly SpanRow[], receivedMs: number): Map<string, SagaSpan[]> {
+  const bySaga = new Map<string, SagaSpan[]>();
+  for (const r of rows) {
+    if (r.sagaId === null) continue;
+    const span = toSagaSpan(r, r.sagaId, receivedMs);
+    const list = bySaga.get(r.sagaId);
+    if (list) list.push(span);
+    else bySaga.set(r.sagaId, [span]);
+  }
+  return bySaga;
+}
+
+/** A stored summary as phase 2 needs it; `version` is the row's xmin: any committed change to the row changes it. */
+interface StoredSummary {
+  id: string;
+  rollup: string | null;
+  span_count: number;
+  version: string;
+}
+
+const readSummaries = (tx: TxSql, ids: readonly string[]) =>
+  tx.query<StoredSummary>(`SELECT id, rollup, span_count, xmin::text AS version FROM sagas WHERE id = ANY($1::text[])`, [arrayLiteral(ids)]);
+
+/** A summary computed for this batch, with what it replaces. */
+interface Prepared extends Modelled {
+  /** The stored summary it was computed against (undefined: the saga was new). */
+  against: StoredSummary | undefined;
+  old: Contribution | null;
+}
+
+/**
+ * Models sagas of this batch from the stored spans (this transaction's new rows
+ * included) and what is stored about them, as of now: ids → prepared summary.
+ * A saga without a summary is modelled from `batchSpans` alone, unless
+ * `reloadAll` (it may have gained stored spans by adoption). Sagas whose
+ * summary is at the size limit are left out.
+ */
+async function prepare(
+  tx: TxSql, ids: readonly string[], batchSpans: () => Map<string, SagaSpan[]>,
+  cfg: ModelConfig, maxSagaSpans: number, reloadAll = false,
+): Promise<{ prepared: Map<string, Prepared>; atLimit: Set<string> }> {
+  const prepared = new Map<string, Prepared>();
+  const atLimit = new Set<string>();
+  if (ids.length === 0) return { prepared, atLimit };
+  const stored = new Map((await readSummaries(tx, ids)).map((r) => [r.id, r]));
+  for (const [id, s] of stored) if (Number(s.span_count) >= maxSagaSpans) atLimit.add(id); // stays as it is (lib/db/saga-spans.ts)
+  const reload = ids.filter((id) => !atLimit.has(id) && (reloadAll || stored.has(id)));
+  const spansOf = await loadSagaSpans(tx, reload);
+  let inBatch: Map<string, SagaSpan[]> | undefined;
+  for (const id of ids) {
+    if (atLimit.has(id)) continue;
+    const all = spansOf.get(id) ?? (inBatch ??= batchSpans()).get(id);
+    if (!all) continue;
+    const against = stored.get(id);
+    prepared.set(id, { ...model(id, all, cfg, maxSagaSpans), against, old: decodeContribution(against?.rollup ?? null) });
+  }
+  return { prepared, atLimit };
 }
 
 export async function writeSpanBatch(
@@ -226,57 +326,73 @@ export async function writeSpanBatch(
   const rows = dedupe(batch);
   if (rows.length === 0) return { stored: 0, sagasUpdated: 0 };
   await upsertResources(db, rows);
-  return db.transaction(async (tx) => {
+  let lockedAt = 0;
+  const result = await db.transaction(async (tx): Promise<WriteResult> => {
     const fresh = tx.copyFrom ? await insertViaCopy(tx, rows) : await insertViaUnnest(tx, rows);
     if (fresh.length === 0) return { stored: 0, sagasUpdated: 0 };
 
+    // Optimistic phase 2. BEFORE the lock: read the stored summaries of the
+    // batch's sagas, reload and model them (new ones from the batch alone) and
+    // append their rollup changes (old → new; changes add up, ADR 0003). UNDER
+    // the lock: link orphans, read the summaries again, and keep every prepared
+    // saga whose row is unchanged (same xmin, or still absent) — nothing else
+    // can have stored spans of it meanwhile, since storing spans of a saga
+    // always rewrites its summary under this lock. Only the others (changed by
+    // a concurrent batch, or gaining spans by adoption) are modelled again under
+    // the lock, their prepared change taken back. With the model inside, the
+    // lock was held 93 % of the time and phase 2 was the ceiling of ingest.
+    const preparedAt = Date.now();
+    const named = [...new Set(fresh.flatMap((r) => (r.sagaId === null ? [] : [r.sagaId])))];
+    const early = await prepare(tx, named, () => groupBySaga(fresh, preparedAt), modelConfig(preparedAt), maxSagaSpans);
+    const speculative = new RollupDelta();
+    for (const p of early.prepared.values()) speculative.change(p.old, p.contribution);
+    await applyRollupDelta(tx, speculative);
+
+    const waitFrom = performance.now();
     await tx.query(`SELECT pg_advisory_xact_lock(${PHASE2_LOCK})`);
+    lockedAt = performance.now();
+    const lockWaitMs = lockedAt - waitFrom;
     const orphans = fresh.filter((r) => r.sagaId === null && r.parentSpanId !== null);
     const adopted = await adoptFromAncestors(tx, orphans);
-    const sagaOf = (r: SpanRow) => r.sagaId ?? adopted.get(key(r.traceId, r.spanId)) ?? null;
-    const roots = fresh.flatMap((r) => {
-      const sagaId = sagaOf(r);
-      return sagaId === null ? [] : [r.sagaId === sagaId ? r : { ...r, sagaId }];
-    });
+    const roots: SpanRow[] = [];
+    for (const r of fresh) {
+      if (r.sagaId !== null) roots.push(r);
+      else {
+        const sagaId = adopted.get(key(r.traceId, r.spanId));
+        if (sagaId !== undefined) roots.push({ ...r, sagaId });
+      }
+    }
     const touchedStored = new Set(await adoptDescendants(tx, roots));
+    // Sagas that gained spans by adoption: their prepared model lacks them.
+    const gained = new Set([...adopted.values(), ...touchedStored]);
 
-    // Sagas first seen in this batch are built from memory; the others are
-    // reloaded with everything stored before (including this batch's rows).
     const affected = [...new Set([...roots.map((r) => r.sagaId!), ...touchedStored])];
-    const known = await tx.query<{ id: string; rollup: string | null; span_count: number }>(
-      `SELECT id, rollup, span_count FROM sagas WHERE id = ANY($1::text[])`, [affected]);
-    // A summary already at the size limit stays as it is (lib/db/saga-spans.ts).
-    const atLimit = new Set(known.filter((r) => Number(r.span_count) >= maxSagaSpans).map((r) => r.id));
-    const reload = new Set([...known.map((r) => r.id), ...touchedStored].filter((id) => !atLimit.has(id)));
-    const stored = await loadSagaSpans(tx, [...reload]);
-    const nowMs = Date.now();
-    const inMemory = new Map<string, SagaSpan[]>();
-    for (const r of roots) {
-      if (reload.has(r.sagaId!) || atLimit.has(r.sagaId!)) continue;
-      const list = inMemory.get(r.sagaId!);
-      const span = toSagaSpan(r, r.sagaId!, nowMs);
-      if (list) list.push(span);
-      else inMemory.set(r.sagaId!, [span]);
-    }
-    const cfg = modelConfig(nowMs);
-    // Rollups: + each saga's new contribution, − the one stored with its summary.
-    const oldRollup = new Map(known.map((r) => [r.id, r.rollup]));
-    const delta = new RollupDelta();
-    const sagas = [];
-    const rollups = [];
+    const now = new Map((await readSummaries(tx, affected)).map((r) => [r.id, r]));
+    const correction = new RollupDelta();
+    const keep = new Map<string, Prepared>();
+    const redo: string[] = [];
     for (const id of affected) {
-      const all = stored.get(id) ?? inMemory.get(id);
-      if (!all || atLimit.has(id)) continue;
-      const { spans } = capSagaSpans(all, maxSagaSpans);
-      const saga = buildSaga(id, spans, cfg);
-      const contribution = contributionOf(saga, spans);
-      delta.change(decodeContribution(oldRollup.get(id) ?? null), contribution);
-      sagas.push(saga);
-      rollups.push(encodeContribution(contribution));
+      const p = early.prepared.get(id);
+      const unchanged = now.get(id)?.version === p?.against?.version && (p?.against === undefined) === !now.has(id);
+      if (p && unchanged && !gained.has(id)) keep.set(id, p);
+      else {
+        if (p) correction.change(p.contribution, p.old); // take the prepared change back
+        if (!early.atLimit.has(id)) redo.push(id); // a summary at the size limit stays at it
+      }
     }
-    await upsertSummaries(tx, sagas, nowMs, rollups);
-    await applyRollupDelta(tx, delta);
+    const nowMs = Date.now();
+    const late = await prepare(tx, redo, () => groupBySaga(roots, nowMs), modelConfig(nowMs), maxSagaSpans, true);
+    for (const p of late.prepared.values()) correction.change(p.old, p.contribution);
+
+    const done = [...keep.values(), ...late.prepared.values()];
+    const sagas = done.map((p) => p.saga);
+    await upsertSummaries(tx, sagas, nowMs, done.map((p) => encodeContribution(p.contribution)));
+    await applyRollupDelta(tx, correction);
     await enqueueSagaAlerts(tx, sagas.map((s) => s.id), nowMs);
-    return { stored: fresh.length, sagasUpdated: sagas.length, sagasAtLimit: atLimit.size };
+    const atLimit = new Set([...early.atLimit, ...late.atLimit].filter((id) => !keep.has(id) && !late.prepared.has(id)));
+    return { stored: fresh.length, sagasUpdated: sagas.length, sagasAtLimit: atLimit.size, lockWaitMs };
   });
+  // The lock is released by the commit, so its hold includes it.
+  if (lockedAt > 0) result.lockHeldMs = performance.now() - lockedAt;
+  return result;
 }

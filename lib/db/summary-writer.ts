@@ -1,13 +1,15 @@
 /** Upsert of saga summary rows (table `sagas`) from model output, in one statement. */
 import type { Sql } from './connection';
 import type { Saga } from '../saga/types';
-import { arrayLiteral } from './pg-text';
+import { arrayLiteral, numberArrayLiteral } from './pg-text';
 import { anomalyKinds } from '../saga/anomalies';
 
 /** `rollups[i]`: the encoded rollup contribution of `sagas[i]` (lib/stats/contribution.ts). */
 export async function upsertSummaries(sql: Sql, sagas: readonly Saga[], nowMs: number, rollups: readonly (string | null)[]): Promise<void> {
   if (sagas.length === 0) return;
-  const col = <T>(f: (s: Saga) => T) => sagas.map(f);
+  // Arrays travel as literals we build (lib/db/pg-text.ts), one string per parameter.
+  const text = (f: (s: Saga) => string | null) => arrayLiteral(sagas.map(f));
+  const num = (f: (s: Saga) => number | boolean | null) => numberArrayLiteral(sagas.map(f));
   // Per-row text[] values travel as array literals: unnest cannot take ragged 2-D arrays.
   await sql.query(
     `INSERT INTO sagas (id, name, protocol, status, status_after, status_changes_at, anomalies, anomalies_after,
@@ -34,28 +36,28 @@ export async function upsertSummaries(sql: Sql, sagas: readonly Saga[], nowMs: n
         zero_code = EXCLUDED.zero_code, last_activity_at = EXCLUDED.last_activity_at, updated_at = EXCLUDED.updated_at,
         rollup = EXCLUDED.rollup`,
     [
-      col((s) => s.id),
-      col((s) => s.name),
-      col((s) => s.protocol),
-      col((s) => s.status),
-      col((s) => s.next?.status ?? null),
-      col((s) => s.next?.atMs ?? null),
-      col((s) => arrayLiteral(anomalyKinds(s.anomalies))),
-      col((s) => arrayLiteral(s.next ? s.next.anomalies : [])),
-      col((s) => s.startMs),
-      col((s) => s.lastEndMs),
-      col((s) => s.durationMs),
-      col((s) => arrayLiteral(s.services)),
-      col((s) => arrayLiteral(s.traceIds)),
-      col((s) => s.stepCount),
-      col((s) => s.spanCount),
-      col((s) => s.failedStep),
-      col((s) => s.compensationCount),
-      col((s) => s.timeToConsistencyMs),
-      col((s) => s.zeroCode),
+      text((s) => s.id),
+      text((s) => s.name),
+      text((s) => s.protocol),
+      text((s) => s.status),
+      text((s) => s.next?.status ?? null),
+      num((s) => s.next?.atMs ?? null),
+      text((s) => arrayLiteral(anomalyKinds(s.anomalies))),
+      text((s) => arrayLiteral(s.next ? s.next.anomalies : [])),
+      num((s) => s.startMs),
+      num((s) => s.lastEndMs),
+      num((s) => s.durationMs),
+      text((s) => arrayLiteral(s.services)),
+      text((s) => arrayLiteral(s.traceIds)),
+      num((s) => s.stepCount),
+      num((s) => s.spanCount),
+      text((s) => s.failedStep),
+      num((s) => s.compensationCount),
+      num((s) => s.timeToConsistencyMs),
+      num((s) => s.zeroCode),
       nowMs,
-      col((s) => s.lastActivityMs),
-      rollups,
+      num((s) => s.lastActivityMs),
+      arrayLiteral(rollups),
     ],
   );
 }

@@ -10,7 +10,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../db/connection';
 import { appendAudit, auditHead } from '../db/audit';
-import { exportBatches } from '../db/export';
+import { exportBatches, spanCopyExport, type EncodedExport, type ExportContext } from '../db/export';
 import { log, errorFields } from '../log';
 import type { AuditActor } from '../auth/principal';
 import { CONTENT_TYPES, ExportEncoder, FILE_EXTENSIONS } from './format';
@@ -27,7 +27,12 @@ export interface StartedExport {
 }
 
 export interface ExportOptions {
+  /** Rows per batch of the row-object path. */
   batchRows?: number;
+  /** Spans through the row-object path too (not the COPY fast path): tests compare the two. */
+  rowObjects?: boolean;
+  /** Rows per COPY page of the spans fast path (SPAN_COPY_PAGE_ROWS). */
+  copyPageRows?: number;
   /** Called once the export ended (ok, aborted or failed). */
   onEnd?: () => void;
 }
@@ -40,20 +45,13 @@ export async function startExport(db: Db, by: AuditActor, spec: ExportSpec, opts
   const request = { exportId: id, kind: spec.kind, format: spec.format, filters };
   const intent = await appendAudit(db, { ...by, action: 'export', outcome: 'intent', request });
 
-  const encoder = new ExportEncoder(spec.format, EXPORT_COLUMNS[spec.kind]);
+  const body =
+    (spec.kind === 'spans' && !opts.rowObjects && (await spanCopyExport(db, spec, spec.format, { pageRows: opts.copyPageRows }))) ||
+    encodedBatches(db, spec, { auditHeadSeq: head.seq, nowMs: startedAt.getTime(), batchRows: opts.batchRows });
   const hash = createHash('sha256');
-  const utf8 = new TextEncoder();
   let bytes = 0;
   let ended = false;
   let cancelled = false;
-  const batches = exportBatches(db, spec, { auditHeadSeq: head.seq, nowMs: startedAt.getTime(), batchRows: opts.batchRows });
-
-  const encode = (text: string): Uint8Array => {
-    const chunk = utf8.encode(text);
-    hash.update(chunk);
-    bytes += chunk.length;
-    return chunk;
-  };
 
   const finish = async (outcome: 'ok' | 'aborted' | 'failed', reason: string | null): Promise<ExportManifest | null> => {
     if (ended) return null;
@@ -67,7 +65,7 @@ export async function startExport(db: Db, by: AuditActor, spec: ExportSpec, opts
             kind: spec.kind,
             format: spec.format,
             filters,
-            rows: encoder.rowCount,
+            rows: body.rows(),
             bytes,
             sha256: hash.digest('hex'),
             auditHead: head,
@@ -84,32 +82,26 @@ export async function startExport(db: Db, by: AuditActor, spec: ExportSpec, opts
       reason,
       ref: intent.seq,
       request,
-      result: manifest ?? { rowsSent: encoder.rowCount, bytesSent: bytes },
+      result: manifest ?? { rowsSent: body.rows(), bytesSent: bytes },
     });
     return manifest;
   };
 
   const stream = new ReadableStream<Uint8Array>(
     {
-      start(controller) {
-        const header = encoder.header();
-        if (header) controller.enqueue(encode(header));
-      },
       async pull(controller) {
         try {
-          const next = await batches.next();
-          // The client went away while this batch was read: cancel() records it.
+          const next = await body.chunks.next();
+          // The client went away while this chunk was made: cancel() records it.
           if (cancelled) return;
           if (next.done) {
-            const footer = encoder.footer();
-            if (footer) controller.enqueue(encode(footer));
             await finish('ok', null);
             controller.close();
             return;
           }
-          let text = '';
-          for (const row of next.value) text += encoder.row(row);
-          controller.enqueue(encode(text));
+          hash.update(next.value);
+          bytes += next.value.length;
+          controller.enqueue(next.value);
         } catch (err) {
           if (cancelled) return;
           log.error('export failed', { exportId: id, ...errorFields(err) });
@@ -124,13 +116,13 @@ export async function startExport(db: Db, by: AuditActor, spec: ExportSpec, opts
       async cancel() {
         cancelled = true;
         try {
-          await batches.return(undefined);
+          await body.chunks.return(undefined);
         } finally {
           await finish('aborted', 'the client stopped reading').catch((err) => log.error('could not record an aborted export', { exportId: id, ...errorFields(err) }));
         }
       },
     },
-    // Pull one batch ahead at most: memory stays at about two batches.
+    // Pull one chunk ahead at most: memory stays at about two chunks.
     { highWaterMark: 1 },
   );
 
@@ -142,4 +134,25 @@ export async function startExport(db: Db, by: AuditActor, spec: ExportSpec, opts
     auditHead: head,
     stream,
   };
+}
+
+/**
+ * Any export, row objects from `exportBatches` encoded by `ExportEncoder`, one
+ * chunk per batch (the spans fast path, `spanCopyExport`, gives the same bytes).
+ */
+export function encodedBatches(db: Db, spec: ExportSpec, ctx: ExportContext): EncodedExport {
+  const encoder = new ExportEncoder(spec.format, EXPORT_COLUMNS[spec.kind]);
+  const utf8 = new TextEncoder();
+  async function* chunks(): AsyncGenerator<Uint8Array, void, undefined> {
+    const header = encoder.header();
+    if (header) yield utf8.encode(header);
+    for await (const batch of exportBatches(db, spec, ctx)) {
+      let text = '';
+      for (const row of batch) text += encoder.row(row);
+      yield utf8.encode(text);
+    }
+    const footer = encoder.footer();
+    if (footer) yield utf8.encode(footer);
+  }
+  return { chunks: chunks(), rows: () => encoder.rowCount };
 }

@@ -4,24 +4,21 @@
  * Transports only move bytes and map ExportError kinds through ERROR_TABLE.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { decodeProtobufRequest } from '../otlp/decode-protobuf';
-import { decodeJsonRequest } from '../otlp/decode-json';
-import { DecodeError, type DecodedRequest } from '../otlp/types';
-import { toSpanRows } from './span-row';
 import { ExportError } from './errors';
+import { decodeRequestRows, type Encoding, type RequestLimits } from './decode-rows';
 import { rejectionMessage } from '../otlp/response';
 import type { IngestPipeline } from './pipeline';
 import type { IngestMetrics } from './metrics';
-import { DEFAULT_SPAN_LIMITS, type SpanLimits } from './limits';
+import { DEFAULT_SPAN_LIMITS } from './limits';
 
-export type Encoding = 'protobuf' | 'json';
+export type { Encoding } from './decode-rows';
 
 export interface ExportDeps {
   pipeline: IngestPipeline;
   metrics: IngestMetrics;
   /** Required bearer token, if the collector is configured with one. */
   token?: string;
-  limits?: SpanLimits & { maxSpansPerRequest: number };
+  limits?: RequestLimits;
 }
 
 export interface ExportResult {
@@ -40,15 +37,6 @@ export function authorize(authorization: string | undefined, token: string | und
   }
 }
 
-function decode(body: Uint8Array, encoding: Encoding): DecodedRequest {
-  try {
-    return encoding === 'protobuf' ? decodeProtobufRequest(body) : decodeJsonRequest(body);
-  } catch (err) {
-    if (err instanceof DecodeError) throw new ExportError('invalid_argument', `cannot decode request: ${err.message}`);
-    throw err;
-  }
-}
-
 /** Refuses cheaply, before the body is read or decoded, while the queue is full. */
 export function admit(deps: ExportDeps): void {
   if (deps.pipeline.full) throw new ExportError('saturated', 'collector is saturated, retry later');
@@ -56,18 +44,12 @@ export function admit(deps: ExportDeps): void {
 
 export async function exportTraces(body: Uint8Array, encoding: Encoding, deps: ExportDeps): Promise<ExportResult> {
   admit(deps);
-  const decoded = decode(body, encoding);
-  const count = decoded.spans.length + decoded.rejected;
   const limits = deps.limits ?? { ...DEFAULT_SPAN_LIMITS, maxSpansPerRequest: Infinity };
-  if (count > limits.maxSpansPerRequest) {
-    throw new ExportError('too_large', `${count} spans in one request; at most ${limits.maxSpansPerRequest} (send smaller batches)`);
-  }
-  deps.metrics.spansReceived += count;
+  const decoded = decodeRequestRows(body, encoding, limits);
+  deps.metrics.spansReceived += decoded.received;
   deps.metrics.spansRejected += decoded.rejected;
-  const tally = { truncated: 0 };
-  const rows = toSpanRows(decoded.spans, limits, tally);
-  deps.metrics.spansTruncated += tally.truncated;
-  await deps.pipeline.submit(rows);
+  deps.metrics.spansTruncated += decoded.truncated;
+  await deps.pipeline.submit(decoded.rows);
   return {
     rejectedSpans: decoded.rejected,
     errorMessage: rejectionMessage(decoded.rejected, decoded.rejectReasons),

@@ -16,6 +16,9 @@ export class IngestMetrics {
   batchCount = 0;
   batchLatencySum = 0;
   batchLatencyBuckets = new Array<number>(LATENCY_BUCKETS_S.length).fill(0);
+  /** The ingest transaction's serial part (lib/db/span-writer.ts): time waited for its lock, and held. */
+  phase2WaitSeconds = 0;
+  phase2HeldSeconds = 0;
   /** Reported at scrape time by the pipeline. */
   queueDepth: () => number = () => 0;
 
@@ -39,6 +42,8 @@ export class IngestMetrics {
     counter('sagascope_spans_rejected_total', 'Spans rejected as invalid (partial success).', this.spansRejected);
     counter('sagascope_spans_duplicate_total', 'Spans received again and ignored.', this.spansDuplicate);
     counter('sagascope_spans_truncated_total', 'Spans stored cut down to the attribute / length / event limits.', this.spansTruncated);
+    counter('sagascope_ingest_phase2_lock_wait_seconds_total', 'Time ingest transactions waited for the phase-2 lock.', this.phase2WaitSeconds);
+    counter('sagascope_ingest_phase2_lock_held_seconds_total', 'Time the phase-2 lock was held (its share of wall time is the serial share of ingest).', this.phase2HeldSeconds);
     lines.push('# HELP sagascope_export_requests_total OTLP export requests by transport and outcome.');
     lines.push('# TYPE sagascope_export_requests_total counter');
     for (const [key, n] of [...this.requests].sort()) {

@@ -40,8 +40,6 @@ const ACTION_OPS: readonly Op[] = ['action', 'try'];
 const URL_ATTRIBUTES = ['url.full', 'url.query', 'http.target', 'http.url'] as const;
 const GRPC_METADATA_PREFIX = 'rpc.grpc.request.metadata.';
 
-type Lookup = (key: string) => AttrValue | undefined;
-
 /** What a DTM branch call carries, as found in a URL or in gRPC metadata. */
 interface DtmCall {
   gid: string;
@@ -54,61 +52,61 @@ interface DtmCall {
   url: string | null;
 }
 
-export function extractSagaFields(span: FlatSpan): SagaFields {
-  const lookup: Lookup = (key) => {
-    const value = span.attributes[key];
-    return value !== undefined && value !== null ? value : span.resource[key];
-  };
-  const dtm = (names: readonly string[]) => firstDefined(lookup, names);
-  // Parsed only when an earlier source left a field empty.
-  let dtmCall: DtmCall | null | undefined;
-  const fromCall = <T>(pick: (call: DtmCall) => T | null): T | null => {
-    if (dtmCall === undefined) dtmCall = findDtmCall(lookup, span);
-    return dtmCall === null ? null : pick(dtmCall);
-  };
+/** A span attribute, else the resource attribute of the same key. */
+function lookup(span: FlatSpan, key: string): AttrValue | undefined {
+  const value = span.attributes[key];
+  return value !== undefined && value !== null ? value : span.resource[key];
+}
 
-  const explicitSagaId = nameValue(lookup('saga.id')) ?? nameValue(dtm(['dtm.gid']));
-  const sagaId = explicitSagaId ?? fromCall((call) => call.gid);
-  const op =
-    enumValue(lookup('saga.op'), OPS) ?? enumValue(dtm(['dtm.op']), OPS) ?? fromCall((call) => enumValue(call.op, OPS));
+function firstDefined(span: FlatSpan, a: string, b: string): AttrValue | undefined {
+  const value = lookup(span, a);
+  return value !== undefined && value !== null ? value : lookup(span, b);
+}
+
+// This runs once per ingested span: no closures (tsx's keepNames wraps each
+// one created in a call), and the DTM call is parsed at most once, only when a
+// field is still empty after the explicit attributes.
+export function extractSagaFields(span: FlatSpan): SagaFields {
+  let call: DtmCall | null | undefined;
+  const explicitSagaId = nameValue(lookup(span, 'saga.id')) ?? nameValue(lookup(span, 'dtm.gid'));
+  let sagaId = explicitSagaId;
+  if (sagaId === null) sagaId = (call ??= findDtmCall(span))?.gid ?? null;
+  let op = enumValue(lookup(span, 'saga.op'), OPS) ?? enumValue(lookup(span, 'dtm.op'), OPS);
+  if (op === null) op = enumValue((call ??= findDtmCall(span))?.op, OPS);
+  let protocol =
+    enumValue<Protocol>(lookup(span, 'saga.protocol'), PROTOCOLS) ??
+    enumValue(firstDefined(span, 'dtm.trans_type', 'dtm.transType'), PROTOCOLS);
+  if (protocol === null) protocol = enumValue((call ??= findDtmCall(span))?.transType, PROTOCOLS);
+  let step = nameValue(lookup(span, 'saga.step'));
+  if (step === null) step = (call ??= findDtmCall(span))?.path ?? null;
+  let branchId = nameValue(lookup(span, 'saga.branch_id')) ?? nameValue(firstDefined(span, 'dtm.branch_id', 'dtm.branchId'));
+  if (branchId === null) branchId = nameValue((call ??= findDtmCall(span))?.branchId);
+  let actionUrl = urlValue(lookup(span, 'saga.action_url'));
+  if (actionUrl === null && op !== null && ACTION_OPS.includes(op)) actionUrl = (call ??= findDtmCall(span))?.url ?? null;
+  let compensateUrl = urlValue(lookup(span, 'saga.compensate_url'));
+  if (compensateUrl === null && op !== null && COMPENSATION_OPS.includes(op)) {
+    compensateUrl = (call ??= findDtmCall(span))?.url ?? null;
+  }
   return {
     sagaId,
-    sagaName: nameValue(lookup('saga.name')),
-    protocol:
-      enumValue<Protocol>(lookup('saga.protocol'), PROTOCOLS) ??
-      enumValue(dtm(['dtm.trans_type', 'dtm.transType']), PROTOCOLS) ??
-      fromCall((call) => enumValue(call.transType, PROTOCOLS)),
-    role: enumValue(lookup('saga.role'), ROLES),
-    step: nameValue(lookup('saga.step')) ?? fromCall((call) => call.path),
-    stepIndex: integerValue(lookup('saga.step.index'), 0),
-    branchId:
-      nameValue(lookup('saga.branch_id')) ??
-      nameValue(dtm(['dtm.branch_id', 'dtm.branchId'])) ??
-      fromCall((call) => nameValue(call.branchId)),
+    sagaName: nameValue(lookup(span, 'saga.name')),
+    protocol,
+    role: enumValue(lookup(span, 'saga.role'), ROLES),
+    step,
+    stepIndex: integerValue(lookup(span, 'saga.step.index'), 0),
+    branchId,
     op,
-    attempt: integerValue(lookup('saga.attempt'), 1),
-    result: enumValue(lookup('saga.step.result'), RESULTS),
-    actionUrl:
-      urlValue(lookup('saga.action_url')) ??
-      (op !== null && ACTION_OPS.includes(op) ? fromCall((call) => call.url) : null),
-    compensateUrl:
-      urlValue(lookup('saga.compensate_url')) ??
-      (op !== null && COMPENSATION_OPS.includes(op) ? fromCall((call) => call.url) : null),
-    idempotencyKey: nameValue(lookup('saga.idempotency_key')),
-    trigger: enumValue(lookup('saga.trigger'), TRIGGERS),
+    attempt: integerValue(lookup(span, 'saga.attempt'), 1),
+    result: enumValue(lookup(span, 'saga.step.result'), RESULTS),
+    actionUrl,
+    compensateUrl,
+    idempotencyKey: nameValue(lookup(span, 'saga.idempotency_key')),
+    trigger: enumValue(lookup(span, 'saga.trigger'), TRIGGERS),
     // The span joined its saga only through what DTM put on the call. Other
     // fields filled from the call (say, the URL of an instrumented span) do
     // not make an instrumented span zero-code.
     zeroCode: explicitSagaId === null && sagaId !== null,
   };
-}
-
-function firstDefined(lookup: Lookup, keys: readonly string[]): AttrValue | undefined {
-  for (const key of keys) {
-    const value = lookup(key);
-    if (value !== undefined && value !== null) return value;
-  }
-  return undefined;
 }
 
 // ---- value normalisation --------------------------------------------------------------
@@ -150,13 +148,13 @@ function integerValue(value: AttrValue | undefined, min: number): number | null 
 
 // ---- zero-code DTM calls ----------------------------------------------------------------
 
-function findDtmCall(lookup: Lookup, span: FlatSpan): DtmCall | null {
-  return dtmCallFromUrl(lookup) ?? dtmCallFromGrpcMetadata(lookup, span);
+function findDtmCall(span: FlatSpan): DtmCall | null {
+  return dtmCallFromUrl(span) ?? dtmCallFromGrpcMetadata(span);
 }
 
-function dtmCallFromUrl(lookup: Lookup): DtmCall | null {
+function dtmCallFromUrl(span: FlatSpan): DtmCall | null {
   for (const key of URL_ATTRIBUTES) {
-    const recorded = lookup(key);
+    const recorded = lookup(span, key);
     // Cheap pre-check: most instrumented URLs carry no DTM parameters at all.
     if (typeof recorded !== 'string' || !recorded.includes('gid=')) continue;
     const { path, query } = splitUrl(recorded);
@@ -169,35 +167,34 @@ function dtmCallFromUrl(lookup: Lookup): DtmCall | null {
       branchId: params.get('branch_id'),
       op: params.get('op'),
       // a bare query (url.query) leaves the path to its own attribute
-      path: nameValue(path ?? lookup('url.path')),
-      url: recordedUrl(lookup),
+      path: nameValue(path ?? lookup(span, 'url.path')),
+      url: recordedUrl(span),
     };
   }
   return null;
 }
 
-function dtmCallFromGrpcMetadata(lookup: Lookup, span: FlatSpan): DtmCall | null {
-  const metadata = (name: string) => lookup(GRPC_METADATA_PREFIX + name);
-  const gid = nameValue(metadata('dtm-gid'));
+function dtmCallFromGrpcMetadata(span: FlatSpan): DtmCall | null {
+  const gid = nameValue(lookup(span, GRPC_METADATA_PREFIX + 'dtm-gid'));
   if (gid === null) return null;
-  const service = scalarText(lookup('rpc.service'));
-  const method = scalarText(lookup('rpc.method'));
+  const service = scalarText(lookup(span, 'rpc.service'));
+  const method = scalarText(lookup(span, 'rpc.method'));
   return {
     gid,
-    transType: metadata('dtm-trans_type'),
-    branchId: metadata('dtm-branch_id'),
-    op: metadata('dtm-op'),
+    transType: lookup(span, GRPC_METADATA_PREFIX + 'dtm-trans_type'),
+    branchId: lookup(span, GRPC_METADATA_PREFIX + 'dtm-branch_id'),
+    op: lookup(span, GRPC_METADATA_PREFIX + 'dtm-op'),
     path: nameValue(service !== null && method !== null ? `/${service}/${method}` : span.name),
     url: null,
   };
 }
 
 /** The most complete form of the request URL that instrumentation recorded. */
-function recordedUrl(lookup: Lookup): string | null {
-  const full = urlValue(lookup('url.full')) ?? urlValue(lookup('http.url')) ?? urlValue(lookup('http.target'));
+function recordedUrl(span: FlatSpan): string | null {
+  const full = urlValue(lookup(span, 'url.full')) ?? urlValue(lookup(span, 'http.url')) ?? urlValue(lookup(span, 'http.target'));
   if (full !== null) return full;
-  const path = scalarText(lookup('url.path'));
-  const query = scalarText(lookup('url.query'));
+  const path = scalarText(lookup(span, 'url.path'));
+  const query = scalarText(lookup(span, 'url.query'));
   return path !== null && query !== null ? urlValue(`${path}?${query.replace(/^\?/, '')}`) : null;
 }
 
@@ -237,6 +234,7 @@ function queryParams(query: string): Map<string, string> {
 }
 
 function decodeQueryComponent(text: string): string {
+  if (text.indexOf('%') === -1 && text.indexOf('+') === -1) return text;
   const spaced = text.replace(/\+/g, ' ');
   try {
     return decodeURIComponent(spaced);

@@ -70,7 +70,7 @@ export class RollupDelta {
 
   /**
    * The changes summed per row (sagas of one batch share minutes and steps, so
-   * this shrinks what is sent to PostgreSQL many times), sorted: one lock order.
+   * this shrinks what is sent to PostgreSQL many times); sorting puts equal rows side by side.
    */
   rows(): { counts: CountRows; latency: LatencyRows } {
     if (this.cached) return this.cached;
@@ -101,67 +101,8 @@ export class RollupDelta {
   }
   private cached: { counts: CountRows; latency: LatencyRows } | null = null;
 
-  /**
-   * The same changes per hour (minute rounded down to a multiple of 60), for the
-   * hourly tables: rows of one hour summed.
-   */
-  hourlyRows(): { counts: CountRows; latency: LatencyRows } {
-    const { counts, latency } = this.rows();
-    const key = (name: string, series: number, hour: number, k1: string, k2: string, k3: string, bucket: number) =>
-      name.length + ':' + name + '|' + series + '|' + hour + '|' + k1.length + ':' + k1 + k2.length + ':' + k2 + k3.length + ':' + k3 + '|' + bucket;
-    const c = new Map<string, number>();
-    const outC: CountRows = { series: [], minute: [], name: [], k1: [], k2: [], k3: [], calls: [], errors: [], retries: [], extra: [] };
-    for (let i = 0; i < counts.series.length; i++) {
-      const hour = Math.floor(counts.minute[i]! / 60) * 60;
-      const k = key(counts.name[i]!, counts.series[i]!, hour, counts.k1[i]!, counts.k2[i]!, counts.k3[i]!, -1);
-      let at = c.get(k);
-      if (at === undefined) {
-        at = outC.series.length;
-        c.set(k, at);
-        outC.series.push(counts.series[i]!); outC.minute.push(hour); outC.name.push(counts.name[i]!);
-        outC.k1.push(counts.k1[i]!); outC.k2.push(counts.k2[i]!); outC.k3.push(counts.k3[i]!);
-        outC.calls.push(0); outC.errors.push(0); outC.retries.push(0); outC.extra.push(0);
-      }
-      outC.calls[at]! += counts.calls[i]!; outC.errors[at]! += counts.errors[i]!;
-      outC.retries[at]! += counts.retries[i]!; outC.extra[at]! += counts.extra[i]!;
-    }
-    const l = new Map<string, number>();
-    const outL: LatencyRows = { series: [], minute: [], name: [], k1: [], k2: [], k3: [], bucket: [], count: [] };
-    for (let i = 0; i < latency.series.length; i++) {
-      const hour = Math.floor(latency.minute[i]! / 60) * 60;
-      const k = key(latency.name[i]!, latency.series[i]!, hour, latency.k1[i]!, latency.k2[i]!, latency.k3[i]!, latency.bucket[i]!);
-      let at = l.get(k);
-      if (at === undefined) {
-        at = outL.series.length;
-        l.set(k, at);
-        outL.series.push(latency.series[i]!); outL.minute.push(hour); outL.name.push(latency.name[i]!);
-        outL.k1.push(latency.k1[i]!); outL.k2.push(latency.k2[i]!); outL.k3.push(latency.k3[i]!);
-        outL.bucket.push(latency.bucket[i]!); outL.count.push(0);
-      }
-      outL.count[at]! += latency.count[i]!;
-    }
-    // Already in key order except for the hour: sorting keeps one lock order for concurrent writers.
-    return { counts: sortColumns(outC), latency: sortColumns(outL) };
-  }
-
   get empty(): boolean {
     const r = this.rows();
     return r.counts.series.length === 0 && r.latency.series.length === 0;
   }
-}
-
-/** Sorts column arrays by (name, series, minute, k1, k2, k3[, bucket]). */
-function sortColumns<T extends CountRows | LatencyRows>(cols: T): T {
-  const n = cols.series.length;
-  const bucket = (cols as LatencyRows).bucket;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
-    cols.name[a]! < cols.name[b]! ? -1 : cols.name[a]! > cols.name[b]! ? 1
-      : cols.series[a]! - cols.series[b]! || cols.minute[a]! - cols.minute[b]!
-      || (cols.k1[a]! < cols.k1[b]! ? -1 : cols.k1[a]! > cols.k1[b]! ? 1 : 0)
-      || (cols.k2[a]! < cols.k2[b]! ? -1 : cols.k2[a]! > cols.k2[b]! ? 1 : 0)
-      || (cols.k3[a]! < cols.k3[b]! ? -1 : cols.k3[a]! > cols.k3[b]! ? 1 : 0)
-      || (bucket ? bucket[a]! - bucket[b]! : 0));
-  const out = {} as Record<string, unknown[]>;
-  for (const [k, v] of Object.entries(cols)) out[k] = idx.map((i) => (v as unknown[])[i]);
-  return out as unknown as T;
 }

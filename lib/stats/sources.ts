@@ -32,6 +32,6 @@ export function bucketSources(fromMs: number, toMs: number, bucketMinutes: numbe
 }
 
 export const TABLES: Record<Grain, { counts: string; latency: string; time: string }> = {
-  minute: { counts: 'rollup_counts', latency: 'rollup_latency', time: 'minute' },
-  hour: { counts: 'rollup_counts_hourly', latency: 'rollup_latency_hourly', time: 'hour' },
+  minute: { counts: 'rollup_counts_all', latency: 'rollup_latency_all', time: 'minute' },
+  hour: { counts: 'rollup_counts_hourly_all', latency: 'rollup_latency_hourly_all', time: 'hour' },
 };

@@ -42,7 +42,8 @@ const OUTCOME: Record<StepResult, BarOutcome> = {
   running: 'running',
 };
 
-const RESULT: Record<BarOutcome, StepResult> = {
+/** A bar's outcome as the compensation chain's step result. */
+export const STEP_RESULT: Record<BarOutcome, StepResult> = {
   ok: 'success',
   failed: 'failure',
   skipped: 'skipped',
@@ -60,7 +61,7 @@ export function timelineItemsToChainSteps(items: readonly TimelineItem[]): Chain
       index: it.stepIndex,
       op: it.op,
       attempt: it.attempt,
-      result: RESULT[it.outcome],
+      result: STEP_RESULT[it.outcome],
       spanId: it.id,
       startMs: it.startMs,
       endMs: it.endMs,

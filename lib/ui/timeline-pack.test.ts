@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineItem } from './timeline-items';
-import { packTimeline, unpackTimeline } from './timeline-pack';
+import { headOfTimeline, packTimeline, parsePackedTimeline, unpackTimeline } from './timeline-pack';
 
 const T0 = Date.parse('2025-01-01T00:00:00Z');
 
@@ -45,5 +45,46 @@ describe('packTimeline / unpackTimeline', () => {
     const plain = JSON.stringify(items).length;
     const packed = JSON.stringify(packTimeline(items)).length;
     expect(packed * 4).toBeLessThan(plain);
+  });
+});
+
+describe('headOfTimeline', () => {
+  const items = [item(0), item(1, { outcome: 'failed', error: 'late <i>' }), item(2, { label: 'only-late', manual: true }), item(3)];
+
+  it('keeps the first rows, only the strings they use, and their errors and manual marks', () => {
+    const head = headOfTimeline(packTimeline(items), 2);
+    expect(unpackTimeline(head)).toEqual(items.slice(0, 2));
+    expect(head.strings).not.toContain('only-late');
+  });
+
+  it('returns the timeline itself when it is short enough', () => {
+    const p = packTimeline(items);
+    expect(headOfTimeline(p, 4)).toBe(p);
+  });
+});
+
+describe('parsePackedTimeline', () => {
+  const good = () => JSON.parse(JSON.stringify(packTimeline([item(0), item(1, { outcome: 'failed', error: 'x' }), item(2, { manual: true })])));
+
+  it('accepts what packTimeline produced, after a JSON round trip', () => {
+    expect(unpackTimeline(parsePackedTimeline(good()))).toEqual(unpackTimeline(good()));
+  });
+
+  it.each([
+    ['a column of the wrong length', (p: Record<string, unknown[]>) => p.start.pop()],
+    ['a string index out of range', (p: Record<string, unknown[]>) => (p.label[0] = 99)],
+    ['an unknown op', (p: Record<string, unknown[]>) => (p.op[1] = 42)],
+    ['a non-number', (p: Record<string, unknown[]>) => (p.duration[2] = '1')],
+    ['a manual row out of range', (p: Record<string, unknown[]>) => p.manual.push(3)],
+    ['markup where a number belongs', (p: Record<string, unknown[]>) => (p.tone[0] = '<img src=x onerror=alert(1)>')],
+  ])('refuses %s', (_, damage) => {
+    const p = good();
+    damage(p);
+    expect(() => parsePackedTimeline(p)).toThrow();
+  });
+
+  it('refuses what is not a packed timeline', () => {
+    expect(() => parsePackedTimeline(null)).toThrow();
+    expect(() => parsePackedTimeline({ id: 'x' })).toThrow();
   });
 });

@@ -8,9 +8,11 @@ import { test, expect } from '@playwright/test';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ServiceFleet, emitSaga } from '../support/otel-saga';
 import { e2ePorts } from '../../playwright.config';
+import { largeSagaSpans } from '../../bench/support/large-saga-load';
+import { toOtlpJson } from '../support/spans';
 
 const run = Date.now().toString(36);
-const ids = { ok: `e2e-ok-${run}`, comp: `e2e-comp-${run}`, failed: `e2e-failed-${run}` };
+const ids = { ok: `e2e-ok-${run}`, comp: `e2e-comp-${run}`, failed: `e2e-failed-${run}`, large: `e2e-large-${run}` };
 
 test.beforeAll(async () => {
   const fleet = new ServiceFleet(() => new OTLPTraceExporter({ url: `http://127.0.0.1:${e2ePorts.http}/v1/traces` }));
@@ -109,4 +111,46 @@ test('bad filters get a message, not a crash', async ({ page, request }) => {
   expect((await res.json()).error).toMatch(/status/);
   await page.goto('/sagas?from=not-a-date');
   await expect(page.getByTestId('filter-error')).toBeVisible();
+});
+
+test('a saga too large to go into its page: first screen in the HTML, the rest fetched; chain, graph and ?span= still work', async ({ page, request }) => {
+  // 2,400 step rows: above the page's inline limit (app/sagas/[id]/page-data.ts), 1,200 distinct steps.
+  const spans = largeSagaSpans(ids.large, 2_400, Date.now() - 120_000);
+  for (let i = 0; i < spans.length; i += 800) {
+    const res = await request.post(`http://127.0.0.1:${e2ePorts.http}/v1/traces`, {
+      data: toOtlpJson(spans.slice(i, i + 800)),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status()).toBe(200);
+  }
+  await expect
+    .poll(async () => {
+      const res = await request.get(`/api/sagas/${ids.large}`);
+      return res.ok() ? ((await res.json()) as { steps: unknown[] }).steps.length : 0;
+    }, { timeout: 30_000 })
+    .toBe(2_400);
+
+  // The page carries the first screen of rows and preloads the rest.
+  const html = await (await request.get(`/sagas/${ids.large}`)).text();
+  expect(html).toMatch(new RegExp(`<link rel="preload" href="/api/sagas/${ids.large}/timeline" as="fetch" crossorigin="anonymous"`));
+  expect(html).not.toContain('step-01100');
+  const rows = await request.get(`/api/sagas/${ids.large}/timeline`);
+  expect(rows.status()).toBe(200);
+  expect(((await rows.json()) as { id: string[] }).id).toHaveLength(2_400);
+
+  // A selection far down the timeline (the last compensation) from the URL: scrolled to, selected, attributes shown.
+  const target = spans.filter((s) => s.attributes['saga.op'] === 'compensate').at(-1)!;
+  await page.goto(`/sagas/${ids.large}?span=${target.spanId}`);
+  await expect(page.getByTestId('timeline')).toContainText('2,400 rows');
+  await expect(page.locator(`[data-testid="timeline-row"][data-span-id="${target.spanId}"]`)).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('timeline-more')).toHaveCount(0);
+  await expect(page.getByTestId('span-attributes')).toContainText(String(target.attributes['saga.step']));
+  await expect(page.getByTestId('compensation-chain')).toBeVisible();
+  await expect(page.getByTestId('step-graph-node').first()).toBeVisible();
+  await expect(page.getByTestId('step-graph-truncated')).toBeVisible();
+
+  // Keyboard moves the selection across the whole list, not just the first screen.
+  await page.getByRole('listbox', { name: /Steps of saga/ }).focus();
+  await page.keyboard.press('End');
+  await expect(page.locator('[data-testid="timeline-row"][data-index="2399"]')).toHaveAttribute('aria-selected', 'true');
 });

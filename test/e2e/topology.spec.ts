@@ -66,7 +66,8 @@ async function gotoWhenStored(page: Page, path: string, ready: string): Promise<
 }
 
 test('saga page: step graph with the failed step highlighted, compensations in run order, link to its service graph', async ({ page }) => {
-  await gotoWhenStored(page, `/sagas/${ids.comp}`, 'step-graph-node');
+  // The section is server-rendered once the saga is stored; the graph itself mounts after hydration.
+  await gotoWhenStored(page, `/sagas/${ids.comp}`, 'step-graph-section');
   const graph = page.getByTestId('step-graph');
   const nodes = graph.getByTestId('step-graph-node');
   await expect(nodes).toHaveCount(5);

@@ -247,12 +247,12 @@ export async function expectSummariesConsistent(db: FaultDb): Promise<{ sagas: n
   expect(orphans, 'spans of sagas without a summary').toEqual([]);
   const byStatus = await db.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM sagas GROUP BY status ORDER BY status`);
   const rolled = await db.query<{ status: string; n: number }>(
-    `SELECT k1 AS status, sum(calls)::int AS n FROM rollup_counts WHERE series = $1 GROUP BY k1 HAVING sum(calls) <> 0 ORDER BY k1`,
+    `SELECT k1 AS status, sum(calls)::int AS n FROM rollup_counts_all WHERE series = $1 GROUP BY k1 HAVING sum(calls) <> 0 ORDER BY k1`,
     [SERIES.saga],
   );
   expect(rolled).toEqual(byStatus);
   const [steps] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM spans WHERE op IS NOT NULL`);
-  const [stepCalls] = await db.query<{ n: number }>(`SELECT coalesce(sum(calls), 0)::int AS n FROM rollup_counts WHERE series = $1`, [SERIES.step]);
+  const [stepCalls] = await db.query<{ n: number }>(`SELECT coalesce(sum(calls), 0)::int AS n FROM rollup_counts_all WHERE series = $1`, [SERIES.step]);
   expect(stepCalls!.n).toBe(steps!.n);
   return { sagas: byStatus.reduce((a, r) => a + r.n, 0) };
 }

@@ -13,9 +13,10 @@ import { startTestEnv, type TestEnv } from './harness';
 import { setSharedDb, type Db } from '../../lib/db/connection';
 import { createToken } from '../../lib/auth/accounts';
 import { listAudit, verifyAuditChain, appendAudit } from '../../lib/db/audit';
-import { exportBatches } from '../../lib/db/export';
+import { exportBatches, spanCopyExport } from '../../lib/db/export';
+import { startExport } from '../../lib/export/stream';
 import { CsvParser, unguardCell } from '../../lib/export/csv';
-import { parseExportQuery, type ExportSpec } from '../../lib/export/query';
+import { parseExportQuery, type ExportSpec, type SpanExport } from '../../lib/export/query';
 import { manifestSchema, type ExportManifest } from '../../lib/export/manifest';
 import { EXPORT_FORMATS } from '../../lib/export/format';
 import { EXPORT_KINDS } from '../../lib/export/kinds';
@@ -283,6 +284,98 @@ describe('batching', () => {
         expect(b).toHaveLength(2);
         break;
       }
+    }
+    const [row] = await env.db.query<{ n: number }>('SELECT 1 AS n');
+    expect(row!.n).toBe(1);
+  });
+});
+
+describe('spans: the COPY fast path (PostgreSQL server)', () => {
+  const bodyOf = async (exp: Promise<{ stream: ReadableStream<Uint8Array> }>) => Buffer.from(await new Response((await exp).stream).arrayBuffer());
+  const spec = (q: string) => {
+    const p = parseExportQuery(new URLSearchParams(q));
+    if (!p.ok) throw new Error(p.error);
+    return p.value;
+  };
+
+  async function compareBothPaths(db: Db, queries: string[]): Promise<void> {
+    for (const q of queries) {
+      for (const format of EXPORT_FORMATS) {
+        const s = spec(`${q}&format=${format}`);
+        const rows = await bodyOf(startExport(db, SYSTEM, s, { rowObjects: true, batchRows: 3 }));
+        for (const copyPageRows of [undefined, 1, 7]) {
+          const fast = await bodyOf(startExport(db, SYSTEM, s, { copyPageRows }));
+          expect(fast.toString('utf8'), `${q} ${format} pages of ${copyPageRows}`).toBe(rows.toString('utf8'));
+          expect(fast.equals(rows)).toBe(true);
+        }
+      }
+    }
+  }
+
+  it('is used for spans on PostgreSQL, not on embedded PGlite', async () => {
+    expect(await spanCopyExport(env.db, spec('kind=spans') as SpanExport, 'csv')).not.toBeNull();
+    const lite = await startTestEnv({}, { embedded: true });
+    try {
+      expect(await spanCopyExport(lite.db, spec('kind=spans') as SpanExport, 'csv')).toBeNull();
+    } finally {
+      await lite.close();
+    }
+  });
+
+  it('gives the bytes of the row-object path, for every format and filter, in pages of any size', async () => {
+    const from = new Date(t0 + 5_500).toISOString();
+    await compareBothPaths(env.db, [
+      'kind=spans',
+      'kind=spans&saga=export-saga-04',
+      `kind=spans&service=${encodeURIComponent(INJECTION)}`,
+      `kind=spans&from=${from}&to=${new Date(t0 + 9_000).toISOString()}`,
+      `kind=spans&traceId=${allSpans[7]!.traceId}`,
+      'kind=spans&saga=nothing-like-this',
+    ]);
+  });
+
+  it('gives the same bytes for awkward stored values (quotes, control characters, Unicode, NULLs, far dates)', async () => {
+    const other = await startTestEnv();
+    try {
+      const texts = ['', '=1+1', "'q", '-x', 'a,"b"\r\nc', 'tab\there', 'ctl\u0001\u001f\u0008\u000c', 'back\\slash', 'ünï ✓ 日本 😀', '\u2028'];
+      await other.db.query(`INSERT INTO resources (id, attributes) VALUES ('r1', '{"service.name": "=svc", "k": "a\\"b"}')`);
+      for (let i = 0; i < texts.length; i++) {
+        const t = texts[i]!;
+        const times = ['2026-11-21T10:00:00.123456Z', '1969-12-31T23:59:59.999999Z', '1800-01-01T00:00:00Z', '9999-12-31T23:59:59.999999Z', '2000-01-01T00:00:00Z'];
+        await other.db.query(
+          `INSERT INTO spans (trace_id, span_id, parent_span_id, saga_id, service, name, kind, start_time, end_time, duration_ms, status_code,
+                              status_message, saga_name, protocol, role, step, step_index, branch_id, op, attempt, result, action_url,
+                              compensate_url, idempotency_key, attributes, resource_id, events, received_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`,
+          [
+            `t${String(i).padStart(31, '0')}`, `s${i}`, i % 2 ? null : t, i % 3 ? `saga-${t}` : null, t || 'svc', t, i - 3,
+            times[i % times.length], times[(i + 1) % times.length], [0, 5e-7, 1e21, -0, 0.30000000000000004, 'NaN', 'Infinity', '-Infinity', 123.456, 1e-300][i],
+            i % 3, i % 2 ? t : null, t, t, null, t, i % 2 ? -2147483648 + i : null, t, t, i % 3 ? 2147483647 - i : null, t, t, t, t,
+            JSON.stringify({ t, [t]: [i, t, null, true, 1.5e300], nested: { q: '"' } }), i % 4 ? 'r1' : 'missing', i % 2 ? JSON.stringify([t]) : null,
+            times[(i + 2) % times.length],
+          ],
+        );
+      }
+      await compareBothPaths(other.db, ['kind=spans', 'kind=spans&saga=saga-%3D1%2B1']);
+      const csv = await bodyOf(startExport(other.db, SYSTEM, spec('kind=spans&format=csv')));
+      const [header, ...rows] = csvRecords(csv.toString('utf8'));
+      expect(rows).toHaveLength(texts.length);
+      expect(rows[1]![header!.indexOf('service')]).toBe("'=1+1");
+      const json = JSON.parse((await bodyOf(startExport(other.db, SYSTEM, spec('kind=spans&format=json')))).toString('utf8')) as Record<string, unknown>[];
+      expect(json.map((r) => r.name)).toEqual(texts);
+      expect(json[1]!.startedAt).toBe('1969-12-31T23:59:59.999999Z');
+      expect(json[3]!.startedAt).toBe('9999-12-31T23:59:59.999999Z');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a client that stops mid-COPY frees the connection (discarded, not reused mid-protocol)', async () => {
+    for (let i = 0; i < 12; i++) {
+      const exp = await startExport(env.db, SYSTEM, spec('kind=spans&format=ndjson'), { copyPageRows: 2 });
+      const reader = exp.stream.getReader();
+      await reader.read();
+      await reader.cancel();
     }
     const [row] = await env.db.query<{ n: number }>('SELECT 1 AS n');
     expect(row!.n).toBe(1);

@@ -279,6 +279,9 @@ describe('collector /metrics and /health', () => {
     expect(metrics).toMatch(/^sagascope_spans_rejected_total [1-9]\d*$/m);
     expect(metrics).toMatch(/^sagascope_ingest_queue_spans 0$/m);
     expect(metrics).toMatch(/sagascope_ingest_batch_seconds_count [1-9]/);
+    // Batches that stored spans took the phase-2 lock: some time was spent holding it.
+    expect(Number(/^sagascope_ingest_phase2_lock_held_seconds_total (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(/^sagascope_ingest_phase2_lock_wait_seconds_total \d/m);
     const health = await fetch(`${env.httpUrl}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', db: 'ok' });

@@ -4,16 +4,43 @@
  * work, so it is kept per steps array: getSagaDetail hands out the same array
  * while its cached model is valid (lib/db/saga-detail-cache.ts), and the
  * derived data goes when that array does.
+ *
+ * A large saga's rows do not go into the page: 50,000 rows made 3.4 MiB of
+ * HTML (the RSC payload is inlined, escaped) that the browser had to receive
+ * and parse before the page could hydrate. The page carries the first screen
+ * of rows and the whole timeline's scale; the browser fetches the rest from
+ * /api/sagas/<id>/timeline, whose body is serialised here once per model.
  */
 import type { SagaDetail } from '@/lib/api/types';
 import { timeToConsistencyMs } from '@/lib/saga/compensation-chain';
 import { buildStepGraph, stepRunFromJson } from '@/lib/saga/step-graph';
 import { layoutStepGraph, type StepGraphView } from '@/lib/saga/step-graph-view';
 import { stepsToTimelineItems } from '@/lib/ui/timeline-items';
-import { packTimeline, type PackedTimeline } from '@/lib/ui/timeline-pack';
+import { headOfTimeline, packTimeline, type PackedTimeline } from '@/lib/ui/timeline-pack';
+import { packedScale } from '@/lib/ui/timeline-rows';
+import type { TimeScale } from '@/lib/ui/timeline-scale';
+
+/** Timelines up to this many rows go into the page whole (the page stays one request, as before). */
+export const INLINE_TIMELINE_ROWS = 2_000;
+/** Rows a large saga's page carries: a screen of the timeline (560 px / 26 px rows) with room to spare. */
+export const TIMELINE_HEAD_ROWS = 60;
+/** A saga can have thousands of distinct steps; the action menu lists the first ones (selecting a row picks any). */
+const MAX_STEP_OPTIONS = 500;
+
+export interface SagaTimelineView {
+  /** All rows, or the first TIMELINE_HEAD_ROWS when `total` is larger. */
+  packed: PackedTimeline;
+  total: number;
+  /** Scale of all rows. */
+  scale: TimeScale;
+}
 
 export interface SagaPageData {
-  timeline: PackedTimeline;
+  timeline: SagaTimelineView;
+  /** The whole packed timeline as JSON (the body of /api/sagas/<id>/timeline). */
+  timelineJson: () => string;
+  /** The saga's steps, once each, in definition order: what the actions can target. */
+  stepOptions: Array<{ name: string; index: number }>;
   stepGraph: StepGraphView;
   timeToConsistencyMs: number | null;
 }
@@ -23,9 +50,20 @@ const derived = new WeakMap<SagaDetail['steps'], SagaPageData>();
 export function sagaPageData(detail: SagaDetail): SagaPageData {
   const hit = derived.get(detail.steps);
   if (hit) return hit;
+  const packed = packTimeline(stepsToTimelineItems(detail.steps));
+  const total = packed.id.length;
+  let json: string | null = null;
+  const byName = new Map<string, { name: string; index: number }>();
+  for (const s of detail.steps) if (s.index >= 0 && !byName.has(s.step)) byName.set(s.step, { name: s.step, index: s.index });
   const data: SagaPageData = {
-    // Rows go to the browser packed (a saga can have 50,000 steps); it derives the chain from them.
-    timeline: packTimeline(stepsToTimelineItems(detail.steps)),
+    timeline: {
+      packed: total > INLINE_TIMELINE_ROWS ? headOfTimeline(packed, TIMELINE_HEAD_ROWS) : packed,
+      total,
+      scale: packedScale(packed),
+    },
+    // Serialised on first use and kept: a warm request for a 50,000-row timeline only writes the string.
+    timelineJson: () => (json ??= JSON.stringify(packed)),
+    stepOptions: [...byName.values()].sort((a, b) => a.index - b.index || (a.name < b.name ? -1 : 1)).slice(0, MAX_STEP_OPTIONS),
     // Built and laid out here: the browser gets at most MAX_STEP_GRAPH_NODES positioned nodes, never dagre.
     stepGraph: layoutStepGraph(buildStepGraph(detail.steps.map(stepRunFromJson), detail.saga.failedStep)),
     timeToConsistencyMs: timeToConsistencyMs(detail.steps, detail.saga.status),

@@ -1,4 +1,7 @@
-import type { NextConfig } from 'next';
+// @ts-check
+// JavaScript, not TypeScript: a next.config.ts makes every server start load
+// Next's native SWC compiler just to read this file (~25 MiB of resident memory
+// and a thread pool for the server's whole life; docs/benchmarks-ui-export.md).
 
 const securityHeaders = [
   { key: 'X-Content-Type-Options', value: 'nosniff' },
@@ -9,7 +12,8 @@ const securityHeaders = [
   { key: 'Content-Security-Policy', value: "frame-ancestors 'none'; object-src 'none'; base-uri 'self'" },
 ];
 
-const nextConfig: NextConfig = {
+/** @type {import('next').NextConfig} */
+const nextConfig = {
   // Native or WASM drivers that must be loaded by Node, not bundled.
   serverExternalPackages: [
     'pg', '@prisma/adapter-pg', '@electric-sql/pglite', 'pglite-prisma-adapter', 'pg-copy-streams',

@@ -1,0 +1,30 @@
+/**
+ * A saga's timeline rows in the packed columnar form (lib/ui/timeline-pack.ts).
+ * The saga page of a large saga carries only the first screen of rows and
+ * fetches the rest here, so its HTML stays small and hydrates early. The body
+ * is serialised once per cached model (app/sagas/[id]/page-data.ts).
+ */
+import { sagaIdSchema, formatZodError } from '@/lib/api/query';
+import { currentModelConfig, getDb, getSagaDetail, sagaSpanLimit } from '@/lib/db';
+import { guard } from '@/lib/auth/guard';
+import { sagaPageData } from '@/app/sagas/[id]/page-data';
+import { badRequest, internalError, notFound } from '../../../_lib/respond';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+export async function GET(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
+  const access = await guard(request, 'GET /api/sagas/[id]/timeline');
+  if (!access.ok) return access.response;
+  const parsed = sagaIdSchema.safeParse((await ctx.params).id);
+  if (!parsed.success) return badRequest(`id: ${formatZodError(parsed.error)}`);
+  try {
+    const detail = await getSagaDetail(await getDb(), parsed.data, currentModelConfig(), sagaSpanLimit());
+    if (!detail) return notFound('saga not found');
+    return new Response(sagaPageData(detail).timelineJson(), {
+      headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
+    });
+  } catch (err) {
+    return internalError('GET /api/sagas/[id]/timeline', err);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * `npm run bench:ingest:js`: the collector's JavaScript work per span, without
+ * gRPC or the database, in this process: protobuf decode → span rows → COPY
+ * text → saga model → rollup contribution and delta → statement parameters.
+ * Reports CPU µs per span for each stage (median of BENCH_ROUNDS rounds), so a
+ * change to one stage can be judged on a busy machine. The same requests and
+ * batch sizes as `npm run bench:ingest` (1,000-span requests, 5,000-span batches).
+ *
+ *   BENCH_SPANS (100000)  BENCH_ROUNDS (5)
+ */
+import { generateSagas } from './saga-generator';
+import { encodeProtobufRequest } from '../lib/otlp/encode-protobuf';
+import { decodeProtobufRequest } from '../lib/otlp/decode-protobuf';
+import { toSpanRows, type SpanRow } from '../lib/ingest/span-row';
+import { inheritSagaIds } from '../lib/ingest/inherit-saga-ids';
+import { groupBySaga, spanCopyLine } from '../lib/db/span-writer';
+import { buildSaga } from '../lib/saga/model';
+import { modelConfig } from '../lib/saga/config';
+import { contributionOf, decodeContribution, encodeContribution } from '../lib/stats/contribution';
+import { RollupDelta } from '../lib/stats/delta';
+import { arrayLiteral, numberArrayLiteral } from '../lib/db/pg-text';
+
+const SPANS = Number(process.env.BENCH_SPANS ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const REQUEST = 1_000;
+const BATCH = 5_000;
+
+const { spans } = generateSagas({ minSpans: SPANS, failRate: 0.1, seed: 7, startMs: Date.now() - 3_600_000 });
+const requests: Uint8Array[] = [];
+for (let i = 0; i < spans.length; i += REQUEST) requests.push(encodeProtobufRequest(spans.slice(i, i + REQUEST)));
+
+const stages = ['decode', 'rows', 'copy text', 'model', 'rollups', 'parameters'] as const;
+type Stage = (typeof stages)[number];
+
+function cpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+function round(): Record<Stage, number> {
+  const t: Record<Stage, number> = { decode: 0, rows: 0, 'copy text': 0, model: 0, rollups: 0, parameters: 0 };
+  let c = cpuMicros();
+  const lap = (stage: Stage) => {
+    const now = cpuMicros();
+    t[stage] += now - c;
+    c = now;
+  };
+  let pending: SpanRow[] = [];
+  const flush = () => {
+    const rows = inheritSagaIds(pending);
+    pending = [];
+    let bytes = 0;
+    for (let i = 0; i < rows.length; i += 256) {
+      let chunk = '';
+      for (let j = i; j < Math.min(rows.length, i + 256); j++) chunk += spanCopyLine(rows[j]!);
+      bytes += Buffer.byteLength(chunk);
+    }
+    lap('copy text');
+    const now = Date.now();
+    const cfg = modelConfig({ nowMs: now });
+    const bySaga = groupBySaga(rows, now); // what the writer models from
+    const sagas = [];
+    const built = [];
+    for (const [id, list] of bySaga) {
+      const saga = buildSaga(id, list, cfg);
+      sagas.push(saga);
+      built.push(list);
+    }
+    lap('model');
+    const delta = new RollupDelta();
+    const encoded: string[] = [];
+    for (let i = 0; i < sagas.length; i++) {
+      const contribution = contributionOf(sagas[i]!, built[i]!);
+      delta.change(decodeContribution(null), contribution);
+      encoded.push(encodeContribution(contribution));
+    }
+    const { counts, latency } = delta.rows();
+    lap('rollups');
+    const literals = [
+      arrayLiteral(sagas.map((s) => s.id)), arrayLiteral(sagas.map((s) => arrayLiteral(s.services))), arrayLiteral(encoded),
+      numberArrayLiteral(sagas.map((s) => s.startMs)), arrayLiteral(counts.name), numberArrayLiteral(counts.calls),
+      arrayLiteral(latency.k1), numberArrayLiteral(latency.count),
+    ];
+    lap('parameters');
+    return bytes + literals.length;
+  };
+  for (const body of requests) {
+    const decoded = decodeProtobufRequest(body);
+    lap('decode');
+    pending.push(...toSpanRows(decoded.spans));
+    lap('rows');
+    if (pending.length >= BATCH) flush();
+  }
+  if (pending.length > 0) flush();
+  return t;
+}
+
+const results = Array.from({ length: ROUNDS }, round);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+let total = 0;
+console.log(`${spans.length} spans, ${requests.length} requests, ${ROUNDS} rounds; CPU µs per span (median round):`);
+for (const stage of stages) {
+  const us = median(results.map((r) => r[stage])) / spans.length;
+  total += us;
+  console.log(`  ${stage.padEnd(12)} ${us.toFixed(2)}`);
+}
+console.log(`  ${'total'.padEnd(12)} ${total.toFixed(2)}  (one core: ${Math.round(1e6 / total).toLocaleString('en-US')} spans/s)`);

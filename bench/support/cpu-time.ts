@@ -1,0 +1,43 @@
+/**
+ * CPU seconds used by processes, read from /proc (Linux). Benchmarks on a shared
+ * 2-core machine report CPU per unit of work next to wall-clock rates: CPU time
+ * moves much less than throughput when other work competes for the cores.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_S = 100; // USER_HZ on Linux
+
+/** utime + stime of one process, in seconds; 0 when it is gone. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+
+/** PostgreSQL backends serving `database` (their process title names it), pid → CPU seconds. */
+export function backendCpu(database: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let title: string;
+    try {
+      title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (title.startsWith('postgres: ') && title.split(' ').includes(database)) out.set(Number(entry), processCpuSeconds(Number(entry)));
+  }
+  return out;
+}
+
+/** CPU the backends of `database` used between two `backendCpu` snapshots (backends that exited in between are lost). */
+export function backendCpuSince(database: string, before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, now] of backendCpu(database)) total += now - (before.get(pid) ?? 0);
+  return total;
+}
