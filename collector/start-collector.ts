@@ -14,7 +14,7 @@ import { startHttpServer } from './http';
 import { startRetentionLoop, type RetentionLoop } from './retention';
 import { startTransitionLoop } from './transitions';
 import { startPeriodic } from './periodic';
-import { compactRollups, type CompactionResult } from '../lib/db/rollup-writer';
+import { RollupCompactor, type CompactionResult } from '../lib/db/rollup-writer';
 import { backfillRollups } from '../lib/db/rollup-backfill';
 import { startAlertLoops, type AlertLoops } from './alerts';
 import type { PeriodicTask } from './periodic';
@@ -93,7 +93,8 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
   });
   const transitions = startTransitionLoop(db, config.SAGASCOPE_TRANSITION_INTERVAL_MS);
   // Folds the rollup changes ingest appends; readers add pending ones, so this only bounds their number.
-  const compaction = startPeriodic('rollup compaction', config.SAGASCOPE_ROLLUP_COMPACT_INTERVAL_MS, () => compactRollups(db));
+  const compactor = new RollupCompactor(db);
+  const compaction = startPeriodic('rollup compaction', config.SAGASCOPE_ROLLUP_COMPACT_INTERVAL_MS, () => compactor.pass());
   // Summaries from before rollups existed join the charts (a no-op once done).
   let closing = false;
   const backfill = backfillRollups(db, (now) => modelConfigFrom(config, now), { shouldContinue: () => !closing })
@@ -116,7 +117,7 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
       await Promise.all([retention.stop(), transitions.stop(), alerts.stop(), backfill, grpc.close(), http.close()]);
       await pipeline.close();
       await compaction.stop();
-      await compactRollups(db, { wait: true }).catch((err: unknown) => log.warn('rollup compaction at shutdown failed', errorFields(err)));
+      await compactor.pass({ wait: true }).catch((err: unknown) => log.warn('rollup compaction at shutdown failed', errorFields(err)));
     },
   };
 }

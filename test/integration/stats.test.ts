@@ -14,7 +14,7 @@ import { hex, makeSpan, toOtlpJson } from '../support/spans';
 import { ERROR_BOUND } from '../../lib/stats/histogram';
 import { seededRandom } from '../../lib/random';
 import type { FlatSpan } from '../../lib/otlp/types';
-import { compactRollups } from '../../lib/db/rollup-writer';
+import { compactRollups, RollupCompactor } from '../../lib/db/rollup-writer';
 import type { StatsResponse, TopologyResponse } from '../../lib/stats/types';
 import * as statsRoute from '../../app/api/stats/route';
 import * as topologyRoute from '../../app/api/topology/route';
@@ -211,6 +211,29 @@ describe('hourly rollups', () => {
       `SELECT ((SELECT count(*) FROM rollup_counts_delta) + (SELECT count(*) FROM rollup_latency_delta))::int AS left`);
     expect(left).toBe(0);
     expect(await Promise.all(queries.map((q) => get<StatsResponse>(statsRoute, q)))).toEqual(before);
+  });
+});
+
+describe('the delta tables stay small', () => {
+  it('the compactor vacuums them once enough rows were folded, so readers do not scan dead pages', async () => {
+    await compactRollups(env.db, { wait: true });
+    const L = 'series, minute, saga_name, k1, k2, k3, bucket, count';
+    const size = async () => (await sql<{ n: number }>(`SELECT pg_relation_size('rollup_latency_delta')::int AS n`))[0]!.n;
+    const before = await sql<{ k: string }>(`SELECT ${L} FROM rollup_latency_all ORDER BY ${L}`);
+    // Many changes that cancel out: appended, then folded, they leave no live row behind.
+    await sql(`INSERT INTO rollup_latency_delta (${L})
+                 SELECT 9, date_trunc('minute', now()), 'vacuum-test', '', '', '', ((g / 2) % 100)::int2, CASE WHEN g % 2 = 0 THEN 1 ELSE -1 END
+                   FROM generate_series(0, 19999) g`);
+    expect(await size()).toBeGreaterThan(0);
+    const compactor = new RollupCompactor(env.db, 30_000);
+    const first = await compactor.pass({ wait: true });
+    expect(first).toMatchObject({ moved: 20_000, vacuumed: false });
+    await sql(`INSERT INTO rollup_latency_delta (${L})
+                 SELECT 9, date_trunc('minute', now()), 'vacuum-test', '', '', '', ((g / 2) % 100)::int2, CASE WHEN g % 2 = 0 THEN 1 ELSE -1 END
+                   FROM generate_series(0, 9999) g`);
+    expect(await compactor.pass({ wait: true })).toMatchObject({ moved: 10_000, vacuumed: true });
+    expect(await size()).toBe(0);
+    expect(await sql(`SELECT ${L} FROM rollup_latency_all ORDER BY ${L}`)).toEqual(before);
   });
 });
 
