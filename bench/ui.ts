@@ -28,8 +28,12 @@ import { buildSaga } from '../lib/saga/model';
 import { modelConfigFrom } from '../lib/config/model';
 import { parseConfig } from '../lib/config/env';
 import { openMigratedDb } from '../lib/db/setup';
+import { gzipSync } from 'node:zlib';
 import { packTimeline } from '../lib/ui/timeline-pack';
 import { stepsToTimelineItems } from '../lib/ui/timeline-items';
+import { encodeTimelineWire } from '../lib/ui/timeline-wire';
+import { packedChainSteps } from '../lib/ui/timeline-rows';
+import { buildChainFromSteps } from '../lib/saga/compensation-chain';
 import { setLogLevel } from '../lib/log';
 import { createScratchDb, startServer, quantile, type ServerProcess } from './support/server-process';
 import { largeSagaSpans, storeLargeSaga } from './support/large-saga-load';
@@ -207,7 +211,10 @@ async function serverSide(databaseUrl: string, server: ServerProcess): Promise<v
     const model: number[] = [];
     const detail: number[] = [];
     const pack: number[] = [];
+    const wire: number[] = [];
     let packedBytes = 0;
+    let wireBytes = 0;
+    let wireGzipBytes = 0;
     let steps = 0;
     for (let i = 0; i < 3; i++) {
       let t = performance.now();
@@ -223,6 +230,12 @@ async function serverSide(databaseUrl: string, server: ServerProcess): Promise<v
       const packed = packTimeline(stepsToTimelineItems(d.steps));
       pack.push(performance.now() - t);
       packedBytes = JSON.stringify(packed).length;
+      // The body of GET /api/sagas/<id>/timeline: wire form + the chain built on the server.
+      t = performance.now();
+      const body = JSON.stringify(encodeTimelineWire(packed, buildChainFromSteps(packedChainSteps(packed), d.saga.status)));
+      wire.push(performance.now() - t);
+      wireBytes = body.length;
+      wireGzipBytes = gzipSync(body).length;
       steps = d.steps.length;
     }
     console.log(`server, in-process (${steps.toLocaleString('en-US')} steps):`);
@@ -230,6 +243,8 @@ async function serverSide(databaseUrl: string, server: ServerProcess): Promise<v
     console.log(`  model (buildSaga)           ${stat(model)}`);
     console.log(`  getSagaDetail (all of it)   ${stat(detail)}`);
     console.log(`  timeline rows + pack        ${stat(pack)}   packed JSON ${(packedBytes / 1024 / 1024).toFixed(1)} MiB`);
+    const mib = (b: number) => `${(b / 1024 / 1024).toFixed(2)} MiB`;
+    console.log(`  chain + wire body           ${stat(wire)}   wire JSON ${mib(wireBytes)} (gzip ${mib(wireGzipBytes)})`);
   } finally {
     await db.close();
   }
@@ -248,15 +263,15 @@ async function serverSide(databaseUrl: string, server: ServerProcess): Promise<v
   console.log(`server over HTTP, GET /sagas/<id> ×4 (first one cold):`);
   console.log(`  TTFB          ${ttfb.map(ms).join(', ')}`);
   console.log(`  full response ${total.map(ms).join(', ')}   HTML ${(bytes / 1024 / 1024).toFixed(2)} MiB`);
-  // The rows the page fetches after its first screen (a browser asks for gzip; fetch() decodes it).
+  // The rows the page fetches after its first screen (asked for as Chromium does; fetch() decodes it).
   const rows: string[] = [];
   for (let i = 0; i < 2; i++) {
     const t0 = performance.now();
-    const res = await fetch(`${server.baseUrl}/api/sagas/${SAGA_ID}/timeline`, { headers: { 'accept-encoding': 'gzip' }, signal: AbortSignal.timeout(STEP_TIMEOUT_MS) });
+    const res = await fetch(`${server.baseUrl}/api/sagas/${SAGA_ID}/timeline`, { headers: { 'accept-encoding': 'gzip, deflate, br, zstd' }, signal: AbortSignal.timeout(STEP_TIMEOUT_MS) });
     const first = performance.now() - t0;
     const body = await res.text();
     if (!res.ok) throw new Error(`GET /api/sagas/${SAGA_ID}/timeline: ${res.status}`);
-    const n = (JSON.parse(body) as { id: string[] }).id.length;
+    const n = (JSON.parse(body) as { n: number }).n;
     rows.push(`${ms(first)} / ${ms(performance.now() - t0)} (${n.toLocaleString('en-US')} rows, ${(body.length / 1024 / 1024).toFixed(2)} MiB JSON, ${res.headers.get('content-encoding') ?? 'identity'})`);
   }
   console.log(`  GET /api/sagas/<id>/timeline ×2, TTFB / full: ${rows.join('; ')}`);

@@ -16,6 +16,7 @@ import { log, errorFields } from '../lib/log';
 import { onShutdown } from './shutdown';
 import { announceSetupToken } from './setup-token';
 import { prepareDemo, collectorEndpoint } from './demo';
+import { enablePreEncodedBodies, passPreEncoded } from './pre-encoded';
 import type { Fleet } from '../demo/fleet';
 
 process.env.NEXT_TELEMETRY_DISABLED = '1';
@@ -83,7 +84,12 @@ async function main(): Promise<void> {
   const app = next({ dev, dir, hostname: config.SAGASCOPE_HOST, port: config.PORT });
   const handle = app.getRequestHandler();
   await app.prepare();
-  const server = http.createServer((req, res) => void handle(req, res));
+  // API routes may hand over a body compressed once and kept (server/pre-encoded.ts).
+  enablePreEncodedBodies();
+  const server = http.createServer((req, res) => {
+    if (req.url?.startsWith('/api/')) passPreEncoded(res);
+    void handle(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.SAGASCOPE_HOST, () => resolve());

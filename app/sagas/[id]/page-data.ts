@@ -9,15 +9,19 @@
  * HTML (the RSC payload is inlined, escaped) that the browser had to receive
  * and parse before the page could hydrate. The page carries the first screen
  * of rows and the whole timeline's scale; the browser fetches the rest from
- * /api/sagas/<id>/timeline, whose body is serialised here once per model.
+ * /api/sagas/<id>/timeline, whose body (rows in their wire form with the
+ * compensation chain built here, lib/ui/timeline-wire.ts) is made here once
+ * per model and compressed once per encoding (lib/http/pre-encoded.ts).
  */
 import type { SagaDetail } from '@/lib/api/types';
-import { timeToConsistencyMs } from '@/lib/saga/compensation-chain';
+import { buildChainFromSteps, timeToConsistencyMs } from '@/lib/saga/compensation-chain';
+import { PreEncodedBody } from '@/lib/http/pre-encoded';
 import { buildStepGraph, stepRunFromJson } from '@/lib/saga/step-graph';
 import { layoutStepGraph, type StepGraphView } from '@/lib/saga/step-graph-view';
 import { stepsToTimelineItems } from '@/lib/ui/timeline-items';
 import { headOfTimeline, packTimeline, type PackedTimeline } from '@/lib/ui/timeline-pack';
-import { packedScale } from '@/lib/ui/timeline-rows';
+import { packedChainSteps, packedScale } from '@/lib/ui/timeline-rows';
+import { encodeTimelineWire } from '@/lib/ui/timeline-wire';
 import type { TimeScale } from '@/lib/ui/timeline-scale';
 
 /** Timelines up to this many rows go into the page whole (the page stays one request, as before). */
@@ -37,8 +41,8 @@ export interface SagaTimelineView {
 
 export interface SagaPageData {
   timeline: SagaTimelineView;
-  /** The whole packed timeline as JSON (the body of /api/sagas/<id>/timeline). */
-  timelineJson: () => string;
+  /** The body of /api/sagas/<id>/timeline: all rows and their compensation chain (lib/ui/timeline-wire.ts). */
+  timelineBody: () => PreEncodedBody;
   /** The saga's steps, once each, in definition order: what the actions can target. */
   stepOptions: Array<{ name: string; index: number }>;
   stepGraph: StepGraphView;
@@ -52,7 +56,8 @@ export function sagaPageData(detail: SagaDetail): SagaPageData {
   if (hit) return hit;
   const packed = packTimeline(stepsToTimelineItems(detail.steps));
   const total = packed.id.length;
-  let json: string | null = null;
+  let body: PreEncodedBody | null = null;
+  const status = detail.saga.status;
   const byName = new Map<string, { name: string; index: number }>();
   for (const s of detail.steps) if (s.index >= 0 && !byName.has(s.step)) byName.set(s.step, { name: s.step, index: s.index });
   const data: SagaPageData = {
@@ -61,8 +66,14 @@ export function sagaPageData(detail: SagaDetail): SagaPageData {
       total,
       scale: packedScale(packed),
     },
-    // Serialised on first use and kept: a warm request for a 50,000-row timeline only writes the string.
-    timelineJson: () => (json ??= JSON.stringify(packed)),
+    // Made on first use and kept (compressed copies too): a warm request for a 50,000-row
+    // timeline only writes bytes. The chain is built from the same packed rows the browser
+    // would build it from (packedChainSteps), so it equals the one a small saga's page builds.
+    timelineBody: () =>
+      (body ??= new PreEncodedBody(
+        JSON.stringify(encodeTimelineWire(packed, buildChainFromSteps(packedChainSteps(packed), status))),
+        'application/json',
+      )),
     stepOptions: [...byName.values()].sort((a, b) => a.index - b.index || (a.name < b.name ? -1 : 1)).slice(0, MAX_STEP_OPTIONS),
     // Built and laid out here: the browser gets at most MAX_STEP_GRAPH_NODES positioned nodes, never dagre.
     stepGraph: layoutStepGraph(buildStepGraph(detail.steps.map(stepRunFromJson), detail.saga.failedStep)),

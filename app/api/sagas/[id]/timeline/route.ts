@@ -1,8 +1,10 @@
 /**
- * A saga's timeline rows in the packed columnar form (lib/ui/timeline-pack.ts).
- * The saga page of a large saga carries only the first screen of rows and
- * fetches the rest here, so its HTML stays small and hydrates early. The body
- * is serialised once per cached model (app/sagas/[id]/page-data.ts).
+ * A saga's timeline rows in their wire form (lib/ui/timeline-wire.ts), with
+ * the compensation chain built on the server. The saga page of a large saga
+ * carries only the first screen of rows and fetches the rest here, so its HTML
+ * stays small and hydrates early. The body is made once per cached model and
+ * compressed once per encoding (app/sagas/[id]/page-data.ts,
+ * lib/http/pre-encoded.ts); ETag / If-None-Match per representation.
  */
 import { sagaIdSchema, formatZodError } from '@/lib/api/query';
 import { currentModelConfig, getDb, getSagaDetail, sagaSpanLimit } from '@/lib/db';
@@ -21,9 +23,7 @@ export async function GET(request: Request, ctx: { params: Promise<{ id: string 
   try {
     const detail = await getSagaDetail(await getDb(), parsed.data, currentModelConfig(), sagaSpanLimit());
     if (!detail) return notFound('saga not found');
-    return new Response(sagaPageData(detail).timelineJson(), {
-      headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
-    });
+    return await sagaPageData(detail).timelineBody().respond(request, { 'Cache-Control': 'no-store' });
   } catch (err) {
     return internalError('GET /api/sagas/[id]/timeline', err);
   }
