@@ -6,7 +6,9 @@ import type { AnomalyJson } from '@/lib/api/types';
 import { buildChainFromSteps, type CompensationChain } from '@/lib/saga/compensation-chain';
 import type { SagaStatus } from '@/lib/saga/types';
 import type { TimelineItem } from '@/lib/ui/timeline-items';
-import { parsePackedTimeline, type PackedTimeline } from '@/lib/ui/timeline-pack';
+import type { PackedTimeline } from '@/lib/ui/timeline-pack';
+import { decodeTimelineWire } from '@/lib/ui/timeline-wire';
+import { decodeChainWire } from '@/lib/ui/chain-wire';
 import { packedChainSteps, rowsFromPacked } from '@/lib/ui/timeline-rows';
 import type { TimeScale } from '@/lib/ui/timeline-scale';
 import { whenIdle } from '@/lib/ui/idle';
@@ -21,7 +23,11 @@ import { LazyStepGraph } from './LazyStepGraph';
 import { StepGraphLegend } from './StepGraphLegend';
 import type { StepGraphView } from '@/lib/saga/step-graph-view';
 
-type RowsState = { state: 'loading' } | { state: 'loaded'; packed: PackedTimeline } | { state: 'error'; message: string };
+type RowsState =
+  | { state: 'loading' }
+  /** `chain`: built on the server from these rows, still encoded (null from a body without one: built here then). */
+  | { state: 'loaded'; packed: PackedTimeline; chain: unknown }
+  | { state: 'error'; message: string };
 
 /**
  * The rest of a large saga's rows (the page carries the first screen). The
@@ -37,9 +43,14 @@ function useRemainingRows(src: string | null): [RowsState, () => void] {
       try {
         const res = await fetch(src, { signal: abort.signal });
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        const packed = parsePackedTimeline(await res.json());
+        const body: unknown = await res.json();
+        // Parsing and decoding are two tasks, not one long one: input that arrives in between
+        // (a first click) goes first.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (abort.signal.aborted) return;
+        const { packed, chain } = decodeTimelineWire(body);
         // Not urgent: a click or a key press on the first screen goes first.
-        startTransition(() => setState({ state: 'loaded', packed }));
+        startTransition(() => setState({ state: 'loaded', packed, chain }));
       } catch (err) {
         if (abort.signal.aborted) return;
         setState({ state: 'error', message: err instanceof Error ? err.message : String(err) });
@@ -101,7 +112,7 @@ export function SagaDetailView({
   const packed = remaining.state === 'loaded' ? remaining.packed : timeline;
   // Row objects are made only for the rows drawn (lib/ui/timeline-rows.ts).
   const rows = useMemo(() => rowsFromPacked(packed, timelineScale), [packed, timelineScale]);
-  const chain = useDeferredChain(complete ? packed : null, sagaStatus);
+  const chain = useDeferredChain(complete ? packed : null, sagaStatus, remaining.state === 'loaded' ? remaining.chain : null);
   const itemOf = useCallback(
     (id: string): TimelineItem | undefined => {
       const i = rows.indexOf(id);
@@ -227,25 +238,34 @@ export function SagaDetailView({
 }
 
 /**
- * The compensation chain of a large saga costs 0.06–0.25 s of main-thread time
- * (50,000 steps). It is built once the rows have arrived and the main thread is
- * idle (2 s at the latest), so it neither delays the first screen nor a click
- * on it; a small saga's chain is built during render as before (no flash of
+ * A large saga's compensation chain comes built with its rows (`shipped`, still
+ * encoded): building it here cost 0.06–0.3 s of main-thread time over 50,000
+ * steps; decoding it, ~10–60 ms. Either runs once the rows have arrived and the
+ * main thread is idle (2 s at the latest), so neither delays the first screen
+ * nor a click on it. A small saga's chain is built during render (no flash of
  * "building…").
  */
 const DEFER_CHAIN_ROWS = 2_000;
 
-function useDeferredChain(packed: PackedTimeline | null, status: SagaStatus): CompensationChain | null {
-  const small = packed !== null && packed.id.length <= DEFER_CHAIN_ROWS;
+function useDeferredChain(packed: PackedTimeline | null, status: SagaStatus, shipped: unknown): CompensationChain | null {
+  const small = shipped === null && packed !== null && packed.id.length <= DEFER_CHAIN_ROWS;
   const immediate = useMemo(() => (small && packed ? buildChainFromSteps(packedChainSteps(packed), status) : null), [small, packed, status]);
   const [deferred, setDeferred] = useState<{ packed: PackedTimeline; status: SagaStatus; chain: CompensationChain } | null>(null);
   useEffect(() => {
     if (small || packed === null) return;
     return whenIdle(() => {
-      const chain = buildChainFromSteps(packedChainSteps(packed), status);
+      let chain: CompensationChain | null = null;
+      if (shipped !== null) {
+        try {
+          chain = decodeChainWire(shipped, packed);
+        } catch {
+          // A malformed chain is not worth an error on the page: the rows are good, build it from them.
+        }
+      }
+      chain ??= buildChainFromSteps(packedChainSteps(packed), status);
       startTransition(() => setDeferred({ packed, status, chain }));
     }, 2_000);
-  }, [small, packed, status]);
+  }, [small, packed, status, shipped]);
   if (small) return immediate;
   return deferred && deferred.packed === packed && deferred.status === status ? deferred.chain : null;
 }

@@ -55,6 +55,9 @@ export function packedScale(p: PackedTimeline): TimeScale {
   return { t0, t1, spanMs: Math.max(t1 - t0, 1) };
 }
 
+/** Lookups by id answered by a scan before the id → row map is built (selection, evidence links). */
+const SCANNED_LOOKUPS = 64;
+
 /** Rows kept built: many screens' worth (a screen is ~60 rows with overscan). */
 export const ROW_CACHE = 2048;
 
@@ -73,6 +76,7 @@ export function rowsFromPacked(p: PackedTimeline, scale: TimeScale = packedScale
   let errors: Map<number, string> | null = null;
   let manual: Set<number> | null = null;
   let index: Map<string, number> | null = null;
+  let lookups = 0;
   return {
     length: n,
     at(i) {
@@ -86,6 +90,12 @@ export function rowsFromPacked(p: PackedTimeline, scale: TimeScale = packedScale
       return it;
     },
     indexOf(id) {
+      // The first lookups scan the column (native, no allocation; ~1 ms over 50,000 ids at
+      // worst): building the map cost 10–30 ms on a cold page, inside the first click's render.
+      if (!index && lookups < SCANNED_LOOKUPS) {
+        lookups++;
+        return p.id.indexOf(id);
+      }
       if (!index) {
         index = new Map();
         for (let i = 0; i < n; i++) if (!index.has(p.id[i])) index.set(p.id[i], i);
