@@ -11,7 +11,7 @@ import { decodeTimelineWire } from '@/lib/ui/timeline-wire';
 import { decodeChainWire } from '@/lib/ui/chain-wire';
 import { packedChainSteps, rowsFromPacked } from '@/lib/ui/timeline-rows';
 import type { TimeScale } from '@/lib/ui/timeline-scale';
-import { whenIdle } from '@/lib/ui/idle';
+import { whenSettled } from '@/lib/ui/idle';
 import { SpanAttributesPanel, type SpanTarget } from '../SpanAttributesPanel';
 import { Timeline } from '../timeline/Timeline';
 import { TimelineLegend } from '../timeline/TimelineLegend';
@@ -240,12 +240,13 @@ export function SagaDetailView({
 /**
  * A large saga's compensation chain comes built with its rows (`shipped`, still
  * encoded): building it here cost 0.06–0.3 s of main-thread time over 50,000
- * steps; decoding it, ~10–60 ms. Either runs once the rows have arrived and the
- * main thread is idle (2 s at the latest), so neither delays the first screen
- * nor a click on it. A small saga's chain is built during render (no flash of
- * "building…").
+ * steps; decoding it, ~15–60 ms. Either runs once the rows have arrived and the
+ * page has settled (the first input or CHAIN_SETTLE_MS, then an idle period:
+ * lib/ui/idle.ts whenSettled), so it delays neither the first screen nor a first
+ * click. A small saga's chain is built during render (no flash of "building…").
  */
 const DEFER_CHAIN_ROWS = 2_000;
+const CHAIN_SETTLE_MS = 1_000;
 
 function useDeferredChain(packed: PackedTimeline | null, status: SagaStatus, shipped: unknown): CompensationChain | null {
   const small = shipped === null && packed !== null && packed.id.length <= DEFER_CHAIN_ROWS;
@@ -253,7 +254,7 @@ function useDeferredChain(packed: PackedTimeline | null, status: SagaStatus, shi
   const [deferred, setDeferred] = useState<{ packed: PackedTimeline; status: SagaStatus; chain: CompensationChain } | null>(null);
   useEffect(() => {
     if (small || packed === null) return;
-    return whenIdle(() => {
+    return whenSettled(() => {
       let chain: CompensationChain | null = null;
       if (shipped !== null) {
         try {
@@ -264,7 +265,7 @@ function useDeferredChain(packed: PackedTimeline | null, status: SagaStatus, shi
       }
       chain ??= buildChainFromSteps(packedChainSteps(packed), status);
       startTransition(() => setDeferred({ packed, status, chain }));
-    }, 2_000);
+    }, CHAIN_SETTLE_MS);
   }, [small, packed, status, shipped]);
   if (small) return immediate;
   return deferred && deferred.packed === packed && deferred.status === status ? deferred.chain : null;
