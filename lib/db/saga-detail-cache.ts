@@ -27,8 +27,13 @@ interface Entry {
   detail: CachedDetail;
 }
 
-const entries = new Map<string, Entry>();
-let heldSteps = 0;
+// One cache per process, in a globalThis slot: Next bundles the saga page and each API route
+// separately, each with its own copy of this module, so GET /api/sagas/<id>/timeline rebuilt the
+// model the page had just built (another 1–3 s and another copy in memory on a first visit).
+const SLOT = Symbol.for('sagascope.saga-detail-cache');
+type Slot = { [SLOT]?: { entries: Map<string, Entry>; heldSteps: number } };
+const state = ((globalThis as Slot)[SLOT] ??= { entries: new Map(), heldSteps: 0 });
+const entries = state.entries;
 
 export function detailStamp(updatedAt: Date, spanCount: number, cfg: ModelConfig): string {
   return `${updatedAt.getTime()}|${spanCount}|${cfg.stuckAfterMs}|${cfg.failedGraceMs}|${cfg.maxAttempts}`;
@@ -51,20 +56,20 @@ export function rememberDetail(id: string, stamp: string, builtAtMs: number, nex
   const steps = detail.steps.length;
   if (steps < CACHE_MIN_STEPS || steps > CACHE_MAX_STEPS) return;
   forget(id);
-  while (heldSteps + steps > CACHE_MAX_STEPS && entries.size > 0) forget(entries.keys().next().value!);
+  while (state.heldSteps + steps > CACHE_MAX_STEPS && entries.size > 0) forget(entries.keys().next().value!);
   entries.set(id, { stamp, validFromMs: builtAtMs, validUntilMs: nextTransitionMs ?? Infinity, steps, detail });
-  heldSteps += steps;
+  state.heldSteps += steps;
 }
 
 function forget(id: string): void {
   const e = entries.get(id);
   if (!e) return;
   entries.delete(id);
-  heldSteps -= e.steps;
+  state.heldSteps -= e.steps;
 }
 
 /** Tests. */
 export function clearDetailCache(): void {
   entries.clear();
-  heldSteps = 0;
+  state.heldSteps = 0;
 }

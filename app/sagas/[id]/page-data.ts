@@ -49,7 +49,11 @@ export interface SagaPageData {
   timeToConsistencyMs: number | null;
 }
 
-const derived = new WeakMap<SagaDetail['steps'], SagaPageData>();
+// Shared by the page and GET /api/sagas/<id>/timeline (separate bundles, separate module copies),
+// like the cached details themselves (lib/db/saga-detail-cache.ts).
+const SLOT = Symbol.for('sagascope.saga-page-data');
+type Slot = { [SLOT]?: WeakMap<SagaDetail['steps'], SagaPageData> };
+const derived = ((globalThis as Slot)[SLOT] ??= new WeakMap());
 
 export function sagaPageData(detail: SagaDetail): SagaPageData {
   const hit = derived.get(detail.steps);
