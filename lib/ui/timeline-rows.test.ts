@@ -57,6 +57,15 @@ describe('rowsFromPacked', () => {
     expect(rows.indexOf('ffffffffffffffff')).toBe(-1);
   });
 
+  it('answers the same before and after it switches from scanning to its id map', () => {
+    const many = [...Array.from({ length: 300 }, (_, i) => item(i)), item(7), item(250)];
+    const rows = rowsFromPacked(packTimeline(many));
+    const asked = [...many.map((it) => it.id), 'ffffffffffffffff'];
+    const expected = asked.map((id) => many.findIndex((it) => it.id === id));
+    // Every id twice: the first lookups scan, the later ones use the map.
+    expect([...asked, ...asked].map((id) => rows.indexOf(id))).toEqual([...expected, ...expected]);
+  });
+
   it('has the scale of the rows unless given the whole timeline’s', () => {
     const p = packTimeline(items);
     expect(rowsFromPacked(p).scale).toEqual(timeScale(items));
