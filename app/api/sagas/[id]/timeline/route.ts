@@ -6,25 +6,14 @@
  * compressed once per encoding (app/sagas/[id]/page-data.ts,
  * lib/http/pre-encoded.ts); ETag / If-None-Match per representation.
  */
-import { sagaIdSchema, formatZodError } from '@/lib/api/query';
-import { currentModelConfig, getDb, getSagaDetail, sagaSpanLimit } from '@/lib/db';
-import { guard } from '@/lib/auth/guard';
 import { sagaPageData } from '@/app/sagas/[id]/page-data';
-import { badRequest, internalError, notFound } from '../../../_lib/respond';
+import { answerFromSagaDetail } from '../../../_lib/saga-detail-route';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
-export async function GET(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  const access = await guard(request, 'GET /api/sagas/[id]/timeline');
-  if (!access.ok) return access.response;
-  const parsed = sagaIdSchema.safeParse((await ctx.params).id);
-  if (!parsed.success) return badRequest(`id: ${formatZodError(parsed.error)}`);
-  try {
-    const detail = await getSagaDetail(await getDb(), parsed.data, currentModelConfig(), sagaSpanLimit());
-    if (!detail) return notFound('saga not found');
-    return await sagaPageData(detail).timelineBody().respond(request, { 'Cache-Control': 'no-store' });
-  } catch (err) {
-    return internalError('GET /api/sagas/[id]/timeline', err);
-  }
+export function GET(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
+  return answerFromSagaDetail(request, ctx, 'GET /api/sagas/[id]/timeline', (detail) =>
+    sagaPageData(detail).timelineBody().respond(request, { 'Cache-Control': 'no-store' }),
+  );
 }

@@ -1,0 +1,31 @@
+/**
+ * The GET routes that answer from one saga's detail (`/api/sagas/[id]` and its
+ * timeline rows): same permission check, id validation, cached model and error
+ * answers, so the two cannot drift apart.
+ */
+import { sagaIdSchema, formatZodError } from '@/lib/api/query';
+import { currentModelConfig, getDb, getSagaDetail, sagaSpanLimit } from '@/lib/db';
+import { guard } from '@/lib/auth/guard';
+import type { RouteKey } from '@/lib/auth/routes';
+import { badRequest, internalError, notFound } from './respond';
+
+type SagaDetail = NonNullable<Awaited<ReturnType<typeof getSagaDetail>>>;
+
+export async function answerFromSagaDetail(
+  request: Request,
+  ctx: { params: Promise<{ id: string }> },
+  route: RouteKey,
+  answer: (detail: SagaDetail) => Response | Promise<Response>,
+): Promise<Response> {
+  const access = await guard(request, route);
+  if (!access.ok) return access.response;
+  const parsed = sagaIdSchema.safeParse((await ctx.params).id);
+  if (!parsed.success) return badRequest(`id: ${formatZodError(parsed.error)}`);
+  try {
+    const detail = await getSagaDetail(await getDb(), parsed.data, currentModelConfig(), sagaSpanLimit());
+    if (!detail) return notFound('saga not found');
+    return await answer(detail);
+  } catch (err) {
+    return internalError(route, err);
+  }
+}
