@@ -20,7 +20,7 @@ import type { SpanRow } from '../ingest/span-row';
 import type { ModelConfig, Saga, SagaSpan } from '../saga/types';
 import { arrayLiteral, copyText, timestampText } from './pg-text';
 import { capSagaSpans, DEFAULT_MAX_SAGA_SPANS, loadSagaSpans } from './saga-spans';
-import { upsertSummaries } from './summary-writer';
+import { insertNewSummaries, upsertSummaries } from './summary-writer';
 import { buildSaga } from '../saga/model';
 import { contributionOf, decodeContribution, encodeContribution, type Contribution } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
@@ -347,6 +347,15 @@ export async function writeSpanBatch(
     const speculative = new RollupDelta();
     for (const p of early.prepared.values()) speculative.change(p.old, p.contribution);
     await applyRollupDelta(tx, speculative);
+    // Sagas without a summary yet get theirs now, also before the lock: nothing
+    // else can see these rows until commit, so no batch holding the lock ever
+    // waits on them (a batch with spans of the same new saga inserts it too, and
+    // waits here, before the lock). An id not returned was committed by another
+    // batch first: that saga is modelled again under the lock.
+    const brandNew = [...early.prepared.values()].filter((p) => p.against === undefined);
+    const preInserted = await insertNewSummaries(
+      tx, brandNew.map((p) => p.saga), preparedAt, brandNew.map((p) => encodeContribution(p.contribution)),
+    );
 
     const waitFrom = performance.now();
     await tx.query(`SELECT pg_advisory_xact_lock(${PHASE2_LOCK})`);
@@ -371,9 +380,17 @@ export async function writeSpanBatch(
     const correction = new RollupDelta();
     const keep = new Map<string, Prepared>();
     const redo: string[] = [];
+    const written: Prepared[] = [];
     for (const id of affected) {
       const p = early.prepared.get(id);
-      const unchanged = now.get(id)?.version === p?.against?.version && (p?.against === undefined) === !now.has(id);
+      if (p && preInserted.has(id)) {
+        // Stored already, and this batch holds the row. Only adoption can have
+        // added spans; re-modelled, the row itself says what to take back.
+        if (gained.has(id)) redo.push(id);
+        else written.push(p);
+        continue;
+      }
+      const unchanged = p?.against !== undefined && now.get(id)?.version === p.against.version;
       if (p && unchanged && !gained.has(id)) keep.set(id, p);
       else {
         if (p) correction.change(p.contribution, p.old); // take the prepared change back
@@ -385,9 +402,9 @@ export async function writeSpanBatch(
     for (const p of late.prepared.values()) correction.change(p.old, p.contribution);
 
     const done = [...keep.values(), ...late.prepared.values()];
-    const sagas = done.map((p) => p.saga);
-    await upsertSummaries(tx, sagas, nowMs, done.map((p) => encodeContribution(p.contribution)));
+    await upsertSummaries(tx, done.map((p) => p.saga), nowMs, done.map((p) => encodeContribution(p.contribution)));
     await applyRollupDelta(tx, correction);
+    const sagas = [...written, ...done].map((p) => p.saga);
     await enqueueSagaAlerts(tx, sagas.map((s) => s.id), nowMs);
     const atLimit = new Set([...early.atLimit, ...late.atLimit].filter((id) => !keep.has(id) && !late.prepared.has(id)));
     return { stored: fresh.length, sagasUpdated: sagas.length, sagasAtLimit: atLimit.size, lockWaitMs };

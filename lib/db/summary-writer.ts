@@ -6,12 +6,31 @@ import { anomalyKinds } from '../saga/anomalies';
 
 /** `rollups[i]`: the encoded rollup contribution of `sagas[i]` (lib/stats/contribution.ts). */
 export async function upsertSummaries(sql: Sql, sagas: readonly Saga[], nowMs: number, rollups: readonly (string | null)[]): Promise<void> {
-  if (sagas.length === 0) return;
+  await writeSummaries(sql, sagas, nowMs, rollups, 'upsert');
+}
+
+/**
+ * Inserts the summaries of sagas that have none yet and leaves existing ones
+ * alone: the ids inserted. Rows go in id order, so two transactions inserting
+ * overlapping sets wait for each other in one order and cannot deadlock; a
+ * conflicting row another transaction has not committed yet is waited for, so
+ * every id not returned belongs to a committed summary.
+ */
+export async function insertNewSummaries(sql: Sql, sagas: readonly Saga[], nowMs: number, rollups: readonly (string | null)[]): Promise<Set<string>> {
+  const order = sagas.map((_, i) => i).sort((a, b) => (sagas[a]!.id < sagas[b]!.id ? -1 : sagas[a]!.id > sagas[b]!.id ? 1 : 0));
+  const rows = await writeSummaries(sql, order.map((i) => sagas[i]!), nowMs, order.map((i) => rollups[i]!), 'insert');
+  return new Set(rows.map((r) => r.id));
+}
+
+async function writeSummaries(
+  sql: Sql, sagas: readonly Saga[], nowMs: number, rollups: readonly (string | null)[], mode: 'upsert' | 'insert',
+): Promise<{ id: string }[]> {
+  if (sagas.length === 0) return [];
   // Arrays travel as literals we build (lib/db/pg-text.ts), one string per parameter.
   const text = (f: (s: Saga) => string | null) => arrayLiteral(sagas.map(f));
   const num = (f: (s: Saga) => number | boolean | null) => numberArrayLiteral(sagas.map(f));
   // Per-row text[] values travel as array literals: unnest cannot take ragged 2-D arrays.
-  await sql.query(
+  return sql.query<{ id: string }>(
     `INSERT INTO sagas (id, name, protocol, status, status_after, status_changes_at, anomalies, anomalies_after,
         started_at, last_span_end_at, duration_ms, services, trace_ids, step_count, span_count, failed_step,
         compensation_count, time_to_consistency_ms, zero_code, last_activity_at, updated_at, rollup)
@@ -25,7 +44,7 @@ export async function upsertSummaries(sql: Sql, sagas: readonly Saga[], nowMs: n
          AS t(id, name, protocol, status, status_after, changes_ms, anomalies, anomalies_after, start_ms, last_end_ms,
               duration_ms, services, trace_ids, step_count, span_count, failed_step, compensation_count, ttc_ms,
               zero_code, activity_ms, rollup)
-     ON CONFLICT (id) DO UPDATE SET
+     ${mode === 'insert' ? 'ON CONFLICT (id) DO NOTHING RETURNING id' : `ON CONFLICT (id) DO UPDATE SET
         name = EXCLUDED.name, protocol = EXCLUDED.protocol, status = EXCLUDED.status,
         status_after = EXCLUDED.status_after, status_changes_at = EXCLUDED.status_changes_at,
         anomalies = EXCLUDED.anomalies, anomalies_after = EXCLUDED.anomalies_after,
@@ -34,7 +53,7 @@ export async function upsertSummaries(sql: Sql, sagas: readonly Saga[], nowMs: n
         step_count = EXCLUDED.step_count, span_count = EXCLUDED.span_count, failed_step = EXCLUDED.failed_step,
         compensation_count = EXCLUDED.compensation_count, time_to_consistency_ms = EXCLUDED.time_to_consistency_ms,
         zero_code = EXCLUDED.zero_code, last_activity_at = EXCLUDED.last_activity_at, updated_at = EXCLUDED.updated_at,
-        rollup = EXCLUDED.rollup`,
+        rollup = EXCLUDED.rollup`}`,
     [
       text((s) => s.id),
       text((s) => s.name),
