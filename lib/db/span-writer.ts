@@ -332,15 +332,16 @@ export async function writeSpanBatch(
     if (fresh.length === 0) return { stored: 0, sagasUpdated: 0 };
 
     // Optimistic phase 2. BEFORE the lock: read the stored summaries of the
-    // batch's sagas, reload and model them (new ones from the batch alone) and
-    // append their rollup changes (old → new; changes add up, ADR 0003). UNDER
-    // the lock: link orphans, read the summaries again, and keep every prepared
-    // saga whose row is unchanged (same xmin, or still absent) — nothing else
-    // can have stored spans of it meanwhile, since storing spans of a saga
-    // always rewrites its summary under this lock. Only the others (changed by
-    // a concurrent batch, or gaining spans by adoption) are modelled again under
-    // the lock, their prepared change taken back. With the model inside, the
-    // lock was held 93 % of the time and phase 2 was the ceiling of ingest.
+    // batch's sagas, reload and model them (new ones from the batch alone),
+    // append their rollup changes (old → new; changes add up, ADR 0003) and
+    // insert the summaries of the new ones. UNDER the lock: link orphans, read
+    // the summaries of the already stored sagas again, and keep every prepared
+    // one whose row is unchanged (same xmin) — nothing else can have stored
+    // spans of it meanwhile, since storing spans of a saga always rewrites its
+    // summary under this lock. Only the others (changed by a concurrent batch,
+    // inserted first by one, or gaining spans by adoption) are modelled again
+    // under the lock, their prepared change taken back. With the model inside,
+    // the lock was held 93 % of the time and phase 2 was the ceiling of ingest.
     const preparedAt = Date.now();
     const named = [...new Set(fresh.flatMap((r) => (r.sagaId === null ? [] : [r.sagaId])))];
     const early = await prepare(tx, named, () => groupBySaga(fresh, preparedAt), modelConfig(preparedAt), maxSagaSpans);
@@ -376,7 +377,8 @@ export async function writeSpanBatch(
     const gained = new Set([...adopted.values(), ...touchedStored]);
 
     const affected = [...new Set([...roots.map((r) => r.sagaId!), ...touchedStored])];
-    const now = new Map((await readSummaries(tx, affected)).map((r) => [r.id, r]));
+    // Versions matter only for sagas this batch did not insert itself.
+    const now = new Map((await readSummaries(tx, affected.filter((id) => !preInserted.has(id)))).map((r) => [r.id, r]));
     const correction = new RollupDelta();
     const keep = new Map<string, Prepared>();
     const redo: string[] = [];

@@ -1,7 +1,7 @@
 /**
  * One OTLP request body → span rows: decode, count against the request limit,
- * cut to the span limits. Pure and synchronous, so it runs the same in line or
- * in a decoder thread (collector/decode-pool.ts); its errors are ExportErrors.
+ * cut to the span limits. Pure and synchronous (bench:ingest:js times it
+ * without I/O); its errors are ExportErrors.
  */
 import { decodeProtobufRequest } from '../otlp/decode-protobuf';
 import { decodeJsonRequest } from '../otlp/decode-json';
