@@ -14,6 +14,7 @@ import { decodeProtobufRequest } from '../lib/otlp/decode-protobuf';
 import { toSpanRows, type SpanRow } from '../lib/ingest/span-row';
 import { inheritSagaIds } from '../lib/ingest/inherit-saga-ids';
 import { groupBySaga, spanCopyLine } from '../lib/db/span-writer';
+import { copyChunks } from '../lib/db/copy-chunks';
 import { buildSaga } from '../lib/saga/model';
 import { modelConfig } from '../lib/saga/config';
 import { contributionOf, decodeContribution, encodeContribution } from '../lib/stats/contribution';
@@ -50,11 +51,7 @@ function round(): Record<Stage, number> {
     const rows = inheritSagaIds(pending);
     pending = [];
     let bytes = 0;
-    for (let i = 0; i < rows.length; i += 256) {
-      let chunk = '';
-      for (let j = i; j < Math.min(rows.length, i + 256); j++) chunk += spanCopyLine(rows[j]!);
-      bytes += Buffer.byteLength(chunk);
-    }
+    for (const chunk of copyChunks(rows, spanCopyLine)) bytes += chunk.length;
     lap('copy text');
     const now = Date.now();
     const cfg = modelConfig({ nowMs: now });

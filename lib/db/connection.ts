@@ -22,7 +22,7 @@ export interface Sql {
 
 /** A transaction's connection. `copyFrom` exists only on a real Postgres server. */
 export interface TxSql extends Sql {
-  copyFrom?: (copySql: string, chunks: Iterable<string>) => Promise<void>;
+  copyFrom?: (copySql: string, chunks: Iterable<string | Uint8Array>) => Promise<void>;
 }
 
 /** One connection held for a while (a streamed export's cursor); released exactly once. */
@@ -124,7 +124,7 @@ function onCheckedOutError(client: pg.PoolClient, lost: () => void): () => void 
   return () => client.removeListener('error', listener);
 }
 
-async function copyFrom(client: pg.PoolClient, copySql: string, chunks: Iterable<string>): Promise<void> {
+async function copyFrom(client: pg.PoolClient, copySql: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
   const { from } = await import('pg-copy-streams');
   const stream = client.query(from(copySql));
   await new Promise<void>((resolve, reject) => {

@@ -19,6 +19,7 @@ import type { Db, TxSql } from './connection';
 import type { SpanRow } from '../ingest/span-row';
 import type { ModelConfig, Saga, SagaSpan } from '../saga/types';
 import { arrayLiteral, copyText, timestampText } from './pg-text';
+import { copyChunks } from './copy-chunks';
 import { capSagaSpans, DEFAULT_MAX_SAGA_SPANS, loadSagaSpans } from './saga-spans';
 import { insertNewSummaries, upsertSummaries } from './summary-writer';
 import { buildSaga } from '../saga/model';
@@ -82,16 +83,6 @@ export function spanCopyLine(r: SpanRow): string {
 
 const jsonCopyText = (json: string) => (json.indexOf('\\') === -1 ? json : json.replaceAll('\\', '\\\\'));
 
-function* copyChunks(rows: readonly SpanRow[]): Generator<string> {
-  const CHUNK = 256;
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    let out = '';
-    const end = Math.min(rows.length, i + CHUNK);
-    for (let j = i; j < end; j++) out += spanCopyLine(rows[j]!);
-    yield out;
-  }
-}
-
 const key = (traceId: string, spanId: string) => traceId + spanId;
 
 function keep(rows: readonly SpanRow[], inserted: readonly { trace_id: string; span_id: string }[]): SpanRow[] {
@@ -103,7 +94,7 @@ function keep(rows: readonly SpanRow[], inserted: readonly { trace_id: string; s
 async function insertViaCopy(tx: TxSql, rows: readonly SpanRow[]): Promise<SpanRow[]> {
   await tx.query('SAVEPOINT direct_copy');
   try {
-    await tx.copyFrom!(`COPY spans (${COLUMN_LIST}) FROM STDIN`, copyChunks(rows));
+    await tx.copyFrom!(`COPY spans (${COLUMN_LIST}) FROM STDIN`, copyChunks(rows, spanCopyLine));
     await tx.query('RELEASE SAVEPOINT direct_copy');
     return rows as SpanRow[];
   } catch (err) {
@@ -112,7 +103,7 @@ async function insertViaCopy(tx: TxSql, rows: readonly SpanRow[]): Promise<SpanR
   // Some spans were stored before (a retried export): let the database pick the new ones.
   await tx.query('ROLLBACK TO SAVEPOINT direct_copy');
   await tx.query(STAGE_DDL);
-  await tx.copyFrom!(`COPY spans_stage (${COLUMN_LIST}) FROM STDIN`, copyChunks(rows));
+  await tx.copyFrom!(`COPY spans_stage (${COLUMN_LIST}) FROM STDIN`, copyChunks(rows, spanCopyLine));
   const inserted = await tx.query<{ trace_id: string; span_id: string }>(
     `INSERT INTO spans (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM spans_stage ${RETURNING}`,
   );
