@@ -137,14 +137,16 @@ async function upsertResources(db: Db, rows: readonly SpanRow[]): Promise<void> 
 }
 
 function dedupe(rows: readonly SpanRow[]): readonly SpanRow[] {
+  // Span ids alone first: they are existing strings, so no key is built per
+  // span; only a repeated span id (a re-sent span, or rarely the same id in
+  // two traces) needs the full comparison below.
   const seen = new Set<string>();
-  let dup = false;
+  let repeated = false;
   for (const r of rows) {
-    const k = key(r.traceId, r.spanId);
-    if (seen.has(k)) { dup = true; break; }
-    seen.add(k);
+    if (seen.has(r.spanId)) { repeated = true; break; }
+    seen.add(r.spanId);
   }
-  if (!dup) return rows;
+  if (!repeated) return rows;
   const first = new Map<string, SpanRow>();
   for (const r of rows) if (!first.has(key(r.traceId, r.spanId))) first.set(key(r.traceId, r.spanId), r);
   return [...first.values()];

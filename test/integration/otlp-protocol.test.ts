@@ -124,6 +124,25 @@ describe('OTLP/HTTP', () => {
     expect(await storedCount(spans)).toBe(1);
   });
 
+  it('one request with a span twice and a span id reused in another trace stores each span once', async () => {
+    const sagaId = `dup1-${hex(4)}`;
+    const attrs = (step: string) => ({ 'saga.id': sagaId, 'saga.step': step, 'saga.op': 'action', 'saga.role': 'participant' });
+    const a = makeSpan({ attributes: attrs('a') });
+    const twin = makeSpan({ spanId: a.spanId, attributes: attrs('b') }); // same span id, another trace
+    const c = makeSpan({ attributes: attrs('c') });
+    expect((await postHttp(env.httpUrl, encodeProtobufRequest([a, twin, a, c, a]), { 'Content-Type': PROTO })).status).toBe(200);
+    const rows = await env.db.query<{ trace_id: string; step: string }>(
+      `SELECT trace_id, step FROM spans WHERE saga_id = $1 ORDER BY step`, [sagaId],
+    );
+    expect(rows).toEqual([
+      { trace_id: a.traceId, step: 'a' },
+      { trace_id: twin.traceId, step: 'b' },
+      { trace_id: c.traceId, step: 'c' },
+    ]);
+    const [summary] = await env.db.query<{ span_count: number }>(`SELECT span_count FROM sagas WHERE id = $1`, [sagaId]);
+    expect(summary!.span_count).toBe(3);
+  });
+
   it('child before parent: a saga-less child stored first joins the saga when its parent arrives', async () => {
     const traceId = hex(16);
     const sagaId = `cbp-${hex(4)}`;
