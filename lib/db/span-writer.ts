@@ -20,6 +20,7 @@ import type { SpanRow } from '../ingest/span-row';
 import type { ModelConfig, Saga, SagaSpan } from '../saga/types';
 import { arrayLiteral, copyText, timestampText } from './pg-text';
 import { copyChunks } from './copy-chunks';
+import { upsertResources } from './resource-writer';
 import { capSagaSpans, DEFAULT_MAX_SAGA_SPANS, loadSagaSpans } from './saga-spans';
 import { insertNewSummaries, upsertSummaries } from './summary-writer';
 import { buildSaga } from '../saga/model';
@@ -119,21 +120,6 @@ async function insertViaUnnest(tx: TxSql, rows: readonly SpanRow[]): Promise<Spa
     columns,
   );
   return keep(rows, inserted);
-}
-
-/**
- * Resources are immutable and content-addressed, so they are written in their
- * own short transaction: holding their keys until the span transaction commits
- * would make every concurrent batch of the same services wait on it.
- */
-async function upsertResources(db: Db, rows: readonly SpanRow[]): Promise<void> {
-  const byId = new Map<string, string>();
-  for (const r of rows) if (!byId.has(r.resourceId)) byId.set(r.resourceId, r.resourceJson);
-  const ids = [...byId.keys()].sort(); // one order everywhere: no deadlocks between writers
-  await db.query(
-    `INSERT INTO resources (id, attributes) SELECT * FROM unnest($1::text[], $2::jsonb[]) ON CONFLICT (id) DO NOTHING`,
-    [ids, ids.map((id) => byId.get(id))],
-  );
 }
 
 function dedupe(rows: readonly SpanRow[]): readonly SpanRow[] {
