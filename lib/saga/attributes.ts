@@ -14,17 +14,13 @@
  * untrusted: anything malformed becomes null rather than an error.
  */
 import type { AttrValue, FlatSpan } from '../otlp/types';
-import {
-  COMPENSATION_OPS,
-  OPS,
-  PROTOCOLS,
-  TRIGGERS,
-  type Op,
-  type Protocol,
-  type ResultOverride,
-  type Role,
-  type SagaFields,
-} from './types';
+import * as sagaTypes from './types';
+import type { Op, Protocol, ResultOverride, Role, SagaFields } from './types';
+
+// Under tsx (how the collector runs) modules compile to CommonJS, where each use
+// of an imported name reads through two getters; this runs per span, so the
+// imports are bound once here.
+const { COMPENSATION_OPS, OPS, PROTOCOLS, TRIGGERS } = sagaTypes;
 
 /** Ids and names are stored and indexed; longer values are cut. */
 const MAX_NAME_LENGTH = 512;
@@ -158,14 +154,14 @@ function dtmCallFromUrl(span: FlatSpan): DtmCall | null {
     // Cheap pre-check: most instrumented URLs carry no DTM parameters at all.
     if (typeof recorded !== 'string' || !recorded.includes('gid=')) continue;
     const { path, query } = splitUrl(recorded);
-    const params = queryParams(query);
-    const gid = nameValue(params.get('gid'));
+    const params = dtmParams(query);
+    const gid = nameValue(params.gid);
     if (gid === null) continue;
     return {
       gid,
-      transType: params.get('trans_type'),
-      branchId: params.get('branch_id'),
-      op: params.get('op'),
+      transType: params.transType,
+      branchId: params.branchId,
+      op: params.op,
       // a bare query (url.query) leaves the path to its own attribute
       path: nameValue(path ?? lookup(span, 'url.path')),
       url: recordedUrl(span),
@@ -221,16 +217,58 @@ function splitUrl(recorded: string): { path: string | null; query: string } {
   return { path: null, query: questionMark === -1 ? url : query };
 }
 
-/** First occurrence of each parameter wins, as in most web frameworks. */
-function queryParams(query: string): Map<string, string> {
-  const params = new Map<string, string>();
-  for (const part of query.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const key = decodeQueryComponent(eq === -1 ? part : part.slice(0, eq));
-    if (!params.has(key)) params.set(key, decodeQueryComponent(eq === -1 ? '' : part.slice(eq + 1)));
+interface DtmParams {
+  gid: string | undefined;
+  transType: string | undefined;
+  branchId: string | undefined;
+  op: string | undefined;
+}
+
+/**
+ * The DTM parameters of a query string. The first occurrence of each parameter
+ * wins, as in most web frameworks; keys compare after %-decoding. Only the four
+ * wanted values are decoded, and plain keys are compared in place, because this
+ * runs for most instrumented HTTP spans.
+ */
+function dtmParams(query: string): DtmParams {
+  const params: DtmParams = { gid: undefined, transType: undefined, branchId: undefined, op: undefined };
+  let start = 0;
+  while (start <= query.length) {
+    let end = query.indexOf('&', start);
+    if (end === -1) end = query.length;
+    // The key runs to the part's first '='; scanned by hand so that hostile
+    // queries stay linear (indexOf would look past the part).
+    let keyEnd = start;
+    let encoded = false;
+    for (; keyEnd < end; keyEnd++) {
+      const c = query.charCodeAt(keyEnd);
+      if (c === 0x3d) break; // '='
+      if (c === 0x25 || c === 0x2b) encoded = true; // '%', '+'
+    }
+    if (end > start) {
+      const name = encoded ? decodedDtmParam(query.slice(start, keyEnd)) : plainDtmParam(query, start, keyEnd);
+      if (name !== null && params[name] === undefined) {
+        params[name] = keyEnd === end ? '' : decodeQueryComponent(query.slice(keyEnd + 1, end));
+      }
+    }
+    start = end + 1;
   }
   return params;
+}
+
+function plainDtmParam(query: string, start: number, end: number): keyof DtmParams | null {
+  switch (end - start) {
+    case 2: return query.startsWith('op', start) ? 'op' : null;
+    case 3: return query.startsWith('gid', start) ? 'gid' : null;
+    case 9: return query.startsWith('branch_id', start) ? 'branchId' : null;
+    case 10: return query.startsWith('trans_type', start) ? 'transType' : null;
+    default: return null;
+  }
+}
+
+function decodedDtmParam(key: string): keyof DtmParams | null {
+  const decoded = decodeQueryComponent(key);
+  return decoded.length >= 2 && decoded.length <= 10 ? plainDtmParam(decoded, 0, decoded.length) : null;
 }
 
 function decodeQueryComponent(text: string): string {
