@@ -291,7 +291,7 @@ describe('extractSagaFields: zero-code DTM calls', () => {
     fc.assert(
       fc.property(fc.array(token, { maxLength: 24 }), (tokens) => {
         const query = tokens.join('');
-        const params = reference(query);
+        const params = reference(query.trim()); // the recorded URL is trimmed before it is split
         const attributes: Record<string, AttrValue> = {};
         const put = (key: string, name: string) => {
           const value = params.get(name);
@@ -307,6 +307,27 @@ describe('extractSagaFields: zero-code DTM calls', () => {
           ? { sagaId: null, op: null, protocol: null, branchId: null }
           : { sagaId: viaAttributes.sagaId, op: viaAttributes.op, protocol: viaAttributes.protocol, branchId: viaAttributes.branchId };
         expect(extractSagaFields(span({ 'url.query': query }))).toMatchObject(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('finds the path after a URL scheme as the regex /^[a-z][a-z0-9+.-]*:\\/\\//i would', () => {
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i;
+    const referencePath = (beforeQuery: string) => {
+      const match = scheme.exec(beforeQuery);
+      if (match !== null) {
+        const pathStart = beforeQuery.indexOf('/', match[0].length);
+        return pathStart === -1 ? '/' : beforeQuery.slice(pathStart);
+      }
+      return beforeQuery.startsWith('/') ? beforeQuery : null;
+    };
+    const token = fc.constantFrom('http', 'H', 'z', 'a1', '1', '+', '.', '-', ':', '/', '//', '://', '\u017f', '\u212a', '@', '[', '`', '{', 'p', ' ');
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 12 }), (tokens) => {
+        const beforeQuery = tokens.join('').trim();
+        const expected = referencePath(beforeQuery)?.trim() || null;
+        expect(extractSagaFields(span({ 'url.full': `${beforeQuery}?gid=g` })).step).toBe(expected);
       }),
       { numRuns: 3000 },
     );

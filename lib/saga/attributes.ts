@@ -34,7 +34,12 @@ const ACTION_OPS: readonly Op[] = ['action', 'try'];
 
 /** Attributes recording the request URL, in order of preference (OTel semconv, current and older). */
 const URL_ATTRIBUTES = ['url.full', 'url.query', 'http.target', 'http.url'] as const;
-const GRPC_METADATA_PREFIX = 'rpc.grpc.request.metadata.';
+// Whole keys, not prefix + name at the call: a concatenated key is a new string
+// that V8 must flatten and internalise on every lookup.
+const GRPC_DTM_GID = 'rpc.grpc.request.metadata.dtm-gid';
+const GRPC_DTM_TRANS_TYPE = 'rpc.grpc.request.metadata.dtm-trans_type';
+const GRPC_DTM_BRANCH_ID = 'rpc.grpc.request.metadata.dtm-branch_id';
+const GRPC_DTM_OP = 'rpc.grpc.request.metadata.dtm-op';
 
 /** What a DTM branch call carries, as found in a URL or in gRPC metadata. */
 interface DtmCall {
@@ -171,15 +176,15 @@ function dtmCallFromUrl(span: FlatSpan): DtmCall | null {
 }
 
 function dtmCallFromGrpcMetadata(span: FlatSpan): DtmCall | null {
-  const gid = nameValue(lookup(span, GRPC_METADATA_PREFIX + 'dtm-gid'));
+  const gid = nameValue(lookup(span, GRPC_DTM_GID));
   if (gid === null) return null;
   const service = scalarText(lookup(span, 'rpc.service'));
   const method = scalarText(lookup(span, 'rpc.method'));
   return {
     gid,
-    transType: lookup(span, GRPC_METADATA_PREFIX + 'dtm-trans_type'),
-    branchId: lookup(span, GRPC_METADATA_PREFIX + 'dtm-branch_id'),
-    op: lookup(span, GRPC_METADATA_PREFIX + 'dtm-op'),
+    transType: lookup(span, GRPC_DTM_TRANS_TYPE),
+    branchId: lookup(span, GRPC_DTM_BRANCH_ID),
+    op: lookup(span, GRPC_DTM_OP),
     path: nameValue(service !== null && method !== null ? `/${service}/${method}` : span.name),
     url: null,
   };
@@ -194,7 +199,21 @@ function recordedUrl(span: FlatSpan): string | null {
   return path !== null && query !== null ? urlValue(`${path}?${query.replace(/^\?/, '')}`) : null;
 }
 
-const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** Length of a leading `scheme://` (/^[a-z][a-z0-9+.-]*:\/\//i), else 0; by hand, as a regex match allocates per span. */
+function schemeLength(url: string): number {
+  if (!isAsciiLetter(url.charCodeAt(0))) return 0;
+  let i = 1;
+  for (; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (!(isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2e || c === 0x2d)) break; // 0-9 + . -
+  }
+  return url.startsWith('://', i) ? i + 3 : 0;
+}
+
+function isAsciiLetter(c: number): boolean {
+  const lower = c | 0x20;
+  return lower >= 0x61 && lower <= 0x7a;
+}
 
 /**
  * Accepts a full URL (`http://host/p?q`), a path with query (`/p?q`) or a bare
@@ -207,9 +226,9 @@ function splitUrl(recorded: string): { path: string | null; query: string } {
   const beforeQuery = questionMark === -1 ? url : url.slice(0, questionMark);
   const query = questionMark === -1 ? '' : url.slice(questionMark + 1);
 
-  const scheme = URL_SCHEME.exec(beforeQuery);
-  if (scheme !== null) {
-    const pathStart = beforeQuery.indexOf('/', scheme[0].length);
+  const scheme = schemeLength(beforeQuery);
+  if (scheme > 0) {
+    const pathStart = beforeQuery.indexOf('/', scheme);
     return { path: pathStart === -1 ? '/' : beforeQuery.slice(pathStart), query };
   }
   if (beforeQuery.startsWith('/')) return { path: beforeQuery, query };
