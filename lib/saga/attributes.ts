@@ -34,8 +34,8 @@ const ACTION_OPS: readonly Op[] = ['action', 'try'];
 
 /** Attributes recording the request URL, in order of preference (OTel semconv, current and older). */
 const URL_ATTRIBUTES = ['url.full', 'url.query', 'http.target', 'http.url'] as const;
-// Whole keys, not prefix + name at the call: a concatenated key is a new string
-// that V8 must flatten and internalise on every lookup.
+// Whole keys, not prefix + name at the call: a key concatenated per call can be a
+// new string each time, which V8 must flatten and internalise for the lookup.
 const GRPC_DTM_GID = 'rpc.grpc.request.metadata.dtm-gid';
 const GRPC_DTM_TRANS_TYPE = 'rpc.grpc.request.metadata.dtm-trans_type';
 const GRPC_DTM_BRANCH_ID = 'rpc.grpc.request.metadata.dtm-branch_id';
