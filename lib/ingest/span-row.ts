@@ -6,9 +6,17 @@
 import { createHash } from 'node:crypto';
 import type { FlatSpan, Attributes } from '../otlp/types';
 import type { SagaFields } from '../saga/types';
-import { extractSagaFields } from '../saga/attributes';
-import { cleanText, toJsonText } from './clean-text';
-import { DEFAULT_SPAN_LIMITS, limitAttributes, limitSpan, type SpanLimits } from './limits';
+import * as sagaAttributes from '../saga/attributes';
+import * as text from './clean-text';
+import * as spanLimits from './limits';
+import type { SpanLimits } from './limits';
+
+// Under tsx (how the collector runs) modules compile to CommonJS, where each use
+// of an imported name reads through two getters; this runs per span, so the
+// imports are bound once here.
+const { extractSagaFields } = sagaAttributes;
+const { cleanText, toJsonText } = text;
+const { DEFAULT_SPAN_LIMITS, limitAttributes, limitSpan } = spanLimits;
 
 export interface SpanRow extends SagaFields {
   traceId: string;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import protobuf from 'protobufjs/minimal';
 import type { Writer } from 'protobufjs/minimal';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -236,6 +237,39 @@ describe('decodeProtobufRequest wire handling', () => {
     const names = ['aXcYa', 'aZcWa', 'aXcYa', 'a\u00e9a'];
     const spans = names.map((name, i) => flatSpan({ spanId: `00000000000000${i + 1}`.padStart(16, '0'), name }));
     expect(decodeProtobufRequest(encodeProtobufRequest(spans)).spans.map((s) => s.name)).toEqual(names);
+  });
+
+  it('keeps strings apart that agree on every byte the cache hash samples', () => {
+    // Length 9: the hash reads bytes 0, 2, 4, 6 and 8, so these land in one cache slot.
+    const names = ['aXbXcXdXe', 'aYbYcYdYe', 'aXbXcXdXe', 'a\u00e9b\u00e9cXe', 'aYbYcYdYe'];
+    const spans = names.map((name, i) => flatSpan({ spanId: `${i + 1}`.padStart(16, '0'), name }));
+    expect(decodeProtobufRequest(encodeProtobufRequest(spans)).spans.map((s) => s.name)).toEqual(names);
+  });
+
+  it('decodes any bytes in a string field exactly as the UTF-8 decoder does, repeated or not', () => {
+    // A small alphabet of ASCII, multi-byte sequences, and stray or truncated UTF-8 bytes, so that the cache sees many near-collisions.
+    const piece = fc.constantFrom([0x61], [0x62], [0x2e], [0xc3, 0xa9], [0xe9], [0x80], [0xff], [0xf0, 0x9f, 0x98, 0x80], [0xf0, 0x9f], [0xed, 0xa0, 0x80], [0x00]);
+    const field = fc.array(piece, { maxLength: 40 }).map((parts) => Uint8Array.from(parts.flat()));
+    fc.assert(
+      fc.property(fc.array(field, { minLength: 1, maxLength: 12 }), (fields) => {
+        const request = message((w) => {
+          w.uint32(10).fork().uint32(18).fork();
+          for (const bytes of [...fields, ...fields]) {
+            w.uint32(18).fork();
+            validSpanFields(w);
+            w.uint32(42).bytes(bytes); // name
+            w.uint32(74).fork().uint32(10).bytes(bytes).uint32(18).fork().uint32(10).bytes(bytes).ldelim().ldelim(); // key and value
+            w.ldelim();
+          }
+          w.ldelim().ldelim();
+        });
+        const expected = [...fields, ...fields].map((bytes) => Buffer.from(bytes).toString('utf8'));
+        const spans = decodeProtobufRequest(request).spans;
+        expect(spans.map((s) => s.name)).toEqual(expected);
+        expect(spans.map((s) => Object.entries(s.attributes)[0])).toEqual(expected.map((text) => [text, text]));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('turns an invalid UTF-8 byte into U+FFFD and does not confuse it with a Latin-1 string', () => {

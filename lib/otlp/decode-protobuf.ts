@@ -11,8 +11,14 @@
 import protobuf from 'protobufjs/minimal';
 import type { Reader } from 'protobufjs/minimal';
 import { DecodeError, type AttrValue, type Attributes, type DecodedRequest, type FlatSpan, type SpanEvent } from './types';
-import { RejectionLog, spanProblem } from './span-validation';
-import {
+import * as validation from './span-validation';
+import * as wire from './wire-conversions';
+
+// Under tsx (how the collector runs) modules compile to CommonJS, where each use
+// of an imported name reads through two getters; per-attribute code paid for that
+// measurably, so the hot imports are bound once here.
+const { RejectionLog, spanProblem } = validation;
+const {
   EMPTY_ATTRIBUTES,
   ZERO_SPAN_ID,
   bytesToHex,
@@ -22,7 +28,7 @@ import {
   normaliseKind,
   normaliseStatusCode,
   setAttribute,
-} from './wire-conversions';
+} = wire;
 
 /** Attribute values may nest (arrays, kvlists); deeper than this is abuse, not telemetry. */
 const MAX_VALUE_DEPTH = 32;
@@ -36,7 +42,7 @@ class NestingTooDeep extends DecodeError {}
 interface DecodeContext {
   readonly reader: Reader;
   readonly spans: FlatSpan[];
-  readonly log: RejectionLog;
+  readonly log: validation.RejectionLog;
   /** Position of the next span in the request, for rejection messages. */
   spanIndex: number;
 }
@@ -92,14 +98,17 @@ function skipField(reader: Reader, tag: number): void {
  * from a small cache indexed by a cheap hash of their length and a few bytes: a
  * hit saves the native UTF-8 decode and an allocation, and hands V8 the same,
  * already internalised key string every time, which makes building attribute
- * objects cheaper. A hit requires every byte to equal the cached string's char
- * codes; only strings whose UTF-16 length equals their byte length are cached,
- * and in those any non-ASCII byte decoded to U+FFFD, which no byte can equal —
- * so a hit always returns exactly what decoding would have.
+ * objects cheaper. Each slot keeps a copy of the bytes its string was decoded
+ * from, and a hit requires all of them to be equal, so a hit returns exactly what
+ * decoding would have (whatever the bytes, valid UTF-8 or not). Comparing bytes
+ * with bytes measured faster than comparing them with the string's char codes.
  */
 const STRING_CACHE_BITS = 12;
 const MAX_CACHED_STRING_BYTES = 64;
 const stringCache: string[] = new Array<string>(1 << STRING_CACHE_BITS).fill('');
+/** Byte length of each slot's string; 0 marks an empty slot (empty strings are not cached). */
+const cachedByteLengths = new Uint8Array(1 << STRING_CACHE_BITS);
+const cachedBytes = new Uint8Array((1 << STRING_CACHE_BITS) * MAX_CACHED_STRING_BYTES);
 
 function readString(reader: Reader): string {
   const lengthAt = reader.pos;
@@ -111,21 +120,24 @@ function readString(reader: Reader): string {
     return reader.string();
   }
   const buf = reader.buf;
-  const mid = start + (length >>> 1);
-  const hash = Math.imul(length ^ (buf[start] << 8) ^ (buf[mid] << 16) ^ (buf[end - 1] << 24), 0x9e3779b1);
+  const quarter = length >>> 2;
+  let hash = Math.imul(length ^ (buf[start] << 8) ^ (buf[start + (length >>> 1)] << 16) ^ (buf[end - 1] << 24), 0x9e3779b1);
+  hash = Math.imul(hash ^ buf[start + quarter] ^ (buf[end - 1 - quarter] << 8), 0x85ebca6b);
   const slot = hash >>> (32 - STRING_CACHE_BITS);
-  const cached = stringCache[slot];
-  if (cached.length === length) {
+  const base = slot * MAX_CACHED_STRING_BYTES;
+  if (cachedByteLengths[slot] === length) {
     let i = 0;
-    while (i < length && cached.charCodeAt(i) === buf[start + i]) i++;
+    while (i < length && cachedBytes[base + i] === buf[start + i]) i++;
     if (i === length) {
       reader.pos = end;
-      return cached;
+      return stringCache[slot];
     }
   }
   reader.pos = lengthAt;
   const decoded = reader.string();
-  if (decoded.length === length) stringCache[slot] = decoded;
+  stringCache[slot] = decoded;
+  cachedByteLengths[slot] = length;
+  for (let i = 0; i < length; i++) cachedBytes[base + i] = buf[start + i];
   return decoded;
 }
 

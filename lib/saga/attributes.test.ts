@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { extractSagaFields } from './attributes';
 import type { SagaFields } from './types';
 import type { Attributes, AttrValue, FlatSpan } from '../otlp/types';
@@ -243,6 +244,93 @@ describe('extractSagaFields: zero-code DTM calls', () => {
       op: null,
       branchId: '1=2',
     });
+  });
+
+  it('compares parameter names after decoding them', () => {
+    expect(extractSagaFields(span({ 'url.query': 'g%69d=g&trans%5Ftype=tcc&branch+id=x&branch%5fid=02&o%70=try&gid=later' }))).toMatchObject({
+      sagaId: 'g',
+      protocol: 'tcc',
+      branchId: '02',
+      op: 'try',
+    });
+  });
+
+  it('counts a parameter without "=" as its first occurrence, with an empty value', () => {
+    expect(extractSagaFields(span({ 'url.query': 'gid=g&op&op=action' })).op).toBeNull();
+    expect(extractSagaFields(span({ 'url.query': 'gid&gid=g' })).sagaId).toBeNull();
+    expect(extractSagaFields(span({ 'url.query': '&&gid=g&&op=action&' }))).toMatchObject({ sagaId: 'g', op: 'action' });
+  });
+
+  it('reads a long query of many parameters', () => {
+    const query = `${'x&'.repeat(20_000)}${'a=b&'.repeat(20_000)}gid=late&op=action`;
+    expect(extractSagaFields(span({ 'url.query': query }))).toMatchObject({ sagaId: 'late', op: 'action' });
+  });
+
+  it('reads the same DTM parameters from a query as a straightforward parser would', () => {
+    // Reference: split on "&", decode each key and value, first occurrence wins.
+    const decode = (t: string) => {
+      const spaced = t.replace(/\+/g, ' ');
+      try {
+        return decodeURIComponent(spaced);
+      } catch {
+        return spaced;
+      }
+    };
+    const reference = (query: string) => {
+      const params = new Map<string, string>();
+      for (const part of query.split('&')) {
+        if (part === '') continue;
+        const eq = part.indexOf('=');
+        const key = decode(eq === -1 ? part : part.slice(0, eq));
+        if (!params.has(key)) params.set(key, decode(eq === -1 ? '' : part.slice(eq + 1)));
+      }
+      return params;
+    };
+    const token = fc.constantFrom('gid', 'g%69d', 'G%49D', 'op', 'o%70', '+op', 'trans_type', 'trans%5Ftype', 'branch_id', 'branch%5fid',
+      '=', '==', '&', '&&', '%', '%E2%9C%93', '%ZZ', '+', ' ', 'x', 'saga', 'tcc', 'action', 'compensate', '01', '\u00e9', '\ud800');
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 24 }), (tokens) => {
+        const query = tokens.join('');
+        const params = reference(query.trim()); // the recorded URL is trimmed before it is split
+        const attributes: Record<string, AttrValue> = {};
+        const put = (key: string, name: string) => {
+          const value = params.get(name);
+          if (value !== undefined) attributes[key] = value;
+        };
+        put('dtm.gid', 'gid');
+        put('dtm.op', 'op');
+        put('dtm.trans_type', 'trans_type');
+        put('dtm.branch_id', 'branch_id');
+        const viaAttributes = extractSagaFields(span(attributes));
+        // Only a query with a literal "gid=" is parsed at all (the cheap pre-check).
+        const expected = viaAttributes.sagaId === null || !query.includes('gid=')
+          ? { sagaId: null, op: null, protocol: null, branchId: null }
+          : { sagaId: viaAttributes.sagaId, op: viaAttributes.op, protocol: viaAttributes.protocol, branchId: viaAttributes.branchId };
+        expect(extractSagaFields(span({ 'url.query': query }))).toMatchObject(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('finds the path after a URL scheme as the regex /^[a-z][a-z0-9+.-]*:\\/\\//i would', () => {
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i;
+    const referencePath = (beforeQuery: string) => {
+      const match = scheme.exec(beforeQuery);
+      if (match !== null) {
+        const pathStart = beforeQuery.indexOf('/', match[0].length);
+        return pathStart === -1 ? '/' : beforeQuery.slice(pathStart);
+      }
+      return beforeQuery.startsWith('/') ? beforeQuery : null;
+    };
+    const token = fc.constantFrom('http', 'H', 'z', 'a1', '1', '+', '.', '-', ':', '/', '//', '://', '\u017f', '\u212a', '@', '[', '`', '{', 'p', ' ');
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 12 }), (tokens) => {
+        const beforeQuery = tokens.join('').trim();
+        const expected = referencePath(beforeQuery)?.trim() || null;
+        expect(extractSagaFields(span({ 'url.full': `${beforeQuery}?gid=g` })).step).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('uses the first occurrence of a repeated parameter', () => {

@@ -14,17 +14,13 @@
  * untrusted: anything malformed becomes null rather than an error.
  */
 import type { AttrValue, FlatSpan } from '../otlp/types';
-import {
-  COMPENSATION_OPS,
-  OPS,
-  PROTOCOLS,
-  TRIGGERS,
-  type Op,
-  type Protocol,
-  type ResultOverride,
-  type Role,
-  type SagaFields,
-} from './types';
+import * as sagaTypes from './types';
+import type { Op, Protocol, ResultOverride, Role, SagaFields } from './types';
+
+// Under tsx (how the collector runs) modules compile to CommonJS, where each use
+// of an imported name reads through two getters; this runs per span, so the
+// imports are bound once here.
+const { COMPENSATION_OPS, OPS, PROTOCOLS, TRIGGERS } = sagaTypes;
 
 /** Ids and names are stored and indexed; longer values are cut. */
 const MAX_NAME_LENGTH = 512;
@@ -38,7 +34,12 @@ const ACTION_OPS: readonly Op[] = ['action', 'try'];
 
 /** Attributes recording the request URL, in order of preference (OTel semconv, current and older). */
 const URL_ATTRIBUTES = ['url.full', 'url.query', 'http.target', 'http.url'] as const;
-const GRPC_METADATA_PREFIX = 'rpc.grpc.request.metadata.';
+// Whole keys, not prefix + name at the call: a key concatenated per call can be a
+// new string each time, which V8 must flatten and internalise for the lookup.
+const GRPC_DTM_GID = 'rpc.grpc.request.metadata.dtm-gid';
+const GRPC_DTM_TRANS_TYPE = 'rpc.grpc.request.metadata.dtm-trans_type';
+const GRPC_DTM_BRANCH_ID = 'rpc.grpc.request.metadata.dtm-branch_id';
+const GRPC_DTM_OP = 'rpc.grpc.request.metadata.dtm-op';
 
 /** What a DTM branch call carries, as found in a URL or in gRPC metadata. */
 interface DtmCall {
@@ -158,14 +159,14 @@ function dtmCallFromUrl(span: FlatSpan): DtmCall | null {
     // Cheap pre-check: most instrumented URLs carry no DTM parameters at all.
     if (typeof recorded !== 'string' || !recorded.includes('gid=')) continue;
     const { path, query } = splitUrl(recorded);
-    const params = queryParams(query);
-    const gid = nameValue(params.get('gid'));
+    const params = dtmParams(query);
+    const gid = nameValue(params.gid);
     if (gid === null) continue;
     return {
       gid,
-      transType: params.get('trans_type'),
-      branchId: params.get('branch_id'),
-      op: params.get('op'),
+      transType: params.transType,
+      branchId: params.branchId,
+      op: params.op,
       // a bare query (url.query) leaves the path to its own attribute
       path: nameValue(path ?? lookup(span, 'url.path')),
       url: recordedUrl(span),
@@ -175,15 +176,15 @@ function dtmCallFromUrl(span: FlatSpan): DtmCall | null {
 }
 
 function dtmCallFromGrpcMetadata(span: FlatSpan): DtmCall | null {
-  const gid = nameValue(lookup(span, GRPC_METADATA_PREFIX + 'dtm-gid'));
+  const gid = nameValue(lookup(span, GRPC_DTM_GID));
   if (gid === null) return null;
   const service = scalarText(lookup(span, 'rpc.service'));
   const method = scalarText(lookup(span, 'rpc.method'));
   return {
     gid,
-    transType: lookup(span, GRPC_METADATA_PREFIX + 'dtm-trans_type'),
-    branchId: lookup(span, GRPC_METADATA_PREFIX + 'dtm-branch_id'),
-    op: lookup(span, GRPC_METADATA_PREFIX + 'dtm-op'),
+    transType: lookup(span, GRPC_DTM_TRANS_TYPE),
+    branchId: lookup(span, GRPC_DTM_BRANCH_ID),
+    op: lookup(span, GRPC_DTM_OP),
     path: nameValue(service !== null && method !== null ? `/${service}/${method}` : span.name),
     url: null,
   };
@@ -198,7 +199,21 @@ function recordedUrl(span: FlatSpan): string | null {
   return path !== null && query !== null ? urlValue(`${path}?${query.replace(/^\?/, '')}`) : null;
 }
 
-const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** Length of a leading `scheme://` (/^[a-z][a-z0-9+.-]*:\/\//i), else 0; by hand, as a regex match allocates per span. */
+function schemeLength(url: string): number {
+  if (!isAsciiLetter(url.charCodeAt(0))) return 0;
+  let i = 1;
+  for (; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (!(isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2e || c === 0x2d)) break; // 0-9 + . -
+  }
+  return url.startsWith('://', i) ? i + 3 : 0;
+}
+
+function isAsciiLetter(c: number): boolean {
+  const lower = c | 0x20;
+  return lower >= 0x61 && lower <= 0x7a;
+}
 
 /**
  * Accepts a full URL (`http://host/p?q`), a path with query (`/p?q`) or a bare
@@ -211,9 +226,9 @@ function splitUrl(recorded: string): { path: string | null; query: string } {
   const beforeQuery = questionMark === -1 ? url : url.slice(0, questionMark);
   const query = questionMark === -1 ? '' : url.slice(questionMark + 1);
 
-  const scheme = URL_SCHEME.exec(beforeQuery);
-  if (scheme !== null) {
-    const pathStart = beforeQuery.indexOf('/', scheme[0].length);
+  const scheme = schemeLength(beforeQuery);
+  if (scheme > 0) {
+    const pathStart = beforeQuery.indexOf('/', scheme);
     return { path: pathStart === -1 ? '/' : beforeQuery.slice(pathStart), query };
   }
   if (beforeQuery.startsWith('/')) return { path: beforeQuery, query };
@@ -221,16 +236,58 @@ function splitUrl(recorded: string): { path: string | null; query: string } {
   return { path: null, query: questionMark === -1 ? url : query };
 }
 
-/** First occurrence of each parameter wins, as in most web frameworks. */
-function queryParams(query: string): Map<string, string> {
-  const params = new Map<string, string>();
-  for (const part of query.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const key = decodeQueryComponent(eq === -1 ? part : part.slice(0, eq));
-    if (!params.has(key)) params.set(key, decodeQueryComponent(eq === -1 ? '' : part.slice(eq + 1)));
+interface DtmParams {
+  gid: string | undefined;
+  transType: string | undefined;
+  branchId: string | undefined;
+  op: string | undefined;
+}
+
+/**
+ * The DTM parameters of a query string. The first occurrence of each parameter
+ * wins, as in most web frameworks; keys compare after %-decoding. Only the four
+ * wanted values are decoded, and plain keys are compared in place, because this
+ * runs for most instrumented HTTP spans.
+ */
+function dtmParams(query: string): DtmParams {
+  const params: DtmParams = { gid: undefined, transType: undefined, branchId: undefined, op: undefined };
+  let start = 0;
+  while (start <= query.length) {
+    let end = query.indexOf('&', start);
+    if (end === -1) end = query.length;
+    // The key runs to the part's first '='; scanned by hand so that hostile
+    // queries stay linear (indexOf would look past the part).
+    let keyEnd = start;
+    let encoded = false;
+    for (; keyEnd < end; keyEnd++) {
+      const c = query.charCodeAt(keyEnd);
+      if (c === 0x3d) break; // '='
+      if (c === 0x25 || c === 0x2b) encoded = true; // '%', '+'
+    }
+    if (end > start) {
+      const name = encoded ? decodedDtmParam(query.slice(start, keyEnd)) : plainDtmParam(query, start, keyEnd);
+      if (name !== null && params[name] === undefined) {
+        params[name] = keyEnd === end ? '' : decodeQueryComponent(query.slice(keyEnd + 1, end));
+      }
+    }
+    start = end + 1;
   }
   return params;
+}
+
+function plainDtmParam(query: string, start: number, end: number): keyof DtmParams | null {
+  switch (end - start) {
+    case 2: return query.startsWith('op', start) ? 'op' : null;
+    case 3: return query.startsWith('gid', start) ? 'gid' : null;
+    case 9: return query.startsWith('branch_id', start) ? 'branchId' : null;
+    case 10: return query.startsWith('trans_type', start) ? 'transType' : null;
+    default: return null;
+  }
+}
+
+function decodedDtmParam(key: string): keyof DtmParams | null {
+  const decoded = decodeQueryComponent(key);
+  return decoded.length >= 2 && decoded.length <= 10 ? plainDtmParam(decoded, 0, decoded.length) : null;
 }
 
 function decodeQueryComponent(text: string): string {
