@@ -168,20 +168,29 @@ export function sagaCounts(c: Contribution): [number, number, number, number] | 
  */
 export function encodeContribution(c: Contribution): string {
   const strings: string[] = [];
-  const index = new Map<string, number>();
-  const ref = (v: string) => {
-    let i = index.get(v);
-    if (i === undefined) {
-      i = strings.length;
-      strings.push(v);
-      index.set(v, i);
-    }
-    return i;
-  };
+  // Few distinct strings per saga: a linear search until there are many (no
+  // Map, no closure for the common case; this runs for every saga ingest touches).
+  let index: Map<string, number> | null = null;
   const base = c.entries.length > 0 ? c.entries[0]![1] : 0;
   const flat: number[] = [];
   for (const e of c.entries) {
-    flat.push(e[0], e[1] - base, ref(e[2]), ref(e[3]), ref(e[4]), e[5], e[6]);
+    flat.push(e[0], e[1] - base);
+    for (let k = 2; k <= 4; k++) {
+      const v = e[k] as string;
+      let ref = -1;
+      if (index === null) {
+        for (let j = 0; j < strings.length; j++) if (strings[j] === v) { ref = j; break; }
+        if (ref < 0 && strings.length >= 32) index = new Map(strings.map((x, j) => [x, j]));
+      }
+      if (index !== null) ref = index.get(v) ?? -1;
+      if (ref < 0) {
+        ref = strings.length;
+        strings.push(v);
+        index?.set(v, ref);
+      }
+      flat.push(ref);
+    }
+    flat.push(e[5], e[6]);
     if (e[5] < 0) flat.push(e[7]!, e[8]!, e[9]!);
   }
   return JSON.stringify({ n: c.name, m: base, s: strings, e: flat });
