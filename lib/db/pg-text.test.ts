@@ -24,6 +24,14 @@ describe('arrayLiteral', () => {
   });
 });
 
+describe('textElement', () => {
+  it('escapes every quote and backslash once, mixed and repeated', () => {
+    for (const v of ['', 'plain', '"', '\\', '\\"', '"\\', 'a\\"b\\\\"c""', '{"n":"x","s":["a\\\\b"]}']) {
+      expect(textElement(v)).toBe('"' + v.replace(/["\\]/g, '\\$&') + '"');
+    }
+  });
+});
+
 describe('nestedTextElement', () => {
   it('is the array literal quoted as one element of an outer literal', () => {
     const cases: (string | null)[][] = [[], ['a'], ['a', 'b c', '{,}', 'NULL'], ['q"x'], ['b\\s', 'ok'], ['ok', null], ['']];

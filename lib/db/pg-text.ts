@@ -28,8 +28,11 @@ export function arrayLiteral(values: readonly (string | null)[]): string {
 /** One element of a text[] literal: quoted and escaped; null → NULL. */
 export function textElement(v: string | null | undefined): string {
   if (v === null || v === undefined) return 'NULL';
-  if (v.indexOf('"') === -1 && v.indexOf('\\') === -1) return '"' + v + '"';
-  return '"' + v.replace(/["\\]/g, '\\$&') + '"';
+  const backslash = v.indexOf('\\') !== -1;
+  if (!backslash && v.indexOf('"') === -1) return '"' + v + '"';
+  // Two plain replaceAll passes (backslashes first) beat one regex with a
+  // replacement pattern some 2×; encoded rollups (JSON, many quotes) take this path.
+  return '"' + (backslash ? v.replaceAll('\\', '\\\\') : v).replaceAll('"', '\\"') + '"';
 }
 
 /**
