@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { copyField, arrayLiteral, numberArrayLiteral, timestampText } from './pg-text';
+import { copyField, arrayLiteral, nestedTextElement, numberArrayLiteral, textElement, timestampText } from './pg-text';
 
 describe('copyField', () => {
   it.each([
@@ -21,6 +21,22 @@ describe('arrayLiteral', () => {
   });
   it('writes null elements as NULL, unquoted', () => {
     expect(arrayLiteral([null, 'x', null])).toBe('{NULL,"x",NULL}');
+  });
+});
+
+describe('textElement', () => {
+  it('escapes every quote and backslash once, mixed and repeated', () => {
+    for (const v of ['', 'plain', '"', '\\', '\\"', '"\\', 'a\\"b\\\\"c""', '{"n":"x","s":["a\\\\b"]}']) {
+      expect(textElement(v)).toBe('"' + v.replace(/["\\]/g, '\\$&') + '"');
+    }
+  });
+});
+
+describe('nestedTextElement', () => {
+  it('is the array literal quoted as one element of an outer literal', () => {
+    const cases: (string | null)[][] = [[], ['a'], ['a', 'b c', '{,}', 'NULL'], ['q"x'], ['b\\s', 'ok'], ['ok', null], ['']];
+    for (const values of cases) expect(nestedTextElement(values)).toBe(textElement(arrayLiteral(values)));
+    expect(nestedTextElement(['a', 'b'])).toBe('"{\\"a\\",\\"b\\"}"');
   });
 });
 

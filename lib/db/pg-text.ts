@@ -20,12 +20,39 @@ export function arrayLiteral(values: readonly (string | null)[]): string {
   let out = '{';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) out += ',';
-    const v = values[i];
-    if (v === null || v === undefined) out += 'NULL';
-    else if (v.indexOf('"') === -1 && v.indexOf('\\') === -1) out += '"' + v + '"';
-    else out += '"' + v.replace(/["\\]/g, '\\$&') + '"';
+    out += textElement(values[i]);
   }
   return out + '}';
+}
+
+/** One element of a text[] literal: quoted and escaped; null → NULL. */
+export function textElement(v: string | null | undefined): string {
+  if (v === null || v === undefined) return 'NULL';
+  const backslash = v.indexOf('\\') !== -1;
+  if (!backslash && v.indexOf('"') === -1) return '"' + v + '"';
+  // Two plain replaceAll passes (backslashes first) beat one regex with a
+  // replacement pattern some 2×; encoded rollups (JSON, many quotes) take this path.
+  return '"' + (backslash ? v.replaceAll('\\', '\\\\') : v).replaceAll('"', '\\"') + '"';
+}
+
+/**
+ * `textElement(arrayLiteral(values))`: a text[] literal as one element of an
+ * outer text[] literal. Built in one step when no value needs escaping (the
+ * usual case: service names, trace ids, anomaly kinds).
+ */
+export function nestedTextElement(values: readonly (string | null)[]): string {
+  let out = '"{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined || v.indexOf('"') !== -1 || v.indexOf('\\') !== -1) return textElement(arrayLiteral(values));
+    out += i > 0 ? ',\\"' + v + '\\"' : '\\"' + v + '\\"';
+  }
+  return out + '}"';
+}
+
+/** One element of a numeric or boolean array literal (see numberArrayLiteral). */
+export function numberElement(v: number | boolean | null | undefined): string {
+  return v === null || v === undefined ? 'NULL' : typeof v === 'boolean' ? (v ? 't' : 'f') : String(v);
 }
 
 /**

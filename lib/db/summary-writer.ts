@@ -1,7 +1,7 @@
 /** Upsert of saga summary rows (table `sagas`) from model output, in one statement. */
 import type { Sql } from './connection';
 import type { Saga } from '../saga/types';
-import { arrayLiteral, numberArrayLiteral } from './pg-text';
+import { arrayLiteral, nestedTextElement, numberElement, textElement } from './pg-text';
 import { anomalyKinds } from '../saga/anomalies';
 
 /** `rollups[i]`: the encoded rollup contribution of `sagas[i]` (lib/stats/contribution.ts). */
@@ -26,10 +26,6 @@ async function writeSummaries(
   sql: Sql, sagas: readonly Saga[], nowMs: number, rollups: readonly (string | null)[], mode: 'upsert' | 'insert',
 ): Promise<{ id: string }[]> {
   if (sagas.length === 0) return [];
-  // Arrays travel as literals we build (lib/db/pg-text.ts), one string per parameter.
-  const text = (f: (s: Saga) => string | null) => arrayLiteral(sagas.map(f));
-  const num = (f: (s: Saga) => number | boolean | null) => numberArrayLiteral(sagas.map(f));
-  // Per-row text[] values travel as array literals: unnest cannot take ragged 2-D arrays.
   return sql.query<{ id: string }>(
     `INSERT INTO sagas (id, name, protocol, status, status_after, status_changes_at, anomalies, anomalies_after,
         started_at, last_span_end_at, duration_ms, services, trace_ids, step_count, span_count, failed_step,
@@ -54,29 +50,51 @@ async function writeSummaries(
         compensation_count = EXCLUDED.compensation_count, time_to_consistency_ms = EXCLUDED.time_to_consistency_ms,
         zero_code = EXCLUDED.zero_code, last_activity_at = EXCLUDED.last_activity_at, updated_at = EXCLUDED.updated_at,
         rollup = EXCLUDED.rollup`}`,
-    [
-      text((s) => s.id),
-      text((s) => s.name),
-      text((s) => s.protocol),
-      text((s) => s.status),
-      text((s) => s.next?.status ?? null),
-      num((s) => s.next?.atMs ?? null),
-      text((s) => arrayLiteral(anomalyKinds(s.anomalies))),
-      text((s) => arrayLiteral(s.next ? s.next.anomalies : [])),
-      num((s) => s.startMs),
-      num((s) => s.lastEndMs),
-      num((s) => s.durationMs),
-      text((s) => arrayLiteral(s.services)),
-      text((s) => arrayLiteral(s.traceIds)),
-      num((s) => s.stepCount),
-      num((s) => s.spanCount),
-      text((s) => s.failedStep),
-      num((s) => s.compensationCount),
-      num((s) => s.timeToConsistencyMs),
-      num((s) => s.zeroCode),
-      nowMs,
-      num((s) => s.lastActivityMs),
-      arrayLiteral(rollups),
-    ],
+    summaryParameters(sagas, nowMs, rollups),
   );
 }
+
+/**
+ * The statement's parameters $1 … $22, in order. Arrays travel as literals we
+ * build (lib/db/pg-text.ts), one string per parameter; per-row text[] values
+ * travel as array literals too: unnest cannot take ragged 2-D arrays. One pass
+ * over the sagas appends to every column: this runs for every saga ingest
+ * touches, and a pass per column (an array and a closure each) cost twice as much.
+ */
+export function summaryParameters(sagas: readonly Saga[], nowMs: number, rollups: readonly (string | null)[]): (string | number)[] {
+  let id = '', name = '', protocol = '', status = '', statusAfter = '', changesMs = '', anomalies = '', anomaliesAfter = '';
+  let startMs = '', lastEndMs = '', durationMs = '', services = '', traceIds = '', stepCount = '', spanCount = '';
+  let failedStep = '', compensationCount = '', ttcMs = '', zeroCode = '', activityMs = '';
+  for (let i = 0; i < sagas.length; i++) {
+    const s = sagas[i]!;
+    const sep = i > 0 ? ',' : '';
+    id += sep + textElement(s.id);
+    name += sep + textElement(s.name);
+    protocol += sep + textElement(s.protocol);
+    status += sep + textElement(s.status);
+    statusAfter += sep + textElement(s.next?.status ?? null);
+    changesMs += sep + numberElement(s.next?.atMs ?? null);
+    anomalies += sep + nestedTextElement(s.anomalies.length === 0 ? NONE : anomalyKinds(s.anomalies));
+    anomaliesAfter += sep + nestedTextElement(s.next ? s.next.anomalies : NONE);
+    startMs += sep + numberElement(s.startMs);
+    lastEndMs += sep + numberElement(s.lastEndMs);
+    durationMs += sep + numberElement(s.durationMs);
+    services += sep + nestedTextElement(s.services);
+    traceIds += sep + nestedTextElement(s.traceIds);
+    stepCount += sep + numberElement(s.stepCount);
+    spanCount += sep + numberElement(s.spanCount);
+    failedStep += sep + textElement(s.failedStep);
+    compensationCount += sep + numberElement(s.compensationCount);
+    ttcMs += sep + numberElement(s.timeToConsistencyMs);
+    zeroCode += sep + numberElement(s.zeroCode);
+    activityMs += sep + numberElement(s.lastActivityMs);
+  }
+  const a = (body: string) => '{' + body + '}';
+  return [
+    a(id), a(name), a(protocol), a(status), a(statusAfter), a(changesMs), a(anomalies), a(anomaliesAfter),
+    a(startMs), a(lastEndMs), a(durationMs), a(services), a(traceIds), a(stepCount), a(spanCount),
+    a(failedStep), a(compensationCount), a(ttcMs), a(zeroCode), nowMs, a(activityMs), arrayLiteral(rollups),
+  ];
+}
+
+const NONE: readonly string[] = Object.freeze([]);

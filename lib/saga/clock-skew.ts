@@ -35,6 +35,9 @@ function ownSkew(child: SagaSpan, parent: SagaSpan, shift: number): number {
 }
 
 export function correctClockSkew(spans: readonly SagaSpan[], parentIndex: Int32Array): { spans: SagaSpan[]; corrections: ClockSkew[] } {
+  // Shifts only start at a child that does not fit its parent as recorded; when
+  // none does (nearly always) nothing moves, and nothing needs allocating.
+  if (!anyOwnSkew(spans, parentIndex)) return { spans: spans as SagaSpan[], corrections: [] };
   const n = spans.length;
   const shift = new Float64Array(n);
   const state = new Uint8Array(n); // 0 unknown, 1 on the current path (cycle guard), 2 done
@@ -83,4 +86,20 @@ export function correctClockSkew(spans: readonly SagaSpan[], parentIndex: Int32A
   const list = [...corrections.values()].sort((a, b) =>
     a.service !== b.service ? (a.service < b.service ? -1 : 1) : a.relativeTo < b.relativeTo ? -1 : a.relativeTo > b.relativeTo ? 1 : 0);
   return { spans: moved, corrections: list };
+}
+
+/**
+ * Whether any child in another service than its parent has a skew of its own
+ * at its recorded time. If none has, every shift stays 0: a shift is the sum of
+ * the own skews along the path from the root.
+ */
+function anyOwnSkew(spans: readonly SagaSpan[], parentIndex: Int32Array): boolean {
+  for (let i = 0; i < spans.length; i++) {
+    const p = parentIndex[i]!;
+    if (p < 0) continue;
+    const child = spans[i]!;
+    const parent = spans[p]!;
+    if (child.service !== parent.service && ownSkew(child, parent, 0) !== 0) return true;
+  }
+  return false;
 }

@@ -49,98 +49,124 @@ export function roleClassOf(s: SagaSpan): RoleClass {
  */
 export function groupExecutions(spans: readonly SagaSpan[], parentIndex: Int32Array): Execution[] {
   const n = spans.length;
-  const isStep = new Uint8Array(n);
-  for (let i = 0; i < n; i++) if (isStepSpan(spans[i])) isStep[i] = 1;
-
-  // Nearest step span strictly above each span, looking through plain spans
-  // (HTTP middleware, handler spans) that instrumentation puts in between.
-  // UNKNOWN until computed, NONE when there is none.
-  const UNKNOWN = -2;
-  const NONE = -1;
-  const stepAboveOf = new Int32Array(n).fill(UNKNOWN);
-  const walk: number[] = [];
-  const onWalk = new Uint8Array(n);
-  const stepAbove = (start: number): number => {
-    let cur = start;
-    let found = NONE;
-    for (;;) {
-      if (stepAboveOf[cur] !== UNKNOWN) {
-        found = stepAboveOf[cur];
-        break;
-      }
-      walk.push(cur);
-      onWalk[cur] = 1;
-      const parent = parentIndex[cur];
-      if (parent < 0 || onWalk[parent]) break;
-      if (isStep[parent]) {
-        found = parent;
-        break;
-      }
-      cur = parent;
-    }
-    for (const p of walk) {
-      stepAboveOf[p] = found;
-      onWalk[p] = 0;
-    }
-    walk.length = 0;
-    return found;
+  const w: Walks = {
+    spans,
+    parentIndex,
+    stepAboveOf: new Int32Array(n).fill(UNKNOWN),
+    rootOfSpan: new Int32Array(n).fill(UNKNOWN),
+    isStep: new Uint8Array(n),
+    onWalk: new Uint8Array(n),
+    isContainer: new Uint8Array(n),
+    onChain: new Uint8Array(n),
+    walk: [],
+    chain: [],
   };
-
-  // Outermost step span of the execution each step span belongs to.
-  const rootOfSpan = new Int32Array(n).fill(UNKNOWN);
-  // Coordinator spans that wrap several attempts of their (step, op): they record
-  // the step as a whole, not a run of it.
-  const isContainer = new Uint8Array(n);
-  const chain: number[] = [];
-  const onChain = new Uint8Array(n);
-  const rootOf = (start: number): number => {
-    let cur = start;
-    let root: number;
-    for (;;) {
-      if (rootOfSpan[cur] !== UNKNOWN) {
-        root = rootOfSpan[cur];
-        break;
-      }
-      chain.push(cur);
-      onChain[cur] = 1;
-      const above = stepAbove(cur);
-      const nesting = above === NONE || onChain[above] ? 'none' : nestingOf(spans[above], spans[cur]);
-      if (nesting !== 'same') {
-        if (nesting === 'retry') isContainer[above] = 1;
-        root = cur;
-        break;
-      }
-      cur = above;
-    }
-    for (const p of chain) {
-      rootOfSpan[p] = root;
-      onChain[p] = 0;
-    }
-    chain.length = 0;
-    return root;
-  };
+  for (let i = 0; i < n; i++) if (isStepSpan(spans[i])) w.isStep[i] = 1;
 
   // Nested members per root; most executions have none.
-  const nested = new Map<number, SagaSpan[]>();
+  let nested: Map<number, SagaSpan[]> | null = null;
   const roots: number[] = [];
   for (let i = 0; i < n; i++) {
-    if (!isStep[i]) continue;
-    const root = rootOf(i);
+    if (!w.isStep[i]) continue;
+    const root = rootOf(w, i);
     if (root === i) {
       roots.push(i);
       continue;
     }
-    const list = nested.get(root);
+    const list = (nested ??= new Map()).get(root);
     if (list === undefined) nested.set(root, [spans[i]]);
     else list.push(spans[i]);
   }
 
   const out: Execution[] = [];
   for (const i of roots) {
-    if (isContainer[i]) continue;
-    out.push(toExecution(spans[i], nested.get(i)));
+    if (w.isContainer[i]) continue;
+    out.push(toExecution(spans[i], nested?.get(i)));
   }
   return out;
+}
+
+// UNKNOWN until computed, NONE when there is none.
+const UNKNOWN = -2;
+const NONE = -1;
+
+/** The memoised parent walks of one groupExecutions call (module functions, not closures: this runs per saga). */
+interface Walks {
+  spans: readonly SagaSpan[];
+  parentIndex: Int32Array;
+  /** Nearest step span strictly above each span. */
+  stepAboveOf: Int32Array;
+  /** Outermost step span of the execution each step span belongs to. */
+  rootOfSpan: Int32Array;
+  isStep: Uint8Array;
+  onWalk: Uint8Array;
+  /**
+   * Coordinator spans that wrap several attempts of their (step, op): they
+   * record the step as a whole, not a run of it.
+   */
+  isContainer: Uint8Array;
+  onChain: Uint8Array;
+  walk: number[];
+  chain: number[];
+}
+
+/**
+ * Nearest step span strictly above `start`, looking through plain spans (HTTP
+ * middleware, handler spans) that instrumentation puts in between.
+ */
+function stepAbove(w: Walks, start: number): number {
+  const { stepAboveOf, onWalk, walk, parentIndex, isStep } = w;
+  let cur = start;
+  let found = NONE;
+  for (;;) {
+    if (stepAboveOf[cur] !== UNKNOWN) {
+      found = stepAboveOf[cur];
+      break;
+    }
+    walk.push(cur);
+    onWalk[cur] = 1;
+    const parent = parentIndex[cur];
+    if (parent < 0 || onWalk[parent]) break;
+    if (isStep[parent]) {
+      found = parent;
+      break;
+    }
+    cur = parent;
+  }
+  for (const p of walk) {
+    stepAboveOf[p] = found;
+    onWalk[p] = 0;
+  }
+  walk.length = 0;
+  return found;
+}
+
+function rootOf(w: Walks, start: number): number {
+  const { rootOfSpan, onChain, chain, spans } = w;
+  let cur = start;
+  let root: number;
+  for (;;) {
+    if (rootOfSpan[cur] !== UNKNOWN) {
+      root = rootOfSpan[cur];
+      break;
+    }
+    chain.push(cur);
+    onChain[cur] = 1;
+    const above = stepAbove(w, cur);
+    const nesting = above === NONE || onChain[above] ? 'none' : nestingOf(spans[above], spans[cur]);
+    if (nesting !== 'same') {
+      if (nesting === 'retry') w.isContainer[above] = 1;
+      root = cur;
+      break;
+    }
+    cur = above;
+  }
+  for (const p of chain) {
+    rootOfSpan[p] = root;
+    onChain[p] = 0;
+  }
+  chain.length = 0;
+  return root;
 }
 
 /**

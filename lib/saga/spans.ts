@@ -38,6 +38,10 @@ export interface CanonicalSpans {
  * does not depend on which copy came first.
  */
 export function canonicalize(input: readonly SagaSpan[]): CanonicalSpans {
+  if (input.length <= SMALL_SAGA) {
+    const small = canonicalizeSmall(input);
+    if (small !== null) return small;
+  }
   const unique: SagaSpan[] = [];
   const slotOf = new Map<string, Map<string, number>>(); // traceId → spanId → slot in unique
   for (const s of input) {
@@ -61,6 +65,56 @@ export function canonicalize(input: readonly SagaSpan[]): CanonicalSpans {
     const slot = slotOf.get(s.traceId)?.get(s.parentSpanId);
     if (slot !== undefined) parentIndex[i] = positionOfSlot[slot];
   });
+  return { spans, parentIndex };
+}
+
+/** Up to this many spans, linear searches and an insertion sort beat Maps and a sort of positions. */
+const SMALL_SAGA = 32;
+
+/**
+ * canonicalize for a small saga (most of them; ingest models every saga a batch
+ * touches), without Maps or closures. The same result: the first copy of each
+ * span unless preferCopy picks a later one, sorted by compareSpans, parents
+ * found by (traceId, spanId). Null when a start time is NaN: compareSpans is
+ * no order then, and the general path's sort decides.
+ */
+function canonicalizeSmall(input: readonly SagaSpan[]): CanonicalSpans | null {
+  const spans: SagaSpan[] = [];
+  for (const s of input) {
+    if (s.startMs !== s.startMs) return null;
+    let slot = -1;
+    for (let j = 0; j < spans.length; j++) {
+      const u = spans[j]!;
+      if (u.spanId === s.spanId && u.traceId === s.traceId) {
+        slot = j;
+        break;
+      }
+    }
+    if (slot < 0) spans.push(s);
+    else if (spans[slot] !== s && preferCopy(s, spans[slot]!)) spans[slot] = s;
+  }
+  // Insertion sort: spans mostly arrive in start order already.
+  for (let i = 1; i < spans.length; i++) {
+    const s = spans[i]!;
+    let j = i - 1;
+    while (j >= 0 && compareSpans(spans[j]!, s) > 0) {
+      spans[j + 1] = spans[j]!;
+      j--;
+    }
+    spans[j + 1] = s;
+  }
+  const parentIndex = new Int32Array(spans.length).fill(-1);
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i]!;
+    if (s.parentSpanId === null) continue;
+    for (let j = 0; j < spans.length; j++) {
+      const p = spans[j]!;
+      if (p.spanId === s.parentSpanId && p.traceId === s.traceId) {
+        parentIndex[i] = j;
+        break;
+      }
+    }
+  }
   return { spans, parentIndex };
 }
 

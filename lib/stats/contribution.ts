@@ -79,13 +79,15 @@ const SAGA_LEVEL: ReadonlySet<number> = new Set([SERIES.saga, SERIES.sagaDuratio
 export const minuteOf = (ms: number) => Math.floor(ms / 60_000);
 
 export function factsOf(saga: Saga): SagaFacts {
+  let retries = 0;
+  for (const s of saga.steps) if (s.attempt > 1) retries++;
   return {
     name: saga.name,
     status: saga.status,
     startMs: saga.startMs,
     durationMs: saga.durationMs,
     timeToConsistencyMs: saga.timeToConsistencyMs,
-    retries: saga.steps.reduce((n, s) => n + (s.attempt > 1 ? 1 : 0), 0),
+    retries,
     compensationCount: saga.compensationCount,
   };
 }
@@ -110,6 +112,52 @@ function addSpanLevel(out: Entry[], saga: Saga, spans: readonly SagaSpan[]): voi
     out.push([SERIES.step, minute, s.service, s.step, s.op, -1, 1, s.result === 'failure' ? 1 : 0, s.attempt > 1 ? 1 : 0, 0]);
     if (s.result !== 'running') out.push([SERIES.step, minute, s.service, s.step, s.op, bucketOf(s.durationMs), 1]);
   }
+  if (spans.length <= SMALL_SAGA && oneTrace(spans)) addServiceGraphOneTrace(out, spans);
+  else addServiceGraph(out, spans);
+}
+
+/** Up to this many spans, linear searches beat building a Map. */
+const SMALL_SAGA = 32;
+
+function oneTrace(spans: readonly SagaSpan[]): boolean {
+  for (let i = 1; i < spans.length; i++) if (spans[i]!.traceId !== spans[0]!.traceId) return false;
+  return true;
+}
+
+function addEntrySpan(out: Entry[], s: SagaSpan, parent: SagaSpan | undefined): void {
+  const minute = minuteOf(s.startMs);
+  const error = s.statusCode === 2 ? 1 : 0;
+  out.push([SERIES.service, minute, s.service, '', '', -1, 1, error, 0, 0]);
+  if (parent) {
+    out.push([SERIES.edge, minute, parent.service, s.service, '', -1, 1, error, 0, 0]);
+    out.push([SERIES.edge, minute, parent.service, s.service, '', bucketOf(s.endMs - s.startMs), 1]);
+  }
+}
+
+/**
+ * addServiceGraph for a small saga in one trace (the usual case), without a
+ * Map: a span counts at its first copy, and its parent is the first span with
+ * the parent's id, as addServiceGraph has it.
+ */
+function addServiceGraphOneTrace(out: Entry[], spans: readonly SagaSpan[]): void {
+  next: for (let i = 0; i < spans.length; i++) {
+    const s = spans[i]!;
+    for (let j = 0; j < i; j++) if (spans[j]!.spanId === s.spanId) continue next; // a re-sent span counts once
+    let parent: SagaSpan | undefined;
+    if (s.parentSpanId !== null) {
+      for (let j = 0; j < spans.length; j++) {
+        if (spans[j]!.spanId === s.parentSpanId) {
+          parent = spans[j];
+          break;
+        }
+      }
+    }
+    if (parent && parent.service === s.service) continue;
+    addEntrySpan(out, s, parent);
+  }
+}
+
+function addServiceGraph(out: Entry[], spans: readonly SagaSpan[]): void {
   // Keyed by span id alone (no string building per span); a span id reused in
   // another trace of the saga (practically never) is keyed with its trace id.
   const byId = new Map<string, SagaSpan>();
@@ -122,21 +170,14 @@ function addSpanLevel(out: Entry[], saga: Saga, spans: readonly SagaSpan[]): voi
     else byId.set(s.traceId + s.spanId, s);
     unique.push(s);
   }
-  const parentOf = (s: SagaSpan): SagaSpan | undefined => {
-    if (s.parentSpanId === null) return undefined;
-    const p = byId.get(s.parentSpanId);
-    return p === undefined || p.traceId === s.traceId ? p : byId.get(s.traceId + s.parentSpanId);
-  };
   for (const s of unique) {
-    const parent = parentOf(s);
-    if (parent && parent.service === s.service) continue;
-    const minute = minuteOf(s.startMs);
-    const error = s.statusCode === 2 ? 1 : 0;
-    out.push([SERIES.service, minute, s.service, '', '', -1, 1, error, 0, 0]);
-    if (parent) {
-      out.push([SERIES.edge, minute, parent.service, s.service, '', -1, 1, error, 0, 0]);
-      out.push([SERIES.edge, minute, parent.service, s.service, '', bucketOf(s.endMs - s.startMs), 1]);
+    let parent: SagaSpan | undefined;
+    if (s.parentSpanId !== null) {
+      parent = byId.get(s.parentSpanId);
+      if (parent !== undefined && parent.traceId !== s.traceId) parent = byId.get(s.traceId + s.parentSpanId);
     }
+    if (parent && parent.service === s.service) continue;
+    addEntrySpan(out, s, parent);
   }
 }
 
@@ -168,20 +209,29 @@ export function sagaCounts(c: Contribution): [number, number, number, number] | 
  */
 export function encodeContribution(c: Contribution): string {
   const strings: string[] = [];
-  const index = new Map<string, number>();
-  const ref = (v: string) => {
-    let i = index.get(v);
-    if (i === undefined) {
-      i = strings.length;
-      strings.push(v);
-      index.set(v, i);
-    }
-    return i;
-  };
+  // Few distinct strings per saga: a linear search until there are many (no
+  // Map, no closure for the common case; this runs for every saga ingest touches).
+  let index: Map<string, number> | null = null;
   const base = c.entries.length > 0 ? c.entries[0]![1] : 0;
   const flat: number[] = [];
   for (const e of c.entries) {
-    flat.push(e[0], e[1] - base, ref(e[2]), ref(e[3]), ref(e[4]), e[5], e[6]);
+    flat.push(e[0], e[1] - base);
+    for (let k = 2; k <= 4; k++) {
+      const v = e[k] as string;
+      let ref = -1;
+      if (index === null) {
+        for (let j = 0; j < strings.length; j++) if (strings[j] === v) { ref = j; break; }
+        if (ref < 0 && strings.length >= 32) index = new Map(strings.map((x, j) => [x, j]));
+      }
+      if (index !== null) ref = index.get(v) ?? -1;
+      if (ref < 0) {
+        ref = strings.length;
+        strings.push(v);
+        index?.set(v, ref);
+      }
+      flat.push(ref);
+    }
+    flat.push(e[5], e[6]);
     if (e[5] < 0) flat.push(e[7]!, e[8]!, e[9]!);
   }
   return JSON.stringify({ n: c.name, m: base, s: strings, e: flat });

@@ -19,14 +19,17 @@ export function bucketOf(ms: number): number {
   if (!(ms >= MIN_MS)) return 0; // also NaN and negatives (clock skew): the lowest bucket
   const i = Math.floor(Math.log2(ms / MIN_MS) * BUCKETS_PER_DOUBLING) + 1;
   // log2 rounding can put an exact bound one bucket low or high: correct against the bounds.
-  const lo = lowerBound(i);
-  const fixed = ms < lo ? i - 1 : ms >= lowerBound(i + 1) ? i + 1 : i;
+  const lo = i < LOWER_BOUNDS.length ? LOWER_BOUNDS[i]! : lowerBound(i);
+  const fixed = ms < lo ? i - 1 : ms >= (i + 1 < LOWER_BOUNDS.length ? LOWER_BOUNDS[i + 1]! : lowerBound(i + 1)) ? i + 1 : i;
   return Math.min(fixed, MAX_BUCKET);
 }
 
 export function lowerBound(bucket: number): number {
   return bucket <= 0 ? 0 : MIN_MS * 2 ** ((bucket - 1) / BUCKETS_PER_DOUBLING);
 }
+
+/** lowerBound(0 … MAX_BUCKET + 1), computed once: bucketOf runs for every step and edge ingest sees. */
+const LOWER_BOUNDS = Float64Array.from({ length: MAX_BUCKET + 2 }, (_, i) => lowerBound(i));
 
 export function upperBound(bucket: number): number {
   return bucket >= MAX_BUCKET ? Infinity : MIN_MS * 2 ** (bucket / BUCKETS_PER_DOUBLING);
