@@ -1,7 +1,7 @@
 /**
  * `npm run bench:ingest:js`: the collector's JavaScript work per span, without
  * gRPC or the database, in this process: protobuf decode → span rows → COPY
- * text → saga model → rollup contribution and delta → statement parameters.
+ * text → saga model → rollup contribution and delta → statement parameters (summaries and rollup appends).
  * Reports CPU µs per span for each stage (median of BENCH_ROUNDS rounds), so a
  * change to one stage can be judged on a busy machine. The same requests and
  * batch sizes as `npm run bench:ingest` (1,000-span requests, 5,000-span batches).
@@ -19,7 +19,8 @@ import { buildSaga } from '../lib/saga/model';
 import { modelConfig } from '../lib/saga/config';
 import { contributionOf, decodeContribution, encodeContribution } from '../lib/stats/contribution';
 import { RollupDelta } from '../lib/stats/delta';
-import { arrayLiteral, numberArrayLiteral } from '../lib/db/pg-text';
+import { summaryParameters } from '../lib/db/summary-writer';
+import { rollupParameters } from '../lib/db/rollup-writer';
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -71,13 +72,12 @@ function round(): Record<Stage, number> {
       delta.change(decodeContribution(null), contribution);
       encoded.push(encodeContribution(contribution));
     }
-    const { counts, latency } = delta.rows();
+    delta.rows();
     lap('rollups');
-    const literals = [
-      arrayLiteral(sagas.map((s) => s.id)), arrayLiteral(sagas.map((s) => arrayLiteral(s.services))), arrayLiteral(encoded),
-      numberArrayLiteral(sagas.map((s) => s.startMs)), arrayLiteral(counts.name), numberArrayLiteral(counts.calls),
-      arrayLiteral(latency.k1), numberArrayLiteral(latency.count),
-    ];
+    // The statement parameters exactly as the writer builds them.
+    const summaries = summaryParameters(sagas, now, encoded);
+    const rollups = rollupParameters(delta);
+    const literals = [...summaries, ...(rollups.counts ?? []), ...(rollups.latency ?? [])];
     lap('parameters');
     return bytes + literals.length;
   };
