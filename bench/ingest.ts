@@ -22,6 +22,7 @@ import { spanCopyLine, COLUMN_LIST } from '../lib/db/span-writer';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { backendCpu, backendCpuSince, processCpuSeconds } from './support/cpu-time';
+import { watchGcPauses } from './support/gc-pauses';
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1_000);
@@ -97,8 +98,10 @@ async function main() {
     const database = new URL(scratch.url).pathname.slice(1);
     const pgBefore = backendCpu(database);
     const cpuBefore = process.cpuUsage();
+    const gcWatch = watchGcPauses();
     const report = await runSender(`127.0.0.1:${collector.grpcPort}`, startMs);
     const collectorCpu = process.cpuUsage(cpuBefore);
+    const gc = await gcWatch.stop();
     const lockHeld = collector.metrics.phase2HeldSeconds / (report.elapsedMs / 1000);
     const lockWait = collector.metrics.phase2WaitSeconds / (report.elapsedMs / 1000);
     const pgCpu = backendCpuSince(database, pgBefore);
@@ -123,6 +126,7 @@ async function main() {
         `raw COPY, same rows:            ${Math.round(copyRate)} rows/s, mean of ${Math.round(copyBefore.rate)} before and ${Math.round(copyAfter.rate)} after the ingest (its backend: ${(copyCpu * 1e6).toFixed(1)} µs CPU per row)`,
         `ratio ingest / raw COPY:        ${(ingestRate / copyRate).toFixed(2)} (${(ingestRate / Math.max(copyBefore.rate, copyAfter.rate)).toFixed(2)}–${(ingestRate / Math.min(copyBefore.rate, copyAfter.rate)).toFixed(2)} against either)`,
         `CPU per span (µs):              collector ${perSpan((collectorCpu.user + collectorCpu.system) / 1e6)}, PostgreSQL backends ${perSpan(pgCpu)}, sender ${perSpan(report.cpuSeconds)}`,
+        `collector GC pauses:            ${perSpan(gc.totalMs / 1000)} µs per span (${gc.scavenges} scavenges, ${gc.others} other collections, during the ingest only)`,
         `phase-2 lock:                   held ${(lockHeld * 100).toFixed(0)} % of the time, mean waiters ${lockWait.toFixed(2)}`,
         `load average at end:            ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
       ].join('\n'),
