@@ -21,8 +21,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { generateSagas } from './saga-generator';
-import { toSpanRows, type SpanRow } from '../lib/ingest/span-row';
+import { toSpanRows } from '../lib/ingest/span-row';
 import { spanCopyLine, COLUMN_LIST } from '../lib/db/span-writer';
+import { copyChunks } from '../lib/db/copy-chunks';
 import { insertApiToken } from '../lib/db/users';
 import { newApiToken } from '../lib/auth/secrets';
 import { parseConfig } from '../lib/config/env';
@@ -64,7 +65,7 @@ async function loadSpans(db: Db, total: number): Promise<number> {
       const rows = toSpanRows(gen.spans.slice(0, want));
       for (const r of rows) resources.set(r.resourceId, r.resourceJson);
       await db.transaction(async (tx) => {
-        await tx.copyFrom!(`COPY spans (${COLUMN_LIST}) FROM STDIN`, lines(rows));
+        await tx.copyFrom!(`COPY spans (${COLUMN_LIST}) FROM STDIN`, copyChunks(rows, spanCopyLine));
       });
       stored += rows.length;
     }
@@ -75,14 +76,6 @@ async function loadSpans(db: Db, total: number): Promise<number> {
     [...resources.values()],
   ]);
   return stored;
-}
-
-function* lines(rows: readonly SpanRow[]): Generator<string> {
-  for (let i = 0; i < rows.length; i += 500) {
-    let out = '';
-    for (let j = i; j < Math.min(rows.length, i + 500); j++) out += spanCopyLine(rows[j]!);
-    yield out;
-  }
 }
 
 interface Run {

@@ -5,8 +5,9 @@
  * and writes its summary and rollups with the real model.
  */
 import type { FlatSpan, Attributes } from '../../lib/otlp/types';
-import { toSpanRows, type SpanRow } from '../../lib/ingest/span-row';
+import { toSpanRows } from '../../lib/ingest/span-row';
 import { spanCopyLine, COLUMN_LIST, writeSpanBatch } from '../../lib/db/span-writer';
+import { copyChunks } from '../../lib/db/copy-chunks';
 import { modelConfigFrom } from '../../lib/config/model';
 import { parseConfig } from '../../lib/config/env';
 import type { Db } from '../../lib/db/connection';
@@ -100,7 +101,7 @@ export async function storeLargeSaga(db: Db, spans: readonly FlatSpan[]): Promis
   ]);
   await db.transaction(async (tx) => {
     if (!tx.copyFrom) throw new Error('the benchmark needs a PostgreSQL server (COPY)');
-    await tx.copyFrom(`COPY spans (${COLUMN_LIST}) FROM STDIN`, chunks(bulk));
+    await tx.copyFrom(`COPY spans (${COLUMN_LIST}) FROM STDIN`, copyChunks(bulk, spanCopyLine));
   });
   const config = parseConfig({ DATABASE_URL: 'postgres://unused', SAGASCOPE_LOG_LEVEL: 'warn' });
   const written = await writeSpanBatch(db, tail, (now) => modelConfigFrom(config, now));
@@ -108,10 +109,3 @@ export async function storeLargeSaga(db: Db, spans: readonly FlatSpan[]): Promis
   return bulk.length + written.stored;
 }
 
-function* chunks(rows: readonly SpanRow[]): Generator<string> {
-  for (let i = 0; i < rows.length; i += 500) {
-    let out = '';
-    for (const r of rows.slice(i, i + 500)) out += spanCopyLine(r);
-    yield out;
-  }
-}
