@@ -37,24 +37,29 @@ function runs(xs: readonly number[]): number[] {
 /** `values` must be safe integers (the timeline's columns are: times are whole microseconds). */
 export function encodeIntColumn(values: readonly number[]): IntColumn {
   const deltas: number[] = new Array(values.length);
+  // Two safe integers can lie more than 2^53 apart: then a difference is not
+  // exact, and only the forms that carry the values themselves are used.
+  let deltasExact = true;
   let prev = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isSafeInteger(v)) throw new Error(`int column: ${v} at ${i} is not a safe integer`);
     deltas[i] = v - prev;
+    if (!Number.isSafeInteger(deltas[i])) deltasExact = false;
     prev = v;
   }
-  const forms = [values as number[], deltas, runs(values), runs(deltas)];
+  const forms = deltasExact ? [values as number[], deltas, runs(values), runs(deltas)] : [values as number[], null, runs(values), null];
   let best = 0;
   let bestLen = Infinity;
   forms.forEach((f, i) => {
+    if (f === null) return;
     const len = jsonLength(f);
     if (len < bestLen) {
       best = i;
       bestLen = len;
     }
   });
-  return [best, ...forms[best]];
+  return [best, ...forms[best]!];
 }
 
 /**
