@@ -125,7 +125,7 @@ async function main() {
         `ingest, acked after commit:     ${Math.round(ingestRate)} spans/s (${(report.elapsedMs / 1000).toFixed(2)} s)`,
         `raw COPY, same rows:            ${Math.round(copyRate)} rows/s, mean of ${Math.round(copyBefore.rate)} before and ${Math.round(copyAfter.rate)} after the ingest (its backend: ${(copyCpu * 1e6).toFixed(1)} µs CPU per row)`,
         `ratio ingest / raw COPY:        ${(ingestRate / copyRate).toFixed(2)} (${(ingestRate / Math.max(copyBefore.rate, copyAfter.rate)).toFixed(2)}–${(ingestRate / Math.min(copyBefore.rate, copyAfter.rate)).toFixed(2)} against either)`,
-        `CPU per span (µs):              collector ${perSpan((collectorCpu.user + collectorCpu.system) / 1e6)}, PostgreSQL backends ${perSpan(pgCpu)}, sender ${perSpan(report.cpuSeconds)}`,
+        `CPU per span (µs):              collector ${perSpan((collectorCpu.user + collectorCpu.system) / 1e6)} (kernel ${perSpan(collectorCpu.system / 1e6)}), PostgreSQL backends ${perSpan(pgCpu)}, sender ${perSpan(report.cpuSeconds)}`,
         `collector GC pauses:            ${perSpan(gc.totalMs / 1000)} µs per span (${gc.scavenges} scavenges, ${gc.others} other collections, during the ingest only)`,
         `phase-2 lock:                   held ${(lockHeld * 100).toFixed(0)} % of the time, mean waiters ${lockWait.toFixed(2)}`,
         `load average at end:            ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
