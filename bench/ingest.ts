@@ -99,8 +99,12 @@ async function main() {
     const pgBefore = backendCpu(database);
     const cpuBefore = process.cpuUsage();
     const gcWatch = watchGcPauses();
+    const eluBefore = performance.eventLoopUtilization();
     const report = await runSender(`127.0.0.1:${collector.grpcPort}`, startMs);
     const collectorCpu = process.cpuUsage(cpuBefore);
+    // The collector is idle while the sender pre-encodes its requests, so its
+    // busy time counts against the sending window only.
+    const mainThreadBusy = performance.eventLoopUtilization(eluBefore).active / report.elapsedMs;
     const gc = await gcWatch.stop();
     const lockHeld = collector.metrics.phase2HeldSeconds / (report.elapsedMs / 1000);
     const lockWait = collector.metrics.phase2WaitSeconds / (report.elapsedMs / 1000);
@@ -127,6 +131,7 @@ async function main() {
         `ratio ingest / raw COPY:        ${(ingestRate / copyRate).toFixed(2)} (${(ingestRate / Math.max(copyBefore.rate, copyAfter.rate)).toFixed(2)}–${(ingestRate / Math.min(copyBefore.rate, copyAfter.rate)).toFixed(2)} against either)`,
         `CPU per span (µs):              collector ${perSpan((collectorCpu.user + collectorCpu.system) / 1e6)} (kernel ${perSpan(collectorCpu.system / 1e6)}), PostgreSQL backends ${perSpan(pgCpu)}, sender ${perSpan(report.cpuSeconds)}`,
         `collector GC pauses:            ${perSpan(gc.totalMs / 1000)} µs per span (${gc.scavenges} scavenges, ${gc.others} other collections, during the ingest only)`,
+        `collector main thread:          busy ${(mainThreadBusy * 100).toFixed(0)} % of the ingest (event-loop utilisation)`,
         `phase-2 lock:                   held ${(lockHeld * 100).toFixed(0)} % of the time, mean waiters ${lockWait.toFixed(2)}`,
         `load average at end:            ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
       ].join('\n'),
