@@ -66,11 +66,25 @@ export async function listSagas(db: Db, q: SagaListQuery, nowMs: number = Date.n
   };
 }
 
+/**
+ * The span count a cached detail is valid for. Below the size limit the
+ * summary's count changes whenever a span of the saga is stored. At the limit
+ * the summary stays as it is while later spans are still stored, and they can
+ * change the page (the modelled cut takes the earliest spans, the detail counts
+ * them all), so the stored spans are counted instead: an index-only count of one
+ * saga's spans, paid by capped sagas only.
+ */
+async function spansBehindStamp(db: Db, id: string, summarySpanCount: number, maxSagaSpans: number): Promise<number> {
+  if (summarySpanCount < maxSagaSpans) return summarySpanCount;
+  const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM spans WHERE saga_id = $1`, [id]);
+  return n;
+}
+
 export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig, maxSagaSpans: number = DEFAULT_MAX_SAGA_SPANS): Promise<SagaDetail | null> {
   // Read before the spans: a span committed in between leaves an older stamp on
   // the entry, so the next read rebuilds rather than keeping a stale model.
   const [summary] = await db.query<{ updated_at: Date; span_count: number }>(`SELECT updated_at, span_count FROM sagas WHERE id = $1`, [id]);
-  const stamp = summary ? detailStamp(new Date(summary.updated_at), Number(summary.span_count), cfg) : null;
+  const stamp = summary ? detailStamp(new Date(summary.updated_at), await spansBehindStamp(db, id, Number(summary.span_count), maxSagaSpans), cfg) : null;
   let built = stamp ? cachedDetail(id, stamp, cfg.nowMs) : null;
   if (!built) {
     const all = (await loadSagaSpans(db, [id])).get(id);

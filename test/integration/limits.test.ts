@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { hex, makeSpan, toOtlpJson } from '../support/spans';
 import { TRUNCATION_FLAGS } from '../../lib/ingest/limits';
+import { CACHE_MIN_STEPS } from '../../lib/db/saga-detail-cache';
 
 let env: TestEnv;
 
@@ -73,6 +74,37 @@ describe('saga size limit', () => {
       const detail = (await getSagaDetail(capped.db, 'big-1', modelConfigFrom(capped.config, Date.now()), 10))!;
       expect(detail.modelledSpans).toEqual({ modelled: 10, stored: 17 });
       expect(detail.steps.map((s) => s.step)).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}`));
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it('a large saga at the limit: a cached detail is not served once more spans are stored', async () => {
+    // Large enough for the detail cache (CACHE_MIN_STEPS), and at the limit, where the summary stops changing.
+    const max = CACHE_MIN_STEPS;
+    const capped = await startTestEnv({ SAGASCOPE_MAX_SAGA_SPANS: String(max), SAGASCOPE_AUTH: 'off' });
+    try {
+      const traceId = hex(16);
+      const t0 = Date.now() - 600_000;
+      const step = (i: number) => makeSpan({
+        traceId, startMs: t0 + i * 10, endMs: t0 + i * 10 + 5,
+        attributes: { 'saga.id': 'big-cached', 'saga.name': 'bulk', 'saga.step': `s${i}`, 'saga.step.index': i, 'saga.op': 'action' },
+      });
+      const send = async (from: number, count: number) => {
+        const body = toOtlpJson(Array.from({ length: count }, (_, i) => step(from + i)));
+        const res = await fetch(`${capped.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        expect(res.status).toBe(200);
+      };
+      const { getSagaDetail } = await import('../../lib/db/read');
+      const { modelConfigFrom } = await import('../../lib/config/model');
+      const read = async () => (await getSagaDetail(capped.db, 'big-cached', modelConfigFrom(capped.config, Date.now()), max))!;
+      await send(0, max + 3);
+      expect((await read()).modelledSpans).toEqual({ modelled: max, stored: max + 3 });
+      const [before] = await capped.db.query<{ updated_at: Date; span_count: number }>(`SELECT updated_at, span_count FROM sagas WHERE id = 'big-cached'`);
+      await send(max + 3, 4);
+      const [after] = await capped.db.query<{ updated_at: Date; span_count: number }>(`SELECT updated_at, span_count FROM sagas WHERE id = 'big-cached'`);
+      expect(after).toEqual(before); // the summary did not change: the stamp must come from elsewhere
+      expect((await read()).modelledSpans).toEqual({ modelled: max, stored: max + 7 });
     } finally {
       await capped.close();
     }
