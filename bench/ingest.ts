@@ -12,6 +12,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { loadavg } from 'node:os';
+import { performance as nodePerformance } from 'node:perf_hooks';
 import { createScratchDatabase } from '../test/integration/harness';
 import { parseConfig } from '../lib/config/env';
 import { openMigratedDb } from '../lib/db/setup';
@@ -99,12 +100,12 @@ async function main() {
     const pgBefore = backendCpu(database);
     const cpuBefore = process.cpuUsage();
     const gcWatch = watchGcPauses();
-    const eluBefore = performance.eventLoopUtilization();
+    const eluBefore = nodePerformance.eventLoopUtilization();
     const report = await runSender(`127.0.0.1:${collector.grpcPort}`, startMs);
     const collectorCpu = process.cpuUsage(cpuBefore);
     // The collector is idle while the sender pre-encodes its requests, so its
     // busy time counts against the sending window only.
-    const mainThreadBusy = performance.eventLoopUtilization(eluBefore).active / report.elapsedMs;
+    const mainThreadBusy = nodePerformance.eventLoopUtilization(eluBefore).active / report.elapsedMs;
     const gc = await gcWatch.stop();
     const lockHeld = collector.metrics.phase2HeldSeconds / (report.elapsedMs / 1000);
     const lockWait = collector.metrics.phase2WaitSeconds / (report.elapsedMs / 1000);
