@@ -50,28 +50,38 @@ it('a span over the limits is stored cut down and flagged; its neighbours are in
 });
 
 describe('saga size limit', () => {
+  /** A one-trace saga of numbered action steps, 10 ms apart, sent over OTLP/HTTP JSON. */
+  function bulkSaga(env: TestEnv, sagaId: string) {
+    const traceId = hex(16);
+    const t0 = Date.now() - 600_000;
+    const step = (i: number) => makeSpan({
+      traceId, startMs: t0 + i * 10, endMs: t0 + i * 10 + 5,
+      attributes: { 'saga.id': sagaId, 'saga.name': 'bulk', 'saga.step': `s${i}`, 'saga.step.index': i, 'saga.op': 'action' },
+    });
+    return async (from: number, count: number) => {
+      const body = toOtlpJson(Array.from({ length: count }, (_, i) => step(from + i)));
+      const res = await fetch(`${env.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(res.status).toBe(200);
+    };
+  }
+
+  async function detailOf(env: TestEnv, sagaId: string, maxSagaSpans: number) {
+    const { getSagaDetail } = await import('../../lib/db/read');
+    const { modelConfigFrom } = await import('../../lib/config/model');
+    return (await getSagaDetail(env.db, sagaId, modelConfigFrom(env.config, Date.now()), maxSagaSpans))!;
+  }
+
   it('a saga over SAGASCOPE_MAX_SAGA_SPANS keeps its spans but the summary covers the first ones; the detail says so', async () => {
     const capped = await startTestEnv({ SAGASCOPE_MAX_SAGA_SPANS: '10', SAGASCOPE_AUTH: 'off' });
     try {
-      const traceId = hex(16);
-      const t0 = Date.now() - 60_000;
-      const step = (i: number) => makeSpan({
-        traceId, startMs: t0 + i * 10, endMs: t0 + i * 10 + 5,
-        attributes: { 'saga.id': 'big-1', 'saga.name': 'bulk', 'saga.step': `s${i}`, 'saga.step.index': i, 'saga.op': 'action' },
-      });
-      const send = async (spans: ReturnType<typeof step>[]) => {
-        const res = await fetch(`${capped.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: toOtlpJson(spans) });
-        expect(res.status).toBe(200);
-      };
-      await send(Array.from({ length: 12 }, (_, i) => step(i))); // a new saga already over the limit
-      await send(Array.from({ length: 5 }, (_, i) => step(12 + i))); // more spans for a saga at the limit
+      const send = bulkSaga(capped, 'big-1');
+      await send(0, 12); // a new saga already over the limit
+      await send(12, 5); // more spans for a saga at the limit
       const [row] = await capped.db.query<{ span_count: number; step_count: number }>(`SELECT span_count, step_count FROM sagas WHERE id = 'big-1'`);
       expect(row).toEqual({ span_count: 10, step_count: 10 });
       const [{ n }] = await capped.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM spans WHERE saga_id = 'big-1'`);
       expect(n).toBe(17); // nothing lost
-      const { getSagaDetail } = await import('../../lib/db/read');
-      const { modelConfigFrom } = await import('../../lib/config/model');
-      const detail = (await getSagaDetail(capped.db, 'big-1', modelConfigFrom(capped.config, Date.now()), 10))!;
+      const detail = await detailOf(capped, 'big-1', 10);
       expect(detail.modelledSpans).toEqual({ modelled: 10, stored: 17 });
       expect(detail.steps.map((s) => s.step)).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}`));
     } finally {
@@ -84,27 +94,14 @@ describe('saga size limit', () => {
     const max = CACHE_MIN_STEPS;
     const capped = await startTestEnv({ SAGASCOPE_MAX_SAGA_SPANS: String(max), SAGASCOPE_AUTH: 'off' });
     try {
-      const traceId = hex(16);
-      const t0 = Date.now() - 600_000;
-      const step = (i: number) => makeSpan({
-        traceId, startMs: t0 + i * 10, endMs: t0 + i * 10 + 5,
-        attributes: { 'saga.id': 'big-cached', 'saga.name': 'bulk', 'saga.step': `s${i}`, 'saga.step.index': i, 'saga.op': 'action' },
-      });
-      const send = async (from: number, count: number) => {
-        const body = toOtlpJson(Array.from({ length: count }, (_, i) => step(from + i)));
-        const res = await fetch(`${capped.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        expect(res.status).toBe(200);
-      };
-      const { getSagaDetail } = await import('../../lib/db/read');
-      const { modelConfigFrom } = await import('../../lib/config/model');
-      const read = async () => (await getSagaDetail(capped.db, 'big-cached', modelConfigFrom(capped.config, Date.now()), max))!;
+      const send = bulkSaga(capped, 'big-cached');
+      const summary = () => capped.db.query<{ updated_at: Date; span_count: number }>(`SELECT updated_at, span_count FROM sagas WHERE id = 'big-cached'`);
       await send(0, max + 3);
-      expect((await read()).modelledSpans).toEqual({ modelled: max, stored: max + 3 });
-      const [before] = await capped.db.query<{ updated_at: Date; span_count: number }>(`SELECT updated_at, span_count FROM sagas WHERE id = 'big-cached'`);
+      expect((await detailOf(capped, 'big-cached', max)).modelledSpans).toEqual({ modelled: max, stored: max + 3 });
+      const before = await summary();
       await send(max + 3, 4);
-      const [after] = await capped.db.query<{ updated_at: Date; span_count: number }>(`SELECT updated_at, span_count FROM sagas WHERE id = 'big-cached'`);
-      expect(after).toEqual(before); // the summary did not change: the stamp must come from elsewhere
-      expect((await read()).modelledSpans).toEqual({ modelled: max, stored: max + 7 });
+      expect(await summary()).toEqual(before); // the summary did not change: the stamp must come from elsewhere
+      expect((await detailOf(capped, 'big-cached', max)).modelledSpans).toEqual({ modelled: max, stored: max + 7 });
     } finally {
       await capped.close();
     }
