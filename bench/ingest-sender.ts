@@ -21,6 +21,7 @@ async function main() {
   const { spans } = generateSagas({ minSpans: args.spans, failRate: 0.1, seed: args.seed, startMs: args.startMs });
   const requests: Buffer[] = [];
   for (let i = 0; i < spans.length; i += args.batch) requests.push(Buffer.from(encodeProtobufRequest(spans.slice(i, i + args.batch))));
+  process.send!({ sending: true }); // the collector's busy share is measured from here
   const cpuBefore = process.cpuUsage();
   const { elapsedMs, retries } = await sendRequests(args.target, requests, args.concurrency);
   const cpu = process.cpuUsage(cpuBefore);

@@ -40,12 +40,16 @@ interface SenderReport {
   error?: string;
 }
 
-function runSender(target: string, startMs: number): Promise<SenderReport> {
+function runSender(target: string, startMs: number, onSending: () => void): Promise<SenderReport> {
   return new Promise((resolve, reject) => {
     const child = fork(path.join(__dirname, 'ingest-sender.ts'), [JSON.stringify({ target, spans: SPANS, batch: BATCH, concurrency: CONCURRENCY, seed: SEED, startMs })], {
       execArgv: ['--import', 'tsx'],
     });
-    child.on('message', (m: SenderReport) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+    child.on('message', (m: SenderReport | { sending: true }) => {
+      if ('sending' in m) onSending();
+      else if (m.error) reject(new Error(m.error));
+      else resolve(m);
+    });
     child.on('exit', (code) => code !== 0 && reject(new Error(`sender exited ${code}`)));
   });
 }
@@ -100,12 +104,11 @@ async function main() {
     const pgBefore = backendCpu(database);
     const cpuBefore = process.cpuUsage();
     const gcWatch = watchGcPauses();
-    const eluBefore = nodePerformance.eventLoopUtilization();
-    const report = await runSender(`127.0.0.1:${collector.grpcPort}`, startMs);
+    // The sender pre-encodes its requests first; the busy share counts from its first request.
+    let eluBefore = nodePerformance.eventLoopUtilization();
+    const report = await runSender(`127.0.0.1:${collector.grpcPort}`, startMs, () => (eluBefore = nodePerformance.eventLoopUtilization()));
     const collectorCpu = process.cpuUsage(cpuBefore);
-    // The collector is idle while the sender pre-encodes its requests, so its
-    // busy time counts against the sending window only.
-    const mainThreadBusy = nodePerformance.eventLoopUtilization(eluBefore).active / report.elapsedMs;
+    const mainThreadBusy = nodePerformance.eventLoopUtilization(eluBefore).utilization;
     const gc = await gcWatch.stop();
     const lockHeld = collector.metrics.phase2HeldSeconds / (report.elapsedMs / 1000);
     const lockWait = collector.metrics.phase2WaitSeconds / (report.elapsedMs / 1000);
