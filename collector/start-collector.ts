@@ -55,6 +55,11 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
       metrics.spansDuplicate += offered - stored;
       metrics.observeBatch(seconds);
     },
+    retryWindowMs: config.SAGASCOPE_INGEST_DB_RETRY_MS,
+    onRetry: (err) => {
+      metrics.dbRetries++;
+      log.warn('ingest batch failed, writing it again', errorFields(err));
+    },
     onError: (err) => log.error('ingest batch failed', errorFields(err)),
   });
   metrics.queueDepth = () => pipeline.depth;

@@ -58,6 +58,8 @@ export const envSchema = z.object({
   SAGASCOPE_INGEST_BATCH_SPANS: int(5_000, 1),
   /** Concurrent writer transactions (server mode; embedded mode always uses 1). */
   SAGASCOPE_INGEST_WRITERS: int(3, 1),
+  /** How long a batch is written again while the database is briefly away (restart, killed connections) before its requests get 503 / UNAVAILABLE; 0 = not at all. Keep it below the exporters' timeout (OTel SDKs: 10 s). */
+  SAGASCOPE_INGEST_DB_RETRY_MS: int(5_000, 0),
   SAGASCOPE_DB_POOL_SIZE: int(10, 1),
   SAGASCOPE_STUCK_AFTER_MS: int(300_000, 1),
   SAGASCOPE_FAILED_GRACE_MS: int(60_000, 0),

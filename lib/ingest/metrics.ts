@@ -19,6 +19,8 @@ export class IngestMetrics {
   /** The ingest transaction's serial part (lib/db/span-writer.ts): time waited for its lock, and held. */
   phase2WaitSeconds = 0;
   phase2HeldSeconds = 0;
+  /** Batch attempts repeated because the database was briefly away. */
+  dbRetries = 0;
   /** Reported at scrape time by the pipeline. */
   queueDepth: () => number = () => 0;
 
@@ -44,6 +46,7 @@ export class IngestMetrics {
     counter('sagascope_spans_truncated_total', 'Spans stored cut down to the attribute / length / event limits.', this.spansTruncated);
     counter('sagascope_ingest_phase2_lock_wait_seconds_total', 'Time ingest transactions waited for the phase-2 lock.', this.phase2WaitSeconds);
     counter('sagascope_ingest_phase2_lock_held_seconds_total', 'Time the phase-2 lock was held (its share of wall time is the serial share of ingest).', this.phase2HeldSeconds);
+    counter('sagascope_ingest_db_retries_total', 'Batch writes attempted again after a transient database error.', this.dbRetries);
     lines.push('# HELP sagascope_export_requests_total OTLP export requests by transport and outcome.');
     lines.push('# TYPE sagascope_export_requests_total counter');
     for (const [key, n] of [...this.requests].sort()) {

@@ -72,6 +72,84 @@ describe('IngestPipeline', () => {
     await expect(p2.submit([row(1)])).rejects.toSatisfy((e) => e instanceof ExportError && e.kind === 'internal');
   });
 
+  describe('a database that is briefly away', () => {
+    const transient = () => Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+
+    it('writes the batch again within the window and acknowledges once it commits', async () => {
+      let attempts = 0;
+      const retried: unknown[] = [];
+      const p = new IngestPipeline({
+        maxQueueSpans: 10, batchSpans: 10, writers: 1, retryWindowMs: 2_000, retryFirstPauseMs: 5,
+        write: async (rows) => { if (++attempts < 3) throw transient(); return { stored: rows.length }; },
+        onRetry: (err) => retried.push(err),
+      });
+      await expect(p.submit([row(1)])).resolves.toBeUndefined();
+      expect(attempts).toBe(3);
+      expect(retried).toHaveLength(2);
+      expect(p.depth).toBe(0);
+    });
+
+    it('refuses as unavailable once the window is spent', async () => {
+      let attempts = 0;
+      const p = new IngestPipeline({
+        maxQueueSpans: 10, batchSpans: 10, writers: 1, retryWindowMs: 60, retryFirstPauseMs: 5,
+        write: async () => { attempts++; throw transient(); },
+      });
+      const t0 = performance.now();
+      await expect(p.submit([row(1)])).rejects.toMatchObject({ kind: 'unavailable' });
+      const took = performance.now() - t0;
+      expect(took).toBeGreaterThanOrEqual(55);
+      expect(took).toBeLessThan(1_000);
+      expect(attempts).toBeGreaterThan(2);
+    });
+
+    it('does not retry what is not transient, nor when no window is set', async () => {
+      let attempts = 0;
+      const p1 = new IngestPipeline({
+        maxQueueSpans: 10, batchSpans: 10, writers: 1, retryWindowMs: 5_000, retryFirstPauseMs: 5,
+        write: async () => { attempts++; throw new Error('boom'); },
+      });
+      await expect(p1.submit([row(1)])).rejects.toMatchObject({ kind: 'internal' });
+      expect(attempts).toBe(1);
+      const p2 = new IngestPipeline({
+        maxQueueSpans: 10, batchSpans: 10, writers: 1,
+        write: async () => { attempts++; throw transient(); },
+      });
+      await expect(p2.submit([row(1)])).rejects.toMatchObject({ kind: 'unavailable' });
+      expect(attempts).toBe(2);
+    });
+
+    it('stops retrying when the pipeline closes, so shutdown does not wait out the window', async () => {
+      let attempts = 0;
+      const p = new IngestPipeline({
+        maxQueueSpans: 10, batchSpans: 10, writers: 1, retryWindowMs: 60_000, retryFirstPauseMs: 5,
+        write: async () => { attempts++; throw transient(); },
+      });
+      const pending = p.submit([row(1)]);
+      const refused = expect(pending).rejects.toMatchObject({ kind: 'unavailable' });
+      while (attempts < 2) await new Promise((r) => setTimeout(r, 1));
+      const t0 = performance.now();
+      await p.close();
+      await refused;
+      expect(performance.now() - t0).toBeLessThan(2_000);
+    });
+
+    it('keeps the batch counted against the queue while it retries: new work is refused when full', async () => {
+      let fail = true;
+      const p = new IngestPipeline({
+        maxQueueSpans: 2, batchSpans: 10, writers: 1, retryWindowMs: 5_000, retryFirstPauseMs: 5,
+        write: async (rows) => { if (fail) throw transient(); return { stored: rows.length }; },
+      });
+      const first = p.submit([row(1), row(2)]);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(p.full).toBe(true);
+      await expect(p.submit([row(3)])).rejects.toMatchObject({ kind: 'saturated' });
+      fail = false;
+      await first;
+      expect(p.depth).toBe(0);
+    });
+  });
+
   it('resolves saga ids across requests grouped in one batch (child before parent)', async () => {
     const gate = deferred();
     let seen: SpanRow[] = [];

@@ -5,6 +5,14 @@
  * only when the transaction holding its spans has committed (or failed), so an
  * acknowledgement always means "durably stored". A full queue refuses new work
  * at once (→ 429 / UNAVAILABLE) instead of growing memory without bound.
+ *
+ * A batch that fails because the database is briefly away (a restart, killed
+ * connections) is written again, with backoff, for up to `retryWindowMs`
+ * before its requests are refused as UNAVAILABLE. The OTel JS gRPC exporter
+ * treats every error as final and drops the spans (docs/faults.md), so riding
+ * out a short outage here is what keeps them. Writing a batch again is safe:
+ * spans already stored are skipped and summaries are rebuilt from stored
+ * spans, so a commit whose answer was lost is not applied twice.
  */
 import type { SpanRow } from './span-row';
 import { inheritSagaIds } from './inherit-saga-ids';
@@ -15,10 +23,18 @@ export interface PipelineOptions {
   batchSpans: number;
   writers: number;
   write(rows: SpanRow[]): Promise<{ stored: number }>;
+  /** How long a batch is retried on transient database errors before its requests are refused (0: not retried). */
+  retryWindowMs?: number;
+  /** First pause between attempts; it doubles up to RETRY_MAX_PAUSE_MS. */
+  retryFirstPauseMs?: number;
+  /** Called before each new attempt of a batch that failed transiently. */
+  onRetry?(err: unknown): void;
   /** Called after each committed batch: spans offered, spans new, seconds taken. */
   onBatch?(offered: number, stored: number, seconds: number): void;
   onError?(err: unknown): void;
 }
+
+const RETRY_MAX_PAUSE_MS = 1_000;
 
 interface Pending {
   rows: SpanRow[];
@@ -82,7 +98,7 @@ export class IngestPipeline {
     const started = performance.now();
     try {
       const rows = inheritSagaIds(batch.length === 1 ? batch[0]!.rows : batch.flatMap((p) => p.rows));
-      const { stored } = await this.opts.write(rows);
+      const { stored } = await this.writeRetrying(rows, started);
       this.opts.onBatch?.(n, stored, (performance.now() - started) / 1000);
       for (const p of batch) p.resolve();
     } catch (err) {
@@ -96,6 +112,24 @@ export class IngestPipeline {
       this.active--;
       this.pump();
       if (this.active === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private async writeRetrying(rows: SpanRow[], started: number): Promise<{ stored: number }> {
+    const windowMs = this.opts.retryWindowMs ?? 0;
+    let pauseMs = this.opts.retryFirstPauseMs ?? 100;
+    for (;;) {
+      try {
+        return await this.opts.write(rows);
+      } catch (err) {
+        // Closing: fail fast, so a shutdown with the database away does not wait out the window.
+        const left = started + windowMs - performance.now();
+        if (this.closed || !isTransientDbError(err) || left <= 0) throw err;
+        this.opts.onRetry?.(err);
+        // ±20 % jitter keeps concurrent writers from reconnecting in step.
+        await new Promise((r) => setTimeout(r, Math.min(left, pauseMs * (0.8 + 0.4 * Math.random()))));
+        pauseMs = Math.min(pauseMs * 2, RETRY_MAX_PAUSE_MS);
+      }
     }
   }
 

@@ -6,14 +6,20 @@
  * connections for a while (CONNECTION LIMIT 0 on a database owned by a
  * non-superuser role), which is what a restart looks like to the collector.
  *
- * Asserted: the collector answered UNAVAILABLE / 503 during the outages (never
- * acknowledged what it had not committed), every span the SDK reported as
- * exported is stored exactly once and no span it reported as failed is stored,
- * the HTTP exporter (which retries) gave up on none, and summaries and rollups
- * agree with the spans. The gRPC exporter of OTel JS does not retry at all, so
- * what was refused to it is lost on the sender's side; counted, not hidden.
+ * Run twice:
+ * - as configured by default, the collector writes a failed batch again for up
+ *   to SAGASCOPE_INGEST_DB_RETRY_MS (5 s), longer than these outages: every
+ *   span the SDKs made is stored exactly once, no exporter reports a failure,
+ *   and no request is refused;
+ * - with that retry off, the collector refuses with UNAVAILABLE / 503 during
+ *   the outages and never acknowledges what it has not committed: every span
+ *   the SDK reported as exported is stored exactly once, no span it reported as
+ *   failed is stored, and the HTTP exporter (which retries) gave up on none.
+ *   The gRPC exporter of OTel JS does not retry at all, so what was refused to
+ *   it is lost on the sender's side; counted, not hidden.
+ * Both times, summaries and rollups agree with the spans.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { context, trace, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -32,12 +38,14 @@ const RUN_MS = 20_000;
 const KILLS = 6;
 const OUTAGE_MS = 1_500;
 
-let fdb: FaultDb;
-let db: Db;
-let collector: RunningCollector;
+interface Run {
+  fdb: FaultDb;
+  db: Db;
+  collector: RunningCollector;
+}
 
-beforeAll(async () => {
-  fdb = await createFaultDb({ ownRole: true });
+async function startRun(retryMs: number | undefined): Promise<Run> {
+  const fdb = await createFaultDb({ ownRole: true });
   const config = parseConfig({
     SAGASCOPE_DATA_DIR: 'memory://',
     SAGASCOPE_HOST: '127.0.0.1',
@@ -45,17 +53,19 @@ beforeAll(async () => {
     COLLECTOR_HTTP_PORT: '0',
     DATABASE_URL: fdb.url,
     SAGASCOPE_LOG_LEVEL: 'error',
+    ...(retryMs === undefined ? {} : { SAGASCOPE_INGEST_DB_RETRY_MS: String(retryMs) }),
   });
-  db = await openMigratedDb(config);
-  collector = await startCollector(db, config);
-});
+  const db = await openMigratedDb(config);
+  return { fdb, db, collector: await startCollector(db, config) };
+}
 
-afterAll(async () => {
-  await adminQuery(`ALTER DATABASE ${fdb.name} CONNECTION LIMIT -1`).catch(() => undefined);
-  await collector?.close();
-  await db?.close();
-  await fdb?.drop();
-});
+async function stopRun(r: Run | undefined): Promise<void> {
+  if (!r) return;
+  await adminQuery(`ALTER DATABASE ${r.fdb.name} CONNECTION LIMIT -1`).catch(() => undefined);
+  await r.collector.close();
+  await r.db.close();
+  await r.fdb.drop();
+}
 
 /** The SDK's own verdict per span: what its exporter reported to the processor. */
 class RecordingExporter implements SpanExporter {
@@ -91,7 +101,7 @@ interface Sender {
   ended: number;
 }
 
-function makeSender(kind: 'grpc' | 'http/protobuf', i: number): Sender {
+function makeSender(collector: RunningCollector, kind: 'grpc' | 'http/protobuf', i: number): Sender {
   const inner = kind === 'grpc' ? new GrpcExporter({ url: `http://127.0.0.1:${collector.grpcPort}` }) : new ProtoExporter({ url: `http://127.0.0.1:${collector.httpPort}/v1/traces` });
   const exporter = new RecordingExporter(inner);
   const provider = new BasicTracerProvider({
@@ -141,83 +151,112 @@ function emitSaga(s: Sender, id: string, n: number): void {
   s.ended += 5;
 }
 
+/** Senders at an even pace, KILLS outages meanwhile; the SDKs' verdicts, what was stored and the collector's answers. */
+async function runWithOutages({ fdb, collector }: Run) {
+  const senders = Array.from({ length: SENDERS }, (_, i) => makeSender(collector, i % 2 === 0 ? 'grpc' : 'http/protobuf', i));
+  const started = Date.now();
+
+  // Senders: sagas at an even pace over RUN_MS, bounded by count and time.
+  const produce = (async () => {
+    const perTick = Math.ceil((SAGAS_PER_SENDER * 50) / RUN_MS);
+    for (let n = 0; n < SAGAS_PER_SENDER && Date.now() - started < RUN_MS + 10_000; ) {
+      for (const s of senders) for (let k = 0; k < perTick && n + k < SAGAS_PER_SENDER; k++) emitSaga(s, `fault-${s.kind}-${senders.indexOf(s)}-${n + k}`, n + k);
+      n += perTick;
+      await sleep(50);
+    }
+  })();
+
+  // Faults: kills spread over the run; odd ones keep the database closed for OUTAGE_MS.
+  const outages: { at: number; killed: number; closedMs: number }[] = [];
+  for (let k = 0; k < KILLS; k++) {
+    await sleep(RUN_MS / (KILLS + 1));
+    const at = Date.now() - started;
+    const closed = k % 2 === 1;
+    if (closed) await adminQuery(`ALTER DATABASE ${fdb.name} CONNECTION LIMIT 0`);
+    const killed = await killBackends(fdb.name);
+    const t = Date.now();
+    if (closed) {
+      await sleep(OUTAGE_MS);
+      await adminQuery(`ALTER DATABASE ${fdb.name} CONNECTION LIMIT -1`);
+    }
+    outages.push({ at, killed, closedMs: closed ? Date.now() - t : 0 });
+  }
+  await produce;
+  const produceMs = Date.now() - started;
+  // forceFlush waits for the exports in progress, retries included.
+  await Promise.all(senders.map((s) => s.provider.forceFlush()));
+  await Promise.all(senders.map((s) => s.provider.shutdown()));
+
+  const ended = senders.reduce((a, s) => a + s.ended, 0);
+  const exported = new Set(senders.flatMap((s) => [...s.exporter.exported]));
+  const failed = new Set(senders.flatMap((s) => [...s.exporter.failed]));
+  const stored = await storedKeys(fdb);
+  const outcomes = Object.fromEntries(collector.metrics.requests);
+  const figures = {
+    spansEnded: ended,
+    exportedOk: exported.size,
+    exportFailed: failed.size,
+    failedBy: Object.fromEntries(senders.map((s) => [`${s.kind}#${senders.indexOf(s)}`, Object.fromEntries(s.exporter.reasons)])),
+    stored: stored.size,
+    produceMs,
+    outages,
+    requests: outcomes,
+    dbRetries: collector.metrics.dbRetries,
+    duplicatesIgnored: collector.metrics.spansDuplicate,
+  };
+  expect(outages.every((o) => o.killed > 0), 'every kill hit a collector connection').toBe(true);
+  expect([...exported].filter((k) => !stored.has(k)), 'spans the SDK was told are stored').toEqual([]);
+  expect([...failed].filter((k) => stored.has(k)), 'refused spans that were stored after all').toEqual([]);
+  expect(stored.size).toBe(exported.size);
+  expect(exported.size + failed.size).toBe(ended);
+  expect(outcomes['grpc|internal'] ?? 0).toBe(0);
+  expect(outcomes['http|internal'] ?? 0).toBe(0);
+  const { sagas } = await expectSummariesConsistent(fdb);
+  expect(sagas).toBeGreaterThan(0);
+  expect(sagas).toBeLessThanOrEqual(SENDERS * SAGAS_PER_SENDER);
+  return { senders, ended, failed, outcomes, figures };
+}
+
 it(
-  'pg_terminate_backend and refused connections during SDK ingest: every exported span stored exactly once, 503/UNAVAILABLE meanwhile',
+  'default: the collector rides out the outages: every span the SDKs made is stored exactly once, none refused',
   async () => {
-    const senders = Array.from({ length: SENDERS }, (_, i) => makeSender(i % 2 === 0 ? 'grpc' : 'http/protobuf', i));
-    const started = Date.now();
-
-    // Senders: sagas at an even pace over RUN_MS, bounded by count and time.
-    const produce = (async () => {
-      const perTick = Math.ceil((SAGAS_PER_SENDER * 50) / RUN_MS);
-      for (let n = 0; n < SAGAS_PER_SENDER && Date.now() - started < RUN_MS + 10_000; ) {
-        for (const s of senders) for (let k = 0; k < perTick && n + k < SAGAS_PER_SENDER; k++) emitSaga(s, `fault-${s.kind}-${senders.indexOf(s)}-${n + k}`, n + k);
-        n += perTick;
-        await sleep(50);
-      }
-    })();
-
-    // Faults: kills spread over the run; odd ones keep the database closed for OUTAGE_MS.
-    const outages: { at: number; killed: number; closedMs: number }[] = [];
-    for (let k = 0; k < KILLS; k++) {
-      await sleep(RUN_MS / (KILLS + 1));
-      const at = Date.now() - started;
-      const closed = k % 2 === 1;
-      if (closed) await adminQuery(`ALTER DATABASE ${fdb.name} CONNECTION LIMIT 0`);
-      const killed = await killBackends(fdb.name);
-      const t = Date.now();
-      if (closed) {
-        await sleep(OUTAGE_MS);
-        await adminQuery(`ALTER DATABASE ${fdb.name} CONNECTION LIMIT -1`);
-      }
-      outages.push({ at, killed, closedMs: closed ? Date.now() - t : 0 });
+    let run: Run | undefined;
+    try {
+      run = await startRun(undefined);
+      const { ended, failed, outcomes, figures } = await runWithOutages(run);
+      report('db-outage (retry on, default)', figures);
+      expect(failed.size, 'spans an exporter gave up on').toBe(0);
+      expect(figures.stored).toBe(ended);
+      expect((outcomes['grpc|unavailable'] ?? 0) + (outcomes['http|unavailable'] ?? 0)).toBe(0);
+      expect(run.collector.metrics.dbRetries, 'batches written again').toBeGreaterThan(0);
+    } finally {
+      await stopRun(run);
     }
-    await produce;
-    const produceMs = Date.now() - started;
-    // forceFlush waits for the exports in progress, retries included.
-    await Promise.all(senders.map((s) => s.provider.forceFlush()));
-    await Promise.all(senders.map((s) => s.provider.shutdown()));
+  },
+  180_000,
+);
 
-    const ended = senders.reduce((a, s) => a + s.ended, 0);
-    const exported = new Set(senders.flatMap((s) => [...s.exporter.exported]));
-    const failed = new Set(senders.flatMap((s) => [...s.exporter.failed]));
-    const stored = await storedKeys(fdb);
-    const notStored = [...exported].filter((k) => !stored.has(k));
-    const outcomes = Object.fromEntries(collector.metrics.requests);
-    const figures = {
-      spansEnded: ended,
-      exportedOk: exported.size,
-      exportFailed: failed.size,
-      failedBy: Object.fromEntries(senders.map((s) => [`${s.kind}#${senders.indexOf(s)}`, Object.fromEntries(s.exporter.reasons)])),
-      stored: stored.size,
-      produceMs,
-      outages,
-      requests: outcomes,
-      duplicatesIgnored: collector.metrics.spansDuplicate,
-    };
-    report('db-outage', figures);
-
-    expect(outages.every((o) => o.killed > 0), 'every kill hit a collector connection').toBe(true);
-    expect(notStored, 'spans the SDK was told are stored').toEqual([]);
-    expect([...failed].filter((k) => stored.has(k)), 'refused spans that were stored after all').toEqual([]);
-    expect(stored.size).toBe(exported.size);
-    // The HTTP exporter retries 503 + Retry-After, and the outages are shorter than its retry budget: it gave up on nothing.
-    for (const s of senders.filter((x) => x.kind === 'http/protobuf')) expect(s.exporter.failed.size).toBe(0);
-    // The gRPC exporter of OTel JS (0.223) does not retry at all: its transport reports every error as final.
-    // What it gave up on was refused with the retryable UNAVAILABLE, and is neither stored nor acknowledged.
-    for (const s of senders.filter((x) => x.kind === 'grpc')) {
-      expect([...s.exporter.reasons.keys()].every((why) => why.startsWith('14 UNAVAILABLE'))).toBe(true);
+it(
+  'retry off: 503/UNAVAILABLE during the outages, every exported span stored exactly once, nothing refused is stored',
+  async () => {
+    let run: Run | undefined;
+    try {
+      run = await startRun(0);
+      const { senders, outcomes, figures } = await runWithOutages(run);
+      report('db-outage (retry off)', figures);
+      // The HTTP exporter retries 503 + Retry-After, and the outages are shorter than its retry budget: it gave up on nothing.
+      for (const s of senders.filter((x) => x.kind === 'http/protobuf')) expect(s.exporter.failed.size).toBe(0);
+      // The gRPC exporter of OTel JS (0.223) does not retry at all: its transport reports every error as final.
+      // What it gave up on was refused with the retryable UNAVAILABLE, and is neither stored nor acknowledged.
+      for (const s of senders.filter((x) => x.kind === 'grpc')) {
+        expect([...s.exporter.reasons.keys()].every((why) => why.startsWith('14 UNAVAILABLE'))).toBe(true);
+      }
+      // During the outages the collector refused (retryable) instead of acknowledging or failing hard.
+      expect((outcomes['grpc|unavailable'] ?? 0) + (outcomes['http|unavailable'] ?? 0)).toBeGreaterThan(0);
+      expect(run.collector.metrics.dbRetries).toBe(0);
+    } finally {
+      await stopRun(run);
     }
-    expect(exported.size + failed.size).toBe(ended);
-    // During the outages the collector refused (retryable) instead of acknowledging or failing hard.
-    const unavailable = (outcomes['grpc|unavailable'] ?? 0) + (outcomes['http|unavailable'] ?? 0);
-    expect(unavailable).toBeGreaterThan(0);
-    expect(outcomes['grpc|internal'] ?? 0).toBe(0);
-    expect(outcomes['http|internal'] ?? 0).toBe(0);
-
-    const { sagas } = await expectSummariesConsistent(fdb);
-    expect(sagas).toBeGreaterThan(0);
-    expect(sagas).toBeLessThanOrEqual(SENDERS * SAGAS_PER_SENDER);
   },
   180_000,
 );

@@ -208,11 +208,12 @@ describe('OTLP/gRPC', () => {
 });
 
 describe('unavailable storage and saturation', () => {
-  it('database unreachable → HTTP 503 with Retry-After, gRPC UNAVAILABLE', async () => {
+  it('database unreachable → written again for SAGASCOPE_INGEST_DB_RETRY_MS, then HTTP 503 with Retry-After, gRPC UNAVAILABLE', async () => {
     const config = parseConfig({
       DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/none',
       COLLECTOR_GRPC_PORT: '0',
       COLLECTOR_HTTP_PORT: '0',
+      SAGASCOPE_INGEST_DB_RETRY_MS: '300',
     });
     const db = await openDb(config);
     const collector = await startCollector(db, config);
@@ -222,6 +223,7 @@ describe('unavailable storage and saturation', () => {
       expect(http.headers.get('retry-after')).toBe('5');
       const g = await grpcExport(`http://127.0.0.1:${collector.grpcPort}`, encodeProtobufRequest([makeSpan()]));
       expect(g.code).toBe(grpc.status.UNAVAILABLE);
+      expect(collector.metrics.dbRetries).toBeGreaterThanOrEqual(2); // at least one more attempt per request
     } finally {
       await collector.close();
       await db.close();
