@@ -6,8 +6,8 @@
  * An entry is valid while its stamp matches the saga's summary — the ingest
  * transaction rewrites updated_at and span_count whenever a span of the saga
  * arrives, except once the saga is at the size limit, where the reader stamps
- * with the stored span count instead (lib/db/read.ts) — and `nowMs` lies in the window where the model's time-dependent
- * status cannot differ: from the instant it was built until its next timed
+ * with the stored span count instead (lib/db/read.ts) — and `nowMs` lies in
+ * the window where the model's time-dependent status cannot differ: from the instant it was built until its next timed
  * transition (Saga.next). Bounded by the steps held, so memory stays small.
  */
 import type { SagaDetail } from '../api/types';

@@ -121,17 +121,21 @@ describe('IngestPipeline', () => {
 
     it('stops retrying when the pipeline closes, so shutdown does not wait out the window', async () => {
       let attempts = 0;
+      let pausing = false;
       const p = new IngestPipeline({
-        maxQueueSpans: 10, batchSpans: 10, writers: 1, retryWindowMs: 60_000, retryFirstPauseMs: 5,
+        maxQueueSpans: 10, batchSpans: 10, writers: 1, retryWindowMs: 60_000, retryFirstPauseMs: 800,
         write: async () => { attempts++; throw transient(); },
+        onRetry: () => (pausing = true),
       });
       const pending = p.submit([row(1)]);
       const refused = expect(pending).rejects.toMatchObject({ kind: 'unavailable' });
-      while (attempts < 2) await new Promise((r) => setTimeout(r, 1));
+      while (!pausing) await new Promise((r) => setTimeout(r, 1));
       const t0 = performance.now();
       await p.close();
       await refused;
       expect(performance.now() - t0).toBeLessThan(2_000);
+      expect(performance.now() - t0).toBeLessThan(500); // woken from its pause (640–960 ms), not waited out
+      expect(attempts).toBe(1); // no attempt after close
     });
 
     it('keeps the batch counted against the queue while it retries: new work is refused when full', async () => {

@@ -48,6 +48,8 @@ export class IngestPipeline {
   private active = 0;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
+  /** Wakes the batches pausing between attempts, so close() need not wait out a pause. */
+  private readonly retryWakers = new Set<() => void>();
 
   constructor(private readonly opts: PipelineOptions) {}
 
@@ -122,20 +124,34 @@ export class IngestPipeline {
       try {
         return await this.opts.write(rows);
       } catch (err) {
-        // Closing: fail fast, so a shutdown with the database away does not wait out the window.
         const left = started + windowMs - performance.now();
         if (this.closed || !isTransientDbError(err) || left <= 0) throw err;
         this.opts.onRetry?.(err);
         // ±20 % jitter keeps concurrent writers from reconnecting in step.
-        await new Promise((r) => setTimeout(r, Math.min(left, pauseMs * (0.8 + 0.4 * Math.random()))));
+        await this.pause(Math.min(left, pauseMs * (0.8 + 0.4 * Math.random())));
+        // Closing: fail fast, so a shutdown with the database away does not wait out the window.
+        if (this.closed) throw err;
         pauseMs = Math.min(pauseMs * 2, RETRY_MAX_PAUSE_MS);
       }
     }
   }
 
-  /** Stop taking requests and wait for everything accepted to be committed. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.retryWakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.retryWakers.add(wake);
+    });
+  }
+
+  /** Stop taking requests and wait for everything accepted to be committed (batches waiting to retry are refused). */
   async close(): Promise<void> {
     this.closed = true;
+    for (const wake of [...this.retryWakers]) wake();
     if (this.active === 0 && this.queue.length === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
