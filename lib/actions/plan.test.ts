@@ -66,21 +66,81 @@ describe('planAction', () => {
   it('compensate step: refused for a step that is already compensated or never succeeded', () => {
     const spans = failedSaga();
     const saga = sagaAfter(spans);
-    expect(planAction(saga, spans, { action: 'compensate', step: 'b' }).refusal).toMatch(/already compensated/);
-    expect(planAction(saga, spans, { action: 'compensate', step: 'c' }).refusal).toMatch(/did not succeed/);
+    expect(planAction(saga, spans, { action: 'compensate', step: 'b' }).refusal).toMatch(/already undone: its compensate succeeded/);
+    expect(planAction(saga, spans, { action: 'compensate', step: 'c' }).refusal).toMatch(/its action did not succeed \(last attempt: failure\)/);
     expect(planAction(saga, spans, { action: 'compensate', step: 'a' }).calls).toHaveLength(1);
-    expect(planAction(saga, spans, { action: 'compensate', step: 'zzz' }).refusal).toMatch(/no step zzz/);
+    expect(planAction(saga, spans, { action: 'compensate', step: 'zzz' }).refusal).toMatch(/no step "zzz"/);
   });
 
   it('retry step: the failed step once more, with the next attempt number', () => {
-    const spans = failedSaga();
+    // a succeeded, b failed, nothing compensated: the coordinator gave up before undoing anything.
+    const spans = withUrls(
+      sagaSpans({ sagaId: 'S1', steps: ['a', 'b', 'c'] })
+        .action('a', { at: 0 })
+        .action('b', { at: 20 })
+        .action('c', { at: 40, fail: 'card declined' })
+        .root({ at: 0, dur: 100 })
+        .build(),
+    );
     const saga = sagaAfter(spans);
     const plan = planAction(saga, spans, { action: 'retry', step: 'c' });
     expect(plan.calls).toEqual([
       expect.objectContaining({ step: 'c', op: 'action', attempt: 2, url: 'http://svc/c/action', idempotencyKey: idempotencyKey(saga.id, 'c', 'action', 2) }),
     ]);
     expect(planAction(sagaAfter(spans), spans, { action: 'retry', step: 'a' }).refusal).toMatch(/already succeeded/);
-    expect(planAction(sagaAfter(spans), spans, { action: 'retry' }).refusal).toMatch(/needs a step/);
+    expect(planAction(sagaAfter(spans), spans, { action: 'retry' }).refusal).toMatch(/needs the step/);
+  });
+
+  it('retry step is refused once the saga began compensating, and says to compensate instead', () => {
+    const spans = failedSaga();
+    const plan = planAction(sagaAfter(spans), spans, { action: 'retry', step: 'c' });
+    expect(plan.calls).toEqual([]);
+    expect(plan.rule).toBe('forward_retry_after_compensation');
+    expect(plan.refusal).toMatch(/compensation has begun \(step "b" was undone first\).*Compensate the remaining steps instead/);
+  });
+
+  it('retry of a step whose compensation failed names the compensation, not the action', () => {
+    const spans = withUrls(
+      sagaSpans({ sagaId: 'CF', steps: ['a', 'b'] })
+        .action('a', { at: 0 })
+        .action('b', { at: 20, fail: true })
+        .compensate('a', { at: 40, fail: 'HTTP 500' })
+        .root({ at: 0, dur: 100 })
+        .build(),
+    );
+    const saga = sagaAfter(spans);
+    // Once compensation began, a forward retry is refused by that rule first; the step rule names the failed op.
+    expect(planAction(saga, spans, { action: 'retry', step: 'a' }).rule).toBe('forward_retry_after_compensation');
+    expect(planAction(saga, spans, { action: 'compensate', step: 'a' }).calls.map((c) => [c.op, c.attempt])).toEqual([['compensate', 2]]);
+  });
+
+  it('an actively running saga: compensation is planned for an admin override only, and says why', () => {
+    const spans = withUrls(
+      sagaSpans({ sagaId: 'R', steps: ['a', 'b'] })
+        .action('a', { at: 0 })
+        .action('b', { at: 20, fail: true })
+        .root({ at: 0, running: true })
+        .build(),
+    );
+    const saga = sagaAfter(spans, 1_000);
+    expect(saga.status).toBe('compensating');
+    const plan = planAction(saga, spans, { action: 'compensate' }, { nowMs: saga.lastActivityMs + 1_000, stuckAfterMs: 300_000 });
+    expect(plan.rule).toBe('coordinator_active');
+    expect(plan.overridable).toBe(true);
+    expect(plan.refusal).toMatch(/still driving this saga \(status compensating, last span 1 s ago/);
+    expect(plan.calls.map((c) => c.step)).toEqual(['a']);
+  });
+
+  it('two-phase messages are never compensated', () => {
+    const spans = withUrls(
+      sagaSpans({ sagaId: 'M', protocol: 'msg', steps: ['a', 'b'] })
+        .action('a', { at: 0 })
+        .action('b', { at: 20, fail: true })
+        .root({ at: 0, dur: 50 })
+        .build(),
+    );
+    const plan = planAction(sagaAfter(spans), spans, { action: 'compensate', step: 'a' });
+    expect([plan.rule, plan.overridable, plan.calls]).toEqual(['forward_only_protocol', false, []]);
   });
 
   it('TCC compensations are cancels', () => {
@@ -98,6 +158,7 @@ describe('planAction', () => {
   it('refuses committed sagas and steps without a recorded URL', () => {
     const ok = sagaSpans({ sagaId: 'C', steps: ['a'] }).action('a', { at: 0 }).root({ at: 0, dur: 20 }).build();
     expect(planAction(sagaAfter(ok), ok, { action: 'compensate' }).refusal).toMatch(/committed/);
+    expect(planAction(sagaAfter(ok), ok, { action: 'compensate' }).rule).toBe('saga_committed');
     const noUrls = sagaSpans({ sagaId: 'N', steps: ['a', 'b'] }).action('a', { at: 0 }).action('b', { at: 10, fail: true }).root({ at: 0, dur: 30 }).build();
     expect(planAction(sagaAfter(noUrls), noUrls, { action: 'compensate' }).refusal).toMatch(/compensate_url/);
   });

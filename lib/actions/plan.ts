@@ -6,17 +6,21 @@
  *
  * - retry step: call the step's first-phase op (action / try / prepare) again,
  *   when its last attempt did not succeed.
- * - compensate step: call the step's compensation, when its forward work
- *   succeeded and no compensation of it succeeded yet.
+ * - compensate step: call the step's undo op (compensate / cancel / rollback by
+ *   protocol), when its forward work succeeded and no undo of it succeeded yet.
  * - compensate saga: every such step, in reverse step order; the executor stops
  *   at the first failure (later steps must not be undone before earlier ones).
+ * Whether the action is safe at all is safety.ts's call; every plan carries a
+ * planId (plan-id.ts) that binds a real run to the preview it confirms.
  */
 import { createHash } from 'node:crypto';
-import type { Op, Protocol, Saga, SagaSpan, Step, SagaStatus } from '../saga/types';
+import type { Op, Saga, SagaSpan, Step, SagaStatus } from '../saga/types';
 import { FIRST_PHASE_OPS } from '../saga/ops';
 import { attemptSlot } from './unanswered';
+import { checkAction, UNDO_OP, type ActionKind, type Refusal, type SafetyRule, type SagaSafetyFacts, type StepSafetyFacts } from './safety';
+import { planIdOf, sagaVersion } from './plan-id';
 
-export type ActionKind = 'retry' | 'compensate';
+export type { ActionKind } from './safety';
 
 export interface ActionRequest {
   action: ActionKind;
@@ -44,8 +48,22 @@ export interface ActionPlan {
   scope: 'step' | 'saga';
   step: string | null;
   calls: PlannedCall[];
-  /** Why nothing can be done, when calls is empty. */
+  /**
+   * Why the action is refused (a safety rule, or the network policy), as one
+   * sentence; null when it may go ahead. The calls stay listed when the rule may
+   * be overridden, so an admin sees what an override would do.
+   */
   refusal: string | null;
+  /** The safety rule behind the refusal; `policy` for the network policy. */
+  rule: SafetyRule | 'policy' | 'no_url' | 'no_step' | null;
+  /** An admin may carry the plan out anyway by typing the saga id (plan.ts, safety.ts). */
+  overridable: boolean;
+  /**
+   * Digest of the saga's version and of this plan (plan-id.ts): a real run must
+   * carry the planId of the preview it confirms, and is refused when the saga or
+   * the plan changed since.
+   */
+  planId: string;
   evidence: {
     status: SagaStatus;
     failedStep: string | null;
@@ -53,7 +71,6 @@ export interface ActionPlan {
   };
 }
 
-const COMPENSATION_OP: Record<Protocol, Op> = { saga: 'compensate', workflow: 'compensate', tcc: 'cancel', xa: 'rollback', msg: 'rollback' };
 const UNDO_OPS = new Set<Op>(['compensate', 'cancel', 'rollback']);
 const FIRST_PHASE = new Set<Op>(FIRST_PHASE_OPS);
 
@@ -104,6 +121,32 @@ const needsUndo = (f: StepFacts) => lastResult(f.firstPhase) === 'success' && !f
 export interface PlanContext {
   /** Calls nobody knows the outcome of (lib/actions/unanswered.ts): their next attempt reuses their key. */
   unanswered?: ReadonlyMap<string, string>;
+  /** When the plan is made (unix ms), for "last span N s ago"; default: the saga's last activity. */
+  nowMs?: number;
+  /** The model's stuck threshold (ModelConfig.stuckAfterMs); default 5 minutes. */
+  stuckAfterMs?: number;
+}
+
+type PlanRefusal = Pick<Refusal, 'message' | 'overridable'> & { rule: ActionPlan['rule'] };
+
+const notSafe = (rule: 'no_url' | 'no_step', message: string): PlanRefusal => ({ rule, message, overridable: false });
+
+function stepFacts(f: StepFacts, saga: Saga): StepSafetyFacts {
+  const undone = f.undo.some((e) => e.result === 'success');
+  return {
+    name: f.name,
+    forwardOp: f.firstPhase[0]?.op ?? (saga.protocol === 'tcc' ? 'try' : saga.protocol === 'xa' ? 'prepare' : 'action'),
+    forward: lastResult(f.firstPhase),
+    undone,
+    undoFailed: !undone && lastResult(f.undo) === 'failure',
+  };
+}
+
+/** The saga's own first compensation (manual ones too: once anything was undone, the saga is being undone). */
+function compensationBegunAt(saga: Saga): string | null {
+  let first: Step | null = null;
+  for (const s of saga.steps) if (s.compensation && (first === null || s.startMs < first.startMs)) first = s;
+  return first?.step ?? null;
 }
 
 export function planAction(saga: Saga, spans: readonly SagaSpan[], req: ActionRequest, ctx: PlanContext = {}): ActionPlan {
@@ -111,6 +154,14 @@ export function planAction(saga: Saga, spans: readonly SagaSpan[], req: ActionRe
   // The attempt after an unanswered one may be the same work done twice: same key, so the participant can tell.
   const keyFor = (f: StepFacts, op: Op, attempt: number) =>
     ctx.unanswered?.get(attemptSlot(f.name, op, attempt - 1)) ?? idempotencyKey(saga.id, f.key, op, attempt);
+  const safety: SagaSafetyFacts = {
+    protocol: saga.protocol,
+    status: saga.status,
+    compensationBegunAt: compensationBegunAt(saga),
+    quietForMs: Math.max(0, (ctx.nowMs ?? saga.lastActivityMs) - saga.lastActivityMs),
+    stuckAfterMs: ctx.stuckAfterMs ?? 300_000,
+  };
+  const version = sagaVersion(spans);
   const base = {
     sagaId: saga.id,
     action: req.action,
@@ -118,44 +169,43 @@ export function planAction(saga: Saga, spans: readonly SagaSpan[], req: ActionRe
     step: req.step ?? null,
     evidence: { status: saga.status, failedStep: saga.failedStep, anomalies: [...new Set(saga.anomalies.map((a) => a.kind))] },
   };
-  const refuse = (refusal: string): ActionPlan => ({ ...base, calls: [], refusal });
-  const undoOp = COMPENSATION_OP[saga.protocol];
-
-  if (req.action === 'compensate' && saga.status === 'committed') return refuse('the saga committed: there is nothing to compensate');
-  if (req.action === 'compensate' && saga.status === 'compensated') return refuse('the saga is already compensated');
+  const finish = (calls: PlannedCall[], refusal: PlanRefusal | null): ActionPlan => {
+    // A refusal no one may override plans no call: there is nothing to show an override would do.
+    const shown = refusal !== null && !refusal.overridable ? [] : calls;
+    const plan: Omit<ActionPlan, 'planId'> = {
+      ...base,
+      calls: shown,
+      refusal: refusal?.message ?? null,
+      rule: refusal?.rule ?? null,
+      overridable: refusal?.overridable ?? false,
+    };
+    return { ...plan, planId: planIdOf(version, plan) };
+  };
+  const call = (f: StepFacts, order: number, op: Op, attempt: number, url: string): PlannedCall => ({
+    order, step: f.name, key: f.key, index: f.index, op, attempt, url, idempotencyKey: keyFor(f, op, attempt), branchId: f.branchId,
+  });
 
   if (req.step === undefined) {
-    if (req.action === 'retry') return refuse('retry needs a step');
+    if (req.action === 'retry') return finish([], checkAction(safety, { action: 'retry', step: null }));
     const todo = [...facts.values()].filter(needsUndo).sort((a, b) => b.index - a.index || b.key.localeCompare(a.key));
-    if (todo.length === 0) return refuse('no succeeded step is left without a successful compensation');
+    const verdict = checkAction(safety, { action: 'compensate', step: null, pending: todo.length });
+    if (verdict !== null && !verdict.overridable) return finish([], verdict);
     const missing = todo.find((f) => !f.compensateUrl);
-    if (missing) return refuse(`step ${missing.name} recorded no saga.compensate_url to call`);
-    return {
-      ...base,
-      refusal: null,
-      calls: todo.map((f, i) => {
-        const attempt = nextAttempt(f.undo);
-        return { order: i + 1, step: f.name, key: f.key, index: f.index, op: undoOp, attempt, url: f.compensateUrl!, idempotencyKey: keyFor(f, undoOp, attempt), branchId: f.branchId };
-      }),
-    };
+    if (missing) return finish([], notSafe('no_url', `Refused: step "${missing.name}" recorded no saga.compensate_url, so sagascope has no URL to call. Compensate it by hand in its service`));
+    const undoOp = UNDO_OP[saga.protocol]!;
+    return finish(todo.map((f, i) => call(f, i + 1, undoOp, nextAttempt(f.undo), f.compensateUrl!)), verdict);
   }
 
   const f = [...facts.values()].find((x) => x.key === req.step || x.name === req.step);
-  if (!f) return refuse(`no step ${req.step} in this saga`);
+  if (!f) return finish([], notSafe('no_step', `Refused: this saga has no step "${req.step}"`));
+  const sf = stepFacts(f, saga);
+  const verdict = checkAction(safety, { action: req.action, step: sf });
+  if (verdict !== null && !verdict.overridable) return finish([], verdict);
   if (req.action === 'retry') {
-    const first = f.firstPhase[0]?.op ?? (saga.protocol === 'tcc' ? 'try' : 'action');
-    if (lastResult(f.firstPhase) === 'success') return refuse(`step ${f.name} already succeeded`);
-    if (f.undo.some((e) => e.result === 'success')) return refuse(`step ${f.name} was compensated: retrying its action now would leave it half done`);
-    if (!f.actionUrl) return refuse(`step ${f.name} recorded no saga.action_url to call`);
-    const attempt = nextAttempt(f.firstPhase);
-    return { ...base, refusal: null, calls: [{ order: 1, step: f.name, key: f.key, index: f.index, op: first, attempt, url: f.actionUrl, idempotencyKey: keyFor(f, first, attempt), branchId: f.branchId }] };
+    if (!f.actionUrl) return finish([], notSafe('no_url', `Refused: step "${f.name}" recorded no saga.action_url, so sagascope has no URL to call for its ${sf.forwardOp}`));
+    return finish([call(f, 1, sf.forwardOp, nextAttempt(f.firstPhase), f.actionUrl)], verdict);
   }
-  if (!needsUndo(f)) {
-    return refuse(
-      lastResult(f.firstPhase) === 'success' ? `step ${f.name} is already compensated` : `step ${f.name} did not succeed: nothing to compensate`,
-    );
-  }
-  if (!f.compensateUrl) return refuse(`step ${f.name} recorded no saga.compensate_url to call`);
-  const attempt = nextAttempt(f.undo);
-  return { ...base, refusal: null, calls: [{ order: 1, step: f.name, key: f.key, index: f.index, op: undoOp, attempt, url: f.compensateUrl, idempotencyKey: keyFor(f, undoOp, attempt), branchId: f.branchId }] };
+  const undoOp = UNDO_OP[saga.protocol]!;
+  if (!f.compensateUrl) return finish([], notSafe('no_url', `Refused: step "${f.name}" recorded no saga.compensate_url, so sagascope has no URL to call for its ${undoOp}`));
+  return finish([call(f, 1, undoOp, nextAttempt(f.undo), f.compensateUrl)], verdict);
 }

@@ -64,5 +64,9 @@ export async function preflight(
 
 /** The plan as the operator sees it: a policy refusal becomes the plan's refusal; the calls stay listed. */
 export function withPolicyRefusal(plan: ActionPlan, refusal: PolicyRefusal | null): ActionPlan {
-  return refusal === null || plan.refusal !== null ? plan : { ...plan, refusal: refusal.message };
+  if (refusal === null) return plan;
+  // A safety rule the plan already broke speaks first, unless only an override would have let it through:
+  // then the policy (which nobody overrides) is the reason.
+  if (plan.refusal !== null && !plan.overridable) return plan;
+  return { ...plan, refusal: refusal.message, rule: 'policy', overridable: false };
 }
