@@ -151,6 +151,7 @@ const OUTCOME_TEXT: Record<BatchActionItem['outcome'], string> = {
   ok: 'succeeded',
   failed: 'failed',
   refused: 'refused',
+  stale: 'changed since the preview: not called',
   error: 'error',
 };
 

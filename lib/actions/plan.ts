@@ -150,10 +150,16 @@ function compensationBegunAt(saga: Saga): string | null {
 }
 
 export function planAction(saga: Saga, spans: readonly SagaSpan[], req: ActionRequest, ctx: PlanContext = {}): ActionPlan {
+  return makePlanner(saga, spans, ctx)(req);
+}
+
+/**
+ * Plans several actions on one saga: the step facts and the saga's version are
+ * worked out once (a large saga's spans are sorted and hashed once, not per plan).
+ */
+export function makePlanner(saga: Saga, spans: readonly SagaSpan[], ctx: PlanContext = {}): (req: ActionRequest) => ActionPlan {
   const facts = factsOf(saga, spans);
-  // The attempt after an unanswered one may be the same work done twice: same key, so the participant can tell.
-  const keyFor = (f: StepFacts, op: Op, attempt: number) =>
-    ctx.unanswered?.get(attemptSlot(f.name, op, attempt - 1)) ?? idempotencyKey(saga.id, f.key, op, attempt);
+  let version: string | null = null;
   const safety: SagaSafetyFacts = {
     protocol: saga.protocol,
     status: saga.status,
@@ -161,7 +167,18 @@ export function planAction(saga: Saga, spans: readonly SagaSpan[], req: ActionRe
     quietForMs: Math.max(0, (ctx.nowMs ?? saga.lastActivityMs) - saga.lastActivityMs),
     stuckAfterMs: ctx.stuckAfterMs ?? 300_000,
   };
-  const version = sagaVersion(spans);
+  return (req) => {
+    version ??= sagaVersion(spans);
+    return planWith(saga, facts, safety, version, req, ctx);
+  };
+}
+
+function planWith(
+  saga: Saga, facts: Map<string, StepFacts>, safety: SagaSafetyFacts, version: string, req: ActionRequest, ctx: PlanContext,
+): ActionPlan {
+  // The attempt after an unanswered one may be the same work done twice: same key, so the participant can tell.
+  const keyFor = (f: StepFacts, op: Op, attempt: number) =>
+    ctx.unanswered?.get(attemptSlot(f.name, op, attempt - 1)) ?? idempotencyKey(saga.id, f.key, op, attempt);
   const base = {
     sagaId: saga.id,
     action: req.action,

@@ -1,9 +1,11 @@
 /**
  * Request bodies of the manual-action routes (DESIGN.md §5):
- *   POST /api/sagas/{id}/actions   { action, step?, reason, dryRun? }
- *   POST /api/sagas/actions        { filter, action, step?, reason, dryRun?, limit? }
+ *   POST /api/sagas/{id}/actions   { action, step?, reason, dryRun?, planId?, override? }
+ *   POST /api/sagas/actions        preview: { filter, action, step?, dryRun: true, limit? }
+ *                                  act:     { selection, action, step?, reason, filter? }
  * `reason` (3 to 500 characters) is required to act; a dry run may omit it,
- * since the operator types the reason after seeing the preview.
+ * since the operator types the reason after seeing the preview. Acting needs
+ * what the preview returned: its `planId` (one saga) or its `selection` (batch).
  */
 import { z } from 'zod';
 import { MAX_BATCH } from './run';
@@ -19,6 +21,12 @@ const NEEDS_REASON = { path: ['reason'], message: 'a reason (3 to 500 characters
 
 export const actionKindSchema = z.enum(['retry', 'compensate']);
 
+const planIdSchema = z.string().regex(/^pl_[\w-]{32}$/, 'planId: the `planId` of a preview (pl_…)');
+const NEEDS_PLAN = {
+  path: ['planId'],
+  message: 'a real run confirms a preview: preview first (dryRun: true) and send the planId it returned',
+};
+
 export const actionBodySchema = z
   .object({
     action: actionKindSchema,
@@ -26,9 +34,13 @@ export const actionBodySchema = z
     step: z.string().trim().min(1).max(512).optional(),
     reason: reason.optional(),
     dryRun: z.boolean().default(false),
+    planId: planIdSchema.optional(),
+    /** Admins only, for an overridable safety rule: the saga id typed again (lib/actions/safety.ts). */
+    override: z.object({ sagaId: z.string().min(1).max(512) }).strict().optional(),
   })
   .strict()
-  .refine(needsReason, NEEDS_REASON);
+  .refine(needsReason, NEEDS_REASON)
+  .refine((b) => b.dryRun || b.planId !== undefined, NEEDS_PLAN);
 
 export type ActionBody = z.infer<typeof actionBodySchema>;
 
@@ -46,10 +58,22 @@ export const batchBodySchema = z
     step: z.string().trim().min(1).max(512).optional(),
     reason: reason.optional(),
     dryRun: z.boolean().default(false),
-    /** Newest first, at most this many sagas. */
+    /** Preview: newest first, at most this many sagas. */
     limit: z.number().int().min(1).max(MAX_BATCH).default(20),
+    /** Real run: exactly the `selection` its preview returned. */
+    selection: z
+      .array(z.object({ sagaId: z.string().min(1).max(512), planId: planIdSchema }).strict())
+      .min(1, 'selection: the preview selected no saga to act on')
+      .max(MAX_BATCH)
+      .refine((sel) => new Set(sel.map((s) => s.sagaId)).size === sel.length, 'selection: each saga once')
+      .optional(),
   })
   .strict()
-  .refine(needsReason, NEEDS_REASON);
+  .refine(needsReason, NEEDS_REASON)
+  .refine((b) => b.dryRun || b.selection !== undefined, {
+    path: ['selection'],
+    message: 'a real run acts on what its preview showed: preview first (dryRun: true) and send the `selection` it returned',
+  })
+  .refine((b) => !b.dryRun || b.selection === undefined, { path: ['selection'], message: 'a preview selects by `filter`, not by `selection`' });
 
 export type BatchBody = z.infer<typeof batchBodySchema>;

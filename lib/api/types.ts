@@ -48,6 +48,10 @@ export interface AnomalyJson {
   step: string | null;
   message: string;
   spanIds: string[];
+  /** The manual action that repairs it (lib/actions/suggest.ts), or null when none applies. */
+  suggestedAction: { action: ActionKind; step: string | null; op: Op } | null;
+  /** What the suggested action does, or why no action applies. */
+  suggestion: string;
 }
 
 /**
@@ -161,7 +165,8 @@ export interface ActionResponse {
   audit?: AuditEntry[];
 }
 
-export type BatchItemOutcome = 'planned' | 'ok' | 'failed' | 'refused' | 'error';
+/** `stale`: the saga changed between the preview and the real run; nothing was called for it. */
+export type BatchItemOutcome = 'planned' | 'ok' | 'failed' | 'refused' | 'stale' | 'error';
 
 export interface BatchActionItem {
   sagaId: string;
@@ -182,6 +187,8 @@ export interface BatchActionResponse {
   selected: number;
   counts: Record<BatchItemOutcome, number>;
   items: BatchActionItem[];
+  /** Dry run: the sagas a real run may act on, each with the planId shown (a real run sends exactly this back). */
+  selection: Array<{ sagaId: string; planId: string }>;
   /** The batch's own audit entries (intent, outcome); each saga's entries name the intent's seq as `batch`. */
   audit: AuditEntry[];
 }

@@ -27,6 +27,7 @@ import type { CallResult } from '../../lib/actions/execute';
 import { apiRequest } from '../support/api-client';
 import { failedSagaSpans, sendSpans } from '../support/failed-saga';
 import * as actionsRoute from '../../app/api/sagas/[id]/actions/route';
+import { previewThenAct } from '../support/actions';
 import * as sagasRoute from '../../app/api/sagas/route';
 import * as healthRoute from '../../app/api/health/route';
 import { createFaultDb, report, sleep, type FaultDb } from './support';
@@ -118,9 +119,9 @@ interface ActionBody {
 
 async function compensate(id: string, reason: string): Promise<{ status: number; body: ActionBody; ms: number }> {
   const started = performance.now();
-  const res = await actionsRoute.POST(
-    apiRequest('POST', `/api/sagas/${encodeURIComponent(id)}/actions`, { bearer: operator, body: { action: 'compensate', reason } }),
-    { params: Promise.resolve({ id }) },
+  const res = await previewThenAct(
+    (body) => actionsRoute.POST(apiRequest('POST', `/api/sagas/${encodeURIComponent(id)}/actions`, { bearer: operator, body }), { params: Promise.resolve({ id }) }),
+    { action: 'compensate', reason },
   );
   const body = (await res.json()) as ActionBody;
   return { status: res.status, body, ms: performance.now() - started };

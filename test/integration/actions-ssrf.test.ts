@@ -18,6 +18,7 @@ import { startTestParticipant, type TestParticipant } from '../support/participa
 import { failedSagaSpans, sendSpans } from '../support/failed-saga';
 import * as actionsRoute from '../../app/api/sagas/[id]/actions/route';
 import * as batchRoute from '../../app/api/sagas/actions/route';
+import { previewThenAct, selectionOf } from '../support/actions';
 
 const run = Date.now().toString(36);
 let env: TestEnv;
@@ -45,7 +46,10 @@ beforeEach(() => {
 });
 
 async function act(id: string, body: Record<string, unknown>) {
-  const res = await actionsRoute.POST(apiRequest('POST', `/api/sagas/${id}/actions`, { bearer: operator, body }), { params: Promise.resolve({ id }) });
+  const res = await previewThenAct(
+    (b) => actionsRoute.POST(apiRequest('POST', `/api/sagas/${id}/actions`, { bearer: operator, body: b }), { params: Promise.resolve({ id }) }),
+    body,
+  );
   return { status: res.status, body: (await res.json()) as { error?: string; plan: ActionPlan } };
 }
 
@@ -107,8 +111,15 @@ describe('manual actions refused by the network policy', () => {
   it('batch: each refused saga is reported and audited, and nothing is called', async () => {
     const id = `ssrf-batch-${run}`;
     await sendSpans(env.httpUrl, failedSagaSpans({ id, participant: participant.url }));
+    const preview = await batchRoute.POST(
+      apiRequest('POST', '/api/sagas/actions', { bearer: operator, body: { filter: { q: id }, action: 'compensate', dryRun: true } }),
+    );
+    const previewed = (await preview.json()) as { items: { sagaId: string; plan: { planId: string } | null }[]; selection: unknown[] };
+    // The preview already says it: nothing may be acted on.
+    expect(previewed.selection).toEqual([]);
+    // Sent anyway (a client that ignores the preview's selection): refused again, and audited.
     const res = await batchRoute.POST(
-      apiRequest('POST', '/api/sagas/actions', { bearer: operator, body: { filter: { q: id }, action: 'compensate', reason: 'batch ssrf' } }),
+      apiRequest('POST', '/api/sagas/actions', { bearer: operator, body: { selection: selectionOf(previewed), action: 'compensate', reason: 'batch ssrf' } }),
     );
     expect(res.status).toBe(200);
     const report = (await res.json()) as { items: { sagaId: string; outcome: string; error: string }[]; counts: Record<string, number> };

@@ -17,8 +17,11 @@ import type { CallResult } from '../../lib/actions/execute';
 import type { BatchReport } from '../../lib/actions/run';
 import type { AuditEntry, SagaDetail } from '../../lib/api/types';
 import { apiRequest } from '../support/api-client';
+import { previewThenAct } from '../support/actions';
 import { answerOk, startTestParticipant, type TestParticipant } from '../support/participant';
 import { compensateUrlOf, failedSagaSpans, sendSpans, FAILED_STEPS, type FailedSagaOptions } from '../support/failed-saga';
+import { makeSpan, resourceFor } from '../support/spans';
+import type { FlatSpan } from '../../lib/otlp/types';
 import * as actionsRoute from '../../app/api/sagas/[id]/actions/route';
 import * as batchRoute from '../../app/api/sagas/actions/route';
 import * as sagaRoute from '../../app/api/sagas/[id]/route';
@@ -68,10 +71,20 @@ interface ActionResponse {
   audit?: AuditEntry[];
 }
 
-async function act(id: string, body: Record<string, unknown>, bearer = operator): Promise<{ status: number; body: ActionResponse }> {
+/** One request, as is. */
+async function post(id: string, body: Record<string, unknown>, bearer = operator): Promise<{ status: number; body: ActionResponse }> {
   const res = await actionsRoute.POST(apiRequest('POST', `/api/sagas/${encodeURIComponent(id)}/actions`, { bearer, body }), {
     params: Promise.resolve({ id }),
   });
+  return { status: res.status, body: (await res.json()) as ActionResponse };
+}
+
+/** As the UI does: a real run confirms a fresh preview (its planId). */
+async function act(id: string, body: Record<string, unknown>, bearer = operator): Promise<{ status: number; body: ActionResponse }> {
+  const res = await previewThenAct(
+    (b) => actionsRoute.POST(apiRequest('POST', `/api/sagas/${encodeURIComponent(id)}/actions`, { bearer, body: b }), { params: Promise.resolve({ id }) }),
+    body,
+  );
   return { status: res.status, body: (await res.json()) as ActionResponse };
 }
 
@@ -169,7 +182,7 @@ describe('POST /api/sagas/{id}/actions', () => {
     participant.received.length = 0;
     const again = await act(o.id, { action: 'compensate', reason: 'double check' });
     expect(again.status).toBe(409);
-    expect(again.body.error).toBe('the saga is already compensated');
+    expect(again.body.error).toMatch(/^Refused: the saga is already compensated.*\(rule: a compensated saga is not undone twice\)$/);
     expect(participant.received).toHaveLength(0);
     expect((await auditForSaga(env.db, o.id)).at(-1)).toMatchObject({ outcome: 'refused', reason: 'double check', result: { by: 'plan' } });
   });
@@ -231,15 +244,20 @@ describe('POST /api/sagas/{id}/actions', () => {
     ]);
   });
 
-  it('serialises actions on one saga: a double submit calls the participant once, the second sees the work done', async () => {
+  it('serialises actions on one saga: a double submit of one preview calls the participant once, the second finds the saga changed', async () => {
     const o = await seed(`it-double-${run}`);
     participant.respond = () => ({ ...answerOk(), delayMs: 200 });
+    const { planId } = (await post(o.id, { action: 'compensate', step: 'reserve-inventory', dryRun: true })).body.plan;
     const [a, b] = await Promise.all([
-      act(o.id, { action: 'compensate', step: 'reserve-inventory', reason: 'click' }),
-      act(o.id, { action: 'compensate', step: 'reserve-inventory', reason: 'click again' }),
+      post(o.id, { action: 'compensate', step: 'reserve-inventory', reason: 'click', planId }),
+      post(o.id, { action: 'compensate', step: 'reserve-inventory', reason: 'click again', planId }),
     ]);
     expect([a.status, b.status].sort()).toEqual([200, 409]);
-    expect([a, b].find((r) => r.status === 409)!.body.error).toBe('step reserve-inventory is already compensated');
+    const second = [a, b].find((r) => r.status === 409)!.body as ActionResponse & { stale?: boolean };
+    expect(second.stale).toBe(true);
+    expect(second.error).toMatch(/changed since your preview.*Preview again/);
+    // What the operator would now see: the step is done.
+    expect(second.plan.refusal).toMatch(/step "reserve-inventory" is already undone/);
     expect(participant.received).toHaveLength(1);
   });
 
@@ -290,7 +308,7 @@ describe('POST /api/sagas/{id}/actions', () => {
     expect((await act(`missing-${run}`, { action: 'compensate', dryRun: true })).status).toBe(404);
     const unknownStep = await act(o.id, { action: 'compensate', step: 'nope', reason: 'testing' });
     expect(unknownStep.status).toBe(409);
-    expect(unknownStep.body.error).toBe('no step nope in this saga');
+    expect(unknownStep.body.error).toBe('Refused: this saga has no step "nope"');
     expect(participant.received).toHaveLength(0);
   });
 
@@ -299,6 +317,95 @@ describe('POST /api/sagas/{id}/actions', () => {
     const { status } = await act(o.id, { action: 'compensate', reason: 'I am a viewer' }, viewer);
     expect(status).toBe(403);
     expect(participant.received).toHaveLength(0);
+  });
+});
+
+/** A coordinator's compensation of one step of a seeded saga, as its participant reports it. */
+function compensationSpan(o: FailedSagaOptions, stepName: 'create-order' | 'reserve-inventory', atMs: number): FlatSpan {
+  const s = FAILED_STEPS.find((x) => x.step === stepName)!;
+  return makeSpan({
+    name: `POST ${s.path}`,
+    startMs: atMs,
+    endMs: atMs + 5,
+    resource: resourceFor(s.service),
+    attributes: {
+      'saga.id': o.id, 'saga.name': 'checkout', 'saga.protocol': 'saga', 'saga.role': 'participant', 'saga.step': s.step,
+      'saga.step.index': FAILED_STEPS.indexOf(s) + 1, 'saga.branch_id': s.branch, 'saga.op': 'compensate', 'saga.attempt': 1,
+    },
+  });
+}
+
+describe('safety: a preview binds what runs, unsafe actions are refused', () => {
+  it('a real run without a planId is a 400 that says to preview first', async () => {
+    const o = await seed(`it-noplan-${run}`);
+    const r = await post(o.id, { action: 'compensate', reason: 'straight to it' });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatch(/preview first \(dryRun: true\) and send the planId/);
+    expect(participant.received).toHaveLength(0);
+  });
+
+  it('a previewed saga that changed since: 409 with the new plan, nothing called, audited as stale', async () => {
+    const o = await seed(`it-stale-${run}`);
+    const preview = await post(o.id, { action: 'compensate', dryRun: true });
+    // The coordinator undid reserve-inventory meanwhile.
+    await sendSpans(env.httpUrl, [compensationSpan(o, 'reserve-inventory', Date.now() - 1_000)]);
+    const r = await post(o.id, { action: 'compensate', reason: 'INC-12', planId: preview.body.plan.planId });
+    expect(r.status).toBe(409);
+    expect((r.body as { stale?: boolean }).stale).toBe(true);
+    expect(r.body.error).toBe('new spans arrived or the saga changed since your preview, so its plan is no longer the one you confirmed; nothing was called. Preview again');
+    // The new plan, for "preview again": only create-order is left.
+    expect(r.body.plan.calls.map((c) => c.step)).toEqual(['create-order']);
+    expect(r.body.plan.planId).not.toBe(preview.body.plan.planId);
+    expect(participant.received).toHaveLength(0);
+    expect((await auditForSaga(env.db, o.id)).map((e) => [e.outcome, (e.result as { by: string }).by])).toEqual([['refused', 'stale']]);
+    // Confirming the new preview works.
+    const ok = await post(o.id, { action: 'compensate', reason: 'INC-12 again', planId: r.body.plan.planId });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(participant.received.map((x) => x.path)).toEqual(['/order/cancel']);
+  });
+
+  it('forward retry once compensation has begun: 409 naming the rule, nothing called', async () => {
+    const id = `it-noretry-${run}`;
+    const o = { id, participant: participant.url };
+    const spans = failedSagaSpans(o);
+    const payment = spans.find((s) => s.attributes['saga.step'] === 'charge-payment')!;
+    (payment.attributes as Record<string, unknown>)['saga.action_url'] = `${participant.url}/payment/charge?gid=${id}&op=action`;
+    await sendSpans(env.httpUrl, [...spans, compensationSpan(o, 'reserve-inventory', spans[0]!.startMs + 90)]);
+    const r = await act(id, { action: 'retry', step: 'charge-payment', reason: 'book it anyway' });
+    expect(r.status).toBe(409);
+    expect((r.body as { rule?: string }).rule).toBe('forward_retry_after_compensation');
+    expect(r.body.error).toMatch(/compensation has begun \(step "reserve-inventory" was undone first\).*Compensate the remaining steps instead/);
+    expect(participant.received).toHaveLength(0);
+    expect((await auditForSaga(env.db, id)).map((e) => [e.outcome, (e.result as { rule: string }).rule])).toEqual([['refused', 'forward_retry_after_compensation']]);
+  });
+
+  it('compensation of a saga its coordinator is still driving: 409; an admin may override by typing the saga id, audited as such', async () => {
+    const id = `it-active-${run}`;
+    const o = { id, participant: participant.url };
+    // The steps arrived just now and the coordinator's root span has not (it has not ended): compensating.
+    await sendSpans(env.httpUrl, failedSagaSpans(o).slice(1).map((s) => ({ ...s, startMs: s.startMs + 9_000, endMs: s.endMs + 9_000 })));
+    expect((await detail(id)).saga.status).toBe('compensating');
+    const preview = await post(id, { action: 'compensate', dryRun: true });
+    expect(preview.body.plan).toMatchObject({ rule: 'coordinator_active', overridable: true });
+    expect(preview.body.plan.refusal).toMatch(/the coordinator is still driving this saga \(status compensating/);
+    expect(preview.body.plan.calls).toHaveLength(2);
+    const planId = preview.body.plan.planId;
+
+    const refused = await post(id, { action: 'compensate', reason: 'it looks stuck', planId });
+    expect([refused.status, (refused.body as { rule?: string }).rule]).toEqual([409, 'coordinator_active']);
+    // An operator cannot override; an admin must type the right id.
+    const admin = (await createToken(env.db, SYSTEM, { name: `it admin ${id}`, role: 'admin' })).token;
+    expect((await post(id, { action: 'compensate', reason: 'override', planId, override: { sagaId: id } })).status).toBe(409);
+    expect((await post(id, { action: 'compensate', reason: 'override', planId, override: { sagaId: 'it-active' } }, admin)).status).toBe(409);
+    expect(participant.received).toHaveLength(0);
+
+    const forced = await post(id, { action: 'compensate', reason: 'orchestrator pod is gone', planId, override: { sagaId: id } }, admin);
+    expect(forced.status, JSON.stringify(forced.body)).toBe(200);
+    expect(participant.received.map((x) => x.path)).toEqual(['/inventory/release', '/order/cancel']);
+    const intents = (await auditForSaga(env.db, id)).filter((e) => e.outcome === 'intent');
+    expect(intents).toHaveLength(2);
+    expect(intents.every((e) => (e.request as { override?: boolean; overriddenRule?: string }).override === true)).toBe(true);
+    expect(intents.every((e) => (e.request as { overriddenRule?: string }).overriddenRule === 'coordinator_active')).toBe(true);
   });
 });
 
@@ -326,7 +433,9 @@ describe('POST /api/sagas/actions (batch)', () => {
     expect(preview.body.audit).toEqual([]);
     expect(participant.received).toHaveLength(0);
 
-    const done = await batch({ filter, action: 'compensate', reason: 'INC-11 bulk cleanup', limit: 100 });
+    const selection = preview.body.selection.filter((x) => x.sagaId.startsWith(tag));
+    expect(selection.map((x) => x.sagaId).sort()).toEqual([good.id, bad.id]);
+    const done = await batch({ filter, selection, action: 'compensate', reason: 'INC-11 bulk cleanup' });
     expect(done.status).toBe(200);
     const items = mine(done.body);
     expect(items.map((i) => [i.sagaId, i.outcome, i.results.map((r) => r.outcome)])).toEqual([
@@ -339,17 +448,57 @@ describe('POST /api/sagas/actions (batch)', () => {
       ['saga.batch.compensate', 'failed'],
     ]);
     const batchSeq = done.body.audit[0]!.seq;
-    expect(done.body.audit[0]!.request).toMatchObject({ filter, sagaIds: expect.arrayContaining([good.id, bad.id]) });
+    expect(done.body.audit[0]!.request).toMatchObject({ filter, selection });
     const goodTrail = await auditForSaga(env.db, good.id);
     expect(goodTrail.map((e) => e.outcome)).toEqual(['intent', 'ok', 'intent', 'ok']);
     expect(goodTrail.every((e) => (e.request as { batch?: number }).batch === batchSeq)).toBe(true);
+  });
+
+  it('acts on the previewed sagas only: a third matching saga that arrives before confirm is left alone', async () => {
+    const tag = `it-bind-${run}`;
+    const name = `bind-${run}`;
+    const first = await seed(`${tag}-1`, { name });
+    const second = await seed(`${tag}-2`, { name });
+    const preview = await batch({ filter: { status: 'failed', name }, action: 'compensate', dryRun: true, limit: 2 });
+    expect(preview.body.selection.map((x) => x.sagaId).sort()).toEqual([first.id, second.id]);
+    // Newest first with limit 2: re-running the filter now would pick the third and drop one of the two.
+    const third = await seed(`${tag}-3`, { name });
+    const rerun = await batch({ filter: { status: 'failed', name }, action: 'compensate', dryRun: true, limit: 2 });
+    expect(rerun.body.items.map((i) => i.sagaId)).toContain(third.id);
+
+    const done = await batch({ selection: preview.body.selection, action: 'compensate', reason: 'INC-13 the two I checked' });
+    expect(done.status).toBe(200);
+    expect(done.body.items.map((i) => [i.sagaId, i.outcome]).sort()).toEqual([[first.id, 'ok'], [second.id, 'ok']]);
+    const called = new Set(participant.received.map((r) => new URLSearchParams(r.query).get('gid')));
+    expect([...called].sort()).toEqual([first.id, second.id]);
+    expect(await auditForSaga(env.db, third.id)).toEqual([]);
+  });
+
+  it('a previewed saga that changed before confirm is reported stale and not called; the others go ahead', async () => {
+    const tag = `it-bstale-${run}`;
+    const name = `bstale-${run}`;
+    const a = await seed(`${tag}-a`, { name });
+    const b = await seed(`${tag}-b`, { name });
+    const preview = await batch({ filter: { name }, action: 'compensate', dryRun: true });
+    await sendSpans(env.httpUrl, [compensationSpan(b, 'reserve-inventory', Date.now() - 1_000)]);
+    const done = await batch({ selection: preview.body.selection, action: 'compensate', reason: 'INC-14' });
+    const byId = new Map(done.body.items.map((i) => [i.sagaId, i]));
+    expect(byId.get(a.id)!.outcome).toBe('ok');
+    expect(byId.get(b.id)!.outcome).toBe('stale');
+    expect(byId.get(b.id)!.error).toMatch(/Preview again/);
+    expect(done.body.counts).toMatchObject({ ok: 1, stale: 1 });
+    expect(participant.received.every((r) => new URLSearchParams(r.query).get('gid') === a.id)).toBe(true);
   });
 
   it('validates the filter and the limit', async () => {
     expect((await batch({ filter: { status: 'gone' }, action: 'compensate', dryRun: true })).status).toBe(400);
     expect((await batch({ filter: { cursor: 'x' }, action: 'compensate', dryRun: true })).status).toBe(400);
     expect((await batch({ action: 'compensate', dryRun: true, limit: 101 })).status).toBe(400);
-    expect((await batch({ action: 'compensate', limit: 5 })).status).toBe(400);
+    // Acting needs the preview's selection; a preview takes none.
+    const noSelection = await batch({ action: 'compensate', reason: 'act on the filter', filter: { status: 'failed' } });
+    expect([noSelection.status, noSelection.body.error]).toEqual([400, expect.stringMatching(/preview first \(dryRun: true\) and send the `selection`/)]);
+    expect((await batch({ action: 'compensate', dryRun: true, selection: [{ sagaId: 'x', planId: `pl_${'a'.repeat(32)}` }] })).status).toBe(400);
+    expect((await batch({ action: 'compensate', reason: 'twice', selection: [{ sagaId: 'x', planId: `pl_${'a'.repeat(32)}` }, { sagaId: 'x', planId: `pl_${'a'.repeat(32)}` }] })).status).toBe(400);
     expect((await batch({ action: 'compensate', dryRun: true }, viewer)).status).toBe(403);
   });
 });

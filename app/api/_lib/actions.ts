@@ -29,6 +29,7 @@ export function actionEnvFor(db: Db): ActionEnv {
     db,
     policy: actionPolicyFrom(config),
     modelConfig: () => currentModelConfig(),
+    maxSagaSpans: config.SAGASCOPE_MAX_SAGA_SPANS,
     tracer,
     flushSpans: () => telemetry?.flush(FLUSH_TIMEOUT_MS) ?? Promise.resolve(true),
   };
