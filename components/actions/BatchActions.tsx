@@ -13,9 +13,11 @@ import { useIsClient } from '../useIsClient';
 const MAX_BATCH = 100;
 
 /**
- * A manual action over the list's current filter (operators only): every
- * matching saga, newest first up to a limit, planned and carried out on its
- * own. Preview first, then a reason, then a per-saga result list.
+ * A manual action over the list's current filter (operators only): the
+ * matching sagas, newest first up to a limit, each planned on its own. Preview
+ * first, then a reason; confirming acts on exactly the sagas and plans the
+ * preview listed (its `selection`), never on the filter run again — a saga that
+ * arrived since is not touched, one that changed since is reported, not called.
  */
 export function BatchActions({ filter, description }: { filter: Record<string, string>; description: string }) {
   const [open, setOpen] = useState(false);
@@ -64,7 +66,13 @@ function BatchDialog({ filter, description, onClose }: { filter: Record<string, 
   const run = async (planned: BatchActionResponse) => {
     setError(null);
     setPhase({ kind: 'running', report: planned });
-    const r = await apiSend<BatchActionResponse>('POST', '/api/sagas/actions', { ...body(), reason: reason.trim() });
+    const r = await apiSend<BatchActionResponse>('POST', '/api/sagas/actions', {
+      filter,
+      action,
+      ...(step.trim() ? { step: step.trim() } : {}),
+      selection: planned.selection,
+      reason: reason.trim(),
+    });
     if (r.ok && r.data) setPhase({ kind: 'done', report: r.data });
     else {
       setError(r.error);
@@ -73,7 +81,7 @@ function BatchDialog({ filter, description, onClose }: { filter: Record<string, 
     router.refresh();
   };
 
-  const actionable = phase.kind === 'preview' ? phase.report.counts.planned : 0;
+  const actionable = phase.kind === 'preview' ? phase.report.selection.length : 0;
 
   return (
     <Modal title="Batch action" onClose={onClose} busy={phase.kind === 'running' || phase.kind === 'previewing'} testId="batch-dialog">
@@ -115,7 +123,8 @@ function BatchDialog({ filter, description, onClose }: { filter: Record<string, 
         >
           <p data-testid="batch-summary">
             {phase.report.selected} saga{phase.report.selected === 1 ? '' : 's'} selected: {phase.report.counts.planned} can be acted on,{' '}
-            {phase.report.counts.refused} refused.
+            {phase.report.counts.refused} refused.{' '}
+            {actionable > 0 ? `Confirming acts on these ${actionable} saga${actionable === 1 ? '' : 's'} only, each with the plan shown.` : ''}
           </p>
           <BatchItems items={phase.report.items} />
           {actionable > 0 ? (
@@ -137,9 +146,17 @@ function BatchDialog({ filter, description, onClose }: { filter: Record<string, 
         <div data-testid="batch-outcome">
           <p className={`alert ${phase.report.counts.failed + phase.report.counts.error > 0 ? 'alert--error' : 'alert--ok'}`} role="status">
             {phase.report.counts.ok} succeeded, {phase.report.counts.failed} failed, {phase.report.counts.refused} refused
+            {phase.report.counts.stale > 0 ? `, ${phase.report.counts.stale} changed since the preview (not called)` : ''}
             {phase.report.counts.error > 0 ? `, ${phase.report.counts.error} errors` : ''}.
           </p>
           <BatchItems items={phase.report.items} />
+          {phase.report.counts.stale > 0 ? (
+            <div className="modal__actions">
+              <button type="button" className="button button--primary" onClick={() => void preview()} data-testid="batch-preview-again">
+                Preview again
+              </button>
+            </div>
+          ) : null}
         </div>
       ) : null}
     </Modal>

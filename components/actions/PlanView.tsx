@@ -30,7 +30,7 @@ export function PlanView({ plan }: { plan: ActionPlan }) {
       </dl>
       {plan.refusal !== null ? (
         <p className="alert alert--error" role="alert" data-testid="action-refusal">
-          Refused: {plan.refusal}
+          {/^Refused\b/.test(plan.refusal) ? plan.refusal : `Refused: ${plan.refusal}`}
         </p>
       ) : null}
       {plan.calls.length > 0 ? (
@@ -69,6 +69,9 @@ export function PlanView({ plan }: { plan: ActionPlan }) {
             </tbody>
           </table>
         </div>
+      ) : null}
+      {plan.refusal !== null && plan.calls.length > 0 ? (
+        <p className="muted">These are the calls an admin override would make.</p>
       ) : null}
       {plan.calls.length > 1 && plan.refusal === null ? (
         <p className="muted">Calls are made one at a time, in this order; the first that does not succeed stops the rest.</p>

@@ -12,12 +12,15 @@ export function AnomalyList({
   itemOf,
   selectedId,
   onSelect,
+  onFix = null,
 }: {
   anomalies: readonly AnomalyJson[];
   /** The timeline row of a span id, if it is one of the steps. */
   itemOf: (spanId: string) => TimelineItem | undefined;
   selectedId: string | null;
   onSelect: (spanId: string) => void;
+  /** Opens the preview of an anomaly's suggested repair (operators); null: the viewer may not act. */
+  onFix?: ((a: NonNullable<AnomalyJson['suggestedAction']>) => void) | null;
 }) {
   if (anomalies.length === 0) {
     return (
@@ -37,6 +40,15 @@ export function AnomalyList({
             {a.step ? <span className="anomaly__step">step {a.step}</span> : null}
           </div>
           <p className="anomaly__message">{a.message}</p>
+          <div className="anomaly__repair" data-testid="anomaly-repair">
+            <span className="muted">{a.suggestedAction ? 'Repair: ' : 'No repair action: '}</span>
+            <span>{a.suggestion}</span>
+            {a.suggestedAction && onFix ? (
+              <button type="button" className="button button--small" onClick={() => onFix(a.suggestedAction!)} data-testid="anomaly-fix">
+                Fix…
+              </button>
+            ) : null}
+          </div>
           {a.spanIds.length > 0 ? (
             <div className="anomaly__evidence">
               <span className="muted">Evidence:</span>

@@ -17,7 +17,7 @@ import { Timeline } from '../timeline/Timeline';
 import { TimelineLegend } from '../timeline/TimelineLegend';
 import { useSpanSelection } from '../useSpanSelection';
 import { AnomalyList } from './AnomalyList';
-import { SagaActions, type ActionStepOption } from '../actions/SagaActions';
+import { ActionDialog, SagaActions, type ActionRequest, type ActionStepOption } from '../actions/SagaActions';
 import { CompensationChainView } from './CompensationChainView';
 import { LazyStepGraph } from './LazyStepGraph';
 import { StepGraphLegend } from './StepGraphLegend';
@@ -100,7 +100,14 @@ export function SagaDetailView({
   traceIds: string[];
   initialSpan: string | null;
   /** Set when the viewer may act on this saga (operator / admin, not read-only). */
-  actions?: { sagaId: string } | null;
+  actions?: {
+    sagaId: string;
+    /** An admin: may override an overridable safety refusal by typing the saga id. */
+    canOverride: boolean;
+    compensateSaga: { refusal: string | null; overridable: boolean };
+    /** The failed step, the selector's default when no anomaly names a repairable step. */
+    failedStep: string | null;
+  } | null;
   /** Laid out on the server (lib/saga/step-graph-view.ts). */
   stepGraph?: StepGraphView | null;
   /** For the link to this saga's service graph. */
@@ -132,6 +139,13 @@ export function SagaDetailView({
   );
 
   const selectedItem = selectedId ? itemOf(selectedId) : undefined;
+  const [acting, setActing] = useState<ActionRequest | null>(null);
+  // The step the first repairable anomaly names (most severe first), else the failed step.
+  const defaultStep = useMemo(() => {
+    const rank = { error: 0, warning: 1, info: 2 } as const;
+    const fixable = anomalies.filter((a) => a.suggestedAction?.step).sort((a, b) => rank[a.severity] - rank[b.severity]);
+    return fixable[0]?.suggestedAction?.step ?? actions?.failedStep ?? null;
+  }, [anomalies, actions?.failedStep]);
   // Evidence can name a span that is not a step (a coordinator span); its trace is
   // only certain when the saga has a single trace.
   const target: SpanTarget | null = selectedId
@@ -145,13 +159,26 @@ export function SagaDetailView({
   return (
     <>
       {actions ? (
-        <SagaActions sagaId={actions.sagaId} steps={stepOptions} selectedStep={selectedItem && selectedItem.stepIndex >= 0 ? selectedItem.label : null} />
+        <SagaActions
+          steps={stepOptions}
+          selectedStep={selectedItem && selectedItem.stepIndex >= 0 ? selectedItem.label : null}
+          defaultStep={defaultStep}
+          compensateSaga={actions.compensateSaga}
+          onOpen={setActing}
+        />
       ) : null}
+      {actions && acting ? <ActionDialog sagaId={actions.sagaId} request={acting} canOverride={actions.canOverride} onClose={() => setActing(null)} /> : null}
       <section className="section" aria-labelledby="anomalies-h">
         <h2 id="anomalies-h">
           Anomalies <span className="count">{anomalies.length}</span>
         </h2>
-        <AnomalyList anomalies={anomalies} itemOf={itemOf} selectedId={selectedId} onSelect={selectFromEvidence} />
+        <AnomalyList
+          anomalies={anomalies}
+          itemOf={itemOf}
+          selectedId={selectedId}
+          onSelect={selectFromEvidence}
+          onFix={actions ? (a) => setActing({ action: a.action, step: a.step }) : null}
+        />
       </section>
 
       <section className="section" aria-labelledby="chain-h">

@@ -74,9 +74,11 @@ function describe(plan: { action: ActionKind; step: string | null }, op: Op): st
 }
 
 /** One suggestion per anomaly, in the anomalies' order. */
-export function suggestRepairs(saga: Saga, spans: readonly SagaSpan[], ctx: PlanContext = {}): RepairSuggestion[] {
+export function suggestRepairs(
+  saga: Saga, spans: readonly SagaSpan[], ctx: PlanContext = {}, given: ReturnType<typeof makePlanner> | null = null,
+): RepairSuggestion[] {
   if (saga.anomalies.length === 0) return [];
-  let planner: ReturnType<typeof makePlanner> | null = null;
+  let planner = given;
   return saga.anomalies.map((a) => {
     const c = candidate(saga, a);
     if ('none' in c) return { suggestedAction: null, suggestion: c.none };
@@ -87,4 +89,16 @@ export function suggestRepairs(saga: Saga, spans: readonly SagaSpan[], ctx: Plan
     const action: SuggestedAction = { action: c.action, step: c.step ?? null, op };
     return { suggestedAction: action, suggestion: plan.refusal === null ? describe(action, op) : `${describe(action, op)} ${plan.refusal}` };
   });
+}
+
+/** Whether "Compensate saga" can be offered: its refusal by the rules now, if any (shown beside the disabled button). */
+export interface SagaActionGuide {
+  repairs: RepairSuggestion[];
+  compensateSaga: { refusal: string | null; overridable: boolean };
+}
+
+export function repairGuide(saga: Saga, spans: readonly SagaSpan[], ctx: PlanContext = {}): SagaActionGuide {
+  const planner = makePlanner(saga, spans, ctx);
+  const whole = planner({ action: 'compensate' });
+  return { repairs: suggestRepairs(saga, spans, ctx, planner), compensateSaga: { refusal: whole.refusal, overridable: whole.overridable } };
 }

@@ -91,6 +91,8 @@ export interface SagaDetail {
   saga: SagaSummary;
   steps: StepJson[];
   anomalies: AnomalyJson[];
+  /** "Compensate saga" under the safety rules now (lib/actions/safety.ts): its refusal, or null when it may be previewed. */
+  compensateSaga: { refusal: string | null; overridable: boolean };
   /** Clock-skew corrections the model applied (lib/saga/clock-skew.ts); times in `steps` are corrected. */
   clockSkew: ClockSkew[];
   /** Set when the saga is over the size limit: the model covers its first `modelled` spans (SAGASCOPE_MAX_SAGA_SPANS). */
@@ -160,6 +162,10 @@ export interface ApiTokenJson {
 export interface ActionResponse {
   ok?: boolean;
   error?: string;
+  /** 409: the saga or the plan changed since the preview; `plan` is the new one. */
+  stale?: boolean;
+  /** 409: the safety rule that refused the action. */
+  rule?: string | null;
   plan: ActionPlan;
   results?: CallResult[];
   audit?: AuditEntry[];

@@ -11,7 +11,7 @@ import type { SagaList, SagaDetail, TraceJson, SpanJson } from '../api/types';
 import type { ModelConfig } from '../saga/types';
 import { buildSaga } from '../saga/model';
 import { capSagaSpans, DEFAULT_MAX_SAGA_SPANS, loadSagaSpans } from './saga-spans';
-import { sagaRowToSummaryJson, sagaToSummaryJson, stepToJson, anomaliesToJson } from './to-json';
+import { sagaRowToSummaryJson, sagaToSummaryJson, stepToJson, repairsToJson } from './to-json';
 import { auditForSaga } from './audit';
 import { cachedDetail, detailStamp, rememberDetail } from './saga-detail-cache';
 
@@ -95,7 +95,7 @@ export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig, maxSag
     built = {
       saga: sagaToSummaryJson(saga),
       steps: saga.steps.map(stepToJson),
-      anomalies: anomaliesToJson(saga, spans, cfg),
+      ...repairsToJson(saga, spans, cfg),
       clockSkew: saga.clockSkew,
       modelledSpans: capped ? { modelled: spans.length, stored: all.length } : null,
       traceIds: saga.traceIds,

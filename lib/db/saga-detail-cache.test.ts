@@ -6,6 +6,7 @@ const detailOf = (steps: number): CachedDetail => ({
   saga: {} as CachedDetail['saga'],
   steps: Array.from({ length: steps }, () => ({}) as CachedDetail['steps'][number]),
   anomalies: [],
+  compensateSaga: { refusal: null, overridable: false },
   clockSkew: [],
   modelledSpans: null,
   traceIds: [],

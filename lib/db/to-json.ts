@@ -1,10 +1,10 @@
 /** Domain values → the API's JSON shapes (lib/api/types.ts). */
 import type { Saga, SagaSpan, Step, Anomaly, AnomalyKind, ModelConfig, Protocol, SagaStatus } from '../saga/types';
-import type { SagaSummary, StepJson, AnomalyJson } from '../api/types';
+import type { SagaSummary, StepJson, AnomalyJson, SagaDetail } from '../api/types';
 import { anomalyKinds } from '../saga/anomalies';
 import { isTerminalStatus } from '../saga/ops';
 import { applyPendingTransition, pendingTransitionFromColumns } from '../saga/transition';
-import { suggestRepairs, type RepairSuggestion } from '../actions/suggest';
+import { repairGuide, type RepairSuggestion } from '../actions/suggest';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -47,10 +47,10 @@ export function anomalyToJson(a: Anomaly, repair: RepairSuggestion): AnomalyJson
   return { kind: a.kind, severity: a.severity, step: a.step, message: a.message, spanIds: a.spanIds, ...repair };
 }
 
-/** The saga's anomalies, each with its guided repair (the same planner and safety rules as a preview). */
-export function anomaliesToJson(saga: Saga, spans: readonly SagaSpan[], cfg: ModelConfig): AnomalyJson[] {
-  const repairs = suggestRepairs(saga, spans, { nowMs: cfg.nowMs, stuckAfterMs: cfg.stuckAfterMs });
-  return saga.anomalies.map((a, i) => anomalyToJson(a, repairs[i]!));
+/** The saga's anomalies, each with its guided repair, and whether "Compensate saga" may be offered (the same planner and safety rules as a preview). */
+export function repairsToJson(saga: Saga, spans: readonly SagaSpan[], cfg: ModelConfig): Pick<SagaDetail, 'anomalies' | 'compensateSaga'> {
+  const guide = repairGuide(saga, spans, { nowMs: cfg.nowMs, stuckAfterMs: cfg.stuckAfterMs });
+  return { anomalies: saga.anomalies.map((a, i) => anomalyToJson(a, guide.repairs[i]!)), compensateSaga: guide.compensateSaga };
 }
 
 /** A stored summary row (Prisma model) with its pending transition applied at `now`. */

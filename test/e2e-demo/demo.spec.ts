@@ -3,8 +3,10 @@
  * thresholds (stuck after 30 s, failed grace 10 s). Within a bounded time the
  * list shows every status and every anomaly kind. An operator then repairs the
  * demo's compensation_skipped saga (a failed checkout whose reserve-inventory
- * step was never undone) with "Compensate saga": the inventory service's own
- * table shows the reservation released. A viewer can do none of it.
+ * step was never undone) with the anomaly's "Fix…": the inventory service's own
+ * table shows the reservation released, and the repair raises no anomaly. A
+ * batch acts on the sagas its preview listed, not on newer ones that arrived
+ * before the confirm. A viewer can do none of it.
  */
 import { test, expect, type Page } from '@playwright/test';
 import pg from 'pg';
@@ -172,9 +174,14 @@ test('operator: "Compensate saga" on the compensation_skipped checkout releases 
     await expect(page).toHaveURL(new RegExp(`/sagas/${sagaId}$`));
     await expect(page.getByTestId('saga-header').getByTestId('status-badge')).toHaveText('failed');
 
-    await page.getByTestId('saga-actions').getByRole('button', { name: 'Compensate saga' }).click();
+    // Guided repair: the anomaly names its fix; "Fix…" opens the preview of exactly that step's compensation.
+    const anomaly = page.locator('[data-testid="anomaly"][data-kind="missing_compensation"]');
+    await expect(anomaly.getByTestId('anomaly-repair')).toContainText('Run the compensate of step "reserve-inventory"');
+    // The step selector already points at the step the anomaly names.
+    await expect(page.getByTestId('action-step')).toHaveValue('reserve-inventory');
+    await anomaly.getByTestId('anomaly-fix').click();
     const dialog = page.getByTestId('action-dialog');
-    await expect(dialog.getByRole('heading', { name: 'Compensate saga' })).toBeVisible();
+    await expect(dialog.getByRole('heading', { name: 'Compensate step reserve-inventory' })).toBeVisible();
     // The preview: only the forgotten step, at the inventory service's compensate URL.
     const urls = dialog.getByTestId('plan-url');
     await expect(urls).toHaveCount(1);
@@ -199,6 +206,9 @@ test('operator: "Compensate saga" on the compensation_skipped checkout releases 
     await headerStatusBecomes(page, 'compensated', 30_000);
     await expect(page.locator('[data-testid="timeline-row"][data-manual="true"]')).toHaveCount(1);
     await expect(page.getByTestId('manual-badge')).toHaveCount(1);
+    // A repair is not a fault: the manual compensation ran after the orchestrator's own, and raises nothing.
+    await expect(page.getByTestId('no-anomalies')).toBeVisible();
+    await expect(page.getByTestId('anomaly')).toHaveCount(0);
     const trail = page.getByTestId('audit-trail');
     await expect(trail.locator('[data-testid="audit-trail-row"][data-outcome="intent"]').first()).toContainText(`E2E-demo-${run}`);
     await expect(trail.locator('[data-testid="audit-trail-row"][data-outcome="ok"]')).toHaveCount(1);
@@ -208,6 +218,57 @@ test('operator: "Compensate saga" on the compensation_skipped checkout releases 
     const after = await inventoryOf(sagaId);
     expect(after.reservation).toEqual({ ...before.reservation, status: 'released' });
     expect(after.stock.reserved).toBe(after.stock.ledger);
+  } finally {
+    await page.context().close();
+  }
+});
+
+test('operator: a batch confirmed after new failed sagas arrived acts on the previewed sagas only', async ({ browser }) => {
+  const filter = 'status=failed&anomaly=missing_compensation';
+  const page = await signedIn(browser, baseURL, operator, `/sagas?${filter}`);
+  try {
+    const dialog = page.getByTestId('batch-dialog');
+    let planned: string[] = [];
+    // Preview the newest two until at least one can be acted on (the demo keeps producing them).
+    await expect
+      .poll(
+        async () => {
+          if (await dialog.count()) await dialog.getByRole('button', { name: 'Close' }).click();
+          await page.reload();
+          await page.getByTestId('batch-open').click();
+          await dialog.getByLabel('At most (sagas)').fill('2');
+          await dialog.getByRole('button', { name: 'Preview' }).click();
+          await expect(dialog.getByTestId('batch-summary')).toBeVisible();
+          planned = await dialog.locator('[data-testid="batch-item"][data-outcome="planned"] a').allTextContents();
+          return planned.length;
+        },
+        { timeout: 60_000, intervals: [2_000], message: 'a previewed batch with a saga to act on' },
+      )
+      .toBeGreaterThan(0);
+    const previewed = await dialog.locator('[data-testid="batch-item"] a').allTextContents();
+
+    // A newer failed saga with a missing compensation arrives before the operator confirms.
+    let newcomer: string | null = null;
+    await expect
+      .poll(
+        async () => {
+          const list = (await (await page.request.get(`/api/sagas?${filter}&limit=5`)).json()) as SagaListJson;
+          newcomer = list.items.map((i) => i.id).find((id) => !previewed.includes(id) && id !== target) ?? null;
+          return newcomer;
+        },
+        { timeout: 90_000, intervals: [2_000], message: 'a new failed saga after the preview' },
+      )
+      .not.toBeNull();
+
+    await dialog.getByLabel(/Reason/).fill(`E2E-demo-${run}: batch of the previewed sagas`);
+    await dialog.getByRole('button', { name: /^Confirm and act on/ }).click();
+    const outcome = dialog.getByTestId('batch-outcome');
+    await expect(outcome).toBeVisible({ timeout: 60_000 });
+    const acted = await outcome.locator('[data-testid="batch-item"] a').allTextContents();
+    expect(acted.sort()).toEqual([...planned].sort());
+    // The newcomer was not touched: no audit entry names it.
+    const d = (await (await page.request.get(`/api/sagas/${encodeURIComponent(newcomer!)}`)).json()) as { audit: unknown[] };
+    expect(d.audit).toEqual([]);
   } finally {
     await page.context().close();
   }

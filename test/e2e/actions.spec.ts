@@ -117,9 +117,11 @@ test('operator: preview, reason, confirm "Compensate saga"; calls succeed; audit
   await expect(page.getByTestId('saga-header').getByTestId('status-badge')).toHaveText('compensated');
   await page.screenshot({ path: 'docs/screenshot-action-done.png', fullPage: true });
 
-  // Nothing left: a second preview is refused and offers no confirmation.
-  await page.getByTestId('saga-actions').getByRole('button', { name: 'Compensate saga' }).click();
-  await expect(page.getByTestId('action-refusal')).toHaveText('Refused: the saga is already compensated');
+  // Nothing left: "Compensate saga" is no longer offered, and says why; a step's preview is refused with no confirmation.
+  await expect(page.getByTestId('saga-actions').getByRole('button', { name: 'Compensate saga' })).toBeDisabled();
+  await expect(page.getByTestId('compensate-saga-note')).toContainText('Refused: the saga is already compensated');
+  await page.getByTestId('saga-actions').getByRole('button', { name: 'Compensate step' }).click();
+  await expect(page.getByTestId('action-refusal')).toContainText('Refused: the saga is already compensated');
   await expect(page.getByRole('button', { name: /^Confirm/ })).toHaveCount(0);
   await page.context().close();
 });
@@ -132,7 +134,7 @@ test('operator: batch compensation over the list filter, with a per-saga result 
   const dialog = page.getByTestId('batch-dialog');
   await expect(dialog).toContainText(`status is failed`);
   await dialog.getByRole('button', { name: 'Preview' }).click();
-  await expect(dialog.getByTestId('batch-summary')).toHaveText('2 sagas selected: 2 can be acted on, 0 refused.');
+  await expect(dialog.getByTestId('batch-summary')).toContainText('2 sagas selected: 2 can be acted on, 0 refused. Confirming acts on these 2 sagas only');
   await expect(dialog.locator('[data-testid="batch-item"][data-outcome="planned"]')).toHaveCount(2);
   expect(participant.received).toHaveLength(0);
   await dialog.getByLabel(/Reason/).fill(`E2E-${run}: bulk cleanup`);

@@ -71,7 +71,16 @@ export default async function SagaPage({ params, searchParams }: Props) {
         anomalies={detail.anomalies}
         traceIds={detail.traceIds}
         initialSpan={initialSpan}
-        actions={canAct ? { sagaId: detail.saga.id } : null}
+        actions={
+          canAct
+            ? {
+                sagaId: detail.saga.id,
+                canOverride: principal.role === 'admin',
+                compensateSaga: detail.compensateSaga,
+                failedStep: detail.saga.failedStep,
+              }
+            : null
+        }
         stepGraph={stepGraph}
         sagaId={detail.saga.id}
       />
