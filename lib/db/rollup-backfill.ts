@@ -9,7 +9,7 @@
  */
 import type { Db } from './connection';
 import type { ModelConfig } from '../saga/types';
-import { PHASE2_LOCK } from './span-writer';
+import { advisoryXactLock } from './locks';
 import { loadSagaSpans } from './saga-spans';
 import { upsertSummaries } from './summary-writer';
 import { applyRollupDelta } from './rollup-writer';
@@ -34,7 +34,7 @@ export async function backfillRollups(
     if (ids.length === 0) return { sagas: done, complete: true };
     after = ids[ids.length - 1]!;
     done += await db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(${PHASE2_LOCK})`);
+      await advisoryXactLock(tx, 'ingestPhase2');
       const still = (await tx.query<{ id: string }>(`SELECT id FROM sagas WHERE id = ANY($1::text[]) AND rollup IS NULL`, [ids])).map((r) => r.id);
       const spans = await loadSagaSpans(tx, still);
       const nowMs = Date.now();

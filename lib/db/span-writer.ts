@@ -28,9 +28,8 @@ import { contributionOf, decodeContribution, encodeContribution, type Contributi
 import { RollupDelta } from '../stats/delta';
 import { applyRollupDelta } from './rollup-writer';
 import { enqueueSagaAlerts } from './alert-enqueue';
+import { advisoryXactLock } from './locks';
 
-/** Key of the advisory lock that serialises phase 2. */
-export const PHASE2_LOCK = '7310575219633000001';
 const MAX_DEPTH = 64;
 
 const COLUMNS = [
@@ -338,7 +337,7 @@ export async function writeSpanBatch(
     );
 
     const waitFrom = performance.now();
-    await tx.query(`SELECT pg_advisory_xact_lock(${PHASE2_LOCK})`);
+    await advisoryXactLock(tx, 'ingestPhase2');
     lockedAt = performance.now();
     const lockWaitMs = lockedAt - waitFrom;
     const orphans = fresh.filter((r) => r.sagaId === null && r.parentSpanId !== null);
