@@ -76,7 +76,7 @@ describe('concurrent ingest transactions with spans of the same new sagas', () =
     let results: Awaited<ReturnType<typeof writeSpanBatch>>[];
     try {
       await holder.query(`SELECT pg_advisory_lock(${LOCK_KEYS.ingestPhase2})`);
-      const writes = Promise.all(batches.map((b) => writeSpanBatch(env.db, toSpanRows(b), config)));
+      const writes = Promise.all(batches.map((b) => writeSpanBatch(env.db, toSpanRows(b), config, { maxSagaSpans: env.config.SAGASCOPE_MAX_SAGA_SPANS })));
       // One writer waits for the lock, the other three for its uncommitted summaries.
       for (let waited = 0; ; waited += 50) {
         const [w] = (await holder.query<{ lock: number; rows: number }>(
