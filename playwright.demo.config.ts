@@ -1,8 +1,9 @@
 /**
- * The second e2e configuration: `npm start` as a user first runs it — with the
- * demo fleet (order, inventory, payment, shipping, orchestrator and traffic
- * with injected faults) and the demo's short thresholds — on PostgreSQL, where
- * each demo service keeps its tables in its own schema. The specs in
+ * The second e2e configuration: `npm start -- --demo` — the demo fleet (order,
+ * inventory, payment, shipping, orchestrator and traffic with injected faults)
+ * and the demo's short thresholds — on PostgreSQL, where each demo service keeps
+ * its tables in its own schema. With DATABASE_URL set the demo runs only when
+ * asked (server/demo.ts), hence `--demo`. The specs in
  * test/e2e-demo/ check what a first look shows and act on the demo's sagas.
  *
  *   E2E_DEMO_DATABASE_URL=postgresql://… npx playwright test -c playwright.demo.config.ts
@@ -53,8 +54,8 @@ export default defineConfig({
     { name: 'chromium', dependencies: ['setup'], testIgnore: /demo\.setup\.ts$/, use: { storageState: DEMO_ADMIN_STATE } },
   ],
   webServer: {
-    // The real default start: `npm start` with its demo fleet (SAGASCOPE_DEMO left unset) and the demo's thresholds.
-    command: 'npm start',
+    // The real start with the demo asked for (SAGASCOPE_DEMO left unset): its fleet and its thresholds.
+    command: 'npm start -- --demo',
     url: `http://127.0.0.1:${PORT}/api/health`,
     // Includes a `next build` when the UI's sources are newer than the build.
     timeout: 300_000,

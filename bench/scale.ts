@@ -25,7 +25,7 @@ import { modelConfigFrom } from '../lib/config/model';
 import { openMigratedDb } from '../lib/db/setup';
 import { compactRollups } from '../lib/db/rollup-writer';
 import { loadSagaSpans } from '../lib/db/saga-spans';
-import { PHASE2_LOCK } from '../lib/db/span-writer';
+import { lockIdParts } from '../lib/db/locks';
 import { buildSaga } from '../lib/saga/model';
 import { anomalyKinds } from '../lib/saga/anomalies';
 import { contributionOf, decodeContribution, encodeContribution, isCounts, type Contribution } from '../lib/stats/contribution';
@@ -84,9 +84,7 @@ class LockSampler {
   constructor(private readonly client: pg.Client) {}
 
   start(): void {
-    const key = BigInt(PHASE2_LOCK);
-    const classid = Number(key >> 32n);
-    const objid = Number(key & 0xffffffffn);
+    const { classid, objid } = lockIdParts('ingestPhase2');
     const sql = `SELECT l.pid, l.granted, a.xact_start::text AS xs FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                   WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                     AND l.classid = $1 AND l.objid = $2`;

@@ -224,7 +224,7 @@ async function serverSide(databaseUrl: string, server: ServerProcess): Promise<v
       buildSaga(SAGA_ID, spans, cfg);
       model.push(performance.now() - t);
       t = performance.now();
-      const d = (await getSagaDetail(db, SAGA_ID, cfg))!;
+      const d = (await getSagaDetail(db, SAGA_ID, cfg, config.SAGASCOPE_MAX_SAGA_SPANS))!;
       detail.push(performance.now() - t);
       t = performance.now();
       const packed = packTimeline(stepsToTimelineItems(d.steps));

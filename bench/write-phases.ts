@@ -57,7 +57,7 @@ async function main() {
     const tdb = timed(db);
     const started = performance.now();
     for (let i = 0; i < rows.length; i += BATCH) {
-      await writeSpanBatch(tdb, rows.slice(i, i + BATCH), (now) => modelConfigFrom(config, now));
+      await writeSpanBatch(tdb, rows.slice(i, i + BATCH), (now) => modelConfigFrom(config, now), { maxSagaSpans: config.SAGASCOPE_MAX_SAGA_SPANS });
     }
     const total = performance.now() - started;
     console.log(`${rows.length} spans in ${total.toFixed(0)} ms → ${Math.round(rows.length / (total / 1000))} spans/s (writer only)`);

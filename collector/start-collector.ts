@@ -102,7 +102,7 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
   const compaction = startPeriodic('rollup compaction', config.SAGASCOPE_ROLLUP_COMPACT_INTERVAL_MS, () => compactor.pass());
   // Summaries from before rollups existed join the charts (a no-op once done).
   let closing = false;
-  const backfill = backfillRollups(db, (now) => modelConfigFrom(config, now), { shouldContinue: () => !closing })
+  const backfill = backfillRollups(db, (now) => modelConfigFrom(config, now), { maxSagaSpans: config.SAGASCOPE_MAX_SAGA_SPANS, shouldContinue: () => !closing })
     .then((r) => {
       if (r.sagas > 0) log.info('rollups backfilled', r);
     })

@@ -1,11 +1,59 @@
 import { describe, it, expect } from 'vitest';
-import { collectorEndpoint, prepareDemo } from './demo';
+import { collectorEndpoint, demoBannerLines, prepareDemo, type DemoDecision } from './demo';
 
-describe('npm start demo mode', () => {
-  it('runs by default and shortens the thresholds the user did not set', () => {
+const SERVER = 'postgresql://sagascope@db.internal:5432/sagascope';
+const ARGV = ['node', 'server/start.ts'];
+
+describe('npm start demo mode: who decides', () => {
+  // database × command line × SAGASCOPE_DEMO → runs?, by / reason
+  const table: Array<[string, string[], Record<string, string>, Partial<DemoDecision>]> = [
+    ['embedded, nothing said', [], {}, { run: true, database: 'embedded', by: 'default' }],
+    ['embedded, --demo', ['--demo'], {}, { run: true, by: '--demo' }],
+    ['embedded, --no-demo', ['--no-demo'], {}, { run: false, reason: '--no-demo' }],
+    ['embedded, SAGASCOPE_DEMO=false', [], { SAGASCOPE_DEMO: 'false' }, { run: false, reason: 'SAGASCOPE_DEMO=false' }],
+    ['embedded, SAGASCOPE_DEMO=0', [], { SAGASCOPE_DEMO: '0' }, { run: false, reason: 'SAGASCOPE_DEMO=false' }],
+    ['embedded, SAGASCOPE_DEMO=true', [], { SAGASCOPE_DEMO: 'true' }, { run: true, by: 'SAGASCOPE_DEMO=true' }],
+    ['server, nothing said: the user\'s database gets no demo', [], { DATABASE_URL: SERVER }, { run: false, database: 'server', by: null, reason: 'DATABASE_URL is set' }],
+    ['server, --demo', ['--demo'], { DATABASE_URL: SERVER }, { run: true, database: 'server', by: '--demo' }],
+    ['server, SAGASCOPE_DEMO=true', [], { DATABASE_URL: SERVER, SAGASCOPE_DEMO: 'true' }, { run: true, database: 'server', by: 'SAGASCOPE_DEMO=true' }],
+    ['server, SAGASCOPE_DEMO=1', [], { DATABASE_URL: SERVER, SAGASCOPE_DEMO: '1' }, { run: true, by: 'SAGASCOPE_DEMO=true' }],
+    ['server, --no-demo', ['--no-demo'], { DATABASE_URL: SERVER }, { run: false, reason: '--no-demo' }],
+    ['server, --no-demo beats SAGASCOPE_DEMO=true', ['--no-demo'], { DATABASE_URL: SERVER, SAGASCOPE_DEMO: 'true' }, { run: false, reason: '--no-demo' }],
+    ['server, --demo beats SAGASCOPE_DEMO=false', ['--demo'], { DATABASE_URL: SERVER, SAGASCOPE_DEMO: 'false' }, { run: true, by: '--demo' }],
+    ['server, SAGASCOPE_DEMO=false', [], { DATABASE_URL: SERVER, SAGASCOPE_DEMO: 'false' }, { run: false, reason: 'SAGASCOPE_DEMO=false' }],
+    ['server, --demo but the collector runs separately', ['--demo'], { DATABASE_URL: SERVER, SAGASCOPE_START_COLLECTOR: 'false' },
+      { run: false, reason: 'the collector runs separately (SAGASCOPE_START_COLLECTOR=false)' }],
+  ];
+
+  it.each(table)('%s', (_, args, vars, expected) => {
+    const env: Record<string, string | undefined> = { ...vars };
+    const d = prepareDemo([...ARGV, ...args], env);
+    expect(d).toMatchObject(expected);
+    if (d.run) {
+      expect(env).toMatchObject({ SAGASCOPE_STUCK_AFTER_MS: '30000', SAGASCOPE_FAILED_GRACE_MS: '10000', SAGASCOPE_ACTION_ALLOWED_HOSTS: '127.0.0.1' });
+    } else {
+      // Off: no threshold shortened, no host allowed.
+      expect(d.thresholds).toEqual([]);
+      expect(env).toEqual(vars);
+    }
+  });
+
+  it('refuses --demo together with --no-demo', () => {
+    expect(() => prepareDemo([...ARGV, '--demo', '--no-demo'], {})).toThrow(/--demo and --no-demo/);
+  });
+
+  it('rejects a bad SAGASCOPE_DEMO like any other variable', () => {
+    expect(() => prepareDemo(ARGV, { SAGASCOPE_DEMO: 'maybe' })).toThrow(/SAGASCOPE_DEMO/);
+  });
+});
+
+describe('npm start demo mode: thresholds', () => {
+  it('shortens only the thresholds the user did not set', () => {
     const env: Record<string, string | undefined> = { SAGASCOPE_FAILED_GRACE_MS: '5000' };
-    expect(prepareDemo(['node', 'start.ts'], env)).toEqual({
+    expect(prepareDemo(ARGV, env)).toEqual({
       run: true,
+      database: 'embedded',
+      by: 'default',
       reason: null,
       thresholds: ['SAGASCOPE_STUCK_AFTER_MS', 'SAGASCOPE_ACTION_ALLOWED_HOSTS'],
     });
@@ -14,27 +62,34 @@ describe('npm start demo mode', () => {
 
   it('keeps an action allowlist the user chose', () => {
     const env: Record<string, string | undefined> = { SAGASCOPE_ACTION_ALLOWED_HOSTS: 'payments.internal' };
-    expect(prepareDemo(['node', 'start.ts'], env).thresholds).not.toContain('SAGASCOPE_ACTION_ALLOWED_HOSTS');
+    expect(prepareDemo(ARGV, env).thresholds).not.toContain('SAGASCOPE_ACTION_ALLOWED_HOSTS');
     expect(env.SAGASCOPE_ACTION_ALLOWED_HOSTS).toBe('payments.internal');
   });
+});
 
-  it('is off with --no-demo or SAGASCOPE_DEMO=false, and then changes nothing', () => {
-    const env: Record<string, string | undefined> = {};
-    expect(prepareDemo(['node', 'start.ts', '--no-demo'], env).run).toBe(false);
-    expect(prepareDemo(['node', 'start.ts'], { SAGASCOPE_DEMO: 'false' }).run).toBe(false);
-    expect(prepareDemo(['node', 'start.ts'], { SAGASCOPE_DEMO: '0' }).run).toBe(false);
-    expect(env).toEqual({});
+describe('npm start demo mode: the banner says so', () => {
+  const banner = (args: string[], vars: Record<string, string>) => {
+    const env: Record<string, string | undefined> = { ...vars };
+    return demoBannerLines(prepareDemo([...ARGV, ...args], env), env).join('\n');
+  };
+
+  it('with a server and no --demo: off, and how to turn it on', () => {
+    expect(banner([], { DATABASE_URL: SERVER })).toMatch(/demo fleet: +off \(DATABASE_URL is set: .*`npm start -- --demo`/);
   });
 
-  it('does not run when the collector runs elsewhere', () => {
-    const d = prepareDemo(['node', 'start.ts'], { SAGASCOPE_START_COLLECTOR: 'false', DATABASE_URL: 'postgres://x/y' });
-    expect(d).toMatchObject({ run: false, reason: 'the collector runs separately' });
+  it('with a server and --demo: says the demo writes into that database, and the thresholds it changed', () => {
+    const text = banner(['--demo'], { DATABASE_URL: SERVER });
+    expect(text).toMatch(/demo fleet: +starting \(--demo\): demo sagas go into this PostgreSQL database/);
+    expect(text).toMatch(/demo thresholds: +SAGASCOPE_STUCK_AFTER_MS=30000, SAGASCOPE_FAILED_GRACE_MS=10000, SAGASCOPE_ACTION_ALLOWED_HOSTS=127.0.0.1/);
   });
 
-  it('rejects a bad SAGASCOPE_DEMO like any other variable', () => {
-    expect(() => prepareDemo(['node', 'start.ts'], { SAGASCOPE_DEMO: 'maybe' })).toThrow(/SAGASCOPE_DEMO/);
+  it('embedded: starting, and how to turn it off', () => {
+    expect(banner([], {})).toMatch(/demo fleet: +starting \(order, inventory, payment, shipping, orchestrator; off with --no-demo\)/);
+    expect(banner(['--no-demo'], {})).toMatch(/demo fleet: +off \(--no-demo\)/);
   });
+});
 
+describe('the fleet\'s collector address', () => {
   it('reaches a collector bound to every interface over loopback', () => {
     expect(collectorEndpoint('0.0.0.0', 4317)).toBe('http://127.0.0.1:4317');
     expect(collectorEndpoint('127.0.0.1', 14317)).toBe('http://127.0.0.1:14317');

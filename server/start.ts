@@ -15,7 +15,7 @@ import { startCollector } from '../collector/start-collector';
 import { log, errorFields } from '../lib/log';
 import { onShutdown } from './shutdown';
 import { announceSetupToken } from './setup-token';
-import { prepareDemo, collectorEndpoint } from './demo';
+import { prepareDemo, collectorEndpoint, demoBannerLines } from './demo';
 import { enablePreEncodedBodies, passPreEncoded } from './pre-encoded';
 import type { Fleet } from '../demo/fleet';
 
@@ -49,7 +49,8 @@ function ensureBuilt(dir: string): void {
 
 async function main(): Promise<void> {
   const dev = process.argv.includes('--dev');
-  // Before loadConfig(): the demo may set model thresholds the whole process must see.
+  // Before loadConfig(): the demo may set model thresholds the whole process must see. With
+  // DATABASE_URL it runs only on --demo (server/demo.ts): that database is the user's.
   const demo = prepareDemo(process.argv, process.env);
   const config = loadConfig();
   const dir = process.cwd();
@@ -102,8 +103,7 @@ async function main(): Promise<void> {
       `  UI:                 http://${shownHost}:${config.PORT}`,
       collector ? `  OTLP/gRPC:          ${shownHost}:${collector.grpcPort}` : '  collector:          runs separately (SAGASCOPE_START_COLLECTOR=false)',
       collector ? `  OTLP/HTTP:          http://${shownHost}:${collector.httpPort}/v1/traces` : '',
-      ...(demo.run && collector ? ['  demo fleet:         starting (order, inventory, payment, shipping, orchestrator; off with --no-demo)'] : []),
-      ...(demo.thresholds.length > 0 ? [`  demo thresholds:    ${demo.thresholds.map((n) => `${n}=${process.env[n]}`).join(', ')} (set them to override)`] : []),
+      ...demoBannerLines(demo, process.env),
       '',
     ].join('\n'),
   );

@@ -104,7 +104,7 @@ export async function storeLargeSaga(db: Db, spans: readonly FlatSpan[]): Promis
     await tx.copyFrom(`COPY spans (${COLUMN_LIST}) FROM STDIN`, copyChunks(bulk, spanCopyLine));
   });
   const config = parseConfig({ DATABASE_URL: 'postgres://unused', SAGASCOPE_LOG_LEVEL: 'warn' });
-  const written = await writeSpanBatch(db, tail, (now) => modelConfigFrom(config, now));
+  const written = await writeSpanBatch(db, tail, (now) => modelConfigFrom(config, now), { maxSagaSpans: config.SAGASCOPE_MAX_SAGA_SPANS });
   if (written.sagasUpdated !== 1) throw new Error(`expected one saga summary, got ${written.sagasUpdated}`);
   return bulk.length + written.stored;
 }

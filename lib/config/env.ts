@@ -82,11 +82,14 @@ export const envSchema = z.object({
     .default('true')
     .transform((v) => v === 'true' || v === '1'),
   SAGASCOPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  /** `npm start` also runs the demo fleet (demo/) with traffic against its collector; `--no-demo` also turns it off. */
+  /**
+   * `npm start` also runs the demo fleet (demo/) with traffic against its collector. Unset: only
+   * with the embedded database — a server's data is someone's (server/demo.ts). `--demo` / `--no-demo` win.
+   */
   SAGASCOPE_DEMO: z
     .enum(['true', 'false', '1', '0'])
-    .default('true')
-    .transform((v) => v === 'true' || v === '1'),
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
   /** Who may read (ADR 0002): `auto` = sign-in required once a user exists; `on` always; `off` = anonymous may read. */
   SAGASCOPE_AUTH: z.enum(['auto', 'on', 'off']).default('auto'),
   /** Refuse every mutating action except login/logout (like Temporal's disableWriteActions). */

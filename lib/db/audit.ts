@@ -21,9 +21,8 @@ import {
   type ChainedEntry,
   type Json,
 } from '../audit/chain';
+import { advisoryXactLock } from './locks';
 
-/** Key of the advisory lock serialising appends (distinct from the ingest lock). */
-export const AUDIT_LOCK = '7310575219633000002';
 const MAX_JSON_CHARS = 64 * 1024;
 
 const text = (max: number) => z.string().min(1).max(max);
@@ -89,7 +88,7 @@ async function appendInTransaction(tx: Sql, input: AuditInput): Promise<AuditRec
   const v = parsed.data;
   const request = boundedJson('request', v.request ?? {});
   const result = v.result === undefined || v.result === null ? null : boundedJson('result', v.result);
-  await tx.query(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`);
+  await advisoryXactLock(tx, 'auditChain');
   const [head] = await tx.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_log ORDER BY audit_log.seq DESC LIMIT 1');
   const fields = {
     seq: head ? Number(head.seq) + 1 : 1,

@@ -9,8 +9,7 @@ import type { SagaListQuery } from '../api/query';
 import { decodeCursor, encodeCursor } from '../api/query';
 import type { SagaList, SagaDetail, TraceJson, SpanJson } from '../api/types';
 import type { ModelConfig } from '../saga/types';
-import { buildSaga } from '../saga/model';
-import { capSagaSpans, DEFAULT_MAX_SAGA_SPANS, loadSagaSpans } from './saga-spans';
+import { loadSagaModel } from './saga-model';
 import { sagaRowToSummaryJson, sagaToSummaryJson, stepToJson, repairsToJson } from './to-json';
 import { auditForSaga } from './audit';
 import { cachedDetail, detailStamp, rememberDetail } from './saga-detail-cache';
@@ -80,24 +79,24 @@ async function spansBehindStamp(db: Db, id: string, summarySpanCount: number, ma
   return n;
 }
 
-export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig, maxSagaSpans: number = DEFAULT_MAX_SAGA_SPANS): Promise<SagaDetail | null> {
+/** maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS (lib/db/index.ts sagaSpanLimit()), the cap ingest, topology and backfill use too. */
+export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig, maxSagaSpans: number): Promise<SagaDetail | null> {
   // Read before the spans: a span committed in between leaves an older stamp on
   // the entry, so the next read rebuilds rather than keeping a stale model.
   const [summary] = await db.query<{ updated_at: Date; span_count: number }>(`SELECT updated_at, span_count FROM sagas WHERE id = $1`, [id]);
   const stamp = summary ? detailStamp(new Date(summary.updated_at), await spansBehindStamp(db, id, Number(summary.span_count), maxSagaSpans), cfg) : null;
   let built = stamp ? cachedDetail(id, stamp, cfg.nowMs) : null;
   if (!built) {
-    const all = (await loadSagaSpans(db, [id])).get(id);
-    if (!all || all.length === 0) return null;
-    // The same cut as on ingest, so the page and the summary describe the same spans.
-    const { spans, capped } = capSagaSpans(all, maxSagaSpans);
-    const saga = buildSaga(id, spans, cfg);
+    // The same cut as on ingest (lib/db/saga-model.ts), so the page and the summary describe the same spans.
+    const modelled = await loadSagaModel(db, id, cfg, maxSagaSpans);
+    if (!modelled) return null;
+    const { saga, spans, storedSpans, capped } = modelled;
     built = {
       saga: sagaToSummaryJson(saga),
       steps: saga.steps.map(stepToJson),
       ...repairsToJson(saga, spans, cfg),
       clockSkew: saga.clockSkew,
-      modelledSpans: capped ? { modelled: spans.length, stored: all.length } : null,
+      modelledSpans: capped ? { modelled: spans.length, stored: storedSpans } : null,
       traceIds: saga.traceIds,
     };
     if (stamp) rememberDetail(id, stamp, cfg.nowMs, saga.next?.atMs ?? null, built);

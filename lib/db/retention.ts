@@ -22,7 +22,7 @@
  *   touched.
  */
 import type { Db } from './connection';
-import { PHASE2_LOCK } from './span-writer';
+import { advisoryXactLock } from './locks';
 
 export const DEFAULT_RETENTION_BATCH = 5_000;
 
@@ -100,7 +100,7 @@ export async function pruneExpiredSpans(db: Db, opts: PruneOptions): Promise<Pru
     const ids = (await db.query<{ id: string }>(SAGA_CANDIDATES, [cutoff, batchSize, after])).map((r) => r.id);
     if (ids.length === 0) break;
     const n = await db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(${PHASE2_LOCK})`);
+      await advisoryXactLock(tx, 'ingestPhase2');
       const [row] = await tx.query<{ n: number }>(DELETE_SAGAS, [cutoff, ids]);
       return row?.n ?? 0;
     });

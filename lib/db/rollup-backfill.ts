@@ -5,22 +5,23 @@
  * summary is rebuilt, its contribution added to the rollups and stored. Each
  * batch holds the phase-2 lock and re-checks `rollup IS NULL`, so running it
  * twice, or in two collectors, or while spans arrive, counts every saga once.
- * Sagas whose spans retention already removed are left as they are.
+ * Sagas whose spans retention already removed are left as they are. A saga over
+ * SAGASCOPE_MAX_SAGA_SPANS is modelled from the same cut as on ingest and on its
+ * page (lib/db/saga-model.ts).
  */
 import type { Db } from './connection';
 import type { ModelConfig } from '../saga/types';
-import { PHASE2_LOCK } from './span-writer';
-import { loadSagaSpans } from './saga-spans';
+import { advisoryXactLock } from './locks';
+import { loadSagaModels } from './saga-model';
 import { upsertSummaries } from './summary-writer';
 import { applyRollupDelta } from './rollup-writer';
-import { buildSaga } from '../saga/model';
 import { contributionOf, encodeContribution } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
 
 export async function backfillRollups(
   db: Db,
   modelConfig: (nowMs: number) => ModelConfig,
-  opts: { batchSize?: number; shouldContinue?: () => boolean } = {},
+  opts: { maxSagaSpans: number; batchSize?: number; shouldContinue?: () => boolean },
 ): Promise<{ sagas: number; complete: boolean }> {
   const batchSize = opts.batchSize ?? 500;
   const goOn = opts.shouldContinue ?? (() => true);
@@ -34,19 +35,18 @@ export async function backfillRollups(
     if (ids.length === 0) return { sagas: done, complete: true };
     after = ids[ids.length - 1]!;
     done += await db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(${PHASE2_LOCK})`);
+      await advisoryXactLock(tx, 'ingestPhase2');
       const still = (await tx.query<{ id: string }>(`SELECT id FROM sagas WHERE id = ANY($1::text[]) AND rollup IS NULL`, [ids])).map((r) => r.id);
-      const spans = await loadSagaSpans(tx, still);
       const nowMs = Date.now();
-      const cfg = modelConfig(nowMs);
+      const models = await loadSagaModels(tx, still, modelConfig(nowMs), opts.maxSagaSpans);
       const delta = new RollupDelta();
       const sagas = [];
       const rollups = [];
       for (const id of still) {
-        const list = spans.get(id);
-        if (!list) continue;
-        const saga = buildSaga(id, list, cfg);
-        const c = contributionOf(saga, list);
+        const m = models.get(id);
+        if (!m) continue;
+        const { saga } = m;
+        const c = contributionOf(saga, m.spans);
         delta.change(null, c);
         sagas.push(saga);
         rollups.push(encodeContribution(c));

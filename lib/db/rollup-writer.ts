@@ -14,6 +14,7 @@
 import type { Db, Sql } from './connection';
 import type { RollupDelta } from '../stats/delta';
 import { arrayLiteral as texts, numberArrayLiteral as nums } from './pg-text';
+import { advisoryXactLock, tryAdvisoryXactLock } from './locks';
 
 /** The parameters of the two appends below (null: nothing to append); pure, so benchmarks time it alone. */
 export function rollupParameters(delta: RollupDelta): { counts: string[] | null; latency: string[] | null } {
@@ -48,9 +49,6 @@ export async function applyRollupDelta(sql: Sql, delta: RollupDelta): Promise<vo
     );
   }
 }
-
-/** Key of the advisory lock that lets one compaction run at a time (several collectors). */
-const COMPACT_LOCK = '7310575219633000002';
 
 const KEY = 'series, minute, saga_name, k1, k2, k3';
 const HOUR_KEY = 'series, hour, saga_name, k1, k2, k3';
@@ -117,12 +115,9 @@ export interface CompactionResult {
  */
 export async function compactRollups(db: Db, opts: { wait?: boolean } = {}): Promise<CompactionResult> {
   return db.transaction(async (tx) => {
-    if (opts.wait) {
-      await tx.query(`SELECT pg_advisory_xact_lock(${COMPACT_LOCK})`);
-    } else {
-      const [lock] = await tx.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${COMPACT_LOCK}) AS ok`);
-      if (!lock?.ok) return { moved: 0, minuteRows: 0, hourRows: 0 };
-    }
+    // One compaction at a time (several collectors); its own lock (lib/db/locks.ts), so audit appends neither wait for it nor stop it.
+    if (opts.wait) await advisoryXactLock(tx, 'rollupCompaction');
+    else if (!(await tryAdvisoryXactLock(tx, 'rollupCompaction'))) return { moved: 0, minuteRows: 0, hourRows: 0 };
     return foldRollups(tx);
   });
 }

@@ -75,14 +75,14 @@ export function rowToSagaSpan(r: SagaSpanRow): SagaSpan {
 }
 
 /**
- * The saga-size limit (SAGASCOPE_MAX_SAGA_SPANS): the model sees at most this
- * many spans of one saga, the earliest by start time. Later spans are stored
- * (and shown on trace pages) but no longer change the summary: rebuilding an
- * ever-growing saga on every batch would make ingest quadratic in its size.
+ * The first `max` spans by (start, span id, trace id): the part of an oversized
+ * saga the model covers. The saga-size limit (SAGASCOPE_MAX_SAGA_SPANS, its one
+ * source is lib/config/env.ts): the model sees at most this many spans of one
+ * saga, the earliest by start time. Later spans are stored (and shown on trace
+ * pages) but no longer change the summary: rebuilding an ever-growing saga on
+ * every batch would make ingest quadratic in its size. Callers go through
+ * lib/db/saga-model.ts, so every reader cuts a saga the same way.
  */
-export const DEFAULT_MAX_SAGA_SPANS = 100_000;
-
-/** The first `max` spans by (start, span id, trace id): the part of an oversized saga the model covers. */
 export function capSagaSpans<T extends { startMs: number; spanId: string; traceId: string }>(spans: T[], max: number): { spans: T[]; capped: boolean } {
   if (spans.length <= max) return { spans, capped: false };
   const sorted = [...spans].sort((a, b) =>

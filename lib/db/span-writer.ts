@@ -21,16 +21,15 @@ import type { ModelConfig, Saga, SagaSpan } from '../saga/types';
 import { arrayLiteral, copyText, timestampText } from './pg-text';
 import { copyChunks } from './copy-chunks';
 import { upsertResources } from './resource-writer';
-import { capSagaSpans, DEFAULT_MAX_SAGA_SPANS, loadSagaSpans } from './saga-spans';
+import { loadSagaSpans } from './saga-spans';
+import { modelSagaSpans } from './saga-model';
 import { insertNewSummaries, upsertSummaries } from './summary-writer';
-import { buildSaga } from '../saga/model';
 import { contributionOf, decodeContribution, encodeContribution, type Contribution } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
 import { applyRollupDelta } from './rollup-writer';
 import { enqueueSagaAlerts } from './alert-enqueue';
+import { advisoryXactLock } from './locks';
 
-/** Key of the advisory lock that serialises phase 2. */
-export const PHASE2_LOCK = '7310575219633000001';
 const MAX_DEPTH = 64;
 
 const COLUMNS = [
@@ -229,9 +228,9 @@ interface Modelled {
   contribution: Contribution;
 }
 
+/** Through lib/db/saga-model.ts, as the page, the topology and the backfill: the same cut of an oversized saga. */
 function model(id: string, all: SagaSpan[], cfg: ModelConfig, maxSagaSpans: number): Modelled {
-  const { spans } = capSagaSpans(all, maxSagaSpans);
-  const saga = buildSaga(id, spans, cfg);
+  const { saga, spans } = modelSagaSpans(id, all, cfg, maxSagaSpans);
   return { saga, contribution: contributionOf(saga, spans) };
 }
 
@@ -299,9 +298,10 @@ export async function writeSpanBatch(
   db: Db,
   batch: readonly SpanRow[],
   modelConfig: (nowMs: number) => ModelConfig,
-  opts: { maxSagaSpans?: number } = {},
+  /** maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS — the same cap as every other reader of the saga (lib/db/saga-model.ts). */
+  opts: { maxSagaSpans: number },
 ): Promise<WriteResult> {
-  const maxSagaSpans = opts.maxSagaSpans ?? DEFAULT_MAX_SAGA_SPANS;
+  const { maxSagaSpans } = opts;
   const rows = dedupe(batch);
   if (rows.length === 0) return { stored: 0, sagasUpdated: 0 };
   await upsertResources(db, rows);
@@ -338,7 +338,7 @@ export async function writeSpanBatch(
     );
 
     const waitFrom = performance.now();
-    await tx.query(`SELECT pg_advisory_xact_lock(${PHASE2_LOCK})`);
+    await advisoryXactLock(tx, 'ingestPhase2');
     lockedAt = performance.now();
     const lockWaitMs = lockedAt - waitFrom;
     const orphans = fresh.filter((r) => r.sagaId === null && r.parentSpanId !== null);

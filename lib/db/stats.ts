@@ -11,8 +11,7 @@ import type { ModelConfig } from '../saga/types';
 import { SERIES } from '../stats/series';
 import { assembleStats, assembleTopology, type EdgeLatencyRow, type EdgeRow, type NodeRow } from '../stats/assemble';
 import { contributionOf, isCounts } from '../stats/contribution';
-import { buildSaga } from '../saga/model';
-import { loadSagaSpans } from './saga-spans';
+import { loadSagaModel } from './saga-model';
 import { bucketSources, rangeSources, TABLES, type Source } from '../stats/sources';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -141,8 +140,9 @@ async function stepSeriesRows(sql: Sql, q: StatsQuery, sources: readonly Source[
   return { counts: ints(counts, ['t', 'calls', 'errors', 'retries']), latency: ints(latency, ['t', 'bucket', 'count']) };
 }
 
-export async function getTopology(db: Db, q: TopologyQuery, cfg: ModelConfig): Promise<TopologyResponse | null> {
-  if (q.sagaId !== null) return sagaTopology(db, q, cfg);
+/** maxSagaSpans (SAGASCOPE_MAX_SAGA_SPANS) applies to the per-saga graph: the saga as its page shows it. */
+export async function getTopology(db: Db, q: TopologyQuery, cfg: ModelConfig, maxSagaSpans: number): Promise<TopologyResponse | null> {
+  if (q.sagaId !== null) return sagaTopology(db, q, cfg, maxSagaSpans);
   const sources = rangeSources(q.fromMs, q.toMs);
   const [nodes, edges, latency] = await Promise.all([
     run<NodeRow>(db, rollupQuery({
@@ -161,11 +161,14 @@ export async function getTopology(db: Db, q: TopologyQuery, cfg: ModelConfig): P
   return assembleTopology(q, ints(nodes, ['calls', 'errors']), ints(edges, ['calls', 'errors']), ints(latency, ['bucket', 'count']));
 }
 
-/** One saga's graph from its own spans (the same rules as the rollups; the time range does not apply). */
-async function sagaTopology(db: Db, q: TopologyQuery, cfg: ModelConfig): Promise<TopologyResponse | null> {
-  const spans = (await loadSagaSpans(db, [q.sagaId!])).get(q.sagaId!);
-  if (!spans) return null;
-  const c = contributionOf(buildSaga(q.sagaId!, spans, cfg), spans);
+/**
+ * One saga's graph from its own spans (the same rules as the rollups; the time range does not apply),
+ * modelled as its page and its summary are (lib/db/saga-model.ts): an oversized saga's later spans are not in it.
+ */
+async function sagaTopology(db: Db, q: TopologyQuery, cfg: ModelConfig, maxSagaSpans: number): Promise<TopologyResponse | null> {
+  const modelled = await loadSagaModel(db, q.sagaId!, cfg, maxSagaSpans);
+  if (!modelled) return null;
+  const c = contributionOf(modelled.saga, modelled.spans);
   const nodes: NodeRow[] = [];
   const edges: EdgeRow[] = [];
   const latency: EdgeLatencyRow[] = [];

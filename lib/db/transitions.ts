@@ -10,7 +10,7 @@
  */
 import type { Db } from './connection';
 import type { SagaStatus } from '../saga/types';
-import { PHASE2_LOCK } from './span-writer';
+import { advisoryXactLock } from './locks';
 import { decodeContribution, encodeContribution, sagaCounts, withSagaLevel } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
 import { applyRollupDelta } from './rollup-writer';
@@ -30,7 +30,7 @@ interface DueRow {
 /** Applies up to `limit` due transitions in one transaction; returns how many. */
 export async function applyDueTransitions(db: Db, nowMs: number, limit = 1000): Promise<number> {
   return db.transaction(async (tx) => {
-    await tx.query(`SELECT pg_advisory_xact_lock(${PHASE2_LOCK})`);
+    await advisoryXactLock(tx, 'ingestPhase2');
     const due = await tx.query<DueRow>(
       `SELECT id, name, status_after, extract(epoch FROM started_at)::float8 * 1000 AS start_ms, duration_ms,
               time_to_consistency_ms AS ttc_ms, compensation_count, rollup

@@ -2,11 +2,9 @@
 import type { Sql } from './connection';
 import type { Role } from '../auth/roles';
 import type { ApiTokenJson, UserJson } from '../api/types';
+import { advisoryXactLock } from './locks';
 
 const iso = (v: Date | string | null): string | null => (v === null ? null : (v instanceof Date ? v : new Date(v)).toISOString());
-
-/** Serialises changes to users, so "at least one active admin remains" holds under concurrency. */
-export const USERS_LOCK = '7310575219633000003';
 
 export type UserRecord = UserJson;
 
@@ -36,7 +34,8 @@ function toUser(r: UserRow): UserRecord {
 }
 
 export async function lockUsers(tx: Sql): Promise<void> {
-  await tx.query(`SELECT pg_advisory_xact_lock(${USERS_LOCK})`);
+  // Serialises changes to users, so "at least one active admin remains" holds under concurrency.
+  await advisoryXactLock(tx, 'users');
 }
 
 export async function insertUser(

@@ -1,6 +1,6 @@
 /**
- * `npm start` as shipped: the demo fleet runs with injected faults and short
- * thresholds (stuck after 30 s, failed grace 10 s). Within a bounded time the
+ * `npm start -- --demo` (on PostgreSQL the demo must be asked for): the demo
+ * fleet runs with injected faults and short thresholds (stuck after 30 s, failed grace 10 s). Within a bounded time the
  * list shows every status and every anomaly kind. An operator then repairs the
  * demo's compensation_skipped saga (a failed checkout whose reserve-inventory
  * step was never undone) with the anomaly's "Fix…": the inventory service's own

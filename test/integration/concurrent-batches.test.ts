@@ -10,7 +10,8 @@ import { startTestEnv, type TestEnv } from './harness';
 import { hex, makeSpan } from '../support/spans';
 import { toSpanRows } from '../../lib/ingest/span-row';
 import pg from 'pg';
-import { PHASE2_LOCK, writeSpanBatch } from '../../lib/db/span-writer';
+import { writeSpanBatch } from '../../lib/db/span-writer';
+import { LOCK_KEYS } from '../../lib/db/locks';
 import { modelConfigFrom } from '../../lib/config/model';
 import { loadSagaSpans } from '../../lib/db/saga-spans';
 import { buildSaga } from '../../lib/saga/model';
@@ -74,8 +75,8 @@ describe('concurrent ingest transactions with spans of the same new sagas', () =
     await holder.connect();
     let results: Awaited<ReturnType<typeof writeSpanBatch>>[];
     try {
-      await holder.query(`SELECT pg_advisory_lock(${PHASE2_LOCK})`);
-      const writes = Promise.all(batches.map((b) => writeSpanBatch(env.db, toSpanRows(b), config)));
+      await holder.query(`SELECT pg_advisory_lock(${LOCK_KEYS.ingestPhase2})`);
+      const writes = Promise.all(batches.map((b) => writeSpanBatch(env.db, toSpanRows(b), config, { maxSagaSpans: env.config.SAGASCOPE_MAX_SAGA_SPANS })));
       // One writer waits for the lock, the other three for its uncommitted summaries.
       for (let waited = 0; ; waited += 50) {
         const [w] = (await holder.query<{ lock: number; rows: number }>(
@@ -86,7 +87,7 @@ describe('concurrent ingest transactions with spans of the same new sagas', () =
         if (waited > 20_000) throw new Error(`writers not where expected: ${JSON.stringify(w)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
-      await holder.query(`SELECT pg_advisory_unlock(${PHASE2_LOCK})`);
+      await holder.query(`SELECT pg_advisory_unlock(${LOCK_KEYS.ingestPhase2})`);
       results = await writes;
     } finally {
       await holder.end();

@@ -48,7 +48,7 @@ describe('embedded PGlite', () => {
     await fleet.flush();
     await fleet.shutdown();
     const detail = await eventually(async () => {
-      const d = await getSagaDetail(env.db, id, modelConfigFrom(env.config, Date.now()));
+      const d = await getSagaDetail(env.db, id, modelConfigFrom(env.config, Date.now()), env.config.SAGASCOPE_MAX_SAGA_SPANS);
       expect(d?.saga.status).toBe('compensated');
       return d!;
     });

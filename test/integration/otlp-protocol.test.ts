@@ -14,7 +14,7 @@ import { decodeExportResponseProto } from '../../lib/otlp/response';
 import { openDb } from '../../lib/db/connection';
 import { parseConfig } from '../../lib/config/env';
 import { startCollector } from '../../collector/start-collector';
-import { PHASE2_LOCK } from '../../lib/db/span-writer';
+import { LOCK_KEYS } from '../../lib/db/locks';
 import { rawTraceClient } from '../../collector/trace-service';
 import type { FlatSpan } from '../../lib/otlp/types';
 
@@ -244,7 +244,7 @@ describe('unavailable storage and saturation', () => {
     // Hold the writers' phase-2 lock from outside: the first batch blocks in the database.
     const blocker = new pg.Client({ connectionString: env.databaseUrl });
     await blocker.connect();
-    await blocker.query(`SELECT pg_advisory_lock(${PHASE2_LOCK})`);
+    await blocker.query(`SELECT pg_advisory_lock(${LOCK_KEYS.ingestPhase2})`);
     try {
       const url = `http://127.0.0.1:${collector.httpPort}`;
       const accepted = [makeSpan({ attributes: { 'saga.id': `sat-${hex(3)}` } }), makeSpan()];
@@ -255,7 +255,7 @@ describe('unavailable storage and saturation', () => {
       expect(refused.headers.get('retry-after')).toBe('1');
       const g = await grpcExport(`http://127.0.0.1:${collector.grpcPort}`, encodeProtobufRequest([makeSpan(), makeSpan()]));
       expect(g.code).toBe(grpc.status.UNAVAILABLE);
-      await blocker.query(`SELECT pg_advisory_unlock(${PHASE2_LOCK})`);
+      await blocker.query(`SELECT pg_advisory_unlock(${LOCK_KEYS.ingestPhase2})`);
       expect((await first).status).toBe(200);
       expect(await storedCount(accepted)).toBe(2);
       const again = await postHttp(url, encodeProtobufRequest([makeSpan()]), { 'Content-Type': PROTO });

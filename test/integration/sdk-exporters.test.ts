@@ -53,7 +53,7 @@ describe.each(exporters)('OTel SDK exporter %s', (kind, factory) => {
 
     const cfg = modelConfigFrom(env.config, Date.now());
     const okDetail = await eventually(async () => {
-      const d = await getSagaDetail(env.db, ok, cfg);
+      const d = await getSagaDetail(env.db, ok, cfg, env.config.SAGASCOPE_MAX_SAGA_SPANS);
       expect(d?.saga.status).toBe('committed');
       return d!;
     });
@@ -68,7 +68,7 @@ describe.each(exporters)('OTel SDK exporter %s', (kind, factory) => {
     expect(child).toHaveLength(1);
 
     const compDetail = await eventually(async () => {
-      const d = await getSagaDetail(env.db, comp, cfg);
+      const d = await getSagaDetail(env.db, comp, cfg, env.config.SAGASCOPE_MAX_SAGA_SPANS);
       expect(d?.saga.status).toBe('compensated');
       return d!;
     });

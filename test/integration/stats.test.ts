@@ -304,10 +304,10 @@ describe('rollups after an upgrade, and their retention', () => {
     }
     const { backfillRollups } = await import('../../lib/db/rollup-backfill');
     const { modelConfigFrom } = await import('../../lib/config/model');
-    const r = await backfillRollups(env.db, (now) => modelConfigFrom(env.config, now), { batchSize: 7 });
+    const r = await backfillRollups(env.db, (now) => modelConfigFrom(env.config, now), { maxSagaSpans: env.config.SAGASCOPE_MAX_SAGA_SPANS, batchSize: 7 });
     expect(r).toEqual({ sagas: 61, complete: true });
     expect(await snapshot()).toEqual(before);
-    expect(await backfillRollups(env.db, (now) => modelConfigFrom(env.config, now))).toEqual({ sagas: 0, complete: true });
+    expect(await backfillRollups(env.db, (now) => modelConfigFrom(env.config, now), { maxSagaSpans: env.config.SAGASCOPE_MAX_SAGA_SPANS })).toEqual({ sagas: 0, complete: true });
   });
 
   it('rollup retention deletes rows older than its cutoff only', async () => {
