@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { planAction } from './plan';
 import { sagaVersion } from './plan-id';
-import { sagaSpans, sagaAfter, shuffledWithDuplicates, prng } from '../saga/fixtures';
+import { sagaSpans, sagaAfter, shuffledWithDuplicates, prng, withStepUrls } from '../saga/fixtures';
 import type { SagaSpan } from '../saga/types';
 
-const withUrls = (spans: SagaSpan[]): SagaSpan[] =>
-  spans.map((s) => (s.step ? { ...s, actionUrl: `http://svc/${s.step}/action`, compensateUrl: `http://svc/${s.step}/compensate` } : s));
+const withUrls = withStepUrls;
 
 const failed = () =>
   withUrls(

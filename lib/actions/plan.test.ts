@@ -1,11 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { planAction, idempotencyKey } from './plan';
 import { attemptSlot } from './unanswered';
-import { sagaSpans, sagaAfter } from '../saga/fixtures';
+import { sagaSpans, sagaAfter, withStepUrls } from '../saga/fixtures';
 import type { SagaSpan } from '../saga/types';
 
-const withUrls = (spans: SagaSpan[]): SagaSpan[] =>
-  spans.map((s) => (s.step ? { ...s, actionUrl: `http://svc/${s.step}/action`, compensateUrl: `http://svc/${s.step}/compensate` } : s));
+const withUrls = withStepUrls;
 
 // a, b succeeded; c failed; only b compensated; coordinator finished → failed, a missing its compensation
 const failedSaga = () =>

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { suggestRepairs } from './suggest';
-import { sagaSpans, sagaAfter, type Thresholds } from '../saga/fixtures';
+import { sagaSpans, sagaAfter, withStepUrls, type Thresholds } from '../saga/fixtures';
 import type { SagaSpan } from '../saga/types';
 
-const withUrls = (spans: SagaSpan[]): SagaSpan[] =>
-  spans.map((s) => (s.step ? { ...s, actionUrl: `http://svc/${s.step}/action`, compensateUrl: `http://svc/${s.step}/compensate` } : s));
+const withUrls = withStepUrls;
 
 const byKind = (spans: SagaSpan[], quietMs = 1_000, overrides: Thresholds = {}) => {
   const saga = sagaAfter(spans, quietMs, overrides);

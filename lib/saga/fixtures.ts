@@ -325,3 +325,8 @@ export function largeSaga(steps: number, opts: { bothSides?: boolean; sameStart?
   b.root({ at: 0, dur: t + 10 });
   return b.build();
 }
+
+/** Every step span records where its action and compensation can be called (manual-action tests). */
+export function withStepUrls(spans: readonly SagaSpan[]): SagaSpan[] {
+  return spans.map((s) => (s.step ? { ...s, actionUrl: `http://svc/${s.step}/action`, compensateUrl: `http://svc/${s.step}/compensate` } : s));
+}
