@@ -168,11 +168,6 @@ export function formatDateTime(ms: number, zone: string, opts: DateTimeOptions =
   return opts.noZone ? text : `${text} ${zoneSuffix(ms, zone)}`;
 }
 
-/** The same for an ISO-8601 string (as the API sends them); '—' when it is not a time. */
-export function formatIso(iso: string, zone: string, opts: DateTimeOptions = {}): string {
-  return formatDateTime(parseInstant(iso) ?? Number.NaN, zone, opts);
-}
-
 export type InputPrecision = 'minute' | 'second';
 
 /**
