@@ -25,7 +25,7 @@ export function ZonedDateTimeField({
   return (
     <label className="field">
       <span className="field__label">
-        {label} ({zone})
+        {label} <span className="field__zone">({zone})</span>
       </span>
       {/* Remounted when the zone changes, so it shows the same instant in the new zone. */}
       <input
