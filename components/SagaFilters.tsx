@@ -4,8 +4,9 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { ANOMALY_KINDS, SAGA_STATUSES } from '@/lib/saga/types';
 import { RANGE_PRESETS, sagaListHref } from '@/lib/ui/saga-list-params';
-import { isoToDatetimeLocalValue, localInputToIso } from '@/lib/ui/format';
-import { useIsClient } from './useIsClient';
+import { inputValueToIso, inputValueToIsoThrough } from '@/lib/time/zone';
+import { useTimeZone } from './time/TimeZoneProvider';
+import { ZonedDateTimeField } from './time/ZonedDateTimeField';
 
 export interface FilterValues {
   status?: string;
@@ -24,12 +25,11 @@ const PAGE_SIZES = ['50', '100', '200', '500'];
 
 /**
  * The list's filters. Everything is in the URL; this form only edits it. Absolute
- * times are typed in the viewer's zone and sent as ISO-8601 UTC, which only the
- * browser can convert, hence a client component.
+ * times are typed in the zone chosen in the header and sent as ISO-8601 UTC.
  */
 export function SagaFilters({ values }: { values: FilterValues }) {
   const router = useRouter();
-  const isClient = useIsClient();
+  const { zone } = useTimeZone();
 
   /** View parameters that filters must not reset. */
   const keep = () => {
@@ -41,8 +41,9 @@ export function SagaFilters({ values }: { values: FilterValues }) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     const text = (k: string) => String(form.get(k) ?? '').trim();
-    const from = localInputToIso(text('from')) ?? '';
-    const to = localInputToIso(text('to')) ?? '';
+    const from = inputValueToIso(text('from'), zone) ?? '';
+    // "Started at or before 10:05" includes sagas started during 10:05.
+    const to = inputValueToIsoThrough(text('to'), zone) ?? '';
     router.push(
       sagaListHref({
         ...keep(),
@@ -74,8 +75,6 @@ export function SagaFilters({ values }: { values: FilterValues }) {
     );
   };
 
-  // A preset shows no typed bounds.
-  const localValue = (iso: string | undefined) => (values.range ? '' : isoToDatetimeLocalValue(iso));
   const noTimeFilter = !values.range && !values.from && !values.to;
 
   return (
@@ -137,15 +136,9 @@ export function SagaFilters({ values }: { values: FilterValues }) {
             </button>
           </div>
         </div>
-        {/* Remounted once the browser's zone is known, so the defaults are local times. */}
-        <label className="field" key={`from-${isClient}`}>
-          <span className="field__label">From (local)</span>
-          <input name="from" type="datetime-local" defaultValue={isClient ? localValue(values.from) : ''} />
-        </label>
-        <label className="field" key={`to-${isClient}`}>
-          <span className="field__label">To (local)</span>
-          <input name="to" type="datetime-local" defaultValue={isClient ? localValue(values.to) : ''} />
-        </label>
+        {/* A preset shows no typed bounds. */}
+        <ZonedDateTimeField name="from" label="From" iso={values.range ? null : values.from} />
+        <ZonedDateTimeField name="to" label="To" iso={values.range ? null : values.to} />
         <label className="field">
           <span className="field__label">Page size</span>
           <select name="limit" defaultValue={values.limit ?? PAGE_SIZES[0]}>

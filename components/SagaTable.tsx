@@ -2,7 +2,7 @@ import Link from 'next/link';
 import type { SagaSummary } from '@/lib/api/types';
 import { formatDuration } from '@/lib/ui/format';
 import { AnomalyChips } from './AnomalyChips';
-import { LocalTime } from './LocalTime';
+import { Timestamp } from '@/components/time/Timestamp';
 import { StatusBadge } from './StatusBadge';
 
 export function SagaTable({ sagas }: { sagas: readonly SagaSummary[] }) {
@@ -50,7 +50,7 @@ function SagaRow({ saga: s }: { saga: SagaSummary }) {
       </td>
       <td>{s.protocol}</td>
       <td className="nowrap">
-        <LocalTime iso={s.startedAt} relative />
+        <Timestamp iso={s.startedAt} relative />
       </td>
       <td className="num nowrap" title={s.endedAt === null ? 'still running: time so far' : undefined}>
         {formatDuration(s.durationMs)}

@@ -5,7 +5,7 @@ import Link from 'next/link';
 import type { SpanJson, TraceJson } from '@/lib/api/types';
 import { attributeValueToText, formatDuration } from '@/lib/ui/format';
 import { AttributeTable } from './AttributeTable';
-import { LocalTime } from './LocalTime';
+import { Timestamp } from '@/components/time/Timestamp';
 
 const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 const STATUS_CODES = ['unset', 'ok', 'error'];
@@ -118,7 +118,7 @@ function SpanDetails({ span, showTraceLink, showSagaLink }: { span: SpanJson; sh
         <dd>{SPAN_KINDS[span.kind] ?? String(span.kind)}</dd>
         <dt>Start</dt>
         <dd>
-          <LocalTime iso={span.startedAt} millis />
+          <Timestamp iso={span.startedAt} millis />
         </dd>
         <dt>Duration</dt>
         <dd>{formatDuration(span.durationMs)}</dd>
@@ -179,7 +179,7 @@ function SpanEvents({ events }: { events: unknown[] | null }) {
             <li key={i}>
               <div className="span-panel__event-head">
                 <strong>{name}</strong>
-                {timeMs !== null ? <LocalTime iso={new Date(timeMs).toISOString()} millis /> : null}
+                {timeMs !== null ? <Timestamp iso={new Date(timeMs).toISOString()} millis /> : null}
               </div>
               {attributes ? (
                 <AttributeTable attributes={attributes} />

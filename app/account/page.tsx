@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { requirePage } from '../_lib/auth';
 import { PasswordForm } from '@/components/auth/PasswordForm';
-import { LocalTime } from '@/components/LocalTime';
+import { Timestamp } from '@/components/time/Timestamp';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Account' };
@@ -14,7 +14,7 @@ export default async function AccountPage() {
       <section className="panel">
         <h1>{p.name}</h1>
         <p>
-          Role <strong>{p.role}</strong>. This session ends <LocalTime iso={p.sessionExpiresAt} />.
+          Role <strong>{p.role}</strong>. This session ends <Timestamp iso={p.sessionExpiresAt} />.
         </p>
       </section>
       <section className="section" aria-labelledby="pw-h">

@@ -4,6 +4,7 @@ import { getDb } from '@/lib/db';
 import { parseAuditListQuery } from '@/lib/api/audit-query';
 import { listAudit } from '@/lib/db/audit';
 import { pathWithQuery, requirePage } from '../_lib/auth';
+import { AuditFilters } from '@/components/audit/AuditFilters';
 import { AuditTable } from '@/components/audit/AuditTable';
 import { VerifyChain } from '@/components/audit/VerifyChain';
 
@@ -13,19 +14,13 @@ export const metadata: Metadata = { title: 'Audit trail' };
 type SearchParams = Record<string, string | string[] | undefined>;
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) || undefined;
 
-/** The form's datetime-local values are UTC (no zone in them); the API wants ISO-8601. */
-function utcFromForm(v: string | undefined): string | undefined {
-  if (!v) return undefined;
-  return /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(v) ? `${v}Z` : v;
-}
-
 const FILTERS = ['actor', 'action', 'saga', 'outcome', 'from', 'to'] as const;
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const raw = await searchParams;
   await requirePage('audit', pathWithQuery('/audit', raw));
   const values = Object.fromEntries(FILTERS.map((k) => [k, first(raw[k])])) as Record<(typeof FILTERS)[number], string | undefined>;
-  const parsed = parseAuditListQuery({ ...values, from: utcFromForm(values.from), to: utcFromForm(values.to), cursor: first(raw.cursor), limit: first(raw.limit) });
+  const parsed = parseAuditListQuery({ ...values, cursor: first(raw.cursor), limit: first(raw.limit) });
   const page = parsed.ok
     ? await listAudit(await getDb(), {
         from: parsed.value.from,
@@ -46,49 +41,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <h1>Audit trail</h1>
         <VerifyChain />
       </div>
-      <form className="filters" method="get" action="/audit" role="search" aria-label="Filter the audit trail">
-        <div className="filters__row">
-          <label className="field">
-            <span className="field__label">Actor</span>
-            <input name="actor" type="text" defaultValue={values.actor ?? ''} maxLength={200} />
-          </label>
-          <label className="field">
-            <span className="field__label">Action</span>
-            <input name="action" type="text" defaultValue={values.action ?? ''} placeholder="auth, user.create…" maxLength={100} />
-          </label>
-          <label className="field">
-            <span className="field__label">Saga id</span>
-            <input name="saga" type="text" className="mono" defaultValue={values.saga ?? ''} maxLength={512} />
-          </label>
-          <label className="field">
-            <span className="field__label">Outcome</span>
-            <select name="outcome" defaultValue={values.outcome ?? ''}>
-              <option value="">any</option>
-              {['ok', 'failed', 'denied', 'intent', 'aborted'].map((o) => (
-                <option key={o} value={o}>
-                  {o}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="field">
-            <span className="field__label">From (UTC)</span>
-            <input name="from" type="datetime-local" step={1} defaultValue={values.from ?? ''} />
-          </label>
-          <label className="field">
-            <span className="field__label">To (UTC)</span>
-            <input name="to" type="datetime-local" step={1} defaultValue={values.to ?? ''} />
-          </label>
-          <div className="filters__actions">
-            <button type="submit" className="button button--primary">
-              Apply
-            </button>
-            <Link className="button" href="/audit">
-              Reset
-            </Link>
-          </div>
-        </div>
-      </form>
+      {/* Keyed by the URL so the form shows the new values after any navigation. */}
+      <AuditFilters key={JSON.stringify(values)} values={values} />
       {!parsed.ok ? (
         <p className="alert alert--error" role="alert" data-testid="filter-error">
           Invalid filter: {parsed.error}

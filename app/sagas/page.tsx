@@ -3,13 +3,14 @@ import Link from 'next/link';
 import { parseSagaListQuery, type Parsed, type SagaListQuery } from '@/lib/api/query';
 import { getDb, listSagas } from '@/lib/db';
 import { describeFilters, resolveListPageParams, sagaListHref, REFRESH_SECONDS } from '@/lib/ui/saga-list-params';
-import { formatUtcDateTime } from '@/lib/ui/format';
+import { formatDateTime } from '@/lib/time/zone';
 import { AutoRefreshToggle } from '@/components/AutoRefreshToggle';
 import { SagaFilters, type FilterValues } from '@/components/SagaFilters';
 import { SagaTable } from '@/components/SagaTable';
 import { BatchActions } from '@/components/actions/BatchActions';
 import { roleCan } from '@/lib/auth/roles';
 import { currentReadOnly, pathWithQuery, requirePage } from '../_lib/auth';
+import { currentZonePref } from '../_lib/time-zone';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Sagas' };
@@ -27,6 +28,8 @@ export default async function SagasPage({ searchParams }: { searchParams: Promis
   const list = parsed.ok ? await listSagas(await getDb(), parsed.value, nowMs) : null;
   const canAct = principal.kind !== 'anonymous' && roleCan(principal.role, 'act') && !(await currentReadOnly()).active;
   // The batch acts on the list's filter (a time preset as resolved for this render), never on its paging.
+  const { zone } = await currentZonePref();
+  const formatTime = (ms: number) => formatDateTime(ms, zone);
   const batchFilter = Object.fromEntries(Object.entries(view.apiParams).filter(([k]) => k !== 'limit' && k !== 'cursor'));
 
   const values: FilterValues = {
@@ -53,7 +56,7 @@ export default async function SagasPage({ searchParams }: { searchParams: Promis
         <h1>Sagas</h1>
         <div className="page-head__tools">
           {canAct && parsed.ok ? (
-            <BatchActions filter={batchFilter} description={joinWithAnd(describeFilters(parsed.value, view.range, formatUtcDateTime)) || 'any saga'} />
+            <BatchActions filter={batchFilter} description={joinWithAnd(describeFilters(parsed.value, view.range, formatTime)) || 'any saga'} />
           ) : null}
           <AutoRefreshToggle enabled={view.refresh !== null} seconds={view.refresh ?? REFRESH_SECONDS} />
         </div>
@@ -85,7 +88,7 @@ export default async function SagasPage({ searchParams }: { searchParams: Promis
           </nav>
         </>
       ) : (
-        <EmptyState query={parsed.value} range={view.range} paged={Boolean(current.cursor)} firstPageHref={sagaListHref({ ...current, cursor: null })} />
+        <EmptyState query={parsed.value} range={view.range} formatTime={formatTime} paged={Boolean(current.cursor)} firstPageHref={sagaListHref({ ...current, cursor: null })} />
       )}
     </div>
   );
@@ -94,15 +97,17 @@ export default async function SagasPage({ searchParams }: { searchParams: Promis
 function EmptyState({
   query,
   range,
+  formatTime,
   paged,
   firstPageHref,
 }: {
   query: SagaListQuery;
   range: ReturnType<typeof resolveListPageParams>['range'];
+  formatTime: (ms: number) => string;
   paged: boolean;
   firstPageHref: string;
 }) {
-  const filters = describeFilters(query, range, formatUtcDateTime);
+  const filters = describeFilters(query, range, formatTime);
   return (
     <div className="empty" data-testid="empty-state">
       {paged ? (

@@ -4,7 +4,7 @@ import { parseTopologyQuery } from '@/lib/stats/query';
 import { currentModelConfig, getDb, getTopology, sagaSpanLimit } from '@/lib/db';
 import { buildServiceGraph } from '@/lib/topology/service-graph';
 import { readTopologyView, sagaListHrefForService, topologyHref } from '@/lib/topology/view';
-import { formatUtcDateTime } from '@/lib/ui/format';
+import { formatDateTime } from '@/lib/time/zone';
 import { REFRESH_SECONDS } from '@/lib/ui/saga-list-params';
 import { AutoRefreshToggle } from '@/components/AutoRefreshToggle';
 import { ServiceGraph } from '@/components/topology/ServiceGraph';
@@ -12,6 +12,7 @@ import { TopologyLegend } from '@/components/topology/TopologyLegend';
 import { TopologyRangeControls } from '@/components/topology/TopologyRangeControls';
 import { TopologyTables } from '@/components/topology/TopologyTables';
 import { pathWithQuery, requirePage } from '../_lib/auth';
+import { currentZonePref } from '../_lib/time-zone';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Topology' };
@@ -27,10 +28,11 @@ export default async function TopologyPage({ searchParams }: { searchParams: Pro
   const graph =
     parsed.ok && topology ? buildServiceGraph(topology, (service) => sagaListHrefForService(service, view, parsed.value)) : null;
 
+  const { zone } = await currentZonePref();
   const scope = view.sagaId
     ? `Saga ${view.sagaId}`
     : parsed.ok
-      ? `${formatUtcDateTime(parsed.value.fromMs)} – ${formatUtcDateTime(parsed.value.toMs)}${view.sagaName ? `, saga name “${view.sagaName}”` : ''}`
+      ? `${formatDateTime(parsed.value.fromMs, zone, { minutes: true })} – ${formatDateTime(parsed.value.toMs, zone, { minutes: true })}${view.sagaName ? `, saga name “${view.sagaName}”` : ''}`
       : '';
 
   return (

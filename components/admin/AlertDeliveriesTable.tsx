@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import type { AlertDeliveryJson } from '@/lib/api/types';
-import { LocalTime } from '../LocalTime';
+import { Timestamp } from '@/components/time/Timestamp';
 
 const STATE_BADGE: Record<AlertDeliveryJson['state'], string> = { delivered: 'badge--committed', pending: 'badge--running', failed: 'badge--failed' };
 
@@ -47,13 +47,13 @@ export function AlertDeliveriesTable({ items }: { items: AlertDeliveryJson[] }) 
                 {d.lastStatus === null && !d.lastError ? <span className="muted">—</span> : null}
               </td>
               <td className="nowrap">
-                <LocalTime iso={d.createdAt} />
+                <Timestamp iso={d.createdAt} />
               </td>
               <td className="nowrap">
-                {d.lastAttemptAt ? <LocalTime iso={d.lastAttemptAt} /> : <span className="muted">not yet</span>}
+                {d.lastAttemptAt ? <Timestamp iso={d.lastAttemptAt} /> : <span className="muted">not yet</span>}
                 {d.state === 'pending' ? (
                   <div className="muted">
-                    next <LocalTime iso={d.nextAttemptAt} />
+                    next <Timestamp iso={d.nextAttemptAt} />
                   </div>
                 ) : null}
               </td>

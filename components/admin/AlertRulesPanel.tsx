@@ -5,7 +5,7 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import type { AlertRuleJson } from '@/lib/api/types';
 import { apiSend } from '../api-client';
-import { LocalTime } from '../LocalTime';
+import { Timestamp } from '@/components/time/Timestamp';
 import { AlertRuleForm } from './AlertRuleForm';
 
 function conditionOf(r: AlertRuleJson): string {
@@ -124,7 +124,7 @@ export function AlertRulesPanel({ rules }: { rules: AlertRuleJson[] }) {
                   <td>{r.sagaName ?? <span className="muted">all</span>}</td>
                   <td className="mono">{hostOf(r.webhookUrl)}</td>
                   <td className="nowrap">
-                    <LocalTime iso={r.updatedAt} /> <span className="muted">by {r.updatedBy}</span>
+                    <Timestamp iso={r.updatedAt} /> <span className="muted">by {r.updatedBy}</span>
                   </td>
                   <td>
                     <button type="button" className={`toggle${r.enabled ? ' toggle--on' : ''}`} aria-pressed={r.enabled} aria-label={`Enabled: ${r.name}`} onClick={() => toggle(r)}>

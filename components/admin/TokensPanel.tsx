@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { RoleOptions } from './RoleOptions';
 import type { ApiTokenJson as ApiTokenRecord } from '@/lib/api/types';
 import { apiSend } from '../api-client';
-import { LocalTime } from '../LocalTime';
+import { Timestamp } from '@/components/time/Timestamp';
 
 /** API tokens for scripts: create (the secret is shown once), revoke. */
 export function TokensPanel({ tokens }: { tokens: ApiTokenRecord[] }) {
@@ -112,10 +112,10 @@ export function TokensPanel({ tokens }: { tokens: ApiTokenRecord[] }) {
                 <td>{t.role}</td>
                 <td className="mono">{t.prefix}…</td>
                 <td className="nowrap">
-                  <LocalTime iso={t.createdAt} /> <span className="muted">by {t.createdBy}</span>
+                  <Timestamp iso={t.createdAt} /> <span className="muted">by {t.createdBy}</span>
                 </td>
-                <td className="nowrap">{t.lastUsedAt ? <LocalTime iso={t.lastUsedAt} /> : <span className="muted">never</span>}</td>
-                <td className="nowrap">{t.expiresAt ? <LocalTime iso={t.expiresAt} /> : <span className="muted">never</span>}</td>
+                <td className="nowrap">{t.lastUsedAt ? <Timestamp iso={t.lastUsedAt} /> : <span className="muted">never</span>}</td>
+                <td className="nowrap">{t.expiresAt ? <Timestamp iso={t.expiresAt} /> : <span className="muted">never</span>}</td>
                 <td>
                   {t.revokedAt ? (
                     <span className="badge badge--failed" title={`by ${t.revokedBy ?? '?'}`}>

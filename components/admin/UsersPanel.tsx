@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { RoleOptions } from './RoleOptions';
 import type { UserJson as UserRecord } from '@/lib/api/types';
 import { apiSend } from '../api-client';
-import { LocalTime } from '../LocalTime';
+import { Timestamp } from '@/components/time/Timestamp';
 
 /** Users: create, change role, disable / enable, reset password. Every change is audited server-side. */
 export function UsersPanel({ users, me }: { users: UserRecord[]; me: string }) {
@@ -102,9 +102,9 @@ export function UsersPanel({ users, me }: { users: UserRecord[]; me: string }) {
                   </select>
                 </td>
                 <td>{u.disabled ? <span className="badge badge--failed">disabled</span> : <span className="badge badge--committed">active</span>}</td>
-                <td className="nowrap">{u.lastLoginAt ? <LocalTime iso={u.lastLoginAt} /> : <span className="muted">never</span>}</td>
+                <td className="nowrap">{u.lastLoginAt ? <Timestamp iso={u.lastLoginAt} /> : <span className="muted">never</span>}</td>
                 <td className="nowrap">
-                  <LocalTime iso={u.createdAt} />
+                  <Timestamp iso={u.createdAt} />
                 </td>
                 <td className="nowrap">
                   <div className="row-actions">

@@ -1,12 +1,12 @@
 import Link from 'next/link';
-import { LocalTime } from '../LocalTime';
+import { Timestamp } from '@/components/time/Timestamp';
 
 /** Nothing started in the range: say which range and where data would come from. */
 export function EmptyStats({ fromIso, toIso, name, hint, widerHref }: { fromIso: string; toIso: string; name: string | null; hint: string; widerHref: string | null }) {
   return (
     <div className="empty" data-testid="stats-empty">
       <p>
-        No sagas{name !== null ? <> named “{name}”</> : null} started between <LocalTime iso={fromIso} /> and <LocalTime iso={toIso} />.
+        No sagas{name !== null ? <> named “{name}”</> : null} started between <Timestamp iso={fromIso} /> and <Timestamp iso={toIso} />.
       </p>
       <p>{hint}</p>
       {widerHref ? (
@@ -22,7 +22,7 @@ export function EmptyStats({ fromIso, toIso, name, hint, widerHref }: { fromIso:
 export function StatsLoading({ what, fromIso, toIso }: { what: string; fromIso: string; toIso: string }) {
   return (
     <div className="loading muted" role="status" aria-live="polite" data-testid="stats-loading">
-      Loading {what} for <LocalTime iso={fromIso} /> → <LocalTime iso={toIso} /> from the rollups…
+      Loading {what} for <Timestamp iso={fromIso} /> → <Timestamp iso={toIso} /> from the rollups…
     </div>
   );
 }

@@ -1,9 +1,10 @@
 'use client';
 
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatBucketSpan, formatTick } from '@/lib/ui/chart-time';
+import { formatBucketSpan, formatTick } from '@/lib/time/zone';
 import { formatAxisValue, formatValue, type ValueFormat } from '@/lib/ui/format-stats';
 import { useIsClient } from '../useIsClient';
+import { useTimeZone } from '../time/TimeZoneProvider';
 
 export interface ChartSeries {
   key: string;
@@ -32,14 +33,15 @@ interface Props {
 const HEIGHT = 220;
 
 /**
- * A chart over the chosen buckets. Drawn only in the browser: the axis shows the
- * viewer's time zone, which the server does not know. Names reach the SVG and
- * the tooltip as React text, never as markup.
+ * A chart over the chosen buckets. Drawn only in the browser (it sizes itself to
+ * its box). The axis and the tooltip use the zone chosen in the header; the
+ * tooltip names it. Names reach the SVG and the tooltip as React text, never as markup.
  */
 export function TimeChart({ title, scope, kind, rows, series, format, bucketMs, testId, note }: Props) {
   const isClient = useIsClient();
+  const { zone } = useTimeZone();
   const rangeMs = rows.length > 0 ? rows[rows.length - 1]!.t + bucketMs - rows[0]!.t : 0;
-  const tick = (v: number) => formatTick(v, bucketMs, rangeMs);
+  const tick = (v: number) => formatTick(v, bucketMs, rangeMs, zone);
   const yTick = (v: number) => formatAxisValue(v, format);
   const tooltip = (
     <Tooltip
@@ -49,7 +51,7 @@ export function TimeChart({ title, scope, kind, rows, series, format, bucketMs, 
         active && payload && payload.length > 0 ? (
           <div className="chart-tooltip" data-testid="chart-tooltip">
             <div className="chart-tooltip__scope">{scope}</div>
-            <div className="chart-tooltip__time">{formatBucketSpan(Number(label), bucketMs)}</div>
+            <div className="chart-tooltip__time">{formatBucketSpan(Number(label), bucketMs, zone)}</div>
             {(kind === 'bar' ? payload.filter((p) => typeof p.value === 'number' && p.value !== 0) : payload).map((p) => (
               <div key={String(p.dataKey)} className="chart-tooltip__row">
                 <span className="chart-swatch" style={{ background: String(p.color) }} aria-hidden="true" />
@@ -97,6 +99,9 @@ export function TimeChart({ title, scope, kind, rows, series, format, bucketMs, 
               {s.label}
             </span>
           ))}
+        </span>
+        <span className="chart__zone muted" title="The zone of the time axis (switch it in the header)">
+          time axis: {zone}
         </span>
       </figcaption>
       <div className="chart__plot" style={{ height: HEIGHT }}>

@@ -2,40 +2,38 @@
 
 import { useRouter } from 'next/navigation';
 import { RANGE_KEYS, RANGE_LABELS, activePreset, analyzeHref, bucketChoices, withAbsoluteRange, withRelativeRange, type AnalyzeState } from '@/lib/ui/analyze-url';
-import { formatZonedMinute, timeZoneLabel } from '@/lib/ui/chart-time';
-import { formatUtcDateTime, localInputToIso, toDatetimeLocalValue } from '@/lib/ui/format';
+import { formatDateTime, inputValueToIso, zoneLabel } from '@/lib/time/zone';
 import type { ResolvedRange } from '@/lib/ui/stats-view';
-import { useIsClient } from '../useIsClient';
+import { useTimeZone } from '../time/TimeZoneProvider';
+import { ZonedDateTimeField } from '../time/ZonedDateTimeField';
 
 /**
  * The analyze pages' time range: relative presets, absolute bounds typed in the
- * viewer's zone (sent as ISO-8601 UTC), and the bucket. It only edits the URL;
+ * zone chosen in the header (sent as ISO-8601 UTC), and the bucket. It only edits the URL;
  * the server renders what the URL says.
  */
 export function TimeRangePicker({ path, state, resolved }: { path: string; state: AnalyzeState; resolved: ResolvedRange | null }) {
   const router = useRouter();
-  const isClient = useIsClient();
+  const { zone } = useTimeZone();
   const go = (next: AnalyzeState) => router.push(analyzeHref(path, next), { scroll: false });
   const preset = activePreset(state);
 
   const fromMs = resolved ? Date.parse(resolved.fromIso) : NaN;
   const toMs = resolved ? Date.parse(resolved.toIso) : NaN;
-  const inputValue = (urlIso: string | undefined, fallbackMs: number) => {
-    const ms = urlIso ? Date.parse(urlIso) : fallbackMs;
-    return Number.isNaN(ms) ? '' : toDatetimeLocalValue(ms);
-  };
+  // The inputs show the URL's bounds, or those of the preset as resolved.
+  const inputIso = (urlIso: string | undefined, fallbackMs: number) => urlIso ?? (Number.isNaN(fallbackMs) ? null : new Date(fallbackMs).toISOString());
 
   const onApply = (e: React.FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
-    const from = localInputToIso(String(form.get('from') ?? ''));
-    const to = localInputToIso(String(form.get('to') ?? ''));
+    const from = inputValueToIso(String(form.get('from') ?? ''), zone);
+    const to = inputValueToIso(String(form.get('to') ?? ''), zone);
     if (!from) return;
     go(withAbsoluteRange(state, from, to ?? ''));
   };
 
   const choices = resolved ? bucketChoices(fromMs, toMs) : [];
-  const when = (ms: number) => (isClient ? formatZonedMinute(ms) : formatUtcDateTime(ms));
+  const when = (ms: number) => formatDateTime(ms, zone, { minutes: true, noZone: true });
 
   return (
     <div className="range-picker" data-testid="range-picker">
@@ -48,18 +46,12 @@ export function TimeRangePicker({ path, state, resolved }: { path: string; state
           ))}
         </div>
         {/*
-          Remounted once the browser's zone is known and when the URL's range changes, so the inputs show
-          local times of the view; not on an auto-refresh of the same view, which would wipe what is being typed.
+          Remounted when the URL's range changes, so the inputs show the view's bounds; not on an
+          auto-refresh of the same view, which would wipe what is being typed.
         */}
-        <form className="range-picker__abs" onSubmit={onApply} key={`${isClient}-${state.range}-${state.from}-${state.to}`} aria-label="Absolute time range">
-          <label className="field">
-            <span className="field__label">From (local)</span>
-            <input type="datetime-local" name="from" required defaultValue={isClient ? inputValue(state.from, fromMs) : ''} />
-          </label>
-          <label className="field">
-            <span className="field__label">To (local)</span>
-            <input type="datetime-local" name="to" defaultValue={isClient ? inputValue(state.to, toMs) : ''} />
-          </label>
+        <form className="range-picker__abs" onSubmit={onApply} key={`${state.range}-${state.from}-${state.to}`} aria-label="Absolute time range">
+          <ZonedDateTimeField name="from" label="From" iso={inputIso(state.from, fromMs)} required />
+          <ZonedDateTimeField name="to" label="To" iso={inputIso(state.to, toMs)} />
           <button type="submit" className="button">
             Apply range
           </button>
@@ -93,7 +85,7 @@ export function TimeRangePicker({ path, state, resolved }: { path: string; state
             {resolved.bucket === resolved.autoBucket && !state.bucket ? ' (auto)' : ''}
           </span>
           {' · '}
-          <span data-testid="range-timezone">{isClient ? `times in ${timeZoneLabel(toMs)}` : 'times in UTC until the page loads'}</span>
+          <span data-testid="range-timezone">times in {zoneLabel(zone, toMs)}</span>
         </p>
       ) : null}
     </div>

@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import type { AuditEntry } from '@/lib/api/types';
-import { LocalTime } from '../LocalTime';
+import { Timestamp } from '@/components/time/Timestamp';
 
 const OUTCOME_CLASS: Record<string, string> = {
   ok: 'badge--committed',
@@ -34,7 +34,7 @@ export function AuditTable({ entries }: { entries: readonly AuditEntry[] }) {
             <tr key={e.seq} data-testid="audit-row">
               <td className="num mono">{e.seq}</td>
               <td className="nowrap">
-                <LocalTime iso={e.at} millis />
+                <Timestamp iso={e.at} millis />
               </td>
               <td>
                 {e.actor} <span className="muted">({e.role}, {e.via})</span>

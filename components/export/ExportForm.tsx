@@ -5,6 +5,9 @@ import { ANOMALY_KINDS, SAGA_STATUSES } from '@/lib/saga/types';
 import { EXPORT_FORMATS, RowCounter, type ExportFormat } from '@/lib/export/format';
 import { EXPORT_KINDS, type ExportKind } from '@/lib/export/kinds';
 import { formatBytes } from '@/lib/ui/format-bytes';
+import { inputValueToIso, inputValueToIsoThrough } from '@/lib/time/zone';
+import { useTimeZone } from '../time/TimeZoneProvider';
+import { ZonedDateTimeField } from '../time/ZonedDateTimeField';
 
 interface Manifest {
   exportId: string;
@@ -57,6 +60,7 @@ export function ExportForm() {
   const [kind, setKind] = useState<ExportKind>('sagas');
   const [state, setState] = useState<State>({ phase: 'idle' });
   const abort = useRef<AbortController | null>(null);
+  const { zone } = useTimeZone();
 
   const start = async (e: React.FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -66,9 +70,10 @@ export function ExportForm() {
     for (const [k, v] of form.entries()) {
       const value = String(v).trim();
       if (!value || k === 'format') continue;
+      // Typed in the zone chosen in the header; To runs through the second typed (as the audit filter).
       if (k === 'from' || k === 'to') {
-        const ms = new Date(value).getTime();
-        if (!Number.isNaN(ms)) q.set(k, new Date(ms).toISOString());
+        const iso = k === 'from' ? inputValueToIso(value, zone) : inputValueToIsoThrough(value, zone);
+        if (iso) q.set(k, iso);
       } else q.set(k, value);
     }
     const controller = new AbortController();
@@ -147,14 +152,8 @@ export function ExportForm() {
               ))}
             </select>
           </label>
-          <label className="field">
-            <span className="field__label">From (local)</span>
-            <input name="from" type="datetime-local" step={1} />
-          </label>
-          <label className="field">
-            <span className="field__label">To (local)</span>
-            <input name="to" type="datetime-local" step={1} />
-          </label>
+          <ZonedDateTimeField name="from" label="From" precision="second" />
+          <ZonedDateTimeField name="to" label="To" precision="second" />
         </div>
         <div className="filters__row" key={kind}>
           {KIND_FILTERS[kind].map((f) => (

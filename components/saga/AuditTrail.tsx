@@ -1,6 +1,6 @@
 import type { AuditEntry } from '@/lib/api/types';
 import { formatDuration } from '@/lib/ui/format';
-import { LocalTime } from '../LocalTime';
+import { Timestamp } from '@/components/time/Timestamp';
 
 const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
@@ -45,7 +45,7 @@ export function AuditTrail({ entries }: { entries: readonly AuditEntry[] }) {
             {entries.map((e) => (
               <tr key={e.id} data-testid="audit-trail-row" data-outcome={e.outcome}>
                 <td className="nowrap">
-                  <LocalTime iso={e.at} />
+                  <Timestamp iso={e.at} />
                 </td>
                 <td>
                   {e.actor} <span className="muted">({e.role})</span>

@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import type { SagaSummary } from '@/lib/api/types';
 import { formatDuration } from '@/lib/ui/format';
-import { LocalTime } from '../LocalTime';
+import { Timestamp } from '@/components/time/Timestamp';
 import { StatusBadge } from '../StatusBadge';
 
 /** A saga can span thousands of traces; the selected step's panel links to its own. */
@@ -25,7 +25,7 @@ export function SagaHeader({ saga, timeToConsistencyMs, traceIds }: { saga: Saga
         <div>
           <dt>Started</dt>
           <dd>
-            <LocalTime iso={saga.startedAt} relative millis />
+            <Timestamp iso={saga.startedAt} relative millis />
           </dd>
         </div>
         <div>

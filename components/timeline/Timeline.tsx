@@ -5,7 +5,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { TimelineRows } from '@/lib/ui/timeline-rows';
 import { timeTicks } from '@/lib/ui/timeline-scale';
 import { formatDuration } from '@/lib/ui/format';
-import { LocalTime } from '../LocalTime';
+import { Timestamp } from '@/components/time/Timestamp';
 import { TimelineRow } from './TimelineRow';
 
 const ROW_HEIGHT = 26;
@@ -89,7 +89,7 @@ export function Timeline({ rows, selectedId, onSelect, label, columnTitle, showD
       <div className="timeline__head">
         <span>
           {rows.length.toLocaleString('en-US')} row{rows.length === 1 ? '' : 's'} · starts{' '}
-          {rows.length > 0 ? <LocalTime iso={new Date(scale.t0).toISOString()} millis /> : '—'} · spans{' '}
+          {rows.length > 0 ? <Timestamp iso={new Date(scale.t0).toISOString()} millis /> : '—'} · spans{' '}
           {formatDuration(rows.length > 0 ? scale.t1 - scale.t0 : 0)}
         </span>
       </div>

@@ -3,25 +3,26 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { TOPOLOGY_PRESETS, effectiveRange, topologyHref, type TopologyView } from '@/lib/topology/view';
-import { isoToDatetimeLocalValue, localInputToIso } from '@/lib/ui/format';
-import { useIsClient } from '../useIsClient';
+import { inputValueToIso } from '@/lib/time/zone';
+import { useTimeZone } from '../time/TimeZoneProvider';
+import { ZonedDateTimeField } from '../time/ZonedDateTimeField';
 
 /**
  * The topology's time range (relative presets or absolute bounds) and saga-name
  * filter. Everything lives in the URL; this form only edits it. Absolute times
- * are typed in the viewer's zone and sent as ISO-8601 UTC, hence a client component.
+ * are typed in the zone chosen in the header and sent as ISO-8601 UTC.
  */
 export function TopologyRangeControls({ view }: { view: TopologyView }) {
   const router = useRouter();
-  const isClient = useIsClient();
+  const { zone } = useTimeZone();
   const preset = effectiveRange(view);
 
   const onSubmit = (e: React.FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     const text = (k: string) => String(form.get(k) ?? '').trim();
-    const from = localInputToIso(text('from')) ?? '';
-    const to = localInputToIso(text('to')) ?? '';
+    const from = inputValueToIso(text('from'), zone) ?? '';
+    const to = inputValueToIso(text('to'), zone) ?? '';
     router.push(
       topologyHref({
         ...view,
@@ -54,15 +55,8 @@ export function TopologyRangeControls({ view }: { view: TopologyView }) {
             ))}
           </div>
         </div>
-        {/* Remounted once the browser's zone is known, so the defaults are local times. */}
-        <label className="field" key={`from-${isClient}-${view.from}`}>
-          <span className="field__label">From (local)</span>
-          <input name="from" type="datetime-local" defaultValue={isClient ? isoToDatetimeLocalValue(view.from) : ''} />
-        </label>
-        <label className="field" key={`to-${isClient}-${view.to}`}>
-          <span className="field__label">To (local)</span>
-          <input name="to" type="datetime-local" defaultValue={isClient ? isoToDatetimeLocalValue(view.to) : ''} />
-        </label>
+        <ZonedDateTimeField name="from" label="From" iso={view.from} />
+        <ZonedDateTimeField name="to" label="To" iso={view.to} />
         <label className="field" key={`name-${view.sagaName}`}>
           <span className="field__label">Saga name</span>
           <input name="sagaName" type="text" defaultValue={view.sagaName ?? ''} placeholder="any" maxLength={200} />

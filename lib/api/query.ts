@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ANOMALY_KINDS, SAGA_STATUSES } from '../saga/types';
+import { parseInstant } from '../time/zone';
 
 /**
  * Years 1–9999 only: JavaScript parses dates far outside what PostgreSQL's
@@ -14,12 +15,16 @@ const MIN_TIME_MS = Date.parse('0001-01-01T00:00:00Z');
 const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const inTimeRange = (ms: number) => Number.isInteger(ms) && ms >= MIN_TIME_MS && ms <= MAX_TIME_MS;
 
-/** An ISO-8601 date-time PostgreSQL can store; shared by every query parser. */
+/**
+ * An ISO-8601 date-time PostgreSQL can store; shared by every query parser. One
+ * without a zone designator is UTC (lib/time/zone.ts parseInstant), never the
+ * server's own zone: a URL names the same instant wherever it is opened.
+ */
 export const isoDate = z
   .string()
   .trim()
-  .refine((s) => s.length <= 64 && inTimeRange(Date.parse(s)), { message: 'must be an ISO-8601 date-time between years 1 and 9999' })
-  .transform((s) => new Date(s));
+  .refine((s) => inTimeRange(parseInstant(s) ?? Number.NaN), { message: 'must be an ISO-8601 date-time (UTC unless it names its zone) between years 1 and 9999' })
+  .transform((s) => new Date(parseInstant(s)!));
 
 /** PostgreSQL text cannot hold NUL; other control characters have no place in a filter either. */
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import type { Db, Sql } from './connection';
 import type { ExportRow } from '../export/format';
 import type { ExportSpec, SpanExport } from '../export/query';
-import { SpanCopyEncoder, SPAN_COPY_COLUMNS } from '../export/span-copy';
+import { EVENTS_WITH_ISO_TIME_SQL, SpanCopyEncoder, SPAN_COPY_COLUMNS } from '../export/span-copy';
 import type { ExportFormat } from '../export/format';
 import { sagaRowToSummaryJson } from './to-json';
 import { auditWhere } from './audit';
@@ -114,7 +114,7 @@ function spansPlan(spec: Extract<ExportSpec, { kind: 'spans' }>): Plan {
                     ${micros('s.start_time')} AS start_us, ${micros('s.end_time')} AS end_us, s.duration_ms,
                     s.status_code, s.status_message, s.saga_name, s.protocol, s.role, s.step, s.step_index, s.branch_id,
                     s.op, s.attempt, s.result, s.action_url, s.compensate_url, s.idempotency_key,
-                    s.attributes::text AS attributes, r.attributes::text AS resource, s.events::text AS events,
+                    s.attributes::text AS attributes, r.attributes::text AS resource, (${EVENTS_WITH_ISO_TIME_SQL})::text AS events,
                     ${micros('s.received_at')} AS received_us
                FROM spans s LEFT JOIN resources r ON r.id = s.resource_id`,
     where: [],

@@ -25,7 +25,7 @@ export const EXPORT_COLUMNS: Record<ExportKind, readonly ExportColumn[]> = {
     col('anomalies', 'strings'),
     col('traceIds', 'strings'),
   ],
-  // Raw spans as stored; times with microseconds.
+  // Raw spans as stored; times with microseconds; each event's time also as ISO-8601 (`time`).
   spans: [
     col('traceId'),
     col('spanId'),

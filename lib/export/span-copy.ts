@@ -38,6 +38,21 @@ const T = {
 } as const;
 type T = (typeof T)[keyof typeof T];
 
+/**
+ * The span's events with each event's time also as ISO-8601 UTC (`time`, next to
+ * the stored epoch-millisecond `timeMs`), so no time in an export needs a
+ * conversion to be read. Times outside years 1970–9999 (hostile input) are left
+ * as stored. Used by both export paths (lib/db/export.ts), so their bytes agree.
+ */
+export const EVENTS_WITH_ISO_TIME_SQL = `CASE WHEN jsonb_typeof(s.events) = 'array' THEN (
+    SELECT coalesce(jsonb_agg(CASE WHEN jsonb_typeof(ev.e -> 'timeMs') = 'number' AND (ev.e ->> 'timeMs')::numeric BETWEEN 0 AND 253402300799999
+      THEN ev.e || jsonb_build_object('time', (
+        SELECT to_char(to_timestamp(t.sec) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad((t.ms - t.sec * 1000)::text, 3, '0') || 'Z'
+          FROM (SELECT m.ms, floor(m.ms / 1000.0)::int8 AS sec FROM (SELECT floor((ev.e ->> 'timeMs')::numeric)::int8 AS ms) m) t))
+      ELSE ev.e END ORDER BY ev.n), '[]'::jsonb)
+      FROM jsonb_array_elements(s.events) WITH ORDINALITY AS ev(e, n))
+  ELSE s.events END`;
+
 /** The SELECT list of the copy, one entry per exported span column (EXPORT_COLUMNS.spans order). */
 export const SPAN_COPY_COLUMNS: readonly { sql: string; type: T }[] = [
   { sql: 's.trace_id', type: T.Text },
@@ -66,7 +81,7 @@ export const SPAN_COPY_COLUMNS: readonly { sql: string; type: T }[] = [
   { sql: 's.idempotency_key', type: T.Text },
   { sql: 's.attributes', type: T.Jsonb },
   { sql: 'r.attributes', type: T.Jsonb },
-  { sql: 's.events', type: T.Jsonb },
+  { sql: EVENTS_WITH_ISO_TIME_SQL, type: T.Jsonb },
   { sql: 's.received_at', type: T.Time },
 ];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attributeValueToText, formatDuration, formatRelative, formatUtcDateTime, isoToDatetimeLocalValue, localInputToIso, toDatetimeLocalValue } from './format';
+import { attributeValueToText, formatDuration, formatRelative } from './format';
 
 describe('formatDuration', () => {
   it.each([
@@ -31,13 +31,6 @@ describe('formatRelative', () => {
   });
 });
 
-describe('formatUtcDateTime', () => {
-  it('uses a fixed layout', () => {
-    expect(formatUtcDateTime(Date.parse('2025-03-04T05:06:07.890Z'))).toBe('2025-03-04 05:06:07 UTC');
-    expect(formatUtcDateTime(Number.NaN)).toBe('—');
-  });
-});
-
 describe('attributeValueToText', () => {
   it('renders any JSON value as text, never markup', () => {
     expect(attributeValueToText('<img src=x onerror=alert(1)>')).toBe('<img src=x onerror=alert(1)>');
@@ -46,15 +39,5 @@ describe('attributeValueToText', () => {
     expect(attributeValueToText(null)).toBe('null');
     expect(attributeValueToText(['a', 1])).toBe('["a",1]');
     expect(attributeValueToText({ k: 'v' })).toBe('{"k":"v"}');
-  });
-});
-
-describe('isoToDatetimeLocalValue', () => {
-  it('URL times become datetime-local values in the browser zone; absent or bad ones empty', () => {
-    const iso = '2026-01-15T10:05:00.000Z';
-    expect(isoToDatetimeLocalValue(iso)).toBe(toDatetimeLocalValue(Date.parse(iso)));
-    expect(localInputToIso(isoToDatetimeLocalValue(iso))).toBe(iso);
-    expect(isoToDatetimeLocalValue(null)).toBe('');
-    expect(isoToDatetimeLocalValue('yesterday')).toBe('');
   });
 });

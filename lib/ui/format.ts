@@ -1,7 +1,6 @@
 /**
- * Display formatting shared by pages and components. Pure and locale-independent
- * where it matters: SREs compare timestamps across screens and tickets, so times
- * use a fixed `YYYY-MM-DD HH:mm:ss` layout instead of the browser's locale format.
+ * Display formatting shared by pages and components. Pure and locale-independent.
+ * Timestamps (which need a zone) are formatted by lib/time/zone.ts.
  */
 
 const pad = (n: number, width = 2) => String(Math.trunc(n)).padStart(width, '0');
@@ -33,42 +32,6 @@ export function formatRelative(thenMs: number, nowMs: number): string {
   else if (abs < 86_400_000) text = `${Math.floor(abs / 3_600_000)} h`;
   else text = `${Math.floor(abs / 86_400_000)} d`;
   return diff >= 0 ? `${text} ago` : `in ${text}`;
-}
-
-/** Local wall-clock time as `YYYY-MM-DD HH:mm:ss` (optionally with milliseconds). */
-export function formatLocalDateTime(ms: number, withMillis = false): string {
-  const d = new Date(ms);
-  if (Number.isNaN(d.getTime())) return '—';
-  const base = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  return withMillis ? `${base}.${pad(d.getMilliseconds(), 3)}` : base;
-}
-
-/** UTC rendering of the same layout, used before the browser's time zone is known. */
-export function formatUtcDateTime(ms: number): string {
-  const d = new Date(ms);
-  if (Number.isNaN(d.getTime())) return '—';
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
-}
-
-/** Value for an `<input type="datetime-local">` in the browser's zone. */
-export function toDatetimeLocalValue(ms: number): string {
-  const d = new Date(ms);
-  if (Number.isNaN(d.getTime())) return '';
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-/** An ISO-8601 time from the URL as a `datetime-local` value; '' when absent or not a time. */
-export function isoToDatetimeLocalValue(iso: string | null | undefined): string {
-  if (!iso) return '';
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? '' : toDatetimeLocalValue(ms);
-}
-
-/** A `datetime-local` value (wall time in the browser's zone) as ISO-8601 UTC; null when not a time. */
-export function localInputToIso(local: string): string | null {
-  if (!local) return null;
-  const ms = new Date(local).getTime();
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 
 /** Attribute values are untrusted and of any JSON type; show them as plain text. */

@@ -27,6 +27,10 @@ const rangeQs = `from=${encodeURIComponent(fromIso)}&to=${encodeURIComponent(toI
 
 // A zone with an offset, so the picker's zone label and local times are exercised (UTC+01:00 in winter, +02:00 in summer).
 test.use({ timezoneId: 'Europe/Paris' });
+// In local mode (the header's switch, remembered in this cookie): the default, UTC, would not show that zone.
+test.beforeEach(async ({ context, baseURL }) => {
+  await context.addCookies([{ name: 'sagascope_tz', value: 'local:Europe/Paris', url: baseURL! }]);
+});
 
 const ok = (step: string, service: string): StepPlan => ({ step, service, op: 'action' });
 const fail = (step: string, service: string): StepPlan => ({ step, service, op: 'action', fail: true });
@@ -159,8 +163,8 @@ test('time range picker: presets, absolute bounds, bucket; all in the URL', asyn
   };
   const fromLocal = await page.evaluate(local, fromIso);
   const toLocal = await page.evaluate(local, toIso);
-  await page.getByLabel('From (local)').fill(fromLocal);
-  await page.getByLabel('To (local)').fill(toLocal);
+  await page.getByLabel('From (Europe/Paris)').fill(fromLocal);
+  await page.getByLabel('To (Europe/Paris)').fill(toLocal);
   await page.getByRole('button', { name: 'Apply range' }).click();
   await expect(page).toHaveURL(`/?from=${encodeURIComponent(fromIso)}&to=${encodeURIComponent(toIso)}`);
   await expect(page.getByTestId('kpi-sagas-value')).toHaveText('5');

