@@ -111,6 +111,7 @@ export function rowsFromPacked(p: PackedTimeline, scale: TimeScale = packedScale
 /** The compensation chain's input straight from the columns (same as timelineItemsToChainSteps of the unpacked rows). */
 export function packedChainSteps(p: PackedTimeline): ChainStep[] {
   const out: ChainStep[] = [];
+  const manual = new Set(p.manual);
   for (let i = 0; i < p.id.length; i++) {
     const op = p.op[i];
     if (p.stepIndex[i] < 0 || op < 0) continue;
@@ -124,6 +125,7 @@ export function packedChainSteps(p: PackedTimeline): ChainStep[] {
       spanId: p.id[i],
       startMs,
       endMs: startMs + p.duration[i],
+      manual: manual.has(i),
     });
   }
   return out;
