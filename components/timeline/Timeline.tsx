@@ -99,7 +99,7 @@ export function Timeline({ rows, selectedId, onSelect, label, columnTitle, showD
           {breaks.length > 0 ? (
             <span data-testid="timeline-axis-cut">
               {' '}
-              · axis cut: {formatDuration(cutMs)} without activity before or between repairs left out (⫽ marks)
+              · axis cut (≈): {formatDuration(cutMs)} without activity before the repair left out
             </span>
           ) : null}
         </span>
@@ -108,7 +108,7 @@ export function Timeline({ rows, selectedId, onSelect, label, columnTitle, showD
         <div className="timeline__axis-label">{columnTitle}</div>
         <div className="timeline__axis-track">
           {ticks.map((t) => (
-            <span key={t.offsetMs} className="timeline__tick" style={{ left: `${t.pct}%` }}>
+            <span key={t.offsetMs} className={`timeline__tick${t.alignStart ? ' timeline__tick--start' : ''}`} style={{ left: `${t.pct}%` }}>
               {t.label}
             </span>
           ))}
@@ -120,7 +120,7 @@ export function Timeline({ rows, selectedId, onSelect, label, columnTitle, showD
               data-testid="timeline-break"
               title={`${formatDuration(b.toMs - b.fromMs)} without activity, not drawn to scale`}
             >
-              ⫽
+              ≈
             </span>
           ))}
         </div>

@@ -29,7 +29,7 @@ export function TimelineLegend({ kinds }: { kinds: 'steps' | 'spans' }) {
         operator from sagascope
       </li>
       <li>
-        <span className="legend__swatch timeline__break timeline__break--legend" aria-hidden="true">⫽</span> time without activity
+        <span className="legend__swatch timeline__break timeline__break--legend" aria-hidden="true">≈</span> time without activity
         cut out before a repair
       </li>
       {kinds === 'steps' ? (

@@ -139,21 +139,24 @@ function layout(runs: readonly Run[], cut: ReadonlySet<number>): { pieces: Scale
   return { pieces, breaks };
 }
 
+/** Ticks of the first piece closer than this (% of the track) to its break are left out: the label would run into it. */
+const TICK_CLEARANCE_PCT = 7;
+
 /**
  * Axis ticks for any scale: round steps over a linear axis; on a broken one,
  * round steps over the first piece and, at the start of each later piece, its
- * offset from the start ("+3m 05s").
+ * offset from the start ("+3m 05s"), written from the piece's start onwards.
  */
 export function axisTicks(scale: TimeScale, maxTicks = 8): Tick[] {
   const pieces = scale.pieces;
   if (!pieces || pieces.length === 0) return timeTicks(scale.spanMs, maxTicks);
   const [first, ...later] = pieces;
-  const firstTicks = timeTicks(Math.max(first!.t1 - first!.t0, 1), Math.max(1, Math.round((maxTicks * first!.widthPct) / 100))).map((t) => ({
-    ...t,
-    pct: first!.leftPct + (t.pct * first!.widthPct) / 100,
-  }));
+  const end = first!.leftPct + first!.widthPct;
+  const firstTicks = timeTicks(Math.max(first!.t1 - first!.t0, 1), Math.max(1, Math.round((maxTicks * first!.widthPct) / 100)))
+    .map((t) => ({ ...t, pct: first!.leftPct + (t.pct * first!.widthPct) / 100 }))
+    .filter((t) => t.offsetMs === 0 || t.pct <= end - TICK_CLEARANCE_PCT);
   return [
     ...firstTicks,
-    ...later.map((p) => ({ offsetMs: p.t0 - scale.t0, pct: p.leftPct, label: `+${formatDuration(p.t0 - scale.t0)}` })),
+    ...later.map((p) => ({ offsetMs: p.t0 - scale.t0, pct: p.leftPct, label: `+${formatDuration(p.t0 - scale.t0)}`, alignStart: true })),
   ];
 }

@@ -90,6 +90,8 @@ export interface Tick {
   offsetMs: number;
   pct: number;
   label: string;
+  /** Label starts at the tick instead of centring on it (the start of a piece after a break). */
+  alignStart?: boolean;
 }
 
 /** Ticks from 0 to spanMs with at most `maxTicks` intervals, on a round step. */

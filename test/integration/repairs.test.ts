@@ -2,11 +2,10 @@
  * Repairs are not faults (issue #14, DESIGN.md §3 "Manual remediation"), through
  * the collector into real PostgreSQL: a failed saga whose coordinator undid
  * create-order but failed to undo reserve-inventory, then — four minutes later —
- * the spans sagascope's "Compensate saga" emits for reserve-inventory (its own
- * client span, service sagascope, saga.trigger=manual, a trace of its own, and
- * under it the participant's server span of that call). That compensation runs
- * after create-order's although reserve-inventory comes later in the saga: the
- * order the issue saw flagged as compensation_out_of_order. Afterwards the saga is compensated
+ * the spans sagascope's manual compensation of reserve-inventory emits
+ * (test/support/repaired-saga.ts). That compensation runs after create-order's
+ * although reserve-inventory comes later in the saga: the order the issue saw
+ * flagged as compensation_out_of_order. Afterwards the saga is compensated
  * with no new anomaly, the stats' duration and time-to-consistency figures are
  * what they were before the repair, time to repair is reported apart, and
  * sagascope is no node or edge of the topology.
@@ -14,8 +13,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestEnv, type TestEnv } from './harness';
 import { setSharedDb } from '../../lib/db/connection';
-import { hex, makeSpan, resourceFor } from '../support/spans';
-import { FAILED_STEPS, failedSagaSpans, sendSpans } from '../support/failed-saga';
+import { hex, makeSpan } from '../support/spans';
+import { sendSpans } from '../support/failed-saga';
+import { repairScenario } from '../support/repaired-saga';
 import { ERROR_BOUND } from '../../lib/stats/histogram';
 import type { FlatSpan } from '../../lib/otlp/types';
 import type { SagaDetail, SagaList } from '../../lib/api/types';
@@ -29,8 +29,7 @@ const NOW = Date.now();
 const FROM = new Date(NOW - 40 * 60_000).toISOString();
 const TO = new Date(NOW + 60_000).toISOString();
 const REPAIRED = `repair-${NOW.toString(36)}`;
-const SAGA_START = NOW - 5 * 60_000;
-const REPAIR_START = NOW - 60_000;
+const scenario = repairScenario({ id: REPAIRED, sagaStartMs: NOW - 5 * 60_000, repairStartMs: NOW - 60_000 });
 let env: TestEnv;
 
 async function get<T>(path: string, route: { GET(r: Request): Promise<Response> }): Promise<T> {
@@ -63,64 +62,11 @@ function selfCompensated(i: number): FlatSpan[] {
   return [root, step('create-order', 'order', 'action', 10, 20), step('charge-payment', 'payment', 'action', 40, 30, true), step('create-order', 'order', 'compensate', 100, 50 + i * 40)];
 }
 
-/**
- * The failed checkout saga (test/support/failed-saga.ts: create-order and
- * reserve-inventory succeeded, charge-payment failed, ending 60 ms in), with the
- * coordinator's compensations before it gave up (root ends at 100 ms):
- * reserve-inventory's failed (HTTP 503), create-order's succeeded.
- */
-function failedSaga(): FlatSpan[] {
-  const spans = failedSagaSpans({ id: REPAIRED, participant: 'http://127.0.0.1:9', startMs: SAGA_START });
-  const [root] = spans;
-  const compensation = (s: (typeof FAILED_STEPS)[number], at: number, fail: boolean) =>
-    makeSpan({
-      traceId: root!.traceId, parentSpanId: root!.spanId, service: s.service, resource: resourceFor(s.service), name: `POST ${s.path}`, kind: 2,
-      startMs: SAGA_START + at, endMs: SAGA_START + at + 8, statusCode: fail ? 2 : 0, statusMessage: fail ? 'HTTP 503' : null,
-      attributes: {
-        'saga.id': REPAIRED, 'saga.name': 'checkout', 'saga.protocol': 'saga', 'saga.role': 'participant', 'saga.step': s.step,
-        'saga.step.index': FAILED_STEPS.indexOf(s) + 1, 'saga.branch_id': s.branch, 'saga.op': 'compensate', 'saga.attempt': 1,
-      },
-    });
-  return [...spans, compensation(FAILED_STEPS[1], 65, true), compensation(FAILED_STEPS[0], 80, false)];
-}
-
-/** What sagascope's "Compensate saga" sends per call (lib/actions/execute.ts), and the participant's span of the call. */
-function manualCompensation(): { spans: FlatSpan[]; lastParticipantEndMs: number } {
-  const spans: FlatSpan[] = [];
-  let t = REPAIR_START;
-  let lastParticipantEndMs = 0;
-  for (const s of [FAILED_STEPS[1]]) {
-    const traceId = hex(16);
-    const index = FAILED_STEPS.indexOf(s) + 1;
-    const client = makeSpan({
-      traceId, service: 'sagascope', name: `manual compensate ${s.step}`, kind: 3, startMs: t, endMs: t + 40,
-      attributes: {
-        'saga.id': REPAIRED, 'saga.name': 'checkout', 'saga.protocol': 'saga', 'saga.role': 'coordinator', 'saga.step': s.step,
-        'saga.step.index': index, 'saga.branch_id': s.branch, 'saga.op': 'compensate', 'saga.attempt': 2, 'saga.trigger': 'manual',
-        'http.request.method': 'POST', 'http.response.status_code': 200,
-      },
-    });
-    // The participant copies the x-saga-* headers (not the trigger) onto its server span.
-    const server = makeSpan({
-      traceId, parentSpanId: client.spanId, service: s.service, resource: resourceFor(s.service), name: `POST ${s.path}`, kind: 2,
-      startMs: t + 5, endMs: t + 30,
-      attributes: {
-        'saga.id': REPAIRED, 'saga.name': 'checkout', 'saga.protocol': 'saga', 'saga.step': s.step, 'saga.step.index': index,
-        'saga.branch_id': s.branch, 'saga.op': 'compensate', 'saga.attempt': 2,
-      },
-    });
-    spans.push(client, server);
-    lastParticipantEndMs = t + 30;
-    t += 200;
-  }
-  return { spans, lastParticipantEndMs };
-}
-
 beforeAll(async () => {
   env = await startTestEnv({ SAGASCOPE_AUTH: 'off', SAGASCOPE_TRANSITION_INTERVAL_MS: '3600000' });
   setSharedDb(env.db);
   for (let i = 0; i < 4; i++) await sendSpans(env.httpUrl, selfCompensated(i));
-  await sendSpans(env.httpUrl, failedSaga());
+  await sendSpans(env.httpUrl, scenario.saga);
 }, 60_000);
 
 afterAll(async () => {
@@ -137,8 +83,7 @@ describe('a failed saga compensated by hand, four minutes later', () => {
     expect(statsBefore.totals.ttcP95Ms).not.toBeNull();
     expect(statsBefore.totals.repaired).toBe(0);
 
-    const repair = manualCompensation();
-    await sendSpans(env.httpUrl, repair.spans);
+    await sendSpans(env.httpUrl, scenario.repair);
 
     const after = await eventually(async () => {
       const d = await detail(REPAIRED);
@@ -153,10 +98,9 @@ describe('a failed saga compensated by hand, four minutes later', () => {
     expect(after.saga.startedAt).toBe(before.saga.startedAt);
     expect(after.saga.durationMs).toBe(before.saga.durationMs);
     expect(after.saga.timeToConsistencyMs).toBeNull();
-    // Time to repair: charge-payment's failure (ended 60 ms in) → the end of the participant's record of the manual call.
-    const failureEnd = SAGA_START + 20 + 2 * 20;
-    expect(after.saga.repairedAt).toBe(new Date(repair.lastParticipantEndMs).toISOString());
-    expect(after.saga.timeToRepairMs).toBeCloseTo(repair.lastParticipantEndMs - failureEnd, 3);
+    // Time to repair: charge-payment's failure → the end of the participant's record of the manual call.
+    expect(after.saga.repairedAt).toBe(new Date(scenario.repairedAtMs).toISOString());
+    expect(after.saga.timeToRepairMs).toBeCloseTo(scenario.repairedAtMs - scenario.failureEndMs, 3);
     // The list (summary columns) says the same.
     const list = await get<SagaList>(`/api/sagas?q=${REPAIRED}`, sagasRoute);
     expect(list.items).toHaveLength(1);
