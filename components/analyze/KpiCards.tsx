@@ -30,6 +30,12 @@ export function KpiCards({ totals, current, failedHref, stuckHref }: Props) {
       <Kpi testId="kpi-compensation-rate" label="Compensation rate" value={formatRate(totals.compensationRate)} hint={`${formatCount(totals.byStatus.compensated + totals.byStatus.failed)} rolled back`} />
       <Kpi testId="kpi-p95" label="Duration p95" value={formatDuration(totals.p95Ms)} hint={`p50 ${formatDuration(totals.p50Ms)} · p99 ${formatDuration(totals.p99Ms)}`} />
       <Kpi testId="kpi-ttc" label="Time to consistency p95" value={formatDuration(totals.ttcP95Ms)} hint={`p50 ${formatDuration(totals.ttcP50Ms)}`} />
+      <Kpi
+        testId="kpi-ttr"
+        label="Time to repair p95"
+        value={formatDuration(totals.ttrP95Ms)}
+        hint={`${formatCount(totals.repaired)} repaired by an operator${totals.repaired > 0 ? ` · p50 ${formatDuration(totals.ttrP50Ms)}` : ''}`}
+      />
       <Kpi testId="kpi-retries" label="Retried steps" value={formatCount(totals.retries)} />
       <Link className={`kpi kpi--link ${current.failed > 0 ? 'kpi--alarm' : ''}`} href={failedHref} data-testid="kpi-current-failed">
         <span className="kpi__label">Failed now</span>

@@ -21,6 +21,8 @@ export function NameTable({ rows, hrefFor }: { rows: Row[]; hrefFor: (name: stri
             <th className="num">p95</th>
             <th className="num">p99</th>
             <th className="num">TTC p95</th>
+            <th className="num" title="Sagas repaired by an operator">Repaired</th>
+            <th className="num" title="Time to repair p95: first failure → end of the last successful manual step">TTR p95</th>
             <th className="num">Retries</th>
           </tr>
         </thead>
@@ -38,6 +40,8 @@ export function NameTable({ rows, hrefFor }: { rows: Row[]; hrefFor: (name: stri
               <td className="num">{formatDuration(r.p95Ms)}</td>
               <td className="num">{formatDuration(r.p99Ms)}</td>
               <td className="num">{formatDuration(r.ttcP95Ms)}</td>
+              <td className="num">{formatCount(r.repaired)}</td>
+              <td className="num">{formatDuration(r.ttrP95Ms)}</td>
               <td className="num">{formatCount(r.retries)}</td>
             </tr>
           ))}

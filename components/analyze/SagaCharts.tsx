@@ -68,7 +68,18 @@ export function SagaCharts({ series, bucketMs, bucket, scope, withRetries }: { s
         bucketMs={bucketMs}
         rows={rowsOf(series, (p) => ({ ttcP95Ms: p.ttcP95Ms }))}
         series={[{ key: 'ttcP95Ms', label: 'TTC p95', color: '#3f6ee8' }]}
-        note="First failed forward step to the last successful compensation; only sagas that compensated."
+        note="First failed forward step to the last successful compensation; only sagas that compensated on their own (a saga an operator repaired is in the next chart)."
+      />
+      <TimeChart
+        testId="chart-ttr"
+        title="Time to repair p95"
+        scope={scope}
+        kind="line"
+        format="duration"
+        bucketMs={bucketMs}
+        rows={rowsOf(series, (p) => ({ ttrP95Ms: p.ttrP95Ms }))}
+        series={[{ key: 'ttrP95Ms', label: 'TTR p95', color: '#7e22ce' }]}
+        note="Sagas an operator's manual steps brought to a good end: from the saga's first failure to the end of the last successful manual step. Their repair is not in the duration or time-to-consistency charts."
       />
       {withRetries ? (
         <TimeChart

@@ -198,7 +198,7 @@ function Cell({
       aria-pressed={selectedId === side.spanId}
       onClick={() => onSelect(side.spanId)}
       data-testid={gap ? 'chain-gap' : undefined}
-      title={`${side.op}: ${side.result}${retries ? ` (${retries})` : ''}`}
+      title={`${side.op}: ${side.result}${retries ? ` (${retries})` : ''}${side.manual ? ', a repair run by an operator' : ''}`}
     >
       <span className="cell__op">
         {kind === 'compensation' ? <UndoIcon /> : null}
@@ -210,6 +210,13 @@ function Cell({
         </span>
       ) : null}
       {retries ? <span className="cell__note">{retries}</span> : null}
+      {side.manual ? (
+        <span className="cell__note" title="Run by an operator from sagascope; not judged for compensation order">
+          <span className="manual-badge" data-testid="chain-repair">
+            repair
+          </span>
+        </span>
+      ) : null}
       {outOfOrder ? (
         <span className="cell__note cell__note--warn" title="Compensated before a step with a higher index was; compensations should run in reverse step order">
           out of order

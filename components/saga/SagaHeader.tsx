@@ -7,7 +7,7 @@ import { StatusBadge } from '../StatusBadge';
 /** A saga can span thousands of traces; the selected step's panel links to its own. */
 const MAX_TRACE_LINKS = 12;
 
-export function SagaHeader({ saga, timeToConsistencyMs, traceIds }: { saga: SagaSummary; timeToConsistencyMs: number | null; traceIds: readonly string[] }) {
+export function SagaHeader({ saga, traceIds }: { saga: SagaSummary; traceIds: readonly string[] }) {
   return (
     <header className="saga-header" data-testid="saga-header">
       <div className="saga-header__title">
@@ -29,7 +29,7 @@ export function SagaHeader({ saga, timeToConsistencyMs, traceIds }: { saga: Saga
           </dd>
         </div>
         <div>
-          <dt>Duration</dt>
+          <dt title={saga.repairedAt !== null ? "The saga's own run; the operator's repair is not part of it" : undefined}>Duration</dt>
           <dd>
             {formatDuration(saga.durationMs)}
             {saga.endedAt === null ? <span className="muted"> so far</span> : null}
@@ -49,10 +49,23 @@ export function SagaHeader({ saga, timeToConsistencyMs, traceIds }: { saga: Saga
             <dd className="text-failed">{saga.failedStep}</dd>
           </div>
         ) : null}
-        {timeToConsistencyMs !== null ? (
+        {saga.timeToConsistencyMs !== null ? (
           <div>
             <dt title="First forward failure → last successful compensation">Time to consistency</dt>
-            <dd data-testid="time-to-consistency">{formatDuration(timeToConsistencyMs)}</dd>
+            <dd data-testid="time-to-consistency">{formatDuration(saga.timeToConsistencyMs)}</dd>
+          </div>
+        ) : null}
+        {saga.repairedAt !== null && saga.timeToRepairMs !== null ? (
+          <div data-testid="repaired">
+            <dt title="An operator's manual steps brought the saga to a good end. Time to repair: from the saga's own first failure to the end of the last successful manual step">
+              Repaired by an operator
+            </dt>
+            <dd>
+              <span data-testid="time-to-repair">{formatDuration(saga.timeToRepairMs)}</span> after the failure{' '}
+              <span className="muted">
+                (<Timestamp iso={saga.repairedAt} relative />)
+              </span>
+            </dd>
           </div>
         ) : null}
         <div className="facts__wide">

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useId, useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { TimelineRows } from '@/lib/ui/timeline-rows';
-import { timeTicks } from '@/lib/ui/timeline-scale';
+import { axisTicks } from '@/lib/ui/timeline-break';
 import { formatDuration } from '@/lib/ui/format';
 import { Timestamp } from '@/components/time/Timestamp';
 import { TimelineRow } from './TimelineRow';
@@ -27,12 +27,17 @@ export interface TimelineProps {
  * Virtualised gantt chart: one row per item, only the rows in view are in the
  * DOM, so 50,000 steps scroll like 50. The scale and ticks are computed once per
  * item list. Keyboard: ↑/↓ move the selection, PgUp/PgDn by a screen, Home/End.
+ * A broken axis (an operator's repair long after the saga's own run,
+ * lib/ui/timeline-break.ts) shows each cut as a hatched band, on the axis and
+ * down the rows, and says in the header how much idle time was cut.
  */
 export function Timeline({ rows, selectedId, onSelect, label, columnTitle, showDepth = false }: TimelineProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const idPrefix = useId();
   const { scale } = rows;
-  const ticks = useMemo(() => timeTicks(scale.spanMs, 8), [scale]);
+  const ticks = useMemo(() => axisTicks(scale, 8), [scale]);
+  const breaks = scale.breaks ?? [];
+  const cutMs = breaks.reduce((sum, b) => sum + (b.toMs - b.fromMs), 0);
   const selectedIndex = selectedId === null ? -1 : rows.indexOf(selectedId);
 
   const virtualizer = useVirtualizer({
@@ -91,14 +96,31 @@ export function Timeline({ rows, selectedId, onSelect, label, columnTitle, showD
           {rows.length.toLocaleString('en-US')} row{rows.length === 1 ? '' : 's'} · starts{' '}
           {rows.length > 0 ? <Timestamp iso={new Date(scale.t0).toISOString()} millis /> : '—'} · spans{' '}
           {formatDuration(rows.length > 0 ? scale.t1 - scale.t0 : 0)}
+          {breaks.length > 0 ? (
+            <span data-testid="timeline-axis-cut">
+              {' '}
+              · axis cut (≈): {formatDuration(cutMs)} without activity before the repair left out
+            </span>
+          ) : null}
         </span>
       </div>
       <div className="timeline__axis" aria-hidden="true">
         <div className="timeline__axis-label">{columnTitle}</div>
         <div className="timeline__axis-track">
           {ticks.map((t) => (
-            <span key={t.offsetMs} className="timeline__tick" style={{ left: `${t.pct}%` }}>
+            <span key={t.offsetMs} className={`timeline__tick${t.alignStart ? ' timeline__tick--start' : ''}`} style={{ left: `${t.pct}%` }}>
               {t.label}
+            </span>
+          ))}
+          {breaks.map((b) => (
+            <span
+              key={b.fromMs}
+              className="timeline__break timeline__break--axis"
+              style={{ left: `${b.leftPct}%`, width: `${b.widthPct}%` }}
+              data-testid="timeline-break"
+              title={`${formatDuration(b.toMs - b.fromMs)} without activity, not drawn to scale`}
+            >
+              ≈
             </span>
           ))}
         </div>
@@ -117,6 +139,9 @@ export function Timeline({ rows, selectedId, onSelect, label, columnTitle, showD
           <div className="timeline__grid" aria-hidden="true">
             {ticks.map((t) => (
               <span key={t.offsetMs} style={{ left: `${t.pct}%` }} />
+            ))}
+            {breaks.map((b) => (
+              <span key={`break-${b.fromMs}`} className="timeline__break" style={{ left: `${b.leftPct}%`, width: `${b.widthPct}%` }} />
             ))}
           </div>
           {virtualizer.getVirtualItems().map((v) => (

@@ -25,8 +25,12 @@ export function TimelineLegend({ kinds }: { kinds: 'steps' | 'spans' }) {
         <span className="legend__swatch bar bar--forward bar--failed" aria-hidden="true" /> ✕ failed
       </li>
       <li>
-        <span className="legend__swatch bar bar--compensation bar--ok bar--manual" aria-hidden="true" /> <span className="manual-badge">manual</span> run by an
+        <span className="legend__swatch bar bar--compensation bar--ok bar--manual" aria-hidden="true" /> <span className="manual-badge">repair</span> run by an
         operator from sagascope
+      </li>
+      <li>
+        <span className="legend__swatch timeline__break timeline__break--legend" aria-hidden="true">≈</span> time without activity
+        cut out before a repair
       </li>
       {kinds === 'steps' ? (
         <>

@@ -62,7 +62,7 @@ export const TimelineRow = memo(function TimelineRow({ item, index, domId, top, 
         ? { right: `${100 - box.leftPct}%`, paddingRight: 4 }
         : { right: `${100 - endPct}%`, marginRight: 4 };
   const opText = item.op ? `${item.op}${item.attempt > 1 ? ` #${item.attempt}` : ''}` : null;
-  const label = `${item.label}${opText ? `, ${opText}` : ''}${item.manual ? ', manual (run by an operator)' : ''}, ${item.service}, ${OUTCOME_TEXT[item.outcome]}, ${formatDuration(durationMs)}${item.error ? `, error: ${item.error}` : ''}`;
+  const label = `${item.label}${opText ? `, ${opText}` : ''}${item.manual ? ', repair (run by an operator from sagascope)' : ''}, ${item.service}, ${OUTCOME_TEXT[item.outcome]}, ${formatDuration(durationMs)}${item.error ? `, error: ${item.error}` : ''}`;
   return (
     <div
       id={domId}
@@ -85,8 +85,8 @@ export const TimelineRow = memo(function TimelineRow({ item, index, domId, top, 
         <span className="timeline-row__name">{item.label}</span>
         {opText ? <span className={`op op--${item.tone}`}>{opText}</span> : null}
         {item.manual ? (
-          <span className="manual-badge" data-testid="manual-badge">
-            manual
+          <span className="manual-badge" data-testid="manual-badge" title="Run by an operator from sagascope">
+            repair
           </span>
         ) : null}
         <span className="timeline-row__service">{item.service}</span>

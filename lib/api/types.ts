@@ -15,6 +15,7 @@ export interface SagaSummary {
   name: string | null;
   protocol: Protocol;
   status: SagaStatus;
+  /** Start, end and duration of the saga's own run: an operator's repair is not part of it. */
   startedAt: string;
   endedAt: string | null;
   durationMs: number;
@@ -22,6 +23,12 @@ export interface SagaSummary {
   stepCount: number;
   failedStep: string | null;
   compensationCount: number;
+  /** First forward failure → last successful compensation, when the saga's own steps compensated it. */
+  timeToConsistencyMs: number | null;
+  /** When an operator's repair (manual steps) brought the saga to a good end; null when none did. */
+  repairedAt: string | null;
+  /** repairedAt − the saga's own first forward failure (else the end of its own run). */
+  timeToRepairMs: number | null;
   anomalies: AnomalyKind[];
 }
 

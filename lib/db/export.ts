@@ -50,7 +50,7 @@ function sagasPlan(spec: Extract<ExportSpec, { kind: 'sagas' }>, nowMs: number):
   const plan: Plan = {
     select: `SELECT id, name, protocol, status, status_after, status_changes_at, anomalies, anomalies_after, started_at,
                     last_span_end_at, duration_ms, services, trace_ids, step_count, span_count, failed_step,
-                    compensation_count, time_to_consistency_ms
+                    compensation_count, time_to_consistency_ms, repaired_at, time_to_repair_ms
                FROM sagas`,
     where: [],
     params: [],
@@ -75,12 +75,14 @@ function sagasPlan(spec: Extract<ExportSpec, { kind: 'sagas' }>, nowMs: number):
           stepCount: Number(r.step_count),
           failedStep: r.failed_step as string | null,
           compensationCount: Number(r.compensation_count),
+          timeToConsistencyMs: r.time_to_consistency_ms === null ? null : Number(r.time_to_consistency_ms),
+          repairedAt: r.repaired_at === null ? null : new Date(isoOf(r.repaired_at)!),
+          timeToRepairMs: r.time_to_repair_ms === null ? null : Number(r.time_to_repair_ms),
         },
         nowMs,
       );
       return {
         ...summary,
-        timeToConsistencyMs: r.time_to_consistency_ms === null ? null : Number(r.time_to_consistency_ms),
         spanCount: Number(r.span_count),
         traceIds: r.trace_ids as string[],
       };

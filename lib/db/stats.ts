@@ -75,7 +75,7 @@ export async function getStats(db: Db, q: StatsQuery, nowMs: number = Date.now()
       groupBy: '1, 2, 3',
     })),
     run<{ t: number; name: string; series: number; bucket: number; count: number }>(db, rollupQuery({
-      kind: 'latency', sources: perBucket, series: [SERIES.sagaDuration, SERIES.timeToConsistency], name: q.name, columns: 'saga_name, series, bucket, count',
+      kind: 'latency', sources: perBucket, series: [SERIES.sagaDuration, SERIES.timeToConsistency, SERIES.timeToRepair], name: q.name, columns: 'saga_name, series, bucket, count',
       select: (p) => `${bucketStart(p, seconds)} AS t, saga_name AS name, series, bucket, sum(count) AS count`,
       groupBy: '1, 2, 3, 4',
     })),

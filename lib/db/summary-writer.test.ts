@@ -18,6 +18,7 @@ function columnByColumn(sagas: readonly Saga[], nowMs: number, rollups: readonly
     num((s) => s.durationMs), text((s) => arrayLiteral(s.services)), text((s) => arrayLiteral(s.traceIds)),
     num((s) => s.stepCount), num((s) => s.spanCount), text((s) => s.failedStep), num((s) => s.compensationCount),
     num((s) => s.timeToConsistencyMs), num((s) => s.zeroCode), nowMs, num((s) => s.lastActivityMs), arrayLiteral(rollups),
+    num((s) => s.repairedAtMs), num((s) => s.timeToRepairMs),
   ];
 }
 
@@ -36,6 +37,13 @@ describe('summaryParameters', () => {
       const nowMs = BASE_MS + (i % 2 ? 1_000 : 10_000_000);
       sagas.push(buildSaga(`g${odd[i % odd.length]}${i}`, spans, modelConfig({ nowMs })));
     }
+    // One saga an operator repaired: its repair columns are set.
+    const failed = scenario({ sagaId: 'repaired', failAt: 'ship', compensate: ['charge'] });
+    const manual = { ...failed.find((s) => s.op === 'compensate')!, spanId: 'f'.repeat(16), step: 'reserve', stepIndex: 1, service: 'sagascope', trigger: 'manual' as const };
+    manual.startMs += 60_000;
+    manual.endMs += 60_000;
+    sagas.push(buildSaga('repaired', [...failed, manual], modelConfig({ nowMs: BASE_MS + 100_000 })));
+    expect(sagas.at(-1)!.timeToRepairMs).toBeGreaterThan(0);
     expect(new Set(sagas.map((s) => s.status)).size).toBeGreaterThan(2);
     expect(sagas.some((s) => s.next !== null && s.next.anomalies.length > 0)).toBe(true);
     expect(sagas.some((s) => s.anomalies.length > 0)).toBe(true);

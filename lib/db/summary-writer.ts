@@ -29,17 +29,20 @@ async function writeSummaries(
   return sql.query<{ id: string }>(
     `INSERT INTO sagas (id, name, protocol, status, status_after, status_changes_at, anomalies, anomalies_after,
         started_at, last_span_end_at, duration_ms, services, trace_ids, step_count, span_count, failed_step,
-        compensation_count, time_to_consistency_ms, zero_code, last_activity_at, updated_at, rollup)
+        compensation_count, time_to_consistency_ms, zero_code, last_activity_at, updated_at, rollup,
+        repaired_at, time_to_repair_ms)
      SELECT id, name, protocol, status, status_after, to_timestamp(changes_ms / 1000.0), anomalies::text[],
         anomalies_after::text[], to_timestamp(start_ms / 1000.0), to_timestamp(last_end_ms / 1000.0), duration_ms,
         services::text[], trace_ids::text[], step_count, span_count, failed_step, compensation_count, ttc_ms,
-        zero_code, to_timestamp(activity_ms / 1000.0), to_timestamp($20::float8 / 1000.0), rollup
+        zero_code, to_timestamp(activity_ms / 1000.0), to_timestamp($20::float8 / 1000.0), rollup,
+        to_timestamp(repaired_ms / 1000.0), ttr_ms
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[],
                    $9::float8[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::int4[], $15::int4[],
-                   $16::text[], $17::int4[], $18::float8[], $19::bool[], $21::float8[], $22::text[])
+                   $16::text[], $17::int4[], $18::float8[], $19::bool[], $21::float8[], $22::text[],
+                   $23::float8[], $24::float8[])
          AS t(id, name, protocol, status, status_after, changes_ms, anomalies, anomalies_after, start_ms, last_end_ms,
               duration_ms, services, trace_ids, step_count, span_count, failed_step, compensation_count, ttc_ms,
-              zero_code, activity_ms, rollup)
+              zero_code, activity_ms, rollup, repaired_ms, ttr_ms)
      ${mode === 'insert' ? 'ON CONFLICT (id) DO NOTHING RETURNING id' : `ON CONFLICT (id) DO UPDATE SET
         name = EXCLUDED.name, protocol = EXCLUDED.protocol, status = EXCLUDED.status,
         status_after = EXCLUDED.status_after, status_changes_at = EXCLUDED.status_changes_at,
@@ -49,13 +52,13 @@ async function writeSummaries(
         step_count = EXCLUDED.step_count, span_count = EXCLUDED.span_count, failed_step = EXCLUDED.failed_step,
         compensation_count = EXCLUDED.compensation_count, time_to_consistency_ms = EXCLUDED.time_to_consistency_ms,
         zero_code = EXCLUDED.zero_code, last_activity_at = EXCLUDED.last_activity_at, updated_at = EXCLUDED.updated_at,
-        rollup = EXCLUDED.rollup`}`,
+        rollup = EXCLUDED.rollup, repaired_at = EXCLUDED.repaired_at, time_to_repair_ms = EXCLUDED.time_to_repair_ms`}`,
     summaryParameters(sagas, nowMs, rollups),
   );
 }
 
 /**
- * The statement's parameters $1 … $22, in order. Arrays travel as literals we
+ * The statement's parameters $1 … $24, in order. Arrays travel as literals we
  * build (lib/db/pg-text.ts), one string per parameter; per-row text[] values
  * travel as array literals too: unnest cannot take ragged 2-D arrays. One pass
  * over the sagas appends to every column: this runs for every saga ingest
@@ -64,7 +67,7 @@ async function writeSummaries(
 export function summaryParameters(sagas: readonly Saga[], nowMs: number, rollups: readonly (string | null)[]): (string | number)[] {
   let id = '', name = '', protocol = '', status = '', statusAfter = '', changesMs = '', anomalies = '', anomaliesAfter = '';
   let startMs = '', lastEndMs = '', durationMs = '', services = '', traceIds = '', stepCount = '', spanCount = '';
-  let failedStep = '', compensationCount = '', ttcMs = '', zeroCode = '', activityMs = '';
+  let failedStep = '', compensationCount = '', ttcMs = '', zeroCode = '', activityMs = '', repairedMs = '', ttrMs = '';
   for (let i = 0; i < sagas.length; i++) {
     const s = sagas[i]!;
     const sep = i > 0 ? ',' : '';
@@ -88,12 +91,15 @@ export function summaryParameters(sagas: readonly Saga[], nowMs: number, rollups
     ttcMs += sep + numberElement(s.timeToConsistencyMs);
     zeroCode += sep + numberElement(s.zeroCode);
     activityMs += sep + numberElement(s.lastActivityMs);
+    repairedMs += sep + numberElement(s.repairedAtMs);
+    ttrMs += sep + numberElement(s.timeToRepairMs);
   }
   const a = (body: string) => '{' + body + '}';
   return [
     a(id), a(name), a(protocol), a(status), a(statusAfter), a(changesMs), a(anomalies), a(anomaliesAfter),
     a(startMs), a(lastEndMs), a(durationMs), a(services), a(traceIds), a(stepCount), a(spanCount),
     a(failedStep), a(compensationCount), a(ttcMs), a(zeroCode), nowMs, a(activityMs), arrayLiteral(rollups),
+    a(repairedMs), a(ttrMs),
   ];
 }
 

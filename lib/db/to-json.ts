@@ -21,6 +21,9 @@ export function sagaToSummaryJson(s: Saga): SagaSummary {
     stepCount: s.stepCount,
     failedStep: s.failedStep,
     compensationCount: s.compensationCount,
+    timeToConsistencyMs: s.timeToConsistencyMs,
+    repairedAt: s.repairedAtMs === null ? null : iso(s.repairedAtMs),
+    timeToRepairMs: s.timeToRepairMs,
     anomalies: anomalyKinds(s.anomalies),
   };
 }
@@ -70,6 +73,9 @@ export interface SagaRow {
   stepCount: number;
   failedStep: string | null;
   compensationCount: number;
+  timeToConsistencyMs: number | null;
+  repairedAt: Date | null;
+  timeToRepairMs: number | null;
 }
 
 export function sagaRowToSummaryJson(row: SagaRow, nowMs: number): SagaSummary {
@@ -93,6 +99,9 @@ export function sagaRowToSummaryJson(row: SagaRow, nowMs: number): SagaSummary {
     stepCount: row.stepCount,
     failedStep: row.failedStep,
     compensationCount: row.compensationCount,
+    timeToConsistencyMs: row.timeToConsistencyMs,
+    repairedAt: row.repairedAt === null ? null : row.repairedAt.toISOString(),
+    timeToRepairMs: row.timeToRepairMs,
     anomalies: [...anomalies],
   };
 }

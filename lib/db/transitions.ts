@@ -23,6 +23,7 @@ interface DueRow {
   start_ms: number;
   duration_ms: number;
   ttc_ms: number | null;
+  ttr_ms: number | null;
   compensation_count: number;
   rollup: string | null;
 }
@@ -33,7 +34,7 @@ export async function applyDueTransitions(db: Db, nowMs: number, limit = 1000): 
     await advisoryXactLock(tx, 'ingestPhase2');
     const due = await tx.query<DueRow>(
       `SELECT id, name, status_after, extract(epoch FROM started_at)::float8 * 1000 AS start_ms, duration_ms,
-              time_to_consistency_ms AS ttc_ms, compensation_count, rollup
+              time_to_consistency_ms AS ttc_ms, time_to_repair_ms AS ttr_ms, compensation_count, rollup
          FROM sagas
         WHERE status_after IS NOT NULL AND status_changes_at <= to_timestamp($1::float8 / 1000)
         ORDER BY status_changes_at LIMIT $2`,
@@ -50,6 +51,7 @@ export async function applyDueTransitions(db: Db, nowMs: number, limit = 1000): 
         startMs: Number(r.start_ms),
         durationMs: Number(r.duration_ms),
         timeToConsistencyMs: r.ttc_ms === null ? null : Number(r.ttc_ms),
+        timeToRepairMs: r.ttr_ms === null ? null : Number(r.ttr_ms),
         retries: sagaCounts(old)?.[2] ?? 0,
         compensationCount: r.compensation_count,
       });

@@ -17,6 +17,8 @@ export const EXPORT_COLUMNS: Record<ExportKind, readonly ExportColumn[]> = {
     col('endedAt'),
     col('durationMs', 'number'),
     col('timeToConsistencyMs', 'number'),
+    col('repairedAt'),
+    col('timeToRepairMs', 'number'),
     col('services', 'strings'),
     col('stepCount', 'number'),
     col('spanCount', 'number'),

@@ -13,6 +13,8 @@ import { formatDuration, formatInstant } from './format';
 
 export interface AnomalyInputs {
   model: StepModel;
+  /** The saga's own run: `model` without operators' repairs (lib/saga/repair.ts); `model` itself when there was none. */
+  own: StepModel;
   assessment: Assessment;
   maxAttempts: number;
   stuckAfterMs: number;
@@ -23,17 +25,23 @@ export interface AnomalyInputs {
   lastActivityMs: number;
 }
 
-/** Anomalies that hold whatever the clock says. */
+/**
+ * Anomalies that hold whatever the clock says. Judgements of the saga's order and
+ * pace (compensation order, retry storms, which steps no coordinator covered) are
+ * made on its own run only: an operator's repair comes minutes later by design and
+ * numbers its attempt after the saga's own. Findings about what participants did
+ * (a failed or null compensation, an op that succeeded twice) count every run.
+ */
 export function timelessAnomalies(x: AnomalyInputs): Anomaly[] {
-  const { groups, steps } = x.model;
+  const { groups } = x.model;
   return [
-    ...outOfOrderCompensations(groups),
+    ...outOfOrderCompensations(x.own.groups),
     ...failedCompensations(groups),
     ...nullCompensations(groups),
     ...hangingActions(groups),
     ...duplicateExecutions(groups),
-    ...retryStorms(groups, x.maxAttempts),
-    ...orphanSteps(groups, steps, x.hasCoordinatorSpan, x.zeroCode),
+    ...retryStorms(x.own.groups, x.maxAttempts),
+    ...orphanSteps(x.own.groups, x.own.steps, x.hasCoordinatorSpan, x.zeroCode),
   ];
 }
 

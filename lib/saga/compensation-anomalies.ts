@@ -120,7 +120,13 @@ export function nullCompensations(groups: readonly StepGroup[]): Anomaly[] {
   return out;
 }
 
-/** A first-phase op that started after its step's compensation had begun (a "hanging" action). */
+/**
+ * A first-phase op that started after its step's compensation had begun (a
+ * "hanging" action). Any compensation counts, an operator's too; but an
+ * operator's own forward retry after compensation is not flagged here: whether
+ * it may run is a rule the action planner enforces before calling anything
+ * (lib/actions), and the saga's record of it is a repair, not the saga's fault.
+ */
 export function hangingActions(groups: readonly StepGroup[]): Anomaly[] {
   const out: Anomaly[] = [];
   for (const g of groups) {
@@ -132,7 +138,7 @@ export function hangingActions(groups: readonly StepGroup[]): Anomaly[] {
     for (const h of g.histories) {
       if (!isFirstPhaseOp(h.op)) continue;
       for (const e of h.entries) {
-        if (e.startMs <= firstComp.startMs) continue;
+        if (e.manual || e.startMs <= firstComp.startMs) continue;
         const rejected = e.result === 'rejected';
         const late = formatDuration(e.startMs - firstComp.startMs);
         out.push({

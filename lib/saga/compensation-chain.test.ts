@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StepJson } from '../api/types';
 import type { Op, StepResult } from './types';
-import { buildChainFromSteps, buildCompensationChain, chainStepFromJson, expectsCompensation, timeToConsistencyMs } from './compensation-chain';
+import { buildChainFromSteps, buildCompensationChain, chainStepFromJson, expectsCompensation } from './compensation-chain';
 
 let seq = 0;
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
@@ -156,6 +156,25 @@ describe('buildCompensationChain', () => {
     expect([byStep.a.compensationOrder, byStep.c.compensationOrder, byStep.b.compensationOrder]).toEqual([1, 2, 3]);
   });
 
+  it("does not judge an operator's repair: a manual compensation minutes later is neither flagged nor flags the others", () => {
+    const steps = [
+      step('a', 1, 'action', 'success', 0),
+      step('b', 2, 'action', 'success', 10),
+      step('c', 3, 'action', 'success', 20),
+      step('d', 4, 'action', 'failure', 30),
+      step('c', 3, 'compensate', 'success', 40),
+      step('b', 2, 'compensate', 'failure', 50),
+      step('a', 1, 'compensate', 'success', 60),
+      step('b', 2, 'compensate', 'success', 180_000, { attempt: 2, manual: true }),
+    ];
+    const chain = buildCompensationChain(steps, 'compensated');
+    const byStep = Object.fromEntries(chain.pairs.map((p) => [p.step, p]));
+    expect(chain.pairs.some((p) => p.outOfOrder)).toBe(false);
+    expect(byStep.b.compensation).toMatchObject({ manual: true, result: 'success' });
+    // Still numbered in the order things ran.
+    expect([byStep.c.compensationOrder, byStep.a.compensationOrder, byStep.b.compensationOrder]).toEqual([1, 2, 3]);
+  });
+
   it('does not flag compensations started at the same instant', () => {
     const steps = [
       step('a', 1, 'action', 'success', 0),
@@ -219,38 +238,5 @@ describe('expectsCompensation', () => {
     const failed = [chainStepFromJson(step('a', 1, 'action', 'failure', 0))];
     expect(expectsCompensation('stuck', failed)).toBe(true);
     expect(expectsCompensation('running', failed)).toBe(false);
-  });
-});
-
-describe('timeToConsistencyMs', () => {
-  it('measures from the end of the first final forward failure to the end of the last successful compensation', () => {
-    const steps = [
-      step('a', 1, 'action', 'success', 0),
-      step('b', 2, 'action', 'failure', 100, { durationMs: 20 }),
-      step('a', 1, 'compensate', 'success', 200, { durationMs: 30 }),
-    ];
-    expect(timeToConsistencyMs(steps, 'compensated')).toBe(230 - 120);
-    expect(timeToConsistencyMs(steps, 'compensating')).toBeNull();
-  });
-
-  it('ignores failures that a retry fixed', () => {
-    const steps = [
-      step('a', 1, 'action', 'failure', 0),
-      step('a', 1, 'action', 'success', 10, { attempt: 2 }),
-      step('b', 2, 'action', 'failure', 100, { durationMs: 20 }),
-      step('a', 1, 'compensate', 'success', 200, { durationMs: 30 }),
-    ];
-    expect(timeToConsistencyMs(steps, 'compensated')).toBe(110);
-  });
-
-  it('is 0 when nothing needed undoing, and clamped at 0', () => {
-    expect(timeToConsistencyMs([step('a', 1, 'action', 'failure', 0)], 'compensated')).toBe(0);
-    const early = [
-      step('a', 1, 'action', 'success', 0),
-      step('b', 2, 'action', 'failure', 500, { durationMs: 100 }),
-      step('a', 1, 'compensate', 'success', 100, { durationMs: 10 }),
-    ];
-    expect(timeToConsistencyMs(early, 'compensated')).toBe(0);
-    expect(timeToConsistencyMs([step('a', 1, 'action', 'success', 0)], 'compensated')).toBeNull();
   });
 });

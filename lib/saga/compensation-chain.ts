@@ -43,6 +43,8 @@ export interface ChainStep {
   spanId: string;
   startMs: number;
   endMs: number;
+  /** An operator's repair (Step.manual); absent means no. */
+  manual?: boolean;
 }
 
 export function chainStepFromJson(s: StepJson): ChainStep {
@@ -55,6 +57,7 @@ export function chainStepFromJson(s: StepJson): ChainStep {
     spanId: s.spanId,
     startMs: Date.parse(s.startedAt),
     endMs: Date.parse(s.endedAt),
+    manual: s.manual === true,
   };
 }
 
@@ -68,6 +71,8 @@ export interface ChainSide {
   failures: number;
   startMs: number;
   endMs: number;
+  /** The attempt shown is an operator's repair. */
+  manual: boolean;
 }
 
 export interface CompensationPair {
@@ -81,7 +86,10 @@ export interface CompensationPair {
   gap: boolean;
   /** 1 = first successful compensation to start; null when not compensated. */
   compensationOrder: number | null;
-  /** Compensated before a step with a higher index was (should be reverse order). */
+  /**
+   * Compensated before a step with a higher index was (should be reverse order).
+   * Judged on the saga's own compensations: an operator's repair comes later by design.
+   */
   outOfOrder: boolean;
 }
 
@@ -136,6 +144,7 @@ function toSide(acc: SideAcc | null): ChainSide | null {
     failures: acc.failures,
     startMs: acc.shown.startMs,
     endMs: acc.shown.endMs,
+    manual: acc.shown.manual === true,
   };
 }
 
@@ -237,14 +246,18 @@ function pairStatus(fwd: ChainSide | null, comp: ChainSide | null, expect: boole
 /**
  * Compensations should start in reverse step order. A compensated step is out
  * of order when some higher-index step's compensation started strictly later.
- * Compensations that start at the same instant (parallel) are not flagged.
+ * Compensations that start at the same instant (parallel) are not flagged, nor
+ * does an operator's repair take part (as the model's compensation_out_of_order):
+ * it is numbered in the order things ran, but is neither flagged nor makes
+ * another step out of order.
  */
 function markCompensationOrder(pairs: CompensationPair[]): void {
   const done = pairs.filter((p) => p.status === 'compensated' && p.compensation);
-  const byStart = [...done].sort((a, b) => a.compensation!.startMs - b.compensation!.startMs || b.index - a.index);
-  byStart.forEach((p, i) => {
+  const all = [...done].sort((a, b) => a.compensation!.startMs - b.compensation!.startMs || b.index - a.index);
+  all.forEach((p, i) => {
     p.compensationOrder = i + 1;
   });
+  const byStart = all.filter((p) => !p.compensation!.manual);
   let maxLaterIndex = -Infinity;
   let i = byStart.length - 1;
   while (i >= 0) {
@@ -255,35 +268,4 @@ function markCompensationOrder(pairs: CompensationPair[]): void {
     for (let k = i; k > j; k--) maxLaterIndex = Math.max(maxLaterIndex, byStart[k].index);
     i = j;
   }
-}
-
-/**
- * Time to consistency, as the model defines it (lib/saga/timings.ts) but from the
- * API's step list: from the earliest-ending final failed attempt of a forward op
- * (a failure a retry later fixed does not count) to the end of the last successful
- * compensation; 0 when nothing needed undoing; clamped at 0 because parallel
- * branches can finish compensating before a slow failing branch reports. Only
- * defined once the saga is compensated.
- */
-export function timeToConsistencyMs(steps: readonly StepJson[], status: SagaStatus): number | null {
-  if (status !== 'compensated') return null;
-  const finals = new Map<string, StepJson>();
-  let lastCompensation = -Infinity;
-  for (const s of steps) {
-    if (COMPENSATION.has(s.op)) {
-      if (s.result === 'success') lastCompensation = Math.max(lastCompensation, Date.parse(s.endedAt));
-      continue;
-    }
-    const key = `${s.index}\u0000${s.step}\u0000${s.op}`;
-    const prev = finals.get(key);
-    if (!prev || s.attempt > prev.attempt || (s.attempt === prev.attempt && s.startedAt > prev.startedAt)) finals.set(key, s);
-  }
-  let failedAt = Infinity;
-  for (const s of finals.values()) {
-    if (s.result !== 'failure') continue;
-    const end = Date.parse(s.endedAt);
-    failedAt = Math.min(failedAt, end > 0 ? end : Date.parse(s.startedAt));
-  }
-  if (!Number.isFinite(failedAt)) return null;
-  return lastCompensation === -Infinity ? 0 : Math.max(0, lastCompensation - failedAt);
 }

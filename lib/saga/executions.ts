@@ -20,7 +20,10 @@ export interface Execution {
   explicitAttempt: number | null;
   result: StepResult;
   error: string | null;
-  /** The root or a nested span carries saga.trigger=manual. */
+  /**
+   * An operator's repair: the root or a nested span carries saga.trigger=manual,
+   * or any of them belongs to a repair by ancestry (lib/saga/repair.ts).
+   */
   manual: boolean;
 }
 
@@ -46,8 +49,9 @@ export function roleClassOf(s: SagaSpan): RoleClass {
  * roots. `spans` are in canonical order, `parentIndex` gives each one's parent
  * position (see canonicalize). Linear in the number of spans: parent walks are
  * memoised, and cyclic parent links (span data is untrusted) end a walk.
+ * `repair`: per span, 1 when it belongs to an operator's repair; null when none does.
  */
-export function groupExecutions(spans: readonly SagaSpan[], parentIndex: Int32Array): Execution[] {
+export function groupExecutions(spans: readonly SagaSpan[], parentIndex: Int32Array, repair: Uint8Array | null = null): Execution[] {
   const n = spans.length;
   const w: Walks = {
     spans,
@@ -65,10 +69,13 @@ export function groupExecutions(spans: readonly SagaSpan[], parentIndex: Int32Ar
 
   // Nested members per root; most executions have none.
   let nested: Map<number, SagaSpan[]> | null = null;
+  // Roots of executions one of whose spans belongs to a repair.
+  let repaired: Set<number> | null = null;
   const roots: number[] = [];
   for (let i = 0; i < n; i++) {
     if (!w.isStep[i]) continue;
     const root = rootOf(w, i);
+    if (repair !== null && repair[i] === 1) (repaired ??= new Set()).add(root);
     if (root === i) {
       roots.push(i);
       continue;
@@ -81,7 +88,9 @@ export function groupExecutions(spans: readonly SagaSpan[], parentIndex: Int32Ar
   const out: Execution[] = [];
   for (const i of roots) {
     if (w.isContainer[i]) continue;
-    out.push(toExecution(spans[i], nested?.get(i)));
+    const run = toExecution(spans[i], nested?.get(i));
+    if (repaired !== null && repaired.has(i)) run.manual = true;
+    out.push(run);
   }
   return out;
 }

@@ -7,25 +7,39 @@ export interface SpanFacts {
   protocol: Protocol;
   services: string[];
   traceIds: string[];
+  /**
+   * First start and last end of the saga's own spans: an operator's repair
+   * (lib/saga/repair.ts) is not part of the saga's run. Over all spans when every
+   * span is a repair's.
+   */
   startMs: number;
   lastEndMs: number;
   lastActivityMs: number;
   lastActiveSpan: SagaSpan | null;
   zeroCode: boolean;
-  /** Any span with role coordinator: someone instruments the orchestrator. */
+  /**
+   * Any span with role coordinator: someone instruments the orchestrator.
+   * Repairs do not count: sagascope's manual spans say role coordinator, but they
+   * are not the saga's orchestrator.
+   */
   hasCoordinatorSpan: boolean;
-  /** A coordinator root span has ended: the orchestrator has no more work to do. */
+  /** A coordinator root span (not a repair's) has ended: the orchestrator has no more work to do. */
   coordinatorFinished: boolean;
 }
 
-/** `spans` deduplicated and in canonical order, with their parents' positions (see canonicalize). */
-export function spanFacts(spans: readonly SagaSpan[], parentIndex: Int32Array): SpanFacts {
+/**
+ * `spans` deduplicated and in canonical order, with their parents' positions (see
+ * canonicalize); `repair` marks the spans of operators' repairs (null: none).
+ */
+export function spanFacts(spans: readonly SagaSpan[], parentIndex: Int32Array, repair: Uint8Array | null = null): SpanFacts {
   const services = new Set<string>();
   const traceIds = new Set<string>();
   const names = new Map<string, number>();
   const protocols = new Map<Protocol, number>();
   let startMs = Infinity;
   let lastEndMs = -Infinity;
+  let ownStartMs = Infinity;
+  let ownLastEndMs = -Infinity;
   let lastActivityMs = -Infinity;
   let lastActiveSpan: SagaSpan | null = null;
   let zeroCode = false;
@@ -42,13 +56,18 @@ export function spanFacts(spans: readonly SagaSpan[], parentIndex: Int32Array): 
     // A span that has not ended has (so far) lasted until its start.
     const end = Math.max(s.endMs, s.startMs);
     if (end > lastEndMs) lastEndMs = end;
+    const own = repair === null || repair[i] === 0;
+    if (own) {
+      if (s.startMs < ownStartMs) ownStartMs = s.startMs;
+      if (end > ownLastEndMs) ownLastEndMs = end;
+    }
     const active = activityMs(s);
     if (active > lastActivityMs) {
       lastActivityMs = active;
       lastActiveSpan = s;
     }
     if (s.zeroCode) zeroCode = true;
-    if (s.role === 'coordinator') {
+    if (s.role === 'coordinator' && own) {
       hasCoordinatorSpan = true;
       if (s.op === null && s.endMs > 0 && isCoordinatorRoot(i, spans, parentIndex)) coordinatorFinished = true;
     }
@@ -56,6 +75,9 @@ export function spanFacts(spans: readonly SagaSpan[], parentIndex: Int32Array): 
 
   if (spans.length === 0) {
     startMs = lastEndMs = lastActivityMs = 0;
+  } else if (ownStartMs !== Infinity) {
+    startMs = ownStartMs;
+    lastEndMs = ownLastEndMs;
   }
   return {
     name: mostCommon(names),

@@ -29,6 +29,21 @@
  *   the outer span has not ended, else success. `error` is the failing span's
  *   status message (or a stock sentence).
  *
+ * REPAIRS (repair.ts; DESIGN.md §3 "Manual remediation")
+ * - A span starts a repair when it carries saga.trigger=manual or its service is
+ *   sagascope's own (SAGASCOPE_SERVICE). Every span below such a span (by parent
+ *   links within the saga) belongs to that repair: the participant's server span
+ *   of sagascope's call carries the x-saga-* fields but not the trigger.
+ * - An execution is manual when any of its spans belongs to a repair; a step
+ *   entry (attempt) when either side's record of it is.
+ * - The saga's "own" run is everything else: its spans (start, end, duration,
+ *   whether a coordinator reports and has finished; sagascope's spans say role
+ *   coordinator but are not the saga's orchestrator) and its step entries (the
+ *   own step model: manual entries removed, final results recomputed).
+ * - Repairs do count as activity (lastActivityMs), as steps, and towards the
+ *   status: a successful manual compensation completes a compensation, a
+ *   successful manual retry completes a forward op.
+ *
  * STEPS (one entry per key, op, attempt)
  * - Attempt: saga.attempt when present, else 1..n by start time, counted separately
  *   for the participant side (role participant or none) and the coordinator side,
@@ -68,36 +83,53 @@
  *   but has no timed transition: a new span rebuilds the saga.
  *
  * DERIVED
- * - startMs = min start; lastEndMs = max(endMs, startMs) over spans; endMs =
- *   lastEndMs when terminal, else null; durationMs = lastEndMs - startMs.
+ * - startMs = min start; lastEndMs = max(endMs, startMs) over the saga's own
+ *   spans (all spans when every span is a repair's); endMs = lastEndMs when
+ *   terminal, else null; durationMs = lastEndMs - startMs. A repair minutes
+ *   later does not lengthen the saga.
  * - failedStep: name of the key whose failed forward op (final attempt) ended
- *   first. timeToConsistencyMs (compensated only, with a forward failure): end of
- *   the last successful compensation − end of that failure, ≥ 0; 0 when no
- *   compensation succeeded (nothing needed undoing).
+ *   first. timeToConsistencyMs (compensated only, and only when the saga's own
+ *   steps compensated it, judged on the own step model): end of the last
+ *   successful own compensation − end of the own first failure, ≥ 0; 0 when no
+ *   compensation succeeded (nothing needed undoing). A saga that needed a repair
+ *   to become consistent has none: its figure is timeToRepairMs.
+ * - repairedAtMs / timeToRepairMs: set when the saga's work is done (phase
+ *   compensated, committed, or forward work done without coordinator spans)
+ *   and the own step model alone would not be. repairedAtMs = end of the last
+ *   successful manual entry; timeToRepairMs = repairedAtMs − end of the own
+ *   first forward failure (else, for a saga that only stalled, the own
+ *   lastEndMs), ≥ 0: how long the saga stayed broken until an operator
+ *   repaired it, detection included. Otherwise both null.
  * - compensationCount = compensation entries; stepCount = distinct keys.
  * - name / protocol: most common non-null value (ties: smallest); protocol
  *   defaults to saga. zeroCode: any span is zero-code.
  * - steps sorted by (startMs, index, spanId, traceId).
  *
  * ANOMALIES (sorted by severity, kind, step, evidence, message)
+ * Repairs never raise judgements of the saga's order or pace: those marked
+ * "own" below look at the own step model only. Findings about what a
+ * participant did (a failed, null or duplicated op) count every run: a
+ * participant that did the work twice did it twice, whoever asked.
  * - missing_compensation (error): a needed key without successful compensation,
  *   only when the status is failed.
- * - compensation_out_of_order (warning): compensated keys grouped by index; each
+ * - compensation_out_of_order (warning, own): compensated keys grouped by index; each
  *   group's compensations (earliest success per key) must all start strictly
  *   before those of the next lower index. One per violating adjacent pair.
  * - compensation_failed (error): a compensation (key, op) whose final state is
  *   failure.
  * - null_compensation: per compensation entry of a key with no forward entry;
  *   info when skipped, else warning.
- * - hanging_action: per first-phase entry (action/try/prepare) that started after
- *   the key's first compensation entry; info when rejected, else error.
+ * - hanging_action: per non-manual first-phase entry (action/try/prepare) that
+ *   started after the key's first compensation entry (a manual one too); info
+ *   when rejected, else error. An operator's forward retry after compensation
+ *   is a matter for the action planner's safety rules, not an anomaly.
  * - duplicate_execution (error): two or more separate participant-side
  *   executions of one (key, op) succeeded, whatever their attempt numbers.
- * - retry_storm (warning): a (key, op) with more than maxAttempts attempts
+ * - retry_storm (warning, own): a (key, op) with more than maxAttempts attempts
  *   (entries, or the highest attempt number if larger), or >= 4 entries whose
  *   start intervals never grow by more than 10%.
- * - orphan_step (warning, once per saga): step spans but no coordinator-role span
- *   at all, unless the saga is zero-code.
+ * - orphan_step (warning, own, once per saga): own step spans but no own
+ *   coordinator-role span at all, unless the saga is zero-code.
  * - stuck (warning): mirrors status stuck.
  */
 import type { ModelConfig, Saga, SagaSpan } from './types';
@@ -109,19 +141,28 @@ import { assess, evaluateAt } from './status';
 import { anomaliesFor, anomalyKinds, timelessAnomalies, type AnomalyInputs } from './anomalies';
 import { timings } from './timings';
 import { isTerminalStatus } from './ops';
+import { ownStepModel, repairSpanFlags, repairTiming } from './repair';
+import type { Phase } from './status';
+
+/** Phases in which the saga's work is done (committed, compensated, or forward work done without a coordinator span). */
+const GOOD_END: ReadonlySet<Phase> = new Set<Phase>(['committed', 'compensated', 'forward_done']);
 
 export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConfig): Saga {
   const canonical = canonicalize(input);
   const skew = correctClockSkew(canonical.spans, canonical.parentIndex);
   // Moved spans may change places: order them again (they are already unique).
   const { spans, parentIndex } = skew.corrections.length === 0 ? canonical : canonicalize(skew.spans);
-  const facts = spanFacts(spans, parentIndex);
-  const model = buildStepModel(spans, parentIndex);
+  const repair = repairSpanFlags(spans, parentIndex);
+  const facts = spanFacts(spans, parentIndex, repair);
+  const model = buildStepModel(spans, parentIndex, repair);
+  const own = ownStepModel(model);
   const assessment = assess(model, facts.coordinatorFinished, facts.hasCoordinatorSpan);
+  const ownAssessment = own === model ? assessment : assess(own, facts.coordinatorFinished, facts.hasCoordinatorSpan);
   const timed = evaluateAt(assessment.phase, facts.lastActivityMs, cfg);
 
   const inputs: AnomalyInputs = {
     model,
+    own,
     assessment,
     maxAttempts: cfg.maxAttempts,
     stuckAfterMs: cfg.stuckAfterMs,
@@ -131,7 +172,11 @@ export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConf
     lastActivityMs: facts.lastActivityMs,
   };
   const timeless = timelessAnomalies(inputs);
-  const { failedStep, timeToConsistencyMs, compensationCount } = timings(model, timed.status);
+  const { failedStep, compensationCount, ...all } = timings(model, timed.status);
+  // Time to consistency is the saga's own: only when its own steps compensated it.
+  const ownTimings = own === model ? all : timings(own, ownAssessment.phase === 'compensated' ? timed.status : 'compensating');
+  const repaired = GOOD_END.has(assessment.phase) && !GOOD_END.has(ownAssessment.phase);
+  const { repairedAtMs, timeToRepairMs } = repairTiming(model, repaired, ownTimings.firstFailure, facts.lastEndMs);
 
   return {
     id,
@@ -149,7 +194,9 @@ export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConf
     spanCount: spans.length,
     failedStep,
     compensationCount,
-    timeToConsistencyMs,
+    timeToConsistencyMs: ownTimings.timeToConsistencyMs,
+    repairedAtMs,
+    timeToRepairMs,
     anomalies: anomaliesFor(timed.status, timeless, inputs),
     zeroCode: facts.zeroCode,
     lastActivityMs: facts.lastActivityMs,

@@ -48,7 +48,7 @@ const NONE: readonly OpHistory[] = Object.freeze([]);
  * override an earlier success or failure; only when every attempt was such a
  * no-op does it stand.
  */
-function finalResult(entries: readonly Step[]): StepResult {
+export function finalResult(entries: readonly Step[]): StepResult {
   for (let i = entries.length - 1; i >= 0; i--) {
     const r = entries[i]!.result;
     if (r !== 'skipped' && r !== 'rejected') return r;
@@ -72,8 +72,12 @@ interface KeyAcc {
   firstStart: number;
 }
 
-/** Builds steps from spans already deduplicated and in canonical order (see canonicalize). */
-export function buildStepModel(spans: readonly SagaSpan[], parentIndex: Int32Array): StepModel {
+/**
+ * Builds steps from spans already deduplicated and in canonical order (see
+ * canonicalize). `repair`: per span, 1 when it belongs to an operator's repair
+ * (lib/saga/repair.ts); null when none does.
+ */
+export function buildStepModel(spans: readonly SagaSpan[], parentIndex: Int32Array, repair: Uint8Array | null = null): StepModel {
   const accs = new Map<string, KeyAcc>();
   for (const s of spans) {
     const key = stepKeyOf(s);
@@ -90,7 +94,7 @@ export function buildStepModel(spans: readonly SagaSpan[], parentIndex: Int32Arr
     if (s.step && (acc.nameSpan === null || nameRank(s) < nameRank(acc.nameSpan))) acc.nameSpan = s;
   }
 
-  for (const run of groupExecutions(spans, parentIndex)) {
+  for (const run of groupExecutions(spans, parentIndex, repair)) {
     const acc = accs.get(run.key) as KeyAcc;
     const h = findHistory(acc.histories, run.op);
     if (h !== undefined) h.runs.push(run);
@@ -116,30 +120,27 @@ export function buildStepModel(spans: readonly SagaSpan[], parentIndex: Int32Arr
 
   const groups: StepGroup[] = [];
   for (const [acc, index] of assignIndexes(accs)) {
-    let firstPhase: OpHistory | null = null;
-    let compensations = NONE as OpHistory[];
-    for (const h of acc.histories) {
-      for (const e of h.entries) e.index = index;
-      if (h.compensation) {
-        if (compensations === NONE) compensations = [];
-        compensations.push(h);
-      } else if (firstPhase === null || (FORWARD_ORDER.get(h.op) as number) < (FORWARD_ORDER.get(firstPhase.op) as number)) {
-        firstPhase = h;
-      }
-    }
-    groups.push({
-      key: acc.key,
-      name: acc.nameSpan?.step ?? acc.key,
-      index,
-      histories: acc.histories,
-      firstPhase,
-      compensations,
-      hasForward: firstPhase !== null,
-    });
+    for (const h of acc.histories) for (const e of h.entries) e.index = index;
+    groups.push(groupOf(acc.key, acc.nameSpan?.step ?? acc.key, index, acc.histories));
   }
   groups.sort((a, b) => a.index - b.index || cmpStr(a.key, b.key));
   steps.sort(compareSteps);
   return { groups, steps };
+}
+
+/** A step group from its histories (in OPS order): its first-phase op and its compensations. */
+export function groupOf(key: string, name: string, index: number, histories: OpHistory[]): StepGroup {
+  let firstPhase: OpHistory | null = null;
+  let compensations = NONE as OpHistory[];
+  for (const h of histories) {
+    if (h.compensation) {
+      if (compensations === NONE) compensations = [];
+      compensations.push(h);
+    } else if (firstPhase === null || (FORWARD_ORDER.get(h.op) as number) < (FORWARD_ORDER.get(firstPhase.op) as number)) {
+      firstPhase = h;
+    }
+  }
+  return { key, name, index, histories, firstPhase, compensations, hasForward: firstPhase !== null };
 }
 
 function findHistory(histories: readonly OpHistory[], op: Op): OpHistory | undefined {

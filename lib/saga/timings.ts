@@ -2,6 +2,8 @@ import type { SagaStatus, Step } from './types';
 import type { StepModel } from './steps';
 
 export interface Timings {
+  /** The final failed attempt of the forward op that ended first. */
+  firstFailure: Step | null;
   failedStep: string | null;
   timeToConsistencyMs: number | null;
   compensationCount: number;
@@ -35,7 +37,7 @@ export function timings(model: StepModel, status: SagaStatus): Timings {
     const failedAt = firstFailure.endMs > 0 ? firstFailure.endMs : firstFailure.startMs;
     timeToConsistencyMs = lastCompensationEnd === -Infinity ? 0 : Math.max(0, lastCompensationEnd - failedAt);
   }
-  return { failedStep: firstFailure?.step ?? null, timeToConsistencyMs, compensationCount };
+  return { firstFailure, failedStep: firstFailure?.step ?? null, timeToConsistencyMs, compensationCount };
 }
 
 function endsBefore(a: Step, b: Step): boolean {

@@ -106,7 +106,10 @@ export interface Step {
   error: string | null;
   /** compensation-like op (compensate / cancel / rollback). */
   compensation: boolean;
-  /** An operator triggered this run by hand (a span of it carries saga.trigger=manual). */
+  /**
+   * An operator's repair: a span of this run carries saga.trigger=manual, or was
+   * sent by sagascope, or lies below such a span (lib/saga/repair.ts).
+   */
   manual: boolean;
 }
 
@@ -157,11 +160,13 @@ export interface Saga {
   name: string | null;
   protocol: Protocol;
   status: SagaStatus;
+  /** First start of the saga's own spans (an operator's repair is not part of its run). */
   startMs: number;
-  /** Max span end time. */
+  /** Last end of the saga's own spans. */
   lastEndMs: number;
-  /** Set when status is terminal (committed / compensated / failed). */
+  /** Set when status is terminal (committed / compensated / failed): lastEndMs. */
   endMs: number | null;
+  /** lastEndMs − startMs: the saga's own run, whenever an operator repaired it. */
   durationMs: number;
   services: string[];
   traceIds: string[];
@@ -171,7 +176,12 @@ export interface Saga {
   spanCount: number;
   failedStep: string | null;
   compensationCount: number;
+  /** The saga's own: null when it needed a repair to become consistent (see timeToRepairMs). */
   timeToConsistencyMs: number | null;
+  /** End of the last successful manual step, when an operator's repair brought the saga to a good end. */
+  repairedAtMs: number | null;
+  /** repairedAtMs − the saga's own first forward failure (else the end of its own run). */
+  timeToRepairMs: number | null;
   anomalies: Anomaly[];
   zeroCode: boolean;
   lastActivityMs: number;

@@ -21,6 +21,8 @@ describe('assembleStats', () => {
       { t: T0, name: 'checkout', series: SERIES.sagaDuration, bucket: bucketOf(100), count: 9 },
       { t: T0 + 300_000, name: 'checkout', series: SERIES.sagaDuration, bucket: bucketOf(5000), count: 1 },
       { t: T0, name: 'checkout', series: SERIES.timeToConsistency, bucket: bucketOf(40), count: 3 },
+      { t: T0, name: 'checkout', series: SERIES.timeToRepair, bucket: bucketOf(180_000), count: 1 },
+      { t: T0 + 300_000, name: 'checkout', series: SERIES.timeToRepair, bucket: bucketOf(240_000), count: 1 },
     ],
     stepCounts: [
       { name: 'checkout', service: 'payment', step: 'charge', op: 'action', calls: 10, errors: 4, retries: 2 },
@@ -47,6 +49,16 @@ describe('assembleStats', () => {
     expect(stats.totals.p50Ms).toBe(representative(bucketOf(100)));
     expect(stats.totals.p99Ms).toBe(representative(bucketOf(5000)));
     expect(stats.totals.ttcP95Ms).toBe(representative(bucketOf(40)));
+  });
+
+  it('time to repair apart from time to consistency: its own percentiles and the number of repaired sagas', () => {
+    expect(stats.totals).toMatchObject({ repaired: 2, ttrP50Ms: representative(bucketOf(180_000)), ttrP95Ms: representative(bucketOf(240_000)) });
+    expect(stats.totals.ttcP95Ms).toBe(representative(bucketOf(40)));
+    expect(stats.series.map((p) => [p.repaired, p.ttrP95Ms])).toEqual([
+      [1, representative(bucketOf(180_000))],
+      [1, representative(bucketOf(240_000))],
+    ]);
+    expect(stats.byName.find((n) => n.name === null)).toMatchObject({ repaired: 0, ttrP95Ms: null });
   });
 
   it('steps sorted by errors, with error rate and percentiles', () => {

@@ -25,6 +25,7 @@ class SagaAcc {
   retries = 0;
   duration: Histogram = new Map();
   ttc: Histogram = new Map();
+  ttr: Histogram = new Map();
 
   addCounts(r: SagaCountRow): void {
     if (r.status in this.byStatus) this.byStatus[r.status as SagaStatus] += r.calls;
@@ -34,6 +35,7 @@ class SagaAcc {
   addLatency(r: SagaLatencyRow): void {
     if (r.series === SERIES.sagaDuration) addTo(this.duration, r.bucket, r.count);
     else if (r.series === SERIES.timeToConsistency) addTo(this.ttc, r.bucket, r.count);
+    else if (r.series === SERIES.timeToRepair) addTo(this.ttr, r.bucket, r.count);
   }
 
   result(): SagaAggregate {
@@ -42,12 +44,16 @@ class SagaAcc {
     const finished = s.committed + s.compensated + s.failed;
     const [p50Ms, p95Ms, p99Ms] = percentiles(this.duration, Q);
     const [ttcP50Ms, ttcP95Ms] = percentiles(this.ttc, [0.5, 0.95]);
+    const [ttrP50Ms, ttrP95Ms] = percentiles(this.ttr, [0.5, 0.95]);
+    let repaired = 0;
+    for (const n of this.ttr.values()) repaired += n;
     return {
       count, byStatus: { ...s }, finished,
       failureRate: rate(s.failed, finished),
       compensationRate: rate(s.compensated + s.failed, finished),
       p50Ms: p50Ms ?? null, p95Ms: p95Ms ?? null, p99Ms: p99Ms ?? null,
       ttcP50Ms: ttcP50Ms ?? null, ttcP95Ms: ttcP95Ms ?? null,
+      repaired, ttrP50Ms: ttrP50Ms ?? null, ttrP95Ms: ttrP95Ms ?? null,
       retries: this.retries,
     };
   }

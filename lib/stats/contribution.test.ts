@@ -57,6 +57,46 @@ describe('contribution of one saga', () => {
     expect(edges).toEqual([['orchestrator->charge-svc', [1, 1, 0, 0]], ['orchestrator->reserve-svc', [1, 0, 0, 0]]]);
   });
 
+  it("a saga an operator repaired: its own duration, a time to repair instead of a time to consistency, and no trace of sagascope's spans in the graph", () => {
+    // a succeeded, b failed, nobody compensated a; three minutes later sagascope compensates it.
+    const b = sagaSpans({ steps: ['a', 'b'] });
+    b.root({ at: 0, dur: 100 });
+    const root = b.lastSpanId;
+    b.action('a', { at: 10, parent: root }).action('b', { at: 30, fail: true, parent: root });
+    const before = b.build();
+    b.compensate('a', { at: 180_000, dur: 30, role: 'coordinator', service: 'sagascope', attempt: 2, trigger: 'manual', traceId: 'c'.repeat(32), spanId: 'e000000000000001' });
+    b.compensate('a', { at: 180_005, dur: 20, attempt: 2, traceId: 'c'.repeat(32), parent: 'e000000000000001' });
+    const spans = b.build();
+    const failed = sagaAfter(before);
+    const saga = sagaAfter(spans);
+    expect([failed.status, saga.status]).toEqual(['failed', 'compensated']);
+    const c = contributionOf(saga, spans);
+
+    const lat = latencyKeys(c);
+    expect(lat).toContainEqual([SERIES.sagaDuration, minute, 'compensated', '', '', bucketOf(100)]);
+    expect(lat).toContainEqual([SERIES.timeToRepair, minute, 'compensated', '', '', bucketOf(180_025 - 40)]);
+    expect(lat.some((k) => k[0] === SERIES.timeToConsistency)).toBe(false);
+    // The manual attempt #2 is a call of the step, not one of the saga's retries.
+    expect(counts(c, SERIES.saga)).toEqual([[[minute, 'compensated', '', ''], [1, 0, 0, 1]]]);
+
+    // The participant's work in the repair is an entry into its service (three minutes later), without a caller.
+    const services = counts(c, SERIES.service).map(([k, v]) => [(k as unknown[])[0], (k as unknown[])[1], v]);
+    expect(services).toEqual([
+      [minute, 'a-svc', [1, 0, 0, 0]],
+      [minute, 'b-svc', [1, 1, 0, 0]],
+      [minute, 'orchestrator', [1, 0, 0, 0]],
+      [minute + 3, 'a-svc', [1, 0, 0, 0]],
+    ]);
+    const edges = counts(c, SERIES.edge).map(([k]) => (k as unknown[]).slice(1, 3).join('->'));
+    expect(edges).toEqual(['orchestrator->a-svc', 'orchestrator->b-svc']);
+    expect(c.entries.some((e) => e.slice(2, 5).includes('sagascope'))).toBe(false);
+    const steps = counts(c, SERIES.step).map(([k, v]) => [(k as unknown[]).slice(1, 4).join('/'), v]);
+    expect(steps).toContainEqual(['a-svc/a/compensate', [1, 0, 0, 0]]);
+
+    // A timed change recomputes the saga level from the stored facts, time to repair included.
+    expect(withSagaLevel(c, factsOf(saga))).toEqual(c);
+  });
+
   it('re-sent spans count once', () => {
     const spans = scenario({ bothSides: true });
     const twice = [...spans, ...spans.map((s) => ({ ...s }))];

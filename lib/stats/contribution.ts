@@ -7,6 +7,7 @@
  * (see delta.ts). Keys are minutes since the epoch (UTC).
  */
 import type { Saga, SagaSpan, SagaStatus } from '../saga/types';
+import { SAGASCOPE_SERVICE } from '../saga/repair';
 import { bucketOf as rawBucketOf } from './histogram';
 
 /**
@@ -68,36 +69,45 @@ export interface SagaFacts {
   startMs: number;
   durationMs: number;
   timeToConsistencyMs: number | null;
-  /** Steps run with attempt > 1. */
+  /** Set when an operator's repair brought the saga to a good end. */
+  timeToRepairMs: number | null;
+  /** The saga's own steps run with attempt > 1 (an operator's repair is not a retry of the saga's). */
   retries: number;
   compensationCount: number;
 }
 
 export const FINISHED: readonly SagaStatus[] = ['committed', 'compensated', 'failed'];
-const SAGA_LEVEL: ReadonlySet<number> = new Set([SERIES.saga, SERIES.sagaDuration, SERIES.timeToConsistency]);
+const SAGA_LEVEL: ReadonlySet<number> = new Set([SERIES.saga, SERIES.sagaDuration, SERIES.timeToConsistency, SERIES.timeToRepair]);
 
 export const minuteOf = (ms: number) => Math.floor(ms / 60_000);
 
 export function factsOf(saga: Saga): SagaFacts {
   let retries = 0;
-  for (const s of saga.steps) if (s.attempt > 1) retries++;
+  for (const s of saga.steps) if (s.attempt > 1 && !s.manual) retries++;
   return {
     name: saga.name,
     status: saga.status,
     startMs: saga.startMs,
     durationMs: saga.durationMs,
     timeToConsistencyMs: saga.timeToConsistencyMs,
+    timeToRepairMs: saga.timeToRepairMs,
     retries,
     compensationCount: saga.compensationCount,
   };
 }
 
-/** The saga-level part: its status count, duration (once finished) and time to consistency. */
+/**
+ * The saga-level part: its status count, duration (once finished), time to
+ * consistency and time to repair. Duration and time to consistency are the
+ * saga's own (the model leaves an operator's repair out of both): a repair
+ * minutes later moves neither chart; it has its own series.
+ */
 function addSagaLevel(out: Entry[], f: SagaFacts): void {
   const minute = minuteOf(f.startMs);
   out.push([SERIES.saga, minute, f.status, '', '', -1, 1, f.status === 'failed' ? 1 : 0, f.retries, f.compensationCount]);
   if (FINISHED.includes(f.status)) out.push([SERIES.sagaDuration, minute, f.status, '', '', bucketOf(f.durationMs), 1]);
   if (f.timeToConsistencyMs !== null) out.push([SERIES.timeToConsistency, minute, f.status, '', '', bucketOf(f.timeToConsistencyMs), 1]);
+  if (f.timeToRepairMs !== null) out.push([SERIES.timeToRepair, minute, f.status, '', '', bucketOf(f.timeToRepairMs), 1]);
 }
 
 /**
@@ -105,11 +115,18 @@ function addSagaLevel(out: Entry[], f: SagaFacts): void {
  * attempt, however many spans report it). The service graph comes from the
  * spans: an entry span is one whose parent is missing or in another service;
  * a parent in another service makes an edge caller → callee.
+ *
+ * sagascope's own spans (its manual actions, service SAGASCOPE_SERVICE) are not
+ * part of the user's system: no node, no edge, no step row of theirs. The
+ * participant's span of such a call still counts as an entry into its service
+ * (it is real work there), as if it had no caller. A manual run is counted as a
+ * call of its step but not as a retry.
  */
 function addSpanLevel(out: Entry[], saga: Saga, spans: readonly SagaSpan[]): void {
   for (const s of saga.steps) {
+    if (s.service === SAGASCOPE_SERVICE) continue;
     const minute = minuteOf(s.startMs);
-    out.push([SERIES.step, minute, s.service, s.step, s.op, -1, 1, s.result === 'failure' ? 1 : 0, s.attempt > 1 ? 1 : 0, 0]);
+    out.push([SERIES.step, minute, s.service, s.step, s.op, -1, 1, s.result === 'failure' ? 1 : 0, s.attempt > 1 && !s.manual ? 1 : 0, 0]);
     if (s.result !== 'running') out.push([SERIES.step, minute, s.service, s.step, s.op, bucketOf(s.durationMs), 1]);
   }
   if (spans.length <= SMALL_SAGA && oneTrace(spans)) addServiceGraphOneTrace(out, spans);
@@ -125,6 +142,8 @@ function oneTrace(spans: readonly SagaSpan[]): boolean {
 }
 
 function addEntrySpan(out: Entry[], s: SagaSpan, parent: SagaSpan | undefined): void {
+  if (s.service === SAGASCOPE_SERVICE) return;
+  if (parent?.service === SAGASCOPE_SERVICE) parent = undefined;
   const minute = minuteOf(s.startMs);
   const error = s.statusCode === 2 ? 1 : 0;
   out.push([SERIES.service, minute, s.service, '', '', -1, 1, error, 0, 0]);

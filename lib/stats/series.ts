@@ -13,8 +13,10 @@ export const SERIES = {
   edge: 4,
   /** Latency only. k1 = final status (committed / compensated / failed): saga duration. */
   sagaDuration: 5,
-  /** Latency only. k1 = status: time to consistency (first forward failure → last successful compensation). */
+  /** Latency only. k1 = status: time to consistency (first forward failure → last successful compensation), the saga's own. */
   timeToConsistency: 6,
+  /** Latency only. k1 = status: time to repair of sagas an operator's manual steps brought to a good end (lib/saga/model.ts). */
+  timeToRepair: 7,
 } as const;
 
 export type SeriesName = keyof typeof SERIES;

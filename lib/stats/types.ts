@@ -20,9 +20,14 @@ export interface SagaAggregate {
   p50Ms: number | null;
   p95Ms: number | null;
   p99Ms: number | null;
-  /** Time to consistency (first forward failure → last successful compensation). */
+  /** Time to consistency (first forward failure → last successful compensation), of sagas that compensated on their own. */
   ttcP50Ms: number | null;
   ttcP95Ms: number | null;
+  /** Sagas an operator's manual steps brought to a good end (they have no time to consistency of their own). */
+  repaired: number;
+  /** Their time to repair: own first forward failure (else the end of their own run) → end of the last successful manual step. */
+  ttrP50Ms: number | null;
+  ttrP95Ms: number | null;
   /** Step runs with attempt > 1. */
   retries: number;
 }

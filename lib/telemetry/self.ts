@@ -20,8 +20,10 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { Metadata } from '@grpc/grpc-js';
 import { loadConfig, type Config } from '../config/env';
 import { log, errorFields } from '../log';
+import { SAGASCOPE_SERVICE } from '../saga/repair';
 
-export const SELF_SERVICE_NAME = 'sagascope';
+/** Defined in the pure model (lib/saga/repair.ts), which tells repairs and the user's topology apart by it. */
+export const SELF_SERVICE_NAME = SAGASCOPE_SERVICE;
 /** Instrumentation scope of the manual-action spans; the only scope exported. */
 export const ACTIONS_SCOPE = 'sagascope.actions';
 

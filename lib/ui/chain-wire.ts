@@ -51,7 +51,7 @@ export interface ChainWire {
 }
 
 /** One side of a pair from its timeline row; an object literal, not a spread: a spread per side made decoding 3–10x slower. */
-function sideOfRow(p: PackedTimeline, r: number, attempts: number, successes: number, failures: number): ChainSide {
+function sideOfRow(p: PackedTimeline, manual: ReadonlySet<number>, r: number, attempts: number, successes: number, failures: number): ChainSide {
   const startMs = p.t0 + p.start[r];
   return {
     op: OPS[p.op[r]] as Op,
@@ -62,11 +62,13 @@ function sideOfRow(p: PackedTimeline, r: number, attempts: number, successes: nu
     attempts,
     successes,
     failures,
+    manual: manual.has(r),
   };
 }
 
 /** `chain` must have been built from `p`'s rows (buildChainFromSteps(packedChainSteps(p), …)). */
 export function encodeChainWire(chain: CompensationChain, p: PackedTimeline): ChainWire {
+  const manual = new Set(p.manual);
   const rowsOf = new Map<string, number[]>();
   for (let i = 0; i < p.id.length; i++) {
     const list = rowsOf.get(p.id[i]);
@@ -78,7 +80,7 @@ export function encodeChainWire(chain: CompensationChain, p: PackedTimeline): Ch
     // Span ids are unique in practice; matching the whole side keeps this exact if one is not.
     const r = rowsOf.get(side.spanId)?.find((i) => {
       if (p.op[i] < 0 || p.stepIndex[i] !== pair.index || p.strings[p.label[i]] !== pair.step) return false;
-      const s = sideOfRow(p, i, 0, 0, 0);
+      const s = sideOfRow(p, manual, i, 0, 0, 0);
       return s.op === side.op && s.result === side.result && s.startMs === side.startMs && s.endMs === side.endMs;
     });
     if (r === undefined) throw new Error(`compensation chain: no timeline row for span ${side.spanId}`);
@@ -123,10 +125,11 @@ export function decodeChainWire(input: unknown, p: PackedTimeline): Compensation
   const status = col('status', 0, PAIR_STATUSES.length - 1);
   const order = col('order', 0, big);
   const outOfOrder = col('outOfOrder', 0, 1);
+  const manual = new Set(p.manual);
   const side = (r: number, attempts: number, successes: number, failures: number): ChainSide | null => {
     if (r < 0) return null;
     if (p.op[r] < 0 || p.stepIndex[r] < 0) fail(`row ${r} is not a step`);
-    return sideOfRow(p, r, attempts, successes, failures);
+    return sideOfRow(p, manual, r, attempts, successes, failures);
   };
   const pairs: CompensationPair[] = new Array(n);
   let gapCount = 0;

@@ -108,7 +108,7 @@ describe('timelineItemsToChainSteps', () => {
     ]);
     const [spanItem] = spansToTimelineItems([span('y', null, 0)]);
     expect(timelineItemsToChainSteps([stepItem, spanItem])).toEqual([
-      { step: 'pay', index: 2, op: 'compensate', attempt: 2, result: 'failure', spanId: 'x', startMs: stepItem.startMs, endMs: stepItem.startMs + 5 },
+      { step: 'pay', index: 2, op: 'compensate', attempt: 2, result: 'failure', spanId: 'x', startMs: stepItem.startMs, endMs: stepItem.startMs + 5, manual: false },
     ]);
   });
 });

@@ -65,6 +65,7 @@ export function timelineItemsToChainSteps(items: readonly TimelineItem[]): Chain
       spanId: it.id,
       startMs: it.startMs,
       endMs: it.endMs,
+      manual: it.manual,
     });
   }
   return out;

@@ -10,7 +10,8 @@ import { OPS, type Op } from '../saga/types';
 import type { ChainStep } from '../saga/compensation-chain';
 import { STEP_RESULT, type BarOutcome, type TimelineItem } from './timeline-items';
 import { packedRow, TIMELINE_OUTCOMES, type PackedTimeline } from './timeline-pack';
-import { timeScale, type TimeScale } from './timeline-scale';
+import type { TimeScale } from './timeline-scale';
+import { repairAwarePackedScale, repairAwareScale } from './timeline-break';
 
 export interface TimelineRows {
   readonly length: number;
@@ -34,25 +35,17 @@ export function rowsFromItems(items: readonly TimelineItem[]): TimelineRows {
       }
       return index.get(id) ?? -1;
     },
-    scale: timeScale(items),
+    scale: repairAwareScale(items),
   };
 }
 
-/** The scale of packed rows, from the columns (no row objects). */
+/**
+ * The scale of packed rows, from the columns (no row objects): linear, or
+ * broken around an operator's repair that came long after the saga's own run
+ * (lib/ui/timeline-break.ts).
+ */
 export function packedScale(p: PackedTimeline): TimeScale {
-  const n = p.id.length;
-  if (n === 0) return { t0: 0, t1: 1, spanMs: 1 };
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const s = p.start[i];
-    if (s < lo) lo = s;
-    const e = s + Math.max(0, p.duration[i]);
-    if (e > hi) hi = e;
-  }
-  const t0 = p.t0 + lo;
-  const t1 = p.t0 + hi;
-  return { t0, t1, spanMs: Math.max(t1 - t0, 1) };
+  return repairAwarePackedScale(p);
 }
 
 /** Lookups by id answered by a scan before the id → row map is built (selection, evidence links). */
@@ -111,6 +104,7 @@ export function rowsFromPacked(p: PackedTimeline, scale: TimeScale = packedScale
 /** The compensation chain's input straight from the columns (same as timelineItemsToChainSteps of the unpacked rows). */
 export function packedChainSteps(p: PackedTimeline): ChainStep[] {
   const out: ChainStep[] = [];
+  const manual = new Set(p.manual);
   for (let i = 0; i < p.id.length; i++) {
     const op = p.op[i];
     if (p.stepIndex[i] < 0 || op < 0) continue;
@@ -124,6 +118,7 @@ export function packedChainSteps(p: PackedTimeline): ChainStep[] {
       spanId: p.id[i],
       startMs,
       endMs: startMs + p.duration[i],
+      manual: manual.has(i),
     });
   }
   return out;

@@ -10,6 +10,29 @@ export interface TimeScale {
   t1: number;
   /** Never 0, so zero-length charts do not divide by zero. */
   spanMs: number;
+  /**
+   * A broken axis (lib/ui/timeline-break.ts): these stretches of time, in order,
+   * each drawn on its own share of the track; the idle time between them is cut
+   * out (`breaks`). Absent: one linear axis from t0 to t1.
+   */
+  pieces?: ScalePiece[];
+  breaks?: ScaleBreak[];
+}
+
+/** A stretch of time drawn linearly on [leftPct, leftPct + widthPct] of the track. */
+export interface ScalePiece {
+  t0: number;
+  t1: number;
+  leftPct: number;
+  widthPct: number;
+}
+
+/** Idle time cut out of a broken axis, marked on [leftPct, leftPct + widthPct] of the track. */
+export interface ScaleBreak {
+  fromMs: number;
+  toMs: number;
+  leftPct: number;
+  widthPct: number;
 }
 
 export function timeScale(items: ReadonlyArray<{ startMs: number; endMs: number }>): TimeScale {
@@ -30,10 +53,28 @@ export interface BarBox {
 }
 
 export function barBox(scale: TimeScale, startMs: number, endMs: number): BarBox {
+  if (scale.pieces && scale.pieces.length > 0) return pieceBox(scale.pieces, startMs, endMs);
   const left = ((startMs - scale.t0) / scale.spanMs) * 100;
   const width = ((Math.max(endMs, startMs) - startMs) / scale.spanMs) * 100;
   const leftPct = Math.min(Math.max(left, 0), 100);
   return { leftPct, widthPct: Math.min(Math.max(width, 0), 100 - leftPct) };
+}
+
+/** The piece a bar starts in (breaks lie in idle time, so a bar never crosses one), O(log pieces). */
+function pieceBox(pieces: readonly ScalePiece[], startMs: number, endMs: number): BarBox {
+  let lo = 0;
+  let hi = pieces.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (pieces[mid]!.t0 <= startMs) lo = mid;
+    else hi = mid - 1;
+  }
+  const p = pieces[lo]!;
+  const span = Math.max(p.t1 - p.t0, 1);
+  const from = Math.min(Math.max(startMs, p.t0), p.t1);
+  const to = Math.min(Math.max(endMs, from), p.t1);
+  const leftPct = p.leftPct + ((from - p.t0) / span) * p.widthPct;
+  return { leftPct, widthPct: ((to - from) / span) * p.widthPct };
 }
 
 /** Tick steps people read easily on a time axis (ms). */
@@ -49,6 +90,8 @@ export interface Tick {
   offsetMs: number;
   pct: number;
   label: string;
+  /** Label starts at the tick instead of centring on it (the start of a piece after a break). */
+  alignStart?: boolean;
 }
 
 /** Ticks from 0 to spanMs with at most `maxTicks` intervals, on a round step. */

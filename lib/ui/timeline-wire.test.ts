@@ -115,10 +115,10 @@ describe('encodeTimelineWire / decodeTimelineWire', () => {
     const items = [
       item(0, { label: 'reserve', stepIndex: 0 }),
       item(2, { label: 'charge', stepIndex: 1, outcome: 'failed', error: 'card declined' }),
-      item(4, { label: 'charge', stepIndex: 1, attempt: 2 }),
+      item(4, { label: 'charge', stepIndex: 1, attempt: 2, manual: true }),
       item(6, { label: 'ship', stepIndex: 2, outcome: 'failed' }),
       item(1, { label: 'reserve', stepIndex: 0, startMs: T0 + 20, endMs: T0 + 21 }),
-      item(3, { label: 'charge', stepIndex: 1, startMs: T0 + 30, endMs: T0 + 31, manual: true }),
+      item(3, { label: 'charge', stepIndex: 1, startMs: T0 + 30, endMs: T0 + 31 }),
     ];
     const packed = packTimeline(items);
     const chain = buildChainFromSteps(packedChainSteps(packed), 'compensated');

@@ -20,6 +20,8 @@ export interface FailedSagaOptions {
   compensateQuery?: Partial<Record<'create-order' | 'reserve-inventory', string>>;
   /** Replace one step's compensate URL entirely. */
   compensateUrl?: Partial<Record<'create-order' | 'reserve-inventory', string>>;
+  /** When the saga started (epoch ms); default 10 s ago. */
+  startMs?: number;
 }
 
 export const FAILED_STEPS = [
@@ -37,7 +39,7 @@ export function compensateUrlOf(o: FailedSagaOptions, step: (typeof FAILED_STEPS
 
 export function failedSagaSpans(o: FailedSagaOptions): FlatSpan[] {
   const traceId = hex(16);
-  const t0 = Date.now() - 10_000;
+  const t0 = o.startMs ?? Date.now() - 10_000;
   const name = o.name ?? 'checkout';
   const root = makeSpan({
     traceId,

@@ -1,6 +1,7 @@
 /**
- * What the saga page derives from a detail's steps: packed timeline rows, the
- * laid-out step graph, time to consistency. For a large saga that is ~0.3 s of
+ * What the saga page derives from a detail's steps: packed timeline rows and
+ * the laid-out step graph. (Time to consistency and time to repair come with the
+ * saga's summary, from the model.) For a large saga that is ~0.3 s of
  * work, so it is kept per steps array: getSagaDetail hands out the same array
  * while its cached model is valid (lib/db/saga-detail-cache.ts), and the
  * derived data goes when that array does.
@@ -14,7 +15,7 @@
  * per model and compressed once per encoding (lib/http/pre-encoded.ts).
  */
 import type { SagaDetail } from '@/lib/api/types';
-import { buildChainFromSteps, timeToConsistencyMs } from '@/lib/saga/compensation-chain';
+import { buildChainFromSteps } from '@/lib/saga/compensation-chain';
 import { PreEncodedBody } from '@/lib/http/pre-encoded';
 import { buildStepGraph, stepRunFromJson } from '@/lib/saga/step-graph';
 import { layoutStepGraph, type StepGraphView } from '@/lib/saga/step-graph-view';
@@ -46,7 +47,6 @@ export interface SagaPageData {
   /** The saga's steps, once each, in definition order: what the actions can target. */
   stepOptions: Array<{ name: string; index: number }>;
   stepGraph: StepGraphView;
-  timeToConsistencyMs: number | null;
 }
 
 // Shared by the page and GET /api/sagas/<id>/timeline (separate bundles, separate module copies),
@@ -81,7 +81,6 @@ export function sagaPageData(detail: SagaDetail): SagaPageData {
     stepOptions: [...byName.values()].sort((a, b) => a.index - b.index || (a.name < b.name ? -1 : 1)).slice(0, MAX_STEP_OPTIONS),
     // Built and laid out here: the browser gets at most MAX_STEP_GRAPH_NODES positioned nodes, never dagre.
     stepGraph: layoutStepGraph(buildStepGraph(detail.steps.map(stepRunFromJson), detail.saga.failedStep)),
-    timeToConsistencyMs: timeToConsistencyMs(detail.steps, detail.saga.status),
   };
   derived.set(detail.steps, data);
   return data;

@@ -35,7 +35,7 @@ export default async function SagaPage({ params, searchParams }: Props) {
   const detail = await getSagaDetail(await getDb(), id, currentModelConfig(), sagaSpanLimit());
   if (!detail) notFound();
 
-  const { timeline, stepOptions, stepGraph, timeToConsistencyMs } = sagaPageData(detail);
+  const { timeline, stepOptions, stepGraph } = sagaPageData(detail);
   const initialSpan = typeof span === 'string' && SPAN_ID.test(span) ? span.toLowerCase() : null;
   const partial = timeline.packed.id.length < timeline.total;
   const rowsSrc = partial ? `/api/sagas/${encodeURIComponent(detail.saga.id)}/timeline` : null;
@@ -56,7 +56,7 @@ export default async function SagaPage({ params, searchParams }: Props) {
       <nav className="breadcrumb" aria-label="Breadcrumb">
         <Link href="/sagas">Sagas</Link> <span aria-hidden="true">/</span> <span className="mono">{detail.saga.id}</span>
       </nav>
-      <SagaHeader saga={detail.saga} timeToConsistencyMs={timeToConsistencyMs} traceIds={detail.traceIds} />
+      <SagaHeader saga={detail.saga} traceIds={detail.traceIds} />
       <SagaSizeNotice sizes={detail.modelledSpans} />
       <ClockSkewNotice corrections={detail.clockSkew} />
       <SagaDetailView
