@@ -56,6 +56,17 @@ describe('planId', () => {
     expect(stuck.planId).not.toBe(fresh.planId);
   });
 
+  it('does not change while only time passes within the same verdict (the sentence\'s "N s ago" is not part of it)', () => {
+    const spans = withUrls(
+      sagaSpans({ sagaId: 'Q', steps: ['a', 'b'] }).action('a', { at: 0 }).action('b', { at: 20, fail: true }).root({ at: 0, running: true }).build(),
+    );
+    const saga = sagaAfter(spans, 1_000);
+    const early = planAction(saga, spans, { action: 'compensate' }, { nowMs: saga.lastActivityMs + 1_000 });
+    const later = planAction(saga, spans, { action: 'compensate' }, { nowMs: saga.lastActivityMs + 4_000 });
+    expect(later.refusal).not.toBe(early.refusal);
+    expect(later.planId).toBe(early.planId);
+  });
+
   it('sagaVersion depends on the set of span ids only', () => {
     const a = [{ traceId: 't', spanId: '1' }, { traceId: 't', spanId: '2' }];
     expect(sagaVersion(a)).toBe(sagaVersion([...a].reverse()));

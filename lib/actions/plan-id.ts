@@ -2,7 +2,7 @@
  * What binds a real run to the preview the operator saw (issue #14, DESIGN.md §5):
  * a planId is a digest of the saga's version (the set of spans the model saw)
  * and of everything the preview showed — the calls with their URLs, ops,
- * attempts and idempotency keys, the refusal, the evidence. A real run carries
+ * attempts and idempotency keys, the refusal's rule, the evidence. A real run carries
  * the planId of its preview; the server plans again and acts only when the
  * digests agree. It changes when, and only when, the saga or the plan does:
  * spans arriving in another order, or an object with its keys in another
@@ -28,7 +28,7 @@ export function planIdOf(version: string, plan: Omit<ActionPlan, 'planId'>): str
     plan.action,
     plan.scope,
     plan.step,
-    plan.refusal,
+    // The rule, not its sentence: the sentence tells elapsed time ("last span 40 s ago"), which is no change of the saga.
     plan.rule,
     plan.overridable,
     plan.evidence.status,
