@@ -137,7 +137,7 @@ test('a first start shows every status and every anomaly kind within 90 s', asyn
   await page.screenshot({ path: 'docs/screenshot-demo-list.png' });
 });
 
-test('operator: "Compensate saga" on the compensation_skipped checkout releases the stock in the inventory service', async ({ browser }) => {
+test('operator: "Fix…" on the compensation_skipped checkout\'s missing compensation releases the stock in the inventory service; the repair raises no anomaly', async ({ browser }) => {
   test.setTimeout(120_000);
   const page = await signedIn(browser, baseURL, operator, '/sagas?status=failed&anomaly=missing_compensation');
   try {
