@@ -36,7 +36,7 @@ CREATE INDEX "audit_checkpoints_seq_idx" ON "audit_checkpoints"("seq");
 CREATE FUNCTION "audit_anchor_refuse_change"() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
+    RAISE EXCEPTION '%: % is not allowed (audit anchors are only added or moved forward)', TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'insufficient_privilege',
               HINT = 'Audit checkpoints can only be added (lib/db/audit-checkpoints.ts).';
 END
