@@ -3,6 +3,9 @@
  * hash-chained (lib/audit/chain.ts); a database trigger refuses UPDATE, DELETE
  * and TRUNCATE. Appends are serialised by a transaction-level advisory lock so
  * concurrent writers — several UI processes included — extend one chain.
+ * Each append also advances the high-water mark (audit_chain_head), and
+ * verification checks the trail against its signed checkpoints
+ * (lib/db/audit-checkpoints.ts, lib/audit/anchor.ts).
  *
  * For manual actions: call `appendAudit` before the call (outcome `intent`) and
  * after it (outcome `ok` / `failed`, `ref` = the intent's seq).
