@@ -59,6 +59,8 @@ export default defineConfig({
       COLLECTOR_GRPC_PORT: String(GRPC),
       COLLECTOR_HTTP_PORT: String(HTTP),
       SAGASCOPE_HOST: '127.0.0.1',
+      // A throwaway audit checkpoint key: nothing is generated into the home directory (lib/audit/key.ts).
+      SAGASCOPE_AUDIT_KEY: randomBytes(32).toString('base64url'),
       SAGASCOPE_LOG_LEVEL: 'warn',
       // These tests send their own sagas and count them: no demo fleet (and default thresholds).
       SAGASCOPE_DEMO: 'false',

@@ -66,6 +66,8 @@ export default defineConfig({
       COLLECTOR_GRPC_PORT: String(GRPC),
       COLLECTOR_HTTP_PORT: String(HTTP),
       SAGASCOPE_HOST: '127.0.0.1',
+      // A throwaway audit checkpoint key: nothing is generated into the home directory (lib/audit/key.ts).
+      SAGASCOPE_AUDIT_KEY: randomBytes(32).toString('base64url'),
       SAGASCOPE_LOG_LEVEL: 'warn',
       NEXT_TELEMETRY_DISABLED: '1',
       SAGASCOPE_SETUP_TOKEN: e2eDemoSetupToken,

@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+// One audit checkpoint key per test run, shared by the test workers and the CLIs they
+// spawn: nothing is generated into the home directory (lib/audit/key.ts).
+const auditKey = { SAGASCOPE_AUDIT_KEY: process.env.SAGASCOPE_AUDIT_KEY ?? randomBytes(32).toString('base64url') };
 
 export default defineConfig({
   resolve: { alias: { '@': path.resolve(__dirname) } },
@@ -19,6 +24,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          env: auditKey,
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -30,6 +36,7 @@ export default defineConfig({
           name: 'faults',
           include: ['test/faults/**/*.test.ts'],
           environment: 'node',
+          env: auditKey,
           // One fault at a time: each loads the machine on purpose.
           fileParallelism: false,
           testTimeout: 180_000,

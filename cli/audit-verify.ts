@@ -1,6 +1,11 @@
 /**
  * `npm run audit:verify` — checks the audit trail's hash chain in the database
- * and names the first broken link.
+ * and names the first broken link, then checks the trail against its signed
+ * checkpoints (table audit_checkpoints and the witness file) and names a
+ * truncated tail, a re-hashed chain or a checkpoint with a bad signature.
+ * The key: SAGASCOPE_AUDIT_KEY, SAGASCOPE_AUDIT_PUBLIC_KEY or the key file
+ * (lib/audit/key.ts); the witness: SAGASCOPE_AUDIT_WITNESS_FILE or --witness FILE
+ * (a witness file, or log lines captured from syslog).
  *
  * `npm run audit:verify -- --export FILE --manifest FILE.manifest.json`
  *   checks an export offline: size, SHA-256 and row count against the manifest
@@ -11,7 +16,7 @@
  *   in the audit trail (database from DATABASE_URL / SAGASCOPE_DATA_DIR) and
  *   verifies the chain that records it.
  *
- * Options: --format csv|ndjson|json (default: from the file name), --json (machine-readable).
+ * Options: --format csv|ndjson|json (default: from the file name), --witness FILE, --json (machine-readable).
  * Exit status 0 = verified, 1 = verification failed, 2 = usage or I/O error.
  */
 import { readFile } from 'node:fs/promises';
@@ -19,12 +24,14 @@ import { z } from 'zod';
 import { loadConfig, ConfigError } from '../lib/config/env';
 import { openDb } from '../lib/db/connection';
 import { verifyAuditChain } from '../lib/db/audit';
+import type { AnchorCheck, AnchorReport } from '../lib/db/audit-checkpoints';
+import { anchorCheckFrom } from '../lib/audit/key';
 import { findExportsBySha256 } from '../lib/db/export';
 import { EXPORT_FORMATS, type ExportFormat } from '../lib/export/format';
 import { manifestSchema, type ExportManifest } from '../lib/export/manifest';
 import { auditFileChecker, compareToManifest, digestFile, formatFromFileName } from '../lib/export/verify';
 
-const USAGE = `usage: npm run audit:verify [-- --export FILE [--manifest FILE] [--format csv|ndjson|json]] [--json]`;
+const USAGE = `usage: npm run audit:verify [-- [--export FILE [--manifest FILE] [--format csv|ndjson|json]] [--witness FILE] [--json]]`;
 
 class UsageError extends Error {}
 
@@ -32,6 +39,7 @@ const argsSchema = z.object({
   export: z.string().min(1).optional(),
   manifest: z.string().min(1).optional(),
   format: z.enum(EXPORT_FORMATS).optional(),
+  witness: z.string().min(1).optional(),
   json: z.boolean(),
 });
 
@@ -41,7 +49,7 @@ function parseArgs(argv: string[]): z.infer<typeof argsSchema> {
     const a = argv[i]!;
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     if (flag === '--json') out.json = true;
-    else if (flag === '--export' || flag === '--manifest' || flag === '--format') {
+    else if (flag === '--export' || flag === '--manifest' || flag === '--format' || flag === '--witness') {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new UsageError(`${flag} needs a value`);
       out[flag.slice(2)] = v;
@@ -68,11 +76,35 @@ async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openDb>>) => Promise
   }
 }
 
-async function verifyTrail(): Promise<Outcome> {
-  const r = await withDb((db) => verifyAuditChain(db));
+/** The anchor settings from the environment; --witness wins over SAGASCOPE_AUDIT_WITNESS_FILE. */
+function anchorCheck(witness: string | undefined): AnchorCheck {
+  return anchorCheckFrom(loadConfig(), witness);
+}
+
+/** What the checkpoints say, for people (the chain's own verdict comes first). */
+function anchorLines(a: AnchorReport): string[] {
+  const lines: string[] = [];
+  if (a.latest) {
+    const where = a.latest.source.from === 'database' ? `checkpoint #${a.latest.source.id}` : `witness line ${a.latest.source.line}`;
+    lines.push(`anchored: entry ${a.latest.seq} matches ${where} signed at ${a.latest.at} (key ${a.latest.keyId}); ${a.checkpoints} checkpoint(s) checked`);
+  } else if (a.problemCount === 0) {
+    lines.push('not anchored yet: no signed checkpoint (npm start writes one on start, then every SAGASCOPE_AUDIT_CHECKPOINT_INTERVAL_MS, and with every export)');
+  }
+  if (a.witness) lines.push(`witness ${a.witness.file}: ${a.witness.error ?? `${a.witness.checkpoints} checkpoint(s)`}`);
+  if (a.problemCount > 0) {
+    lines.push(`${a.problemCount} anchor problem(s):`);
+    for (const p of a.problems) lines.push(`  - ${p.reason}`);
+    if (a.problems.length < a.problemCount) lines.push(`  - … ${a.problemCount - a.problems.length} more (--json lists the same first ones; fix these and run again)`);
+  }
+  return lines;
+}
+
+async function verifyTrail(witness: string | undefined): Promise<Outcome> {
+  const r = await withDb((db) => verifyAuditChain(db, { anchor: anchorCheck(witness) }));
   const lines = r.ok
     ? [`audit trail OK: ${r.entries} entries, head ${r.head ? `#${r.head.seq} ${r.head.hash}` : '(empty)'}`]
     : [`audit trail BROKEN at entry ${r.firstBroken!.seq}: ${r.firstBroken!.reason}`, `${r.entries} entries before it check out.`];
+  lines.push(...anchorLines(r.anchor));
   return { ok: r.ok, lines, report: r as unknown as Record<string, unknown> };
 }
 
@@ -96,7 +128,7 @@ async function verifyFile(file: string, format: ExportFormat, manifest: ExportMa
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   let outcome: Outcome;
-  if (!args.export) outcome = await verifyTrail();
+  if (!args.export) outcome = await verifyTrail(args.witness);
   else {
     const format = args.format ?? formatFromFileName(args.export);
     if (args.manifest) {
@@ -118,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
         const entry = found[found.length - 1]!;
         const manifest = manifestSchema.parse(entry.result);
         const fileCheck = await verifyFile(args.export!, format, manifest, `audit entry #${entry.seq}`);
-        const chain = await verifyAuditChain(db);
+        const chain = await verifyAuditChain(db, { anchor: anchorCheck(args.witness) });
         const chainOk = chain.ok || (chain.firstBroken !== null && chain.firstBroken.seq > entry.seq);
         const lines = [...fileCheck.lines];
         if (!chainOk) lines.push(`audit trail BROKEN at entry ${chain.firstBroken!.seq} (at or before the export's entry #${entry.seq}): ${chain.firstBroken!.reason}`);

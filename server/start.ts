@@ -15,6 +15,7 @@ import { startCollector } from '../collector/start-collector';
 import { log, errorFields } from '../lib/log';
 import { onShutdown } from './shutdown';
 import { announceSetupToken } from './setup-token';
+import { startAuditCheckpoints } from './audit-checkpoints';
 import { prepareDemo, collectorEndpoint, demoBannerLines } from './demo';
 import { enablePreEncodedBodies, passPreEncoded } from './pre-encoded';
 import type { Fleet } from '../demo/fleet';
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
   const db = await openMigratedDb(config);
   setSharedDb(db);
   await announceSetupToken(db, config);
+  const auditCheckpoints = startAuditCheckpoints(db, config);
   const collector = config.SAGASCOPE_START_COLLECTOR ? await startCollector(db, config) : null;
   // Started now, awaited once the UI listens: both take seconds, and they overlap.
   const fleetStarting: Promise<Fleet | null> =
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     });
     await collector?.close();
+    await auditCheckpoints.stop();
     await db.close();
   });
 }

@@ -6,9 +6,19 @@
 import { z } from 'zod';
 import { parseAllowlist } from '../actions/host-allowlist';
 import { parseCidr } from '../actions/address-policy';
+import { KEY_FORMAT_HINT, decodeKeyBytes } from '../audit/checkpoint';
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
+/** Unset or empty → undefined. */
+const optionalText = () =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined));
+/** 32 key bytes as text (lib/audit/checkpoint.ts decodeKeyBytes). */
+const optionalKey = () => optionalText().refine((v) => v === undefined || decodeKeyBytes(v) !== null, { message: KEY_FORMAT_HINT });
 /** A comma-separated list, each entry checked by `parse` (which throws with a message). */
 const checkedList = (parse: (entry: string) => unknown) =>
   z
@@ -129,6 +139,19 @@ export const envSchema = z.object({
   SAGASCOPE_ALERT_BACKOFF_BASE_MS: int(2_000, 1),
   /** Attempts before a delivery is given up (state failed). */
   SAGASCOPE_ALERT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /**
+   * Audit checkpoints (lib/audit/anchor.ts): Ed25519 private key (32-byte seed) that signs the chain's
+   * head. Unset: read from SAGASCOPE_AUDIT_KEY_FILE, generated there once if missing. Never stored in the database.
+   */
+  SAGASCOPE_AUDIT_KEY: optionalKey(),
+  /** Key file when SAGASCOPE_AUDIT_KEY is unset; default `$XDG_CONFIG_HOME/sagascope/audit-key` (outside the data directory). */
+  SAGASCOPE_AUDIT_KEY_FILE: optionalText(),
+  /** Ed25519 public key (32 bytes): lets `audit:verify` check checkpoints without the signing key. */
+  SAGASCOPE_AUDIT_PUBLIC_KEY: optionalKey(),
+  /** External witness: every checkpoint is also appended here as a JSON line (and always logged). */
+  SAGASCOPE_AUDIT_WITNESS_FILE: optionalText(),
+  /** How often `npm start` checkpoints the audit chain's head (when it moved). */
+  SAGASCOPE_AUDIT_CHECKPOINT_INTERVAL_MS: int(60_000, 1_000),
   /** OTLP/gRPC endpoint for the UI's own spans (manual actions); unset: http://127.0.0.1:COLLECTOR_GRPC_PORT (lib/telemetry). */
   SAGASCOPE_SELF_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });

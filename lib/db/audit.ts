@@ -3,6 +3,9 @@
  * hash-chained (lib/audit/chain.ts); a database trigger refuses UPDATE, DELETE
  * and TRUNCATE. Appends are serialised by a transaction-level advisory lock so
  * concurrent writers — several UI processes included — extend one chain.
+ * Each append also advances the high-water mark (audit_chain_head), and
+ * verification checks the trail against its signed checkpoints
+ * (lib/db/audit-checkpoints.ts, lib/audit/anchor.ts).
  *
  * For manual actions: call `appendAudit` before the call (outcome `intent`) and
  * after it (outcome `ok` / `failed`, `ref` = the intent's seq).
@@ -22,6 +25,9 @@ import {
   type Json,
 } from '../audit/chain';
 import { advisoryXactLock } from './locks';
+import { checkAnchors, type AnchorCheck, type AnchorReport } from './audit-checkpoints';
+import { anchorCheckFrom } from '../audit/key';
+import { loadConfig } from '../config/env';
 
 const MAX_JSON_CHARS = 64 * 1024;
 
@@ -89,7 +95,7 @@ async function appendInTransaction(tx: Sql, input: AuditInput): Promise<AuditRec
   const request = boundedJson('request', v.request ?? {});
   const result = v.result === undefined || v.result === null ? null : boundedJson('result', v.result);
   await advisoryXactLock(tx, 'auditChain');
-  const [head] = await tx.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_log ORDER BY audit_log.seq DESC LIMIT 1');
+  const head = await issuedHead(tx);
   const fields = {
     seq: head ? Number(head.seq) + 1 : 1,
     at: new Date().toISOString(),
@@ -128,7 +134,29 @@ async function appendInTransaction(tx: Sql, input: AuditInput): Promise<AuditRec
       entry.hash,
     ],
   );
+  await tx.query(
+    `INSERT INTO audit_chain_head (id, seq, hash, updated_at) VALUES (1, $1, $2, $3)
+     ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, updated_at = EXCLUDED.updated_at`,
+    [entry.seq, entry.hash, entry.at],
+  );
   return toRecord(entry);
+}
+
+/**
+ * The entry the next append follows: the highest ever issued, not merely the
+ * newest row. Rows deleted from the end (the trigger disabled) leave the
+ * high-water mark (audit_chain_head) and any checkpoint of them behind, so their
+ * sequence numbers are never issued again and the deletion stays a visible gap.
+ */
+async function issuedHead(tx: Sql): Promise<{ seq: string; hash: string } | undefined> {
+  const [head] = await tx.query<{ seq: string; hash: string }>(
+    `SELECT seq::text AS seq, hash FROM (
+       (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1)
+       UNION ALL (SELECT seq, hash FROM audit_chain_head WHERE id = 1)
+       UNION ALL (SELECT seq, hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1)
+     ) AS heads ORDER BY seq DESC LIMIT 1`,
+  );
+  return head;
 }
 
 function isDb(x: Db | TxSql): x is Db {
@@ -285,11 +313,20 @@ export async function* auditBatches(db: Sql, opts: { afterSeq?: number; toSeq?: 
 export interface VerifyReport extends ChainReport {
   /** The stored newest entry (may be beyond a break). */
   storedHead: ChainHead;
+  /** The trail against its signed checkpoints and high-water mark (lib/db/audit-checkpoints.ts). */
+  anchor: AnchorReport;
   checkedAt: string;
 }
 
-/** Walks the whole trail in seq order and names the first broken link. Constant memory. */
-export async function verifyAuditChain(db: Sql): Promise<VerifyReport> {
+/**
+ * Walks the whole trail in seq order and names the first broken link, then
+ * checks it against every signed checkpoint (database and witness file) so
+ * that a deleted tail or a re-hashed chain, which walk cleanly, are named too.
+ * `ok` needs both; `firstBroken` is the chain's break, else the first anchor
+ * problem. `anchor` defaults to the key and witness of this process's
+ * configuration. Constant memory.
+ */
+export async function verifyAuditChain(db: Sql, opts: { anchor?: AnchorCheck } = {}): Promise<VerifyReport> {
   const storedHead = await auditHead(db);
   const verifier = new ChainVerifier('genesis');
   outer: for await (const entries of auditBatches(db, { toSeq: storedHead.seq })) {
@@ -301,5 +338,11 @@ export async function verifyAuditChain(db: Sql): Promise<VerifyReport> {
     report.ok = false;
     report.firstBroken = { seq: report.entries + 1, reason: `entry ${report.entries + 1} is missing` };
   }
-  return { ...report, storedHead, checkedAt: new Date().toISOString() };
+  const anchor = await checkAnchors(db, opts.anchor ?? anchorCheckFrom(loadConfig()), storedHead.seq);
+  const [problem] = anchor.problems;
+  if (problem) {
+    report.ok = false;
+    report.firstBroken ??= { seq: problem.seq, reason: problem.reason };
+  }
+  return { ...report, storedHead, anchor, checkedAt: new Date().toISOString() };
 }

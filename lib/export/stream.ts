@@ -5,13 +5,15 @@
  * `intent` entry when it starts and, when the body is complete, an `ok` entry
  * carrying the manifest — written before the stream closes, so a client that
  * saw the end of the body can fetch the manifest at once. A client that goes
- * away leaves an `aborted` entry; a database error a `failed` one.
+ * away leaves an `aborted` entry; a database error a `failed` one. Then the
+ * audit chain's head is checkpointed (signed, lib/audit/anchor.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../db/connection';
 import { appendAudit, auditHead } from '../db/audit';
 import { exportBatches, spanCopyExport, type EncodedExport, type ExportContext } from '../db/export';
 import { log, errorFields } from '../log';
+import { checkpointForProcess } from '../audit/anchor';
 import type { AuditActor } from '../auth/principal';
 import { CONTENT_TYPES, ExportEncoder, FILE_EXTENSIONS } from './format';
 import { EXPORT_COLUMNS } from './kinds';
@@ -84,6 +86,8 @@ export async function startExport(db: Db, by: AuditActor, spec: ExportSpec, opts
       request,
       result: manifest ?? { rowsSent: body.rows(), bytesSent: bytes },
     });
+    // Every export anchors the trail up to its own entry (signed, outside the database's reach), before the body ends.
+    await checkpointForProcess(db, 'export');
     return manifest;
   };
 
