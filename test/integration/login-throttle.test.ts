@@ -195,3 +195,23 @@ it('the counters are on /metrics', async () => {
 it('a name PostgreSQL cannot store is a 400, not a 500', async () => {
   for (const name of ['own\u0000er', '\ud800owner']) expect((await attempt(name, 'wrong-password-v', { [PEER_HEADER]: '203.0.113.121' })).status).toBe(400);
 });
+
+it('the embedded database (one PGlite backend) counts concurrent attempts the same way', async () => {
+  const embedded = await startTestEnv({}, { embedded: true });
+  try {
+    await createUser(embedded.db, SYSTEM, { name: 'solo', role: 'viewer', password: PASSWORD });
+    const throttle = authSettingsFrom(embedded.config).loginThrottle;
+    const checksBefore = loginCounters.passwordChecks;
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        login(embedded.db, { name: 'solo', password: `wrong-password-${i}`, userAgent: null, ttlMinutes: 60, client: '203.0.113.200', throttle }),
+      ),
+    );
+    expect(statusCounts(results.map((r) => (r.ok ? 200 : r.status)))).toEqual({ 401: MAX, 429: 12 - MAX });
+    expect(loginCounters.passwordChecks - checksBefore).toBe(MAX);
+    const owner = await login(embedded.db, { name: 'solo', password: PASSWORD, userAgent: null, ttlMinutes: 60, client: '198.51.100.200', throttle });
+    expect(owner.ok).toBe(true);
+  } finally {
+    await embedded.close();
+  }
+});
