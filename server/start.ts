@@ -18,6 +18,8 @@ import { announceSetupToken } from './setup-token';
 import { startAuditCheckpoints } from './audit-checkpoints';
 import { prepareDemo, collectorEndpoint, demoBannerLines } from './demo';
 import { enablePreEncodedBodies, passPreEncoded } from './pre-encoded';
+import { installEdge } from './edge';
+import { parseCidrList } from '../lib/net/ip';
 import type { Fleet } from '../demo/fleet';
 
 process.env.NEXT_TELEMETRY_DISABLED = '1';
@@ -89,7 +91,10 @@ async function main(): Promise<void> {
   await app.prepare();
   // API routes may hand over a body compressed once and kept (server/pre-encoded.ts).
   enablePreEncodedBodies();
+  // Forwarded headers believed only from trusted proxies; undecodable paths answered here (server/edge.ts).
+  const edge = installEdge(parseCidrList(config.SAGASCOPE_TRUSTED_PROXIES));
   const server = http.createServer((req, res) => {
+    if (edge(req, res)) return;
     if (req.url?.startsWith('/api/')) passPreEncoded(res);
     void handle(req, res);
   });

@@ -45,9 +45,9 @@ describe('configuration', () => {
       { host: 'svc.cluster.local', port: null, wildcard: true },
       { host: '127.0.0.1', port: '9000', wildcard: false },
     ]);
-    expect(p.blocked!.map((b) => [b.family, b.prefix])).toEqual([
-      [4, 8],
-      [6, 8],
+    expect(p.blocked!.map((b) => [b.address.kind(), b.prefix])).toEqual([
+      ['ipv4', 8],
+      ['ipv6', 8],
     ]);
     expect(p.timeoutMs).toBe(2500);
   });

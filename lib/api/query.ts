@@ -26,12 +26,27 @@ export const isoDate = z
   .refine((s) => inTimeRange(parseInstant(s) ?? Number.NaN), { message: 'must be an ISO-8601 date-time (UTC unless it names its zone) between years 1 and 9999' })
   .transform((s) => new Date(parseInstant(s)!));
 
-/** PostgreSQL text cannot hold NUL; other control characters have no place in a filter either. */
+/**
+ * Text PostgreSQL can take as it is: no NUL, and well-formed UTF-16 — a lone
+ * surrogate has no UTF-8 form (the driver would quietly send U+FFFD instead, so
+ * an id would match something it is not). The collector stores ids cleaned the
+ * same way (lib/ingest/clean-text.ts), so refusing these loses no stored saga.
+ */
+export function pgText(s: string): boolean {
+  return s.indexOf('\u0000') === -1 && s.isWellFormed();
+}
+
+/** Control characters have no place in a filter (ids may hold them: the collector stores what senders send). */
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
-/** Non-empty filter text without control characters (PostgreSQL text cannot hold NUL). */
+/** Non-empty filter text PostgreSQL can take, without control characters. */
 export const shortText = (max: number) =>
-  z.string().trim().min(1).max(max).refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' });
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((s) => !CONTROL_CHARS.test(s) && s.isWellFormed(), { message: 'must not contain control characters or unpaired surrogates' });
 
 export const sagaListQuerySchema = z
   .object({
@@ -92,7 +107,7 @@ export function encodeCursor(c: Cursor): string {
 export function decodeCursor(s: string): Cursor | null {
   try {
     const v: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && inTimeRange(v[0]) && typeof v[1] === 'string' && v[1].length <= 512 && !CONTROL_CHARS.test(v[1])) {
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && inTimeRange(v[0]) && typeof v[1] === 'string' && v[1].length <= 512 && pgText(v[1])) {
       return { startedAtMs: v[0], id: v[1] };
     }
   } catch {
@@ -103,4 +118,5 @@ export function decodeCursor(s: string): Cursor | null {
 
 const hexId = (len: number) => new RegExp(`^[0-9a-fA-F]{${len}}$`);
 export const traceIdSchema = z.string().regex(hexId(32), 'trace id must be 32 hex characters').transform((s) => s.toLowerCase());
-export const sagaIdSchema = z.string().min(1).max(512);
+/** A saga id (path segment): one the collector can have stored, so anything else is a 400, not a database error. */
+export const sagaIdSchema = z.string().min(1).max(512).refine(pgText, { message: 'must not contain NUL or unpaired surrogates' });

@@ -33,9 +33,12 @@ import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './
 import { csrfTokenFor, newApiToken, randomSecret, safeEqual, sha256Hex } from './secrets';
 import type { AuditActor, Principal, UserPrincipal } from './principal';
 import type { Role } from './roles';
-import { LoginThrottle } from './throttle';
+import type { ThrottleSettings } from './throttle';
+import { claimLoginAttempt, pruneLoginThrottle, recordLoginSuccess } from '../db/login-throttle';
+import { loginCounters } from './login-metrics';
+import { log, errorFields } from '../log';
 
-export type Refusal = { ok: false; status: 400 | 401 | 403 | 404 | 409 | 429; error: string };
+export type Refusal = { ok: false; status: 400 | 401 | 403 | 404 | 409 | 429; error: string; retryAfterSeconds?: number };
 const refuse = (status: Refusal['status'], error: string): Refusal => ({ ok: false, status, error });
 
 export interface NewSession {
@@ -54,30 +57,45 @@ async function openSession(tx: Sql, userId: string, ttlMinutes: number, userAgen
 
 // --- sign-in / sign-out ------------------------------------------------------
 
-export const loginThrottle = new LoginThrottle();
-
 export interface LoginInput {
   name: string;
   password: string;
   userAgent: string | null;
   ttlMinutes: number;
+  /** The client's address (lib/http/forwarded.ts): the throttle counts per (name, address). */
+  client: string;
+  throttle: ThrottleSettings;
 }
 
 export type LoginResult = { ok: true; user: UserRecord; session: NewSession } | Refusal;
 
+/** Stale throttle rows are pruned on every this-many-th attempt of this process (lib/db/login-throttle.ts). */
+const PRUNE_EVERY = 64;
+
 /**
  * Checks the password (the same scrypt work whether or not the name exists),
- * opens a session and records the attempt. Repeated failures for one name are
- * throttled (429, not recorded: the trail must not be floodable).
+ * opens a session and records the attempt. The attempt is counted first, in
+ * PostgreSQL (lib/auth/throttle.ts has the rules): beyond the budget of this
+ * name from this address it is refused with 429 before any password work, and
+ * not recorded in the audit trail (which must not be floodable).
  */
 export async function login(db: Db, input: LoginInput, now: Date = new Date()): Promise<LoginResult> {
   const name = input.name.trim().toLowerCase().slice(0, 200);
-  if (!loginThrottle.allow(name, now.getTime())) return refuse(429, 'too many failed sign-ins for this user; try again later');
+  if (++loginCounters.attempts % PRUNE_EVERY === 0) {
+    await pruneLoginThrottle(db, now).catch((err) => log.warn('could not prune the login throttle', errorFields(err)));
+  }
+  const claim = await claimLoginAttempt(db, name, input.client, now, input.throttle);
+  if (!claim.allow) {
+    loginCounters.throttled++;
+    const retryAfterSeconds = Math.max(1, Math.ceil(claim.retryAfterMs / 1000));
+    const why = claim.by === 'address' ? 'too many failed sign-ins for this user from this address' : 'too many failed sign-ins for this user';
+    return { ...refuse(429, `${why}; try again in ${retryAfterSeconds} s`), retryAfterSeconds };
+  }
   const user = name ? await findUserByName(db, name) : null;
+  loginCounters.passwordChecks++;
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
   const failure = !user ? 'unknown user' : !passwordOk ? 'wrong password' : user.disabled ? 'user disabled' : null;
   if (failure !== null || !user) {
-    loginThrottle.fail(name, now.getTime());
     await appendAudit(db, {
       actor: name || '(empty)',
       role: user?.role ?? 'anonymous',
@@ -85,12 +103,12 @@ export async function login(db: Db, input: LoginInput, now: Date = new Date()): 
       action: 'auth.login',
       outcome: 'failed',
       reason: failure,
-      request: { name, userAgent: input.userAgent?.slice(0, 300) ?? null },
+      request: { name, client: input.client, userAgent: input.userAgent?.slice(0, 300) ?? null },
     });
     // One message for every failure: no user enumeration.
     return refuse(401, 'wrong user name or password');
   }
-  loginThrottle.succeed(name);
+  await recordLoginSuccess(db, name, input.client, now);
   const rehash = needsRehash(user.passwordHash) ? await hashPassword(input.password) : undefined;
   const session = await db.transaction(async (tx) => {
     await deleteExpiredSessions(tx, now);
@@ -102,7 +120,7 @@ export async function login(db: Db, input: LoginInput, now: Date = new Date()): 
       via: 'password',
       action: 'auth.login',
       outcome: 'ok',
-      request: { name, userAgent: input.userAgent?.slice(0, 300) ?? null },
+      request: { name, client: input.client, userAgent: input.userAgent?.slice(0, 300) ?? null },
       result: { sessionExpiresAt: s.expiresAt.toISOString() },
     });
     return s;

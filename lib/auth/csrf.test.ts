@@ -4,6 +4,10 @@ import { isHttps, originVerdict, type OriginFacts } from './origin';
 import { csrfTokenFor, looksLikeApiToken, newApiToken, randomSecret } from './secrets';
 import { clearedSessionCookies, parseCookies, sessionCookies } from './cookies';
 import type { Principal } from './principal';
+import { originFactsOf } from './guard';
+import { authSettingsFrom } from './settings';
+import { parseConfig } from '../config/env';
+import { PEER_HEADER, declareEdge } from '../http/forwarded';
 
 const o = (origin: string | null, host: string | null = 'ui.example:3000', extra: Partial<OriginFacts> = {}): OriginFacts => ({
   origin,
@@ -41,6 +45,26 @@ describe('origin check', () => {
     expect(isHttps('https://x/', null, null)).toBe(true);
     expect(isHttps('http://x/', 'https', null)).toBe(true);
     expect(isHttps('http://x/', null, 'https://public.example')).toBe(true);
+  });
+});
+
+describe('the origin check behind proxies (SAGASCOPE_TRUSTED_PROXIES)', () => {
+  const settings = authSettingsFrom(parseConfig({ SAGASCOPE_TRUSTED_PROXIES: '10.0.0.0/8' }));
+  const verdict = (peer: string, headers: Record<string, string>) => {
+    const request = new Request('http://internal:3000/api/auth/login', { method: 'POST', headers: { host: 'internal:3000', [PEER_HEADER]: peer, ...headers } });
+    return originVerdict(originFactsOf(request, settings));
+  };
+  declareEdge();
+
+  it.each([
+    // case, peer, headers, verdict
+    ['a forged X-Forwarded-Host from an untrusted peer is ignored', '203.0.113.5', { origin: 'http://evil.example', 'x-forwarded-host': 'evil.example' }, 'cross-origin'],
+    ['an untrusted peer is compared with Host', '203.0.113.5', { origin: 'http://internal:3000', 'x-forwarded-host': 'evil.example' }, 'same-origin'],
+    ['a trusted proxy’s X-Forwarded-Host is the host', '10.0.0.2', { origin: 'https://ops.example', 'x-forwarded-host': 'ops.example' }, 'same-origin'],
+    ['behind a trusted proxy, the internal Host is not the origin', '10.0.0.2', { origin: 'http://internal:3000', 'x-forwarded-host': 'ops.example' }, 'cross-origin'],
+    ['a client’s X-Forwarded-Host before the proxy’s own does not count', '10.0.0.2', { origin: 'http://evil.example', 'x-forwarded-host': 'evil.example, ops.example' }, 'cross-origin'],
+  ])('%s', (_case, peer, headers, expected) => {
+    expect(verdict(peer, headers)).toBe(expected);
   });
 });
 

@@ -21,6 +21,7 @@ import { CSRF_HEADER } from './cookies';
 import { csrfVerdict } from './csrf';
 import { isHttps, type OriginFacts } from './origin';
 import { auditActorOf, type Principal } from './principal';
+import { forwardedFacts, type ForwardedFacts } from '../http/forwarded';
 import { decide, type CsrfVerdict, type DenyCode } from './policy';
 import { routeRule, type RouteKey } from './routes';
 import { readRuntimeSettings } from './accounts';
@@ -37,15 +38,22 @@ export interface Access {
   settings: AuthSettings;
   /** Set Secure on cookies this response sets. */
   secureCookies: boolean;
+  /** The client's address (X-Forwarded-For only from trusted proxies), for the login throttle and the trail. */
+  client: string;
 }
 
 export type GuardResult = ({ ok: true } & Access) | { ok: false; response: Response };
 
-export function originFactsOf(request: Request, settings: AuthSettings): OriginFacts {
+export function forwardedFactsOf(request: Request, settings: AuthSettings): ForwardedFacts {
+  return forwardedFacts((name) => request.headers.get(name), settings.trustedProxies);
+}
+
+/** X-Forwarded-Host counts only from a trusted proxy (lib/http/forwarded.ts). */
+export function originFactsOf(request: Request, settings: AuthSettings, forwarded: ForwardedFacts = forwardedFactsOf(request, settings)): OriginFacts {
   return {
     origin: request.headers.get('origin'),
     secFetchSite: request.headers.get('sec-fetch-site'),
-    host: request.headers.get('x-forwarded-host')?.split(',')[0]?.trim() || request.headers.get('host'),
+    host: forwarded.host,
     publicOrigin: settings.publicOrigin,
   };
 }
@@ -74,7 +82,8 @@ async function check(request: Request, key: RouteKey): Promise<GuardResult> {
   const auth = await authenticate(db, { authorization: request.headers.get('authorization'), cookie: request.headers.get('cookie') }, settings.mode);
   if (!auth.ok) return { ok: false, response: denied(401, 'invalid_token', auth.message) };
   const principal = auth.principal;
-  const csrf: CsrfVerdict = rule.mutating ? csrfVerdict(principal, originFactsOf(request, settings), request.headers.get(CSRF_HEADER)) : 'ok';
+  const forwarded = forwardedFactsOf(request, settings);
+  const csrf: CsrfVerdict = rule.mutating ? csrfVerdict(principal, originFactsOf(request, settings, forwarded), request.headers.get(CSRF_HEADER)) : 'ok';
   const readOnlySetting = rule.mutating ? (await readRuntimeSettings(db)).readOnly : false;
   const decision = decide({ principal, rule, csrf, readOnlyEnv: settings.readOnlyEnv, readOnlySetting });
   if (!decision.allow) {
@@ -87,8 +96,8 @@ async function check(request: Request, key: RouteKey): Promise<GuardResult> {
     }
     return { ok: false, response: denied(decision.status, decision.code, decision.message) };
   }
-  const secureCookies = isHttps(request.url, request.headers.get('x-forwarded-proto'), settings.publicOrigin);
-  return { ok: true, principal, db, settings, secureCookies };
+  const secureCookies = isHttps(request.url, forwarded.proto, settings.publicOrigin);
+  return { ok: true, principal, db, settings, secureCookies, client: forwarded.client };
 }
 
 /** Read-only mode as the UI shows it. */

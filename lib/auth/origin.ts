@@ -2,7 +2,8 @@
  * Where a request comes from, from its headers alone (pure). Mutating requests
  * from browsers must be same-origin: the Origin header (or, without it,
  * Sec-Fetch-Site) must match this server, i.e. SAGASCOPE_PUBLIC_URL when set,
- * otherwise the Host the browser addressed.
+ * otherwise the Host the browser addressed (X-Forwarded-Host only from a trusted
+ * proxy: lib/http/forwarded.ts decides what `host` and `forwardedProto` are).
  */
 
 export interface OriginFacts {
@@ -42,7 +43,7 @@ export function originVerdict(f: OriginFacts): OriginVerdict {
   return 'unknown';
 }
 
-/** Whether responses to this request should set Secure cookies. */
+/** Whether responses to this request should set Secure cookies. `forwardedProto`: from a trusted proxy only. */
 export function isHttps(requestUrl: string, forwardedProto: string | null, publicOrigin: string | null): boolean {
   if (publicOrigin?.startsWith('https:')) return true;
   if (forwardedProto?.split(',')[0]?.trim().toLowerCase() === 'https') return true;

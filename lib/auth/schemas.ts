@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { roleSchema } from './roles';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password';
+import { pgText } from '../api/query';
 
 export const userNameSchema = z
   .string()
@@ -14,9 +15,16 @@ export const passwordSchema = z
   .min(PASSWORD_MIN_LENGTH, `passwords need at least ${PASSWORD_MIN_LENGTH} characters`)
   .max(PASSWORD_MAX_LENGTH, `passwords are at most ${PASSWORD_MAX_LENGTH} characters`);
 
-/** Login takes any strings (bounded): a wrong format is just a failed login. */
+/**
+ * Login takes any strings (bounded): a wrong format is just a failed login. Only
+ * a name PostgreSQL cannot take (NUL, a lone surrogate) is a 400: it is the
+ * throttle's key, and no user can have it.
+ */
 export const loginBodySchema = z
-  .object({ name: z.string().max(200), password: z.string().max(PASSWORD_MAX_LENGTH) })
+  .object({
+    name: z.string().max(200).refine(pgText, { message: 'must not contain NUL or unpaired surrogates' }),
+    password: z.string().max(PASSWORD_MAX_LENGTH),
+  })
   .strict();
 
 export const setupBodySchema = z.object({ token: z.string().min(1).max(200), name: userNameSchema, password: passwordSchema }).strict();

@@ -111,6 +111,19 @@ export const envSchema = z.object({
   SAGASCOPE_SESSION_TTL_MINUTES: int(720, 1),
   /** External URL of the UI (behind a proxy): its origin is the one mutating requests must come from. */
   SAGASCOPE_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * Reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-Host / -Proto / -For
+   * headers are believed (lib/http/forwarded.ts). Empty: those headers are ignored from everyone.
+   */
+  SAGASCOPE_TRUSTED_PROXIES: checkedList(parseCidr),
+  /** Sign-in attempts per (user name, client address) before that pair is locked out (lib/auth/throttle.ts). */
+  SAGASCOPE_LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
+  /** The first lockout of a (user name, address) pair; each consecutive one doubles it. */
+  SAGASCOPE_LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** The longest lockout. */
+  SAGASCOPE_LOGIN_LOCKOUT_MAX_SECONDS: z.coerce.number().int().min(1).max(7 * 86_400).default(3_600),
+  /** Sign-in attempts per user name per 15 minutes from all addresses together, beyond which only addresses the user has signed in from may try (0 = no ceiling). */
+  SAGASCOPE_LOGIN_ACCOUNT_MAX_ATTEMPTS: int(100, 0),
   /** First-start setup token to use instead of a random one (automation); only valid while no user exists. */
   SAGASCOPE_SETUP_TOKEN: z.string().min(24).optional(),
   /**

@@ -197,3 +197,31 @@ test('hostile query strings on the read API: 400 with { error }, or a correct em
   expect(res.status()).toBe(200);
   expect((await res.json()).items).toEqual([]);
 });
+
+test('hostile paths through the real server (issue 15 §6): ids PostgreSQL cannot take and undecodable escapes are 400 / 404, never 500', async ({ request }) => {
+  for (const [path, status] of [
+    ['/api/sagas/%00', 400],
+    ['/api/sagas/%00/timeline', 400],
+    ['/api/sagas/%ED%A0%80', 400],
+    ['/api/sagas/%ED%A0%80/timeline', 400],
+    ['/api/traces/%ED%A0%80', 400],
+    ['/api/sagas/%FF', 400],
+    ['/api/sagas/abc%ZZ', 400],
+    ['/sagas/%00', 404],
+    ['/sagas/%ED%A0%80', 400],
+    ['/traces/%ED%A0%80', 400],
+    ['/traces/%00', 404],
+  ] as const) {
+    const res = await request.get(path);
+    expect(res.status(), path).toBe(status);
+    if (path.startsWith('/api/')) expect(typeof (await res.json()).error, path).toBe('string');
+  }
+});
+
+test('a forged X-Forwarded-Host does not make a cross-site request same-origin (no trusted proxy configured)', async ({ request }) => {
+  const res = await request.post('/api/auth/login', {
+    data: { name: 'nobody', password: 'wrong-password-1' },
+    headers: { Origin: 'http://evil.example', 'X-Forwarded-Host': 'evil.example' },
+  });
+  expect(res.status()).toBe(403);
+});

@@ -4,7 +4,8 @@
  * blocked address (here `localhost` with SAGASCOPE_ACTION_BLOCKED_CIDRS=127.0.0.0/8),
  * are refused before anything is called: 409, nothing reaches the listener,
  * and the refusal is in the audit trail. (Redirects: actions.test.ts, which
- * needs loopback reachable.)
+ * needs loopback reachable.) IPv6 literals that carry a blocked IPv4 address
+ * (mapped, compatible, NAT64, 6to4, Teredo) are refused like that address.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
@@ -21,6 +22,19 @@ import * as batchRoute from '../../app/api/sagas/actions/route';
 import { previewThenAct, selectionOf } from '../support/actions';
 
 const run = Date.now().toString(36);
+
+/** IPv6 forms of a blocked IPv4 address (127.0.0.5 in the blocked 127.0.0.0/8, or link-local metadata), as URL hosts. */
+const CARRIERS = [
+  ['IPv4-mapped', '[::ffff:7f00:5]', '127.0.0.0/8'],
+  ['IPv4-compatible', '[::7f00:5]', '127.0.0.0/8'],
+  ['IPv4-translated', '[::ffff:0:7f00:5]', '127.0.0.0/8'],
+  ['NAT64 64:ff9b::/96', '[64:ff9b::7f00:5]', '127.0.0.0/8'],
+  ['NAT64 local-use 64:ff9b:1::/48', '[64:ff9b:1::7f00:5]', '127.0.0.0/8'],
+  ['6to4', '[2002:7f00:5::1]', '127.0.0.0/8'],
+  ['Teredo', '[2001:0:4136:e378:8000:63bf:80ff:fffa]', '127.0.0.0/8'],
+  ['IPv4-compatible metadata address', '[::a9fe:a9fe]', '169.254.0.0/16'],
+  ['NAT64 metadata address', '[64:ff9b::a9fe:a9fe]', '169.254.0.0/16'],
+] as const;
 let env: TestEnv;
 let participant: TestParticipant;
 let operator: string;
@@ -28,7 +42,8 @@ let operator: string;
 beforeAll(async () => {
   env = await startTestEnv();
   setSharedDb(env.db);
-  process.env.SAGASCOPE_ACTION_ALLOWED_HOSTS = 'localhost';
+  // The IPv6 literals are allowlisted on purpose: only the address policy stands between them and loopback.
+  process.env.SAGASCOPE_ACTION_ALLOWED_HOSTS = ['localhost', ...CARRIERS.map(([, host]) => host)].join(',');
   process.env.SAGASCOPE_ACTION_BLOCKED_CIDRS = '127.0.0.0/8';
   process.env.SAGASCOPE_SELF_OTLP_ENDPOINT = env.grpcUrl;
   participant = await startTestParticipant();
@@ -128,5 +143,26 @@ describe('manual actions refused by the network policy', () => {
     expect(participant.received).toHaveLength(0);
     expect((await auditForSaga(env.db, id)).map((e) => e.outcome)).toEqual(['refused']);
     expect(await verifyAuditChain(env.db)).toMatchObject({ ok: true });
+  });
+});
+
+describe('IPv6 forms of a blocked IPv4 address are refused like it (issue 15 §5)', () => {
+  it.each(CARRIERS)('%s %s: the plan is refused before anything is called (%s)', async (form, host, range) => {
+    const id = `ssrf-v6-${form.replace(/\W+/g, '-')}-${run}`;
+    await sendSpans(env.httpUrl, failedSagaSpans({ id, participant: `http://${host}:${port()}` }));
+    const preview = await act(id, { action: 'compensate', dryRun: true });
+    expect(preview.status).toBe(200);
+    const bare = host.slice(1, -1);
+    expect(preview.body.plan.refusal).toBe(`call 1 (reserve-inventory) refused: ${bare} resolves to ${bare} is in a blocked range (${range})`);
+  });
+
+  it('a real run is refused too: 409, nothing called, audited', async () => {
+    const id = `ssrf-v6-act-${run}`;
+    await sendSpans(env.httpUrl, failedSagaSpans({ id, participant: `http://[64:ff9b::7f00:5]:${port()}` }));
+    const { status, body } = await act(id, { action: 'compensate', reason: 'nat64 attempt' });
+    expect(status).toBe(409);
+    expect(body.error).toMatch(/64:ff9b::7f00:5 is in a blocked range \(127\.0\.0\.0\/8\)/);
+    expect(participant.received).toHaveLength(0);
+    expect((await auditForSaga(env.db, id)).map((e) => [e.outcome, (e.result as { reason: string }).reason])).toEqual([['refused', 'blocked_address']]);
   });
 });

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { setSharedDb } from '../../lib/db/connection';
 import { anonymousReadAllowed, authenticate } from '../../lib/auth/authenticate';
-import { createToken, createUser, ensureSetupToken, login, loginThrottle, updateUserAccount } from '../../lib/auth/accounts';
+import { createToken, createUser, ensureSetupToken, login, updateUserAccount } from '../../lib/auth/accounts';
+import { authSettingsFrom } from '../../lib/auth/settings';
+import { PEER_HEADER, declareEdge } from '../../lib/http/forwarded';
 import { sha256Hex } from '../../lib/auth/secrets';
 import { listAudit, verifyAuditChain } from '../../lib/db/audit';
 import { PASSWORD, apiRequest, cookieHeader, cookieValue, signIn } from '../support/api-client';
@@ -24,6 +26,9 @@ import * as sagasRoute from '../../app/api/sagas/route';
 
 const SYSTEM = { actor: 'test', role: 'system', via: 'system' };
 let env: TestEnv;
+// X-Forwarded-Proto counts from this proxy only (the peer header stands in for server/start.ts).
+process.env.SAGASCOPE_TRUSTED_PROXIES = '10.0.0.1';
+declareEdge();
 
 beforeAll(async () => {
   env = await startTestEnv();
@@ -53,7 +58,7 @@ describe('before any user exists', () => {
     expect(wrong.status).toBe(403);
 
     const ok = await setupRoute.POST(
-      apiRequest('POST', '/api/auth/setup', { body: { token: setup!.token, name: 'Root', password: PASSWORD }, headers: { 'x-forwarded-proto': 'https' } }),
+      apiRequest('POST', '/api/auth/setup', { body: { token: setup!.token, name: 'Root', password: PASSWORD }, headers: { [PEER_HEADER]: '10.0.0.1', 'x-forwarded-proto': 'https' } }),
     );
     expect(ok.status).toBe(201);
     expect(await ok.json()).toEqual({ user: { name: 'root', role: 'admin' } });
@@ -107,7 +112,8 @@ describe('sign-in and sessions', () => {
 
   it('an expired session is no session', async () => {
     const past = new Date(Date.now() - 2 * 3600_000);
-    const r = await login(env.db, { name: 'root', password: PASSWORD, userAgent: null, ttlMinutes: 60 }, past);
+    const throttle = authSettingsFrom(env.config).loginThrottle;
+    const r = await login(env.db, { name: 'root', password: PASSWORD, userAgent: null, ttlMinutes: 60, client: '192.0.2.1', throttle }, past);
     if (!r.ok) throw new Error(r.error);
     const cookie = `sagascope_session=${r.session.token}`;
     const auth = await authenticate(env.db, { authorization: null, cookie }, 'auto');
@@ -129,16 +135,20 @@ describe('sign-in and sessions', () => {
     expect((await listAudit(env.db, { action: 'auth.logout', limit: 5 })).items[0]).toMatchObject({ actor: 'root', outcome: 'ok' });
   });
 
-  it('throttles a name after repeated failures without flooding the trail', async () => {
+  it('throttles a name from an address after repeated failures without flooding the trail (more: login-throttle.test.ts)', async () => {
     const before = (await listAudit(env.db, { action: 'auth.login', limit: 500 })).items.length;
+    const from = (peer: string, i: number) =>
+      loginRoute.POST(apiRequest('POST', '/api/auth/login', { body: { name: 'victim', password: `guess-${i}-xxxxx` }, headers: { [PEER_HEADER]: peer } }));
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) {
-      statuses.push(await statusOf(loginRoute.POST(apiRequest('POST', '/api/auth/login', { body: { name: 'victim', password: `guess-${i}-xxxxx` } }))));
-    }
-    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
-    expect(statuses.slice(10)).toEqual([429, 429]);
-    expect((await listAudit(env.db, { action: 'auth.login', limit: 500 })).items.length - before).toBe(10);
-    loginThrottle.succeed('victim');
+    for (let i = 0; i < 7; i++) statuses.push(await statusOf(from('198.51.100.9', i)));
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    const refused = await from('198.51.100.9', 8);
+    expect(refused.headers.get('retry-after')).toMatch(/^(59|60)$/);
+    // Another address is not locked out.
+    expect(await statusOf(from('198.51.100.10', 9))).toBe(401);
+    const failed = (await listAudit(env.db, { action: 'auth.login', limit: 500 })).items;
+    expect(failed.length - before).toBe(6);
+    expect(failed[0]).toMatchObject({ actor: 'victim', outcome: 'failed', request: { client: '198.51.100.10' } });
   });
 });
 
