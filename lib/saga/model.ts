@@ -109,6 +109,8 @@ import { assess, evaluateAt } from './status';
 import { anomaliesFor, anomalyKinds, timelessAnomalies, type AnomalyInputs } from './anomalies';
 import { timings } from './timings';
 import { isTerminalStatus } from './ops';
+import { sagaRules, settleStandings } from './protocol-rules';
+import { sagaName } from './zero-code-name';
 
 export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConfig): Saga {
   const canonical = canonicalize(input);
@@ -116,17 +118,21 @@ export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConf
   // Moved spans may change places: order them again (they are already unique).
   const { spans, parentIndex } = skew.corrections.length === 0 ? canonical : canonicalize(skew.spans);
   const facts = spanFacts(spans, parentIndex);
+  const rules = sagaRules(facts.protocol, facts.zeroCode, facts.hasCoordinatorSpan);
   const model = buildStepModel(spans, parentIndex);
-  const assessment = assess(model, facts.coordinatorFinished, facts.hasCoordinatorSpan);
-  const timed = evaluateAt(assessment.phase, facts.lastActivityMs, cfg);
+  settleStandings(model, rules);
+  const assessment = assess(model, facts.coordinatorFinished, facts.hasCoordinatorSpan, rules);
+  const timed = evaluateAt(assessment.phase, facts.lastActivityMs, cfg, rules);
 
   const inputs: AnomalyInputs = {
     model,
     assessment,
+    rules,
     maxAttempts: cfg.maxAttempts,
     stuckAfterMs: cfg.stuckAfterMs,
     hasCoordinatorSpan: facts.hasCoordinatorSpan,
-    zeroCode: facts.zeroCode,
+    spans,
+    parentIndex,
     lastActiveSpan: facts.lastActiveSpan,
     lastActivityMs: facts.lastActivityMs,
   };
@@ -135,7 +141,7 @@ export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConf
 
   return {
     id,
-    name: facts.name,
+    name: sagaName(id, facts.name, model.groups, facts.zeroCode, facts.protocol, cfg.nameRules),
     protocol: facts.protocol,
     status: timed.status,
     startMs: facts.startMs,

@@ -109,7 +109,7 @@ function addSagaLevel(out: Entry[], f: SagaFacts): void {
 function addSpanLevel(out: Entry[], saga: Saga, spans: readonly SagaSpan[]): void {
   for (const s of saga.steps) {
     const minute = minuteOf(s.startMs);
-    out.push([SERIES.step, minute, s.service, s.step, s.op, -1, 1, s.result === 'failure' ? 1 : 0, s.attempt > 1 ? 1 : 0, 0]);
+    out.push([SERIES.step, minute, s.service, s.step, s.op, -1, 1, s.result === 'failure' || s.result === 'transient' ? 1 : 0, s.attempt > 1 ? 1 : 0, 0]);
     if (s.result !== 'running') out.push([SERIES.step, minute, s.service, s.step, s.op, bucketOf(s.durationMs), 1]);
   }
   if (spans.length <= SMALL_SAGA && oneTrace(spans)) addServiceGraphOneTrace(out, spans);
