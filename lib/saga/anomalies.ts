@@ -75,7 +75,10 @@ function stuckAnomaly(x: AnomalyInputs): Anomaly {
     step: null,
     message:
       `No new span for more than ${formatDuration(x.stuckAfterMs)} since ${formatInstant(x.lastActivityMs)}${where}` +
-      ` while the saga was ${x.assessment.phase === 'compensating' ? 'compensating' : 'running'}.`,
+      ` while the saga was ${x.assessment.phase === 'compensating' ? 'compensating' : 'running'}.` +
+      (x.rules.coordinatorRetries
+        ? ' Its coordinator (DTM, which emits no spans) retries failed calls at growing intervals: it may still be retrying.'
+        : ''),
     spanIds: last === null ? [] : [last.spanId],
   };
 }
