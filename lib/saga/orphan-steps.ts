@@ -1,7 +1,6 @@
 import type { Anomaly, SagaSpan } from './types';
 import type { StepGroup } from './steps';
 import type { Execution } from './executions';
-import { isStepSpan, roleClassOf } from './executions';
 import { listOf, quoted } from './format';
 
 /**
@@ -29,21 +28,28 @@ export function orphanSteps(
   hasCoordinatorSpan: boolean,
 ): Anomaly[] {
   if (!hasCoordinatorSpan) return [];
-  const uncovered = participantSpansOutsideCoordinatorTraces(spans, parentIndex);
-  if (uncovered.size === 0) return [];
-
   let recordsCalls = false;
-  for (const g of groups) for (const h of g.histories) if (h.runs.some((r) => r.cls === 'coordinator')) recordsCalls = true;
-  const windows = recordsCalls ? [] : rootWindows(spans, parentIndex);
+  for (const g of groups) for (const h of g.histories) for (const r of h.runs) if (r.cls === 'coordinator') recordsCalls = true;
 
+  // Candidates first (cheap tests), then the walk up their traces (rarely needed).
+  let windows: Array<{ startMs: number; endMs: number }> | null = null;
+  let positions: Map<SagaSpan, number> | null = null;
   const orphans: Array<{ g: StepGroup; run: Execution }> = [];
   for (const g of groups) {
     for (const h of g.histories) {
       if (recordsCalls && h.runs.some((r) => r.cls === 'coordinator')) continue;
       for (const run of h.runs) {
-        if (run.cls !== 'participant' || !uncovered.has(run.root)) continue;
-        if (!recordsCalls && windows.some((w) => run.root.startMs >= w.startMs - ROOT_WINDOW_SLACK_MS && run.root.startMs <= w.endMs + ROOT_WINDOW_SLACK_MS)) continue;
-        orphans.push({ g, run });
+        if (run.cls !== 'participant') continue;
+        if (!recordsCalls) {
+          windows ??= rootWindows(spans, parentIndex);
+          const t = run.root.startMs;
+          if (windows.some((w) => t >= w.startMs - ROOT_WINDOW_SLACK_MS && t <= w.endMs + ROOT_WINDOW_SLACK_MS)) continue;
+        }
+        if (positions === null) {
+          positions = new Map();
+          for (let i = 0; i < spans.length; i++) positions.set(spans[i], i);
+        }
+        if (!underCoordinatorSpan(spans, parentIndex, positions.get(run.root) ?? -1)) orphans.push({ g, run });
       }
     }
   }
@@ -65,40 +71,14 @@ export function orphanSteps(
   ];
 }
 
-/** Participant-side step spans with no coordinator-role span above them in their trace. */
-function participantSpansOutsideCoordinatorTraces(spans: readonly SagaSpan[], parentIndex: Int32Array): Set<SagaSpan> {
-  // 0 unknown, 1 a coordinator span is at or above, 2 none is, 3 on the current walk (cyclic links end it).
-  const state = new Uint8Array(spans.length);
-  const walk: number[] = [];
-  const covered = (start: number): boolean => {
-    let cur = start;
-    let found = 2;
-    while (cur >= 0) {
-      if (state[cur] === 1 || state[cur] === 2) {
-        found = state[cur];
-        break;
-      }
-      if (state[cur] === 3) break;
-      if (spans[cur].role === 'coordinator') {
-        found = 1;
-        break;
-      }
-      state[cur] = 3;
-      walk.push(cur);
-      cur = parentIndex[cur];
-    }
-    for (const i of walk) state[i] = found;
-    walk.length = 0;
-    return found === 1;
-  };
-  const out = new Set<SagaSpan>();
-  for (let i = 0; i < spans.length; i++) {
-    const s = spans[i];
-    if (!isStepSpan(s) || roleClassOf(s) !== 'participant') continue;
-    const parent = parentIndex[i];
-    if (parent < 0 || !covered(parent)) out.add(s);
+/** A span with role coordinator above position `i` in its trace (cyclic parent links end the walk). */
+function underCoordinatorSpan(spans: readonly SagaSpan[], parentIndex: Int32Array, i: number): boolean {
+  let cur = i < 0 ? -1 : parentIndex[i];
+  for (let steps = 0; cur >= 0 && steps < spans.length; steps++) {
+    if (spans[cur].role === 'coordinator') return true;
+    cur = parentIndex[cur];
   }
-  return out;
+  return false;
 }
 
 /** Time windows of the coordinator's saga spans (role coordinator, no op, no coordinator parent); open ones last for ever. */
