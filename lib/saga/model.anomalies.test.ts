@@ -386,7 +386,18 @@ describe.each(['saga', 'tcc'] as const)('anomalies, protocol %s', (protocol) => 
         .build();
       const found = only(sagaAfter(spans), 'orphan_step');
       expect(found.map((a) => a.spanIds)).toEqual([[spans[2]!.spanId]]);
-      expect(found[0].message).toContain('saga span was not open');
+      expect(found[0].message).toContain('nor was its saga span open then');
+    });
+
+    it('judges an op the coordinator records no call of by its saga span, even where it records calls of other ops', () => {
+      const b2 = sagaSpans({ protocol, steps: ['a', 'b'] })
+        .root({ at: 0, dur: 200 })
+        .op(first, 'a', { at: 10 })
+        .op(first, 'b', { at: 30, fail: true })
+        .call(undo, 'a', { at: 50 });
+      expect(only(sagaAfter(b2.build()), 'orphan_step')).toEqual([]);
+      const late = b2.op(first, 'c', { at: 5_000, index: 3 }).build();
+      expect(only(sagaAfter(late), 'orphan_step').map((a) => a.spanIds)).toEqual([[late[late.length - 1]!.spanId]]);
     });
 
     it('is not raised for a participant op below a coordinator span of its trace', () => {

@@ -132,9 +132,9 @@
  *   10%.
  * - orphan_step (warning, once per saga, orphan-steps.ts): only when some span
  *   has role coordinator: participant runs with no coordinator span above them
- *   in their trace and, when the coordinator records its calls, no coordinator
- *   run of their (key, op) — else, when it only records its saga span, started
- *   outside every coordinator root span (± 1 s). Never for a choreographed or a
+ *   in their trace and, when the coordinator records calls of their op, no
+ *   coordinator run of their (key, op) — else (it records no call of that op,
+ *   only its saga span) started outside every coordinator root span (± 1 s). Never for a choreographed or a
  *   zero-code DTM saga.
  * - stuck (warning): mirrors status stuck.
  */

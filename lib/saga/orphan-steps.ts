@@ -12,11 +12,12 @@ import { listOf, quoted } from './format';
  * A participant's run of a (step, op) is covered when
  *   - a span above it in its trace has role coordinator (the call reached it
  *     through the coordinator's trace context), or
- *   - the coordinator recorded calls of its own (coordinator-role step spans):
- *     it recorded one of this (step, op), in whatever trace;
- *   - otherwise (the coordinator only reports the saga's span): the run started
- *     while a coordinator root span was open (± ROOT_WINDOW_SLACK_MS of clock
- *     difference between hosts).
+ *   - the coordinator records its calls of that op (coordinator-role step spans
+ *     with that op, for any step): it recorded one of this (step, op), in
+ *     whatever trace;
+ *   - otherwise (the coordinator only reports the saga's span, or records no
+ *     call of that op): the run started while a coordinator root span was open
+ *     (± ROOT_WINDOW_SLACK_MS of clock difference between hosts).
  * One anomaly per saga, listing the uncovered runs as evidence.
  */
 export const ROOT_WINDOW_SLACK_MS = 1_000;
@@ -28,15 +29,17 @@ export function orphanSteps(
   hasCoordinatorSpan: boolean,
 ): Anomaly[] {
   if (!hasCoordinatorSpan) return [];
-  let recordsCalls = false;
-  for (const g of groups) for (const h of g.histories) for (const r of h.runs) if (r.cls === 'coordinator') recordsCalls = true;
+  // The ops the coordinator records its calls of.
+  const recorded = new Set<string>();
+  for (const g of groups) for (const h of g.histories) for (const r of h.runs) if (r.cls === 'coordinator') recorded.add(h.op);
 
   // Candidates first (cheap tests), then the walk up their traces (rarely needed).
   let windows: Array<{ startMs: number; endMs: number }> | null = null;
   let positions: Map<SagaSpan, number> | null = null;
-  const orphans: Array<{ g: StepGroup; run: Execution }> = [];
+  const orphans: Array<{ g: StepGroup; run: Execution; recordsCalls: boolean }> = [];
   for (const g of groups) {
     for (const h of g.histories) {
+      const recordsCalls = recorded.has(h.op);
       if (recordsCalls && h.runs.some((r) => r.cls === 'coordinator')) continue;
       for (const run of h.runs) {
         if (run.cls !== 'participant') continue;
@@ -49,7 +52,7 @@ export function orphanSteps(
           positions = new Map();
           for (let i = 0; i < spans.length; i++) positions.set(spans[i], i);
         }
-        if (!underCoordinatorSpan(spans, parentIndex, positions.get(run.root) ?? -1)) orphans.push({ g, run });
+        if (!underCoordinatorSpan(spans, parentIndex, positions.get(run.root) ?? -1)) orphans.push({ g, run, recordsCalls });
       }
     }
   }
@@ -64,7 +67,7 @@ export function orphanSteps(
       message:
         `${listOf(names)} ran on ${listOf(services)} but the coordinator, which reports spans, has no call of ` +
         (orphans.length === 1 ? 'it' : 'them') +
-        (recordsCalls ? '' : ' and its saga span was not open then') +
+        (orphans.every((o) => o.recordsCalls) ? '' : ' (nor was its saga span open then)') +
         ': a participant acted on its own, or the coordinator lost spans.',
       spanIds: orphans.map((o) => o.run.root.spanId),
     },
