@@ -25,6 +25,9 @@ const RESULT_MARK: Record<ChainSide['result'], string> = {
   skipped: '∅',
   rejected: '⊘',
   running: '…',
+  // DTM's readings of a zero-code branch's answer: an error it retries, ONGOING.
+  transient: '✕',
+  ongoing: '…',
 };
 
 /**

@@ -13,7 +13,7 @@ import { UndoIcon } from '../UndoIcon';
 type StepNodeData = StepGraphNode & { selected: boolean; onSelect: (spanId: string) => void };
 type StepNode = Node<StepNodeData, 'step'>;
 
-const RESULT_MARK: Record<StepGraphNode['result'], string> = { success: '✓', failure: '✕', skipped: '∅', rejected: '⊘', running: '…' };
+const RESULT_MARK: Record<StepGraphNode['result'], string> = { success: '✓', failure: '✕', skipped: '∅', rejected: '⊘', running: '…', transient: '✕', ongoing: '…' };
 const hidden = { opacity: 0, pointerEvents: 'none' } as const;
 
 const EDGE_STYLE: Record<StepEdgeKind, { stroke: string; strokeWidth: number; strokeDasharray?: string }> = {

@@ -36,7 +36,8 @@ describe('planSaga', () => {
     expect(plan('checkout', 'compensation_skipped').skipUndoOf).toBe('reserve-inventory');
     expect(plan('checkout', 'compensation_out_of_order').undoOrder).toBe('forward');
     expect(plan('checkout', 'stalled').stallAfter).toBe('reserve-inventory');
-    expect(plan('checkout', 'orphan')).toMatchObject({ coordinatorSpans: false, sagaHeaders: true });
+    expect(plan('checkout', 'orphan')).toMatchObject({ coordinatorSpans: true, sagaHeaders: true, untracedStep: 'reserve-inventory' });
+    expect(plan('checkout', 'healthy').untracedStep).toBeNull();
 
     const dup = step(plan('checkout', 'duplicate_execution'), 'charge-payment').forward;
     expect(dup.map((a) => a.faults.noBarrier)).toEqual([true, true]);

@@ -41,6 +41,13 @@ export interface SagaPlan {
   skipUndoOf: StepName | null;
   /** BUG stalled: the orchestrator stops after this step and never ends its root span. */
   stallAfter: StepName | null;
+  /**
+   * BUG orphan: the orchestrator's instrumentation loses this step's calls (no
+   * client span, no trace context), so a participant op shows that no
+   * coordinator call covers. (With no coordinator span at all the saga would
+   * look choreographed, which has no orphans.)
+   */
+  untracedStep: StepName | null;
   /** BUG retry_storm: retries without backoff. */
   backoff: 'exponential' | 'none';
   undoMaxAttempts: number;
@@ -94,11 +101,12 @@ export function planSaga(
     scenario,
     steps,
     // The refund flow plays DTM: no spans from the coordinator, nothing but the URL for participants.
-    coordinatorSpans: flow !== 'refund' && scenario !== 'orphan',
+    coordinatorSpans: flow !== 'refund',
     sagaHeaders: sagaHeadersFor(flow),
     undoOrder: 'reverse',
     skipUndoOf: null,
     stallAfter: null,
+    untracedStep: null,
     backoff: 'exponential',
     undoMaxAttempts: config.retry.compensationMaxAttempts,
   };
@@ -106,7 +114,9 @@ export function planSaga(
   const step = (name: StepName) => steps[name] as StepPlan;
   switch (scenario) {
     case 'healthy':
+      break;
     case 'orphan':
+      plan.untracedStep = stepNames[1] ?? last;
       break;
     case 'retried_timeout':
       // The first charge outlasts the call timeout; the retry charges; the first one, late, finds

@@ -6,7 +6,8 @@
  * saga.role=coordinator) in a trace of its own, and under it the client span
  * of every call, which the HTTP instrumentation gives the saga.* fields of the
  * call (telemetry/sdk.ts). When the plan says the coordinator is not
- * instrumented (orphan, and the DTM-style refund), calls run untraced.
+ * instrumented (the DTM-style refund), calls run untraced; so do the calls of
+ * the step whose spans the orphan scenario loses.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api';
 import { untracedContext } from '../telemetry/sdk';
@@ -58,13 +59,19 @@ async function withCoordinatorSpan(
   return verdict;
 }
 
+/** A call; untraced for the step whose coordinator spans the plan loses (orphan). */
+function call(deps: CallDeps, run: SagaRun, step: StepDef, op: Parameters<typeof callStep>[4]): Promise<StepRecord> {
+  if (run.plan.untracedStep !== step.name) return callStep(deps, run.identity, run.plan, step, op);
+  return context.with(untracedContext(), () => callStep(deps, run.identity, run.plan, step, op));
+}
+
 /** Compensates `done` (steps that ran or may have run), as the plan orders it. */
 async function undo(deps: CallDeps, run: SagaRun, done: StepDef[], op: 'compensate' | 'cancel', calls: StepRecord[]): Promise<OrchestratorVerdict> {
   const order = run.plan.undoOrder === 'reverse' ? [...done].reverse() : done;
   let allUndone = true;
   for (const step of order) {
     if (step.name === run.plan.skipUndoOf) continue; // the bug: this step is forgotten
-    const r = await callStep(deps, run.identity, run.plan, step, op);
+    const r = await call(deps, run, step, op);
     calls.push(r);
     if (r.result !== 'ok') allUndone = false;
   }
@@ -76,7 +83,7 @@ export async function runSaga(deps: CallDeps, tracer: Tracer, run: SagaRun): Pro
   const verdict = await withCoordinatorSpan(tracer, run, async () => {
     const done: StepDef[] = [];
     for (const step of run.steps) {
-      const r = await callStep(deps, run.identity, run.plan, step, 'action');
+      const r = await call(deps, run, step, 'action');
       calls.push(r);
       const ran = r.result === 'ok' && r.barrier !== 'rejected';
       if (ran || mayHaveRun(r)) done.push(step);
@@ -94,7 +101,7 @@ export async function runTcc(deps: CallDeps, tracer: Tracer, run: SagaRun): Prom
   const verdict = await withCoordinatorSpan(tracer, run, async () => {
     const tried: StepDef[] = [];
     for (const branch of run.steps) {
-      const r = await callStep(deps, run.identity, run.plan, branch, 'try');
+      const r = await call(deps, run, branch, 'try');
       calls.push(r);
       const ran = r.result === 'ok' && r.barrier !== 'rejected';
       if (ran || mayHaveRun(r)) tried.push(branch);
@@ -102,7 +109,7 @@ export async function runTcc(deps: CallDeps, tracer: Tracer, run: SagaRun): Prom
     }
     let confirmed = true;
     for (const branch of run.steps) {
-      const r = await callStep(deps, run.identity, run.plan, branch, 'confirm');
+      const r = await call(deps, run, branch, 'confirm');
       calls.push(r);
       if (r.result !== 'ok') confirmed = false;
     }

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { Op, Saga, SagaSpan, Step, SagaStatus } from '../saga/types';
 import { FIRST_PHASE_OPS } from '../saga/ops';
+import { isFailedAttempt } from '../saga/protocol-rules';
 import { attemptSlot } from './unanswered';
 import { checkAction, UNDO_OP, type ActionKind, type Refusal, type SafetyRule, type SagaSafetyFacts, type StepSafetyFacts } from './safety';
 import { planIdOf, sagaVersion } from './plan-id';
@@ -115,6 +116,7 @@ function factsOf(saga: Saga, spans: readonly SagaSpan[]): Map<string, StepFacts>
 
 const lastResult = (entries: readonly Step[]) =>
   entries.length === 0 ? null : [...entries].sort((a, b) => a.attempt - b.attempt || a.startMs - b.startMs).at(-1)!.result;
+const isFailedResult = (r: Step['result'] | null) => r !== null && isFailedAttempt(r);
 const nextAttempt = (entries: readonly Step[]) => entries.reduce((m, e) => Math.max(m, e.attempt), 0) + 1;
 const needsUndo = (f: StepFacts) => lastResult(f.firstPhase) === 'success' && !f.undo.some((e) => e.result === 'success');
 
@@ -138,7 +140,7 @@ function stepFacts(f: StepFacts, saga: Saga): StepSafetyFacts {
     forwardOp: f.firstPhase[0]?.op ?? (saga.protocol === 'tcc' ? 'try' : saga.protocol === 'xa' ? 'prepare' : 'action'),
     forward: lastResult(f.firstPhase),
     undone,
-    undoFailed: !undone && lastResult(f.undo) === 'failure',
+    undoFailed: !undone && isFailedResult(lastResult(f.undo)),
   };
 }
 

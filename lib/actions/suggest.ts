@@ -10,6 +10,7 @@
 import type { Anomaly, AnomalyKind, Op, Saga, SagaSpan } from '../saga/types';
 import { makePlanner, type PlanContext, type ActionRequest } from './plan';
 import { UNDO_OP, type ActionKind } from './safety';
+import { isFailedAttempt } from '../saga/protocol-rules';
 
 export interface SuggestedAction {
   action: ActionKind;
@@ -63,7 +64,7 @@ function candidate(saga: Saga, a: Anomaly): ActionRequest | { none: string } {
 function failedForwardStep(saga: Saga): string | null {
   for (let i = saga.steps.length - 1; i >= 0; i--) {
     const s = saga.steps[i]!;
-    if (!s.compensation && s.result === 'failure') return s.step;
+    if (!s.compensation && isFailedAttempt(s.result)) return s.step;
   }
   return null;
 }

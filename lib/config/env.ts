@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseAllowlist } from '../actions/host-allowlist';
 import { parseCidr } from '../actions/address-policy';
 import { KEY_FORMAT_HINT, decodeKeyBytes } from '../audit/checkpoint';
+import { sagaNameRulesSetting } from './saga-name-rules';
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
@@ -74,6 +75,8 @@ export const envSchema = z.object({
   SAGASCOPE_STUCK_AFTER_MS: int(300_000, 1),
   SAGASCOPE_FAILED_GRACE_MS: int(60_000, 0),
   SAGASCOPE_MAX_ATTEMPTS: int(5, 1),
+  /** Names for sagas without saga.name (zero-code DTM sagas): a JSON array of {"name","gid"?,"route"?} (lib/config/saga-name-rules.ts). */
+  SAGASCOPE_SAGA_NAME_RULES: sagaNameRulesSetting,
   /** Spans whose start_time is older than this many days are deleted by the collector (0 = keep forever). */
   SAGASCOPE_RETENTION_DAYS: int(7, 0),
   /** How often the collector's retention pass runs. */

@@ -85,7 +85,7 @@ export const sagaSpans: fc.Arbitrary<SagaSpan[]> = fc.array(
     protocol: fc.option(fc.constantFrom(...PROTOCOLS)), role: fc.option(fc.constantFrom('coordinator' as const, 'participant' as const)),
     step: fc.option(fc.constantFrom('a', 'b', 'c', '/api/x')), stepIndex: fc.option(fc.integer({ min: -2, max: 5 })),
     branchId: fc.option(fc.constantFrom('01', '02')), op: fc.option(fc.constantFrom(...OPS)),
-    attempt: fc.option(fc.integer({ min: -1, max: 12 })), result: fc.option(fc.constantFrom('success' as const, 'failure' as const, 'skipped' as const, 'rejected' as const)),
+    attempt: fc.option(fc.integer({ min: -1, max: 12 })), result: fc.option(fc.constantFrom('success' as const, 'failure' as const, 'skipped' as const, 'rejected' as const, 'transient' as const, 'ongoing' as const)),
     actionUrl: fc.constant(null), compensateUrl: fc.constant(null), idempotencyKey: fc.constant(null),
     trigger: fc.option(fc.constant('manual' as const)), zeroCode: fc.boolean(),
     traceId: fc.constantFrom('t1', 't2'), spanId: fc.constantFrom('s1', 's2', 's3', 's4', 's5', 's6'),

@@ -423,3 +423,60 @@ describe('extractSagaFields: zero-code DTM calls', () => {
     });
   });
 });
+
+describe('extractSagaFields: DTM answers read from status codes (DESIGN §2 "DTM\'s result conventions")', () => {
+  const http = (query: string, attrs: Record<string, AttrValue>) => span({ 'url.path': '/api/busi/TransIn', 'url.query': query, ...attrs });
+  const ACTION = 'gid=g&trans_type=saga&branch_id=02&op=action';
+
+  it.each<[string, Record<string, AttrValue>, string | null]>([
+    ['HTTP 200', { 'http.response.status_code': 200 }, null],
+    ['HTTP 409 (FAILURE)', { 'http.response.status_code': 409 }, 'failure'],
+    ['HTTP 409 as a string, legacy attribute', { 'http.status_code': '409' }, 'failure'],
+    ['HTTP 425 (ONGOING)', { 'http.response.status_code': 425 }, 'ongoing'],
+    ['HTTP 500', { 'http.response.status_code': 500 }, 'transient'],
+    ['HTTP 404 (DTM retries any other code)', { 'http.response.status_code': 404 }, 'transient'],
+    ['HTTP 204 (only 200 is SUCCESS to DTM)', { 'http.response.status_code': 204 }, 'transient'],
+    ['no status code', {}, null],
+    ['garbage status code', { 'http.response.status_code': 'teapot' }, null],
+  ])('%s → %s', (_, attrs, result) => {
+    expect(extractSagaFields(http(ACTION, attrs)).result).toBe(result);
+  });
+
+  it.each<[number, string | null]>([
+    [0, null],
+    [10, 'failure'],
+    [9, 'ongoing'],
+    [14, 'transient'],
+    [2, 'transient'],
+  ])('gRPC code %i → %s', (code, result) => {
+    const s = span({ 'rpc.service': 'busi.Busi', 'rpc.method': 'TransIn', 'rpc.grpc.status_code': code, 'rpc.grpc.request.metadata.dtm-gid': ['g'], 'rpc.grpc.request.metadata.dtm-op': ['action'] });
+    expect(extractSagaFields(s).result).toBe(result);
+  });
+
+  it('gRPC ABORTED with the message ONGOING is ONGOING (DTM < 1.10)', () => {
+    const s = { ...span({ 'rpc.grpc.status_code': 10, 'rpc.grpc.request.metadata.dtm-gid': ['g'], 'rpc.grpc.request.metadata.dtm-op': ['cancel'] }), statusMessage: 'ONGOING' };
+    expect(extractSagaFields(s).result).toBe('ongoing');
+  });
+
+  it('saga.step.result wins; spans with saga.id, or without an op, are left to their own status', () => {
+    expect(extractSagaFields(http(ACTION, { 'http.response.status_code': 409, 'saga.step.result': 'skipped' })).result).toBe('skipped');
+    expect(extractSagaFields(http(ACTION, { 'http.response.status_code': 409, 'saga.id': 'g' })).result).toBeNull();
+    expect(extractSagaFields(http('gid=g&trans_type=saga&branch_id=02&op=queryprepared', { 'http.response.status_code': 409 })).result).toBeNull();
+  });
+
+  it('applies to spans whose saga joined through dtm.* attributes', () => {
+    expect(extractSagaFields(span({ 'dtm.gid': 'g', 'dtm.op': 'compensate', 'http.status_code': 425 })).result).toBe('ongoing');
+  });
+
+  it("derives DTM's two-phase message check-back (branch 00, op msg) as a step op", () => {
+    expect(extractSagaFields(span({ 'url.full': 'http://busi:8081/api/busi/QueryPrepared?branch_id=00&gid=m1&op=msg&trans_type=msg' }))).toEqual({
+      ...NONE,
+      sagaId: 'm1',
+      protocol: 'msg',
+      branchId: '00',
+      op: 'msg',
+      step: '/api/busi/QueryPrepared',
+      zeroCode: true,
+    });
+  });
+});

@@ -10,17 +10,23 @@
  *      the URL, or by gRPC instrumentation as request metadata. Only a call
  *      that carries a gid counts, so an unrelated `?op=` is not mistaken for DTM.
  * `zeroCode` is set when the saga id itself came from such a call.
+ * The result of a span that joined its saga through DTM's parameters (no
+ * `saga.id`) and has no `saga.step.result` is DTM's reading of its status
+ * code (lib/saga/dtm-result.ts): a 409 is a failure although OpenTelemetry
+ * leaves the span's status unset.
  * Span attributes shadow resource attributes key by key. Attribute values are
  * untrusted: anything malformed becomes null rather than an error.
  */
 import type { AttrValue, FlatSpan } from '../otlp/types';
 import * as sagaTypes from './types';
 import type { Op, Protocol, ResultOverride, Role, SagaFields } from './types';
+import * as dtmResult from './dtm-result';
 
 // Under tsx (how the collector runs) modules compile to CommonJS, where each use
 // of an imported name reads through two getters; this runs per span, so the
 // imports are bound once here.
 const { COMPENSATION_OPS, OPS, PROTOCOLS, TRIGGERS } = sagaTypes;
+const { dtmBranchResult } = dtmResult;
 
 /** Ids and names are stored and indexed; longer values are cut. */
 const MAX_NAME_LENGTH = 512;
@@ -69,7 +75,8 @@ function firstDefined(span: FlatSpan, a: string, b: string): AttrValue | undefin
 // field is still empty after the explicit attributes.
 export function extractSagaFields(span: FlatSpan): SagaFields {
   let call: DtmCall | null | undefined;
-  const explicitSagaId = nameValue(lookup(span, 'saga.id')) ?? nameValue(lookup(span, 'dtm.gid'));
+  const sagaIdAttribute = nameValue(lookup(span, 'saga.id'));
+  const explicitSagaId = sagaIdAttribute ?? nameValue(lookup(span, 'dtm.gid'));
   let sagaId = explicitSagaId;
   if (sagaId === null) sagaId = (call ??= findDtmCall(span))?.gid ?? null;
   let op = enumValue(lookup(span, 'saga.op'), OPS) ?? enumValue(lookup(span, 'dtm.op'), OPS);
@@ -88,6 +95,9 @@ export function extractSagaFields(span: FlatSpan): SagaFields {
   if (compensateUrl === null && op !== null && COMPENSATION_OPS.includes(op)) {
     compensateUrl = (call ??= findDtmCall(span))?.url ?? null;
   }
+  let result = enumValue(lookup(span, 'saga.step.result'), RESULTS);
+  // A branch call DTM made: its answer is in the status code (409 leaves the span's status unset).
+  if (result === null && op !== null && sagaIdAttribute === null && sagaId !== null) result = dtmBranchResult(span);
   return {
     sagaId,
     sagaName: nameValue(lookup(span, 'saga.name')),
@@ -98,7 +108,7 @@ export function extractSagaFields(span: FlatSpan): SagaFields {
     branchId,
     op,
     attempt: integerValue(lookup(span, 'saga.attempt'), 1),
-    result: enumValue(lookup(span, 'saga.step.result'), RESULTS),
+    result,
     actionUrl,
     compensateUrl,
     idempotencyKey: nameValue(lookup(span, 'saga.idempotency_key')),

@@ -2,6 +2,7 @@ import type { Anomaly, Step } from './types';
 import type { StepGroup } from './steps';
 import type { CompensationState } from './status';
 import { isFirstPhaseOp } from './ops';
+import { isBeingRetried, isFailedAttempt } from './protocol-rules';
 import { formatDuration, quoted } from './format';
 
 /** A needed step left without a successful compensation (raised only once the saga is failed). */
@@ -24,67 +25,28 @@ export function missingCompensations(state: CompensationState): Anomaly[] {
 }
 
 /**
- * Compensations must undo steps in reverse order. Steps sharing an index (parallel
- * branches) are not ordered among themselves, so steps are grouped by index and
- * each group is checked against the next one: every compensation of the higher
- * group must start before every compensation of the lower one. Checking adjacent
- * groups is enough to catch any inversion, keeps this O(k log k) for huge sagas and
- * reports each misplaced step once instead of once per pair.
+ * A compensation whose final attempt failed: the step is left half undone.
+ * `retried`: instead, the compensations whose latest attempt failed while the
+ * coordinator still retries them (DTM); raised once the saga is stuck, as a
+ * retry may yet succeed before that.
  */
-export function outOfOrderCompensations(groups: readonly StepGroup[]): Anomaly[] {
-  const undone: Array<{ g: StepGroup; comp: Step }> = [];
-  for (const g of groups) {
-    let first: Step | null = null;
-    for (const h of g.compensations) {
-      for (const e of h.entries) {
-        if (e.result === 'success' && (first === null || startsBefore(e, first))) first = e;
-      }
-    }
-    if (first !== null) undone.push({ g, comp: first });
-  }
-  // groups arrive sorted by index: split into runs of equal index.
-  const byIndex: Array<{ index: number; earliest: { g: StepGroup; comp: Step }; latest: { g: StepGroup; comp: Step } }> = [];
-  for (const u of undone) {
-    const last = byIndex[byIndex.length - 1];
-    if (last !== undefined && last.index === u.g.index) {
-      if (startsBefore(u.comp, last.earliest.comp)) last.earliest = u;
-      if (startsBefore(last.latest.comp, u.comp)) last.latest = u;
-    } else {
-      byIndex.push({ index: u.g.index, earliest: u, latest: u });
-    }
-  }
-  const out: Anomaly[] = [];
-  for (let i = 0; i + 1 < byIndex.length; i++) {
-    const lower = byIndex[i].earliest;
-    const higher = byIndex[i + 1].latest;
-    if (higher.comp.startMs < lower.comp.startMs) continue;
-    out.push({
-      kind: 'compensation_out_of_order',
-      severity: 'warning',
-      step: lower.g.name,
-      message:
-        `Step ${quoted(lower.g.name)} (#${lower.g.index}, ${lower.comp.service}) was compensated before step ` +
-        `${quoted(higher.g.name)} (#${higher.g.index}, ${higher.comp.service}); compensations should run in reverse step order.`,
-      spanIds: [lower.comp.spanId, higher.comp.spanId],
-    });
-  }
-  return out;
-}
-
-/** A compensation whose final attempt failed: the step is left half undone. */
-export function failedCompensations(groups: readonly StepGroup[]): Anomaly[] {
+export function failedCompensations(groups: readonly StepGroup[], retried = false): Anomaly[] {
   const out: Anomaly[] = [];
   for (const g of groups) {
     for (const h of g.compensations) {
-      if (h.final !== 'failure') continue;
       const last = lastEntry(h.entries);
+      if (retried ? !isBeingRetried(h.final, last.result) : h.final !== 'failure') continue;
       const why = last.error ? `: ${last.error}` : '.';
+      const failures = h.entries.filter((e) => isFailedAttempt(e.result));
+      const what = retried
+        ? `failed ${failures.length} of ${h.entries.length} attempt(s) and has not been retried since, although its coordinator retries until it succeeds`
+        : `failed after ${h.entries.length} attempt(s)`;
       out.push({
         kind: 'compensation_failed',
         severity: 'error',
         step: g.name,
-        message: `Compensation (${h.op}) of step ${quoted(g.name)} (${last.service}) failed after ${h.entries.length} attempt(s)${why}`,
-        spanIds: h.entries.filter((e) => e.result === 'failure').map((e) => e.spanId),
+        message: `Compensation (${h.op}) of step ${quoted(g.name)} (${last.service}) ${what}${why}`,
+        spanIds: failures.map((e) => e.spanId),
       });
     }
   }

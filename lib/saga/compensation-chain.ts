@@ -120,8 +120,13 @@ function accumulate(acc: SideAcc | null, s: ChainStep): SideAcc {
   return acc;
 }
 
+/** Not finished: in flight, or the branch answered ONGOING (DTM calls it again). */
+function inProgress(r: StepResult): boolean {
+  return r === 'running' || r === 'ongoing';
+}
+
 function isFailure(r: StepResult): boolean {
-  return r === 'failure' || r === 'rejected';
+  return r === 'failure' || r === 'transient' || r === 'rejected';
 }
 
 /** The first success wins; without one, the latest attempt. */
@@ -233,13 +238,13 @@ export function buildChainFromSteps(steps: readonly ChainStep[], status: SagaSta
 
 function pairStatus(fwd: ChainSide | null, comp: ChainSide | null, expect: boolean, compensating: boolean): PairStatus {
   if (!fwd) return 'null_compensation';
-  if (fwd.successes === 0) return fwd.result === 'running' ? 'forward_running' : 'forward_failed';
+  if (fwd.successes === 0) return inProgress(fwd.result) ? 'forward_running' : 'forward_failed';
   if (comp && comp.successes > 0) return 'compensated';
   if (!expect) return 'not_needed';
   // Still rolling back: not compensated yet is expected, unless an attempt already failed.
-  if (comp && comp.failures > 0 && comp.result !== 'running') return 'compensation_failed';
+  if (comp && comp.failures > 0 && !inProgress(comp.result)) return 'compensation_failed';
   if (compensating) return 'pending';
-  if (comp && comp.result === 'running') return 'pending';
+  if (comp && inProgress(comp.result)) return 'pending';
   return 'missing';
 }
 

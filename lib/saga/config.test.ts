@@ -8,7 +8,7 @@ describe('modelConfig', () => {
   });
 
   it('fills defaults around the caller-supplied instant', () => {
-    expect(modelConfig({ nowMs: 42 })).toEqual({ nowMs: 42, stuckAfterMs: 300_000, failedGraceMs: 60_000, maxAttempts: 5 });
+    expect(modelConfig({ nowMs: 42 })).toEqual({ nowMs: 42, stuckAfterMs: 300_000, failedGraceMs: 60_000, maxAttempts: 5, nameRules: [] });
   });
 
   it('applies overrides and ignores keys set to undefined', () => {
@@ -17,6 +17,7 @@ describe('modelConfig', () => {
       stuckAfterMs: 10,
       failedGraceMs: 60_000,
       maxAttempts: 2,
+      nameRules: [],
     });
   });
 

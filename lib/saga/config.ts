@@ -25,6 +25,7 @@ export function modelConfig(partial: ModelConfigInput): ModelConfig {
     stuckAfterMs: partial.stuckAfterMs ?? DEFAULT_MODEL_CONFIG.stuckAfterMs,
     failedGraceMs: partial.failedGraceMs ?? DEFAULT_MODEL_CONFIG.failedGraceMs,
     maxAttempts: partial.maxAttempts ?? DEFAULT_MODEL_CONFIG.maxAttempts,
+    nameRules: partial.nameRules ?? [],
   };
   if (!Number.isFinite(cfg.nowMs)) throw new RangeError(`nowMs must be a finite number, got ${cfg.nowMs}`);
   for (const k of ['stuckAfterMs', 'failedGraceMs', 'maxAttempts'] as const) {

@@ -207,7 +207,7 @@ function toExecution(root: SagaSpan, nested: readonly SagaSpan[] | undefined): E
   let error: string | null = null;
   if (override !== null) {
     result = override;
-    if (override === 'failure') error = firstMessage(root, nested) ?? 'the step reported saga.step.result=failure';
+    if (override === 'failure' || override === 'transient') error = firstMessage(root, nested) ?? overrideError(root, override);
   } else if (failed !== null) {
     result = 'failure';
     error = failed.statusMessage || 'span status ERROR';
@@ -226,6 +226,14 @@ function toExecution(root: SagaSpan, nested: readonly SagaSpan[] | undefined): E
     error,
     manual,
   };
+}
+
+/** Why an attempt failed when no span says: its result came from saga.step.result, or for a zero-code span from DTM's reading of its status code (lib/saga/dtm-result.ts). */
+function overrideError(root: SagaSpan, result: 'failure' | 'transient'): string {
+  if (!root.zeroCode) return `the step reported saga.step.result=${result}`;
+  return result === 'failure'
+    ? 'the branch answered FAILURE (HTTP 409 or gRPC ABORTED)'
+    : 'the branch answered neither SUCCESS, FAILURE nor ONGOING (an error DTM retries)';
 }
 
 function firstMessage(root: SagaSpan, nested: readonly SagaSpan[] | undefined): string | null {

@@ -65,7 +65,13 @@ describe.each(['saga', 'tcc'] as const)('anomalies, protocol %s', (protocol) => 
     });
   });
 
-  describe('compensation_out_of_order', () => {
+  it.runIf(protocol === 'tcc')('compensation_out_of_order: TCC cancels may run in any order', () => {
+    const saga = sagaAfter(scenario({ protocol, failAt: 'ship', compensate: ['reserve', 'charge'] }));
+    expect(saga.status).toBe('compensated');
+    expect(only(saga, 'compensation_out_of_order')).toEqual([]);
+  });
+
+  describe.runIf(protocol === 'saga')('compensation_out_of_order', () => {
     it('is raised when a lower step is compensated before a higher one', () => {
       const saga = sagaAfter(scenario({ protocol, failAt: 'ship', compensate: ['reserve', 'charge'] }));
       expect(saga.status).toBe('compensated');
@@ -99,6 +105,37 @@ describe.each(['saga', 'tcc'] as const)('anomalies, protocol %s', (protocol) => 
         .op(undo, 'a', { at: 50 })
         .build();
       expect(only(sagaAfter(spans), 'compensation_out_of_order')).toHaveLength(1);
+    });
+
+    it('does not order steps whose forward ops overlapped (a concurrent saga), whatever their indexes', () => {
+      // p and q ran at the same time; c after both.
+      const spans = b()
+        .op(first, 'p', { at: 10, dur: 30, index: 1 })
+        .op(first, 'q', { at: 20, dur: 30, index: 2 })
+        .op(first, 'c', { at: 60, fail: true, index: 3 })
+        .op(undo, 'p', { at: 80 })
+        .op(undo, 'q', { at: 90 })
+        .build();
+      const saga = sagaAfter(spans);
+      expect(saga.status).toBe('compensated');
+      expect(only(saga, 'compensation_out_of_order')).toEqual([]);
+    });
+
+    it('orders a step that ran after overlapping ones before each of them', () => {
+      const spans = b()
+        .op(first, 'p', { at: 10, dur: 30, index: 1 })
+        .op(first, 'q', { at: 20, dur: 30, index: 2 })
+        .op(first, 'r', { at: 60, dur: 10, index: 3 })
+        .op(first, 'x', { at: 80, fail: true, index: 4 })
+        .op(undo, 'q', { at: 100 })
+        .op(undo, 'r', { at: 110 })
+        .op(undo, 'p', { at: 120 })
+        .build();
+      const found = only(sagaAfter(spans), 'compensation_out_of_order');
+      // p and q overlapped (any order between them); both ended before r started, so r had to be undone
+      // before each: p was, q was not.
+      expect(found.map((a) => a.step)).toEqual(['q']);
+      expect(found[0].message).toMatch(/"q".*"r"/);
     });
 
     it('does not order steps that share an index (parallel branches)', () => {
@@ -274,21 +311,27 @@ describe.each(['saga', 'tcc'] as const)('anomalies, protocol %s', (protocol) => 
       return sagaAfter(builder.build());
     };
 
-    it('is raised above maxAttempts, with every attempt as evidence', () => {
-      const saga = attempts([10, 20, 40, 80, 160, 320]);
+    it('is raised above maxAttempts within the burst window, with every attempt as evidence', () => {
+      const saga = attempts([10, 20, 25, 40, 45, 60]);
       const found = only(saga, 'retry_storm');
       expect(found).toHaveLength(1);
       expect(found[0]).toMatchObject({ severity: 'warning', step: 'a' });
       expect(found[0].spanIds).toHaveLength(6);
-      expect(found[0].message).toContain('6 times');
+      expect(found[0].message).toContain('6 times within 50 ms');
     });
 
-    it('is not raised at maxAttempts with back-off', () => {
+    it('is not raised above maxAttempts spread beyond the burst window', () => {
+      // 7 attempts, every interval 6 s apart but jittering (so no constant-interval pattern either).
+      expect(only(attempts([0, 6_000, 11_000, 17_500, 23_000, 29_000, 34_000]), 'retry_storm')).toEqual([]);
+    });
+
+    it('is never raised for a schedule that backs off, however many attempts (DESIGN: doubling is no storm)', () => {
+      expect(only(attempts([10, 20, 40, 80, 160, 320, 640, 1280]), 'retry_storm')).toEqual([]);
       expect(only(attempts([10, 20, 40, 80, 160]), 'retry_storm')).toEqual([]);
     });
 
     it('respects a configured maxAttempts', () => {
-      const spans = b().op(first, 'a', { at: 10, fail: true }).op(first, 'a', { at: 20, fail: true }).op(first, 'a', { at: 40 }).build();
+      const spans = b().op(first, 'a', { at: 10, fail: true }).op(first, 'a', { at: 20, fail: true }).op(first, 'a', { at: 30 }).build();
       expect(only(sagaAfter(spans, 1000, { maxAttempts: 2 }), 'retry_storm')).toHaveLength(1);
       expect(only(sagaAfter(spans), 'retry_storm')).toEqual([]);
     });
@@ -315,13 +358,53 @@ describe.each(['saga', 'tcc'] as const)('anomalies, protocol %s', (protocol) => 
   });
 
   describe('orphan_step', () => {
-    it('is raised once when participants report steps and no coordinator span exists', () => {
-      const saga = sagaAfter(scenario({ protocol, coordinator: 'none' }));
+    it('is not raised for a choreographed saga: saga.* attributes and no coordinator span at all', () => {
+      expect(only(sagaAfter(scenario({ protocol, coordinator: 'none' })), 'orphan_step')).toEqual([]);
+      expect(only(sagaAfter(scenario({ protocol, coordinator: 'none', failAt: 'ship' })), 'orphan_step')).toEqual([]);
+    });
+
+    it('is raised once when the coordinator records its calls and a participant op has none, with that op as evidence', () => {
+      const spans = sagaSpans({ protocol, steps: ['a', 'b'] })
+        .root({ at: 0, dur: 100 })
+        .call(first, 'a', { at: 10 })
+        .op(first, 'b', { at: 30, service: 'rogue-svc' })
+        .build();
+      const saga = sagaAfter(spans);
       const found = only(saga, 'orphan_step');
       expect(found).toHaveLength(1);
       expect(found[0]).toMatchObject({ severity: 'warning', step: null });
-      expect(found[0].spanIds).toEqual(saga.steps.map((s) => s.spanId));
-      expect(found[0].message).toContain('reserve-svc');
+      expect(found[0].spanIds).toEqual([spans[spans.length - 1]!.spanId]);
+      expect(found[0].message).toContain('rogue-svc');
+      expect(found[0].message).toContain(`"b (${first})"`);
+    });
+
+    it('is raised, when the coordinator only reports its saga span, for a participant op outside that span', () => {
+      const spans = sagaSpans({ protocol, steps: ['a', 'b'] })
+        .root({ at: 0, dur: 100 })
+        .op(first, 'a', { at: 10 })
+        .op(first, 'b', { at: 5_000 })
+        .build();
+      const found = only(sagaAfter(spans), 'orphan_step');
+      expect(found.map((a) => a.spanIds)).toEqual([[spans[2]!.spanId]]);
+      expect(found[0].message).toContain('nor was its saga span open then');
+    });
+
+    it('judges an op the coordinator records no call of by its saga span, even where it records calls of other ops', () => {
+      const b2 = sagaSpans({ protocol, steps: ['a', 'b'] })
+        .root({ at: 0, dur: 200 })
+        .op(first, 'a', { at: 10 })
+        .op(first, 'b', { at: 30, fail: true })
+        .call(undo, 'a', { at: 50 });
+      expect(only(sagaAfter(b2.build()), 'orphan_step')).toEqual([]);
+      const late = b2.op(first, 'c', { at: 5_000, index: 3 }).build();
+      expect(only(sagaAfter(late), 'orphan_step').map((a) => a.spanIds)).toEqual([[late[late.length - 1]!.spanId]]);
+    });
+
+    it('is not raised for a participant op below a coordinator span of its trace', () => {
+      const b2 = sagaSpans({ protocol, steps: ['a'] }).root({ at: 0, dur: 50, spanId: 'c000000000000001' });
+      b2.plain({ at: 5, parent: 'c000000000000001', role: null, service: 'orchestrator', spanId: 'c000000000000002' });
+      const spans = b2.op(first, 'a', { at: 6_000, parent: 'c000000000000002' }).call(first, 'z', { at: 10 }).build();
+      expect(only(sagaAfter(spans), 'orphan_step')).toEqual([]);
     });
 
     it('is not raised for zero-code sagas, whose coordinator emits no spans', () => {
@@ -377,7 +460,6 @@ describe('anomaly list', () => {
       ['error', 'hanging_action', 'b'],
       ['error', 'duplicate_execution', 'b'],
       ['warning', 'compensation_out_of_order', 'a'],
-      ['warning', 'orphan_step', null],
       ['info', 'null_compensation', 'z'],
     ]);
   });

@@ -248,12 +248,16 @@ describe('zero-code DTM sagas (no coordinator spans)', () => {
     expect(saga.zeroCode).toBe(true);
   });
 
-  it.each(['saga', 'tcc'] as const)('%s: compensating, then failed after the grace period', (protocol) => {
+  it.each(['saga', 'tcc'] as const)('%s: compensating while DTM may still retry, then stuck, never failed from spans alone', (protocol) => {
     const spans = scenario({ zeroCode: true, protocol, failAt: 'ship', compensate: ['charge'] });
     expect(sagaAfter(spans).status).toBe('compensating');
-    const late = sagaAfter(spans, GRACE);
-    expect(late.status).toBe('failed');
-    expect(late.anomalies.map((a) => [a.kind, a.step])).toEqual([['missing_compensation', '/api/reserve']]);
+    expect(sagaAfter(spans).next).toEqual({ atMs: lastEnd(spans) + STUCK, status: 'stuck', anomalies: ['stuck'] });
+    // The grace period means nothing to a coordinator that retries (DESIGN §3).
+    expect(sagaAfter(spans, GRACE).status).toBe('compensating');
+    const late = sagaAfter(spans, STUCK);
+    expect(late.status).toBe('stuck');
+    expect(late.anomalies.map((a) => a.kind)).toEqual(['stuck']);
+    expect(sagaAfter(spans, 10 * STUCK).status).toBe('stuck');
   });
 
   it('tcc: committed after confirms and quiet', () => {

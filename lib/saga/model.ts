@@ -24,10 +24,24 @@
  *   under a step span of the same key, op and side are the same run: on the
  *   participant side always, on the coordinator side when their attempt agrees
  *   (a coordinator span wrapping attempts with other numbers is a container for
- *   the step, not a run). Its result: first saga.step.result found (outer span
+ *   the step, not a run). Its result: first span result found (outer span
  *   first), else failure if any of its spans has status ERROR, else running if
- *   the outer span has not ended, else success. `error` is the failing span's
- *   status message (or a stock sentence).
+ *   the outer span has not ended, else success. A span's result is
+ *   saga.step.result, or for a span that joined its saga through DTM's
+ *   parameters, DTM's reading of its HTTP / gRPC status code (dtm-result.ts,
+ *   at extraction): 409 / ABORTED failure, 425 / FAILED_PRECONDITION ongoing,
+ *   any other code but 200 / OK transient (an error DTM retries). `error` is the
+ *   failing span's status message (or a stock sentence).
+ *
+ * PROTOCOL RULES (protocol-rules.ts)
+ * - The coordinator retries when the saga is zero-code and no span has role
+ *   coordinator: DTM runs it, emits no spans, and calls every op it runs until
+ *   it succeeds (saga action/compensate, msg action and check-back, tcc
+ *   confirm/cancel, xa commit/rollback, workflow second phase), except that a
+ *   saga action's or a check-back's FAILURE is final.
+ * - Standing of a (key, op), from its final result: ongoing → running; failure
+ *   or transient → running when retried (above, or any msg action: a message's
+ *   branches are retried until they succeed), else failure.
  *
  * REPAIRS (repair.ts; DESIGN.md §3 "Manual remediation")
  * - A span starts a repair when it carries saga.trigger=manual or its service is
@@ -55,29 +69,36 @@
  *   compensates on another URL than the action); else the key.
  * - Index: smallest saga.step.index of the key's spans; else the numeric branch
  *   id (DTM's 01, 02 → 1, 2); else the 1-based rank by first forward start.
- * - Final state of (key, op): result of its highest attempt. skipped and rejected
- *   are neither success nor failure.
- * - First-phase op of a key: the first of action, try, prepare, confirm, submit,
- *   commit it has. It answers "did the step's forward work succeed".
+ * - Final state of (key, op): its standing (PROTOCOL RULES) from the result of
+ *   its latest attempt that is not skipped or rejected (those are neither
+ *   success nor failure; they stand only when every attempt is one).
+ * - First-phase op of a key: the first of action, try, prepare, msg, confirm,
+ *   submit, commit it has. It answers "did the step's forward work succeed".
+ *   (msg: DTM's check-back of a two-phase message, branch 00.)
  *
  * STATUS (from spans; the clock is applied after)
  * - No step entries: running.
  * - Compensation phase = a forward op's final state is failure, or any
  *   compensation entry exists.
- * - Otherwise: every forward (key, op) succeeded → committed if the coordinator
- *   root finished, else "forward done" (running, committed after failedGraceMs of
- *   quiet: zero-code DTM sagas have no coordinator span). Else running.
+ * - Otherwise: every forward (key, op) succeeded, and two-phase ones completed
+ *   (try+confirm, prepare+submit/commit, for xa action+commit) → committed if
+ *   the coordinator root finished, else "forward done" (running, committed
+ *   after failedGraceMs of quiet: zero-code DTM sagas have no coordinator
+ *   span), or running while a coordinator that reports has not finished. Else
+ *   running.
  * - In the compensation phase, needed = keys whose first-phase op succeeded.
  *   Compensated when each needed key has a successful compensation entry and no
  *   compensation (key, op) ended in failure. Otherwise failed when the coordinator
- *   root finished, else compensating (failed after failedGraceMs of quiet).
+ *   root finished, else compensating (failed after failedGraceMs of quiet, unless
+ *   the coordinator retries: then only stuck — never failed from spans alone).
  *
  * TIME (cfg.nowMs)
  * - lastActivityMs = max over spans of receivedMs, else max(endMs, startMs).
  * - Non-terminal sagas have one deadline counted from lastActivityMs: running →
  *   stuck after stuckAfterMs; forward done → committed and compensating → failed
  *   after failedGraceMs, unless stuckAfterMs is strictly shorter, in which case
- *   they become stuck instead. `status` is the status at nowMs; `next` is that
+ *   they become stuck instead; compensating with a retrying coordinator → stuck
+ *   after stuckAfterMs. `status` is the status at nowMs; `next` is that
  *   deadline while it lies ahead (with the full anomaly-kind list after it), else
  *   null. Committed, compensated and failed are terminal; stuck is not terminal
  *   but has no timed transition: a new span rebuilds the saga.
@@ -101,8 +122,12 @@
  *   lastEndMs), ≥ 0: how long the saga stayed broken until an operator
  *   repaired it, detection included. Otherwise both null.
  * - compensationCount = compensation entries; stepCount = distinct keys.
- * - name / protocol: most common non-null value (ties: smallest); protocol
- *   defaults to saga. zeroCode: any span is zero-code.
+ * - protocol: most common non-null value (ties: smallest); default saga.
+ *   zeroCode: any span is zero-code.
+ * - name (zero-code-name.ts): most common saga.name (ties: smallest); else the
+ *   first matching cfg.nameRules rule (gid pattern, route prefix); else for a
+ *   zero-code saga its route: the URL path / gRPC method of its lowest-numbered
+ *   forward branch (not the check-back), id-like segments as `:id`; else null.
  * - steps sorted by (startMs, index, spanId, traceId).
  *
  * ANOMALIES (sorted by severity, kind, step, evidence, message)
@@ -110,13 +135,19 @@
  * "own" below look at the own step model only. Findings about what a
  * participant did (a failed, null or duplicated op) count every run: a
  * participant that did the work twice did it twice, whoever asked.
+ * Protocol msg has no compensation anomaly (missing, out of order, failed, null,
+ * hanging); xa has no missing_compensation; only saga checks the order.
  * - missing_compensation (error): a needed key without successful compensation,
  *   only when the status is failed.
- * - compensation_out_of_order (warning, own): compensated keys grouped by index; each
- *   group's compensations (earliest success per key) must all start strictly
- *   before those of the next lower index. One per violating adjacent pair.
+ * - compensation_out_of_order (warning, own, saga only, compensation-order.ts): for
+ *   compensated keys A, B where B's first-phase attempts (those before its
+ *   compensation, manual ones aside) started once A's had ended, B's earliest
+ *   successful compensation must start strictly before A's. Keys whose forward
+ *   work overlapped ran concurrently: any order. One per key compensated too
+ *   early, naming the later key compensated last.
  * - compensation_failed (error): a compensation (key, op) whose final state is
- *   failure.
+ *   failure; or, once the saga is stuck, one whose latest attempt failed while
+ *   the coordinator retries it.
  * - null_compensation: per compensation entry of a key with no forward entry;
  *   info when skipped, else warning.
  * - hanging_action: per non-manual first-phase entry (action/try/prepare) that
@@ -125,11 +156,18 @@
  *   is a matter for the action planner's safety rules, not an anomaly.
  * - duplicate_execution (error): two or more separate participant-side
  *   executions of one (key, op) succeeded, whatever their attempt numbers.
- * - retry_storm (warning, own): a (key, op) with more than maxAttempts attempts
- *   (entries, or the highest attempt number if larger), or >= 4 entries whose
- *   start intervals never grow by more than 10%.
- * - orphan_step (warning, own, once per saga): own step spans but no own
- *   coordinator-role span at all, unless the saga is zero-code.
+ * - retry_storm (warning, own, retry-storms.ts): over the attempts of a (key, op)
+ *   that were not answered ONGOING, unless their intervals back off (never
+ *   shrinking by more than 10%, the last ≥ 1.5 × the first): more than
+ *   maxAttempts within 10 s (attempt numbers missing in between, or before the
+ *   first seen, count), or >= 4 attempts whose intervals never grow by more than
+ *   10%.
+ * - orphan_step (warning, own, once per saga, orphan-steps.ts): only when some span
+ *   has role coordinator: participant runs with no coordinator span above them
+ *   in their trace and, when the coordinator records calls of their op, no
+ *   coordinator run of their (key, op) — else (it records no call of that op,
+ *   only its saga span) started outside every coordinator root span (± 1 s). Never for a choreographed or a
+ *   zero-code DTM saga.
  * - stuck (warning): mirrors status stuck.
  */
 import type { ModelConfig, Saga, SagaSpan } from './types';
@@ -146,6 +184,8 @@ import type { Phase } from './status';
 
 /** Phases in which the saga's work is done (committed, compensated, or forward work done without a coordinator span). */
 const GOOD_END: ReadonlySet<Phase> = new Set<Phase>(['committed', 'compensated', 'forward_done']);
+import { sagaRules, settleStandings } from './protocol-rules';
+import { sagaName } from './zero-code-name';
 
 export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConfig): Saga {
   const canonical = canonicalize(input);
@@ -154,20 +194,26 @@ export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConf
   const { spans, parentIndex } = skew.corrections.length === 0 ? canonical : canonicalize(skew.spans);
   const repair = repairSpanFlags(spans, parentIndex);
   const facts = spanFacts(spans, parentIndex, repair);
+  const rules = sagaRules(facts.protocol, facts.zeroCode, facts.hasCoordinatorSpan);
   const model = buildStepModel(spans, parentIndex, repair);
+  settleStandings(model, rules);
   const own = ownStepModel(model);
-  const assessment = assess(model, facts.coordinatorFinished, facts.hasCoordinatorSpan);
-  const ownAssessment = own === model ? assessment : assess(own, facts.coordinatorFinished, facts.hasCoordinatorSpan);
-  const timed = evaluateAt(assessment.phase, facts.lastActivityMs, cfg);
+  // ownStepModel recomputes each history's final state without the protocol's rules: settle it the same way.
+  if (own !== model) settleStandings(own, rules);
+  const assessment = assess(model, facts.coordinatorFinished, facts.hasCoordinatorSpan, rules);
+  const ownAssessment = own === model ? assessment : assess(own, facts.coordinatorFinished, facts.hasCoordinatorSpan, rules);
+  const timed = evaluateAt(assessment.phase, facts.lastActivityMs, cfg, rules);
 
   const inputs: AnomalyInputs = {
     model,
     own,
     assessment,
+    rules,
     maxAttempts: cfg.maxAttempts,
     stuckAfterMs: cfg.stuckAfterMs,
     hasCoordinatorSpan: facts.hasCoordinatorSpan,
-    zeroCode: facts.zeroCode,
+    spans,
+    parentIndex,
     lastActiveSpan: facts.lastActiveSpan,
     lastActivityMs: facts.lastActivityMs,
   };
@@ -180,7 +226,7 @@ export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConf
 
   return {
     id,
-    name: facts.name,
+    name: sagaName(id, facts.name, model.groups, facts.zeroCode, facts.protocol, cfg.nameRules),
     protocol: facts.protocol,
     status: timed.status,
     startMs: facts.startMs,

@@ -3,11 +3,13 @@ import { COMPENSATION_OPS, type Op, type SagaStatus } from './types';
 /**
  * Forward ops in phase order. The first one a step has is its "first-phase" op:
  * the one that answers "did this step's forward work succeed?" (action for
- * saga/workflow/msg, try for TCC, prepare for XA). Second-phase ops (confirm,
- * submit, commit) only finish work the first phase already did.
+ * saga/workflow/msg and DTM's XA, try for TCC, prepare for hand-written XA;
+ * msg for the check-back step of a two-phase message, which has no other op).
+ * Second-phase ops (confirm, submit, commit) only finish work the first phase
+ * already did.
  */
-export const FORWARD_OPS: readonly Op[] = ['action', 'try', 'prepare', 'confirm', 'submit', 'commit'];
-export const FIRST_PHASE_OPS: readonly Op[] = ['action', 'try', 'prepare'];
+export const FORWARD_OPS: readonly Op[] = ['action', 'try', 'prepare', 'msg', 'confirm', 'submit', 'commit'];
+export const FIRST_PHASE_OPS: readonly Op[] = ['action', 'try', 'prepare', 'msg'];
 
 const COMPENSATION = new Set<Op>(COMPENSATION_OPS);
 const FIRST_PHASE = new Set<Op>(FIRST_PHASE_OPS);

@@ -1,5 +1,6 @@
-import type { ModelConfig, Op, SagaStatus } from './types';
+import type { ModelConfig, Protocol, SagaStatus } from './types';
 import type { OpHistory, StepGroup, StepModel } from './steps';
+import { completingOps, type SagaRules } from './protocol-rules';
 
 /**
  * Where the saga stands judging by its spans alone, before the clock is applied.
@@ -24,14 +25,11 @@ export interface Assessment {
   compensation: CompensationState | null;
 }
 
-/** Second-phase ops that complete a first-phase op (DESIGN §3: try+confirm, prepare+submit/commit). */
-const COMPLETES: Partial<Record<Op, readonly Op[]>> = { try: ['confirm'], prepare: ['submit', 'commit'] };
-
 /** A forward step is done when its first phase succeeded and, for two-phase ops, its second phase too. */
-function forwardComplete(g: StepGroup): boolean {
+function forwardComplete(g: StepGroup, protocol: Protocol): boolean {
   const first = g.firstPhase;
   if (!first || first.final !== 'success') return false;
-  const needs = COMPLETES[first.op];
+  const needs = completingOps(protocol, first.op);
   return !needs || g.histories.some((h) => needs.includes(h.op) && h.final === 'success');
 }
 
@@ -39,8 +37,9 @@ function forwardComplete(g: StepGroup): boolean {
  * `coordinatorSeen`: the orchestrator emits spans. Then only its finished root
  * span says the saga is over; quiet alone is not completion (an orchestrator that
  * stalls after some successful steps must end up stuck, not committed).
+ * `model`'s standings must be settled under `rules` (protocol-rules.ts).
  */
-export function assess(model: StepModel, coordinatorFinished: boolean, coordinatorSeen = false): Assessment {
+export function assess(model: StepModel, coordinatorFinished: boolean, coordinatorSeen: boolean, rules: SagaRules): Assessment {
   if (model.steps.length === 0) return { phase: 'running', compensation: null };
 
   let forwardFailed = false;
@@ -55,7 +54,7 @@ export function assess(model: StepModel, coordinatorFinished: boolean, coordinat
   }
 
   if (!forwardFailed && !compensationRan) {
-    if (!allForwardSucceeded || !model.groups.every((g) => !g.hasForward || forwardComplete(g))) {
+    if (!allForwardSucceeded || !model.groups.every((g) => !g.hasForward || forwardComplete(g, rules.protocol))) {
       return { phase: 'running', compensation: null };
     }
     if (coordinatorFinished) return { phase: 'committed', compensation: null };
@@ -97,8 +96,10 @@ export interface Timed {
  * the last activity; whichever of "stuck" and the phase's own outcome comes first
  * is the only transition (on a tie the terminal outcome wins, as it says more).
  * After it nothing changes until a new span arrives and the saga is rebuilt.
+ * Where the coordinator retries (rules.coordinatorRetries), quiet is not giving
+ * up: an unfinished compensation only becomes stuck.
  */
-export function evaluateAt(phase: Phase, lastActivityMs: number, cfg: ModelConfig): Timed {
+export function evaluateAt(phase: Phase, lastActivityMs: number, cfg: ModelConfig, rules: SagaRules): Timed {
   let current: SagaStatus;
   let deadline: { atMs: number; status: SagaStatus };
   const stuck = { atMs: lastActivityMs + cfg.stuckAfterMs, status: 'stuck' as const };
@@ -118,7 +119,7 @@ export function evaluateAt(phase: Phase, lastActivityMs: number, cfg: ModelConfi
       break;
     case 'compensating':
       current = 'compensating';
-      deadline = stuck.atMs < graceOver ? stuck : { atMs: graceOver, status: 'failed' };
+      deadline = rules.coordinatorRetries || stuck.atMs < graceOver ? stuck : { atMs: graceOver, status: 'failed' };
       break;
   }
   return cfg.nowMs >= deadline.atMs ? { status: deadline.status, next: null } : { status: current, next: deadline };

@@ -77,7 +77,7 @@ export interface StepGraph {
   totalNodes: number;
 }
 
-const SEVERITY: Record<StepResult, number> = { success: 0, skipped: 1, running: 2, rejected: 3, failure: 4 };
+const SEVERITY: Record<StepResult, number> = { success: 0, skipped: 1, running: 2, ongoing: 2, rejected: 3, transient: 4, failure: 4 };
 
 interface Group {
   kind: StepNodeKind;
@@ -155,7 +155,7 @@ export function buildStepGraph(runs: readonly StepRun[], failedStep: string | nu
   let failedNode: StepGraphNode | undefined;
   if (failedStep !== null) {
     const named = fNodes.filter((n) => n.step === failedStep);
-    failedNode = named.find((n) => n.result === 'failure' || n.result === 'rejected') ?? named[0];
+    failedNode = named.find((n) => n.result === 'failure' || n.result === 'transient' || n.result === 'rejected') ?? named[0];
     if (failedNode) failedNode.failed = true;
   }
 

@@ -11,7 +11,13 @@ export interface OpHistory {
   runs: Execution[];
   /** One entry per attempt, ascending attempt. */
   entries: Step[];
-  /** Result of the highest attempt. */
+  /**
+   * The (step, op)'s standing: the result of its latest attempt that did or
+   * failed the work (finalResult), then read under the saga's protocol rules
+   * (lib/saga/protocol-rules.ts settleStandings): `running` while it is in
+   * progress, a failure the coordinator retries included; `failure` only when
+   * nothing will call it again.
+   */
   final: StepResult;
   /** Highest attempt number seen (may exceed entries.length when early attempts were lost). */
   maxAttempt: number;
@@ -218,7 +224,7 @@ function toStep(run: Execution, attempt: number, name: string, manual: boolean):
     durationMs: s.endMs > 0 ? Math.max(0, s.endMs - s.startMs) : 0,
     traceId: s.traceId,
     spanId: s.spanId,
-    error: run.result === 'failure' ? run.error : null,
+    error: run.result === 'failure' || run.result === 'transient' ? run.error : null,
     compensation: isCompensationOp(run.op),
     manual,
   };

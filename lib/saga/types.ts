@@ -18,14 +18,25 @@ export type Op =
   | 'prepare'
   | 'submit'
   | 'commit'
-  | 'rollback';
+  | 'rollback'
+  /** DTM's check-back call of a two-phase message (`branch_id=00&op=msg`, "QueryPrepared"). */
+  | 'msg';
+/** Appended only: UI wire formats index into this list. */
 export const OPS: readonly Op[] = [
-  'action', 'compensate', 'try', 'confirm', 'cancel', 'prepare', 'submit', 'commit', 'rollback',
+  'action', 'compensate', 'try', 'confirm', 'cancel', 'prepare', 'submit', 'commit', 'rollback', 'msg',
 ];
 /** Ops that undo a forward step. */
 export const COMPENSATION_OPS: readonly Op[] = ['compensate', 'cancel', 'rollback'];
 
-export type ResultOverride = 'success' | 'failure' | 'skipped' | 'rejected';
+/**
+ * A span's own verdict on its attempt, stored in the spans' `result` column:
+ * `saga.step.result` (success, failure, skipped, rejected), or for a zero-code
+ * DTM branch call the answer read from its HTTP / gRPC status code
+ * (lib/saga/dtm-result.ts): `failure` (DTM's FAILURE), `ongoing` (DTM's
+ * ONGOING: not done yet, call again) or `transient` (any other error, which DTM
+ * retries).
+ */
+export type ResultOverride = 'success' | 'failure' | 'skipped' | 'rejected' | 'transient' | 'ongoing';
 
 /** saga.trigger: who started a run. `manual`: an operator's action from sagascope (lib/actions). */
 export type Trigger = 'manual';
@@ -129,10 +140,28 @@ export interface ModelConfig {
   nowMs: number;
   /** Non-terminal with no new span for longer than this → stuck. Default 300000. */
   stuckAfterMs: number;
-  /** Incomplete compensation older than this → failed. Default 60000. */
+  /**
+   * Incomplete compensation quiet for this long → failed, where nobody retries it
+   * (a coordinator that retries, like DTM, is not given up on: see
+   * lib/saga/protocol-rules.ts). Also: forward work done with no coordinator
+   * span, quiet this long → committed. Default 60000.
+   */
   failedGraceMs: number;
-  /** Attempts of one (step, op) above this → retry_storm. Default 5. */
+  /** Attempts of one (step, op) above this in a short window → retry_storm. Default 5. */
   maxAttempts: number;
+  /** Names for sagas without `saga.name` (lib/saga/zero-code-name.ts); default none. */
+  nameRules?: readonly SagaNameRule[];
+}
+
+/**
+ * SAGASCOPE_SAGA_NAME_RULES: the first rule that matches names a saga that has
+ * no `saga.name`. `gid` tests the saga id; `routePrefix` the route of a
+ * zero-code saga's first branch; a rule with both needs both.
+ */
+export interface SagaNameRule {
+  name: string;
+  gid: RegExp | null;
+  routePrefix: string | null;
 }
 
 /**

@@ -126,7 +126,7 @@ function addSpanLevel(out: Entry[], saga: Saga, spans: readonly SagaSpan[]): voi
   for (const s of saga.steps) {
     if (s.service === SAGASCOPE_SERVICE) continue;
     const minute = minuteOf(s.startMs);
-    out.push([SERIES.step, minute, s.service, s.step, s.op, -1, 1, s.result === 'failure' ? 1 : 0, s.attempt > 1 && !s.manual ? 1 : 0, 0]);
+    out.push([SERIES.step, minute, s.service, s.step, s.op, -1, 1, s.result === 'failure' || s.result === 'transient' ? 1 : 0, s.attempt > 1 && !s.manual ? 1 : 0, 0]);
     if (s.result !== 'running') out.push([SERIES.step, minute, s.service, s.step, s.op, bucketOf(s.durationMs), 1]);
   }
   if (spans.length <= SMALL_SAGA && oneTrace(spans)) addServiceGraphOneTrace(out, spans);

@@ -40,6 +40,9 @@ const OUTCOME: Record<StepResult, BarOutcome> = {
   skipped: 'skipped',
   rejected: 'rejected',
   running: 'running',
+  // A zero-code DTM branch's answer: an error DTM retries is a failed attempt; ONGOING is work in progress.
+  transient: 'failed',
+  ongoing: 'running',
 };
 
 /** A bar's outcome as the compensation chain's step result. */
