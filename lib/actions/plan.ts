@@ -127,6 +127,11 @@ export interface PlanContext {
   nowMs?: number;
   /** The model's stuck threshold (ModelConfig.stuckAfterMs); default 5 minutes. */
   stuckAfterMs?: number;
+  /**
+   * false: plans that are only read for their verdict (guided repair on the saga page) skip the
+   * planId, whose saga version sorts and hashes every span id; their planId is ''.
+   */
+  planIds?: boolean;
 }
 
 type PlanRefusal = Pick<Refusal, 'message' | 'overridable'> & { rule: ActionPlan['rule'] };
@@ -170,7 +175,7 @@ export function makePlanner(saga: Saga, spans: readonly SagaSpan[], ctx: PlanCon
     stuckAfterMs: ctx.stuckAfterMs ?? 300_000,
   };
   return (req) => {
-    version ??= sagaVersion(spans);
+    version ??= ctx.planIds === false ? '' : sagaVersion(spans);
     return planWith(saga, facts, safety, version, req, ctx);
   };
 }
@@ -198,7 +203,7 @@ function planWith(
       rule: refusal?.rule ?? null,
       overridable: refusal?.overridable ?? false,
     };
-    return { ...plan, planId: planIdOf(version, plan) };
+    return { ...plan, planId: ctx.planIds === false ? '' : planIdOf(version, plan) };
   };
   const call = (f: StepFacts, order: number, op: Op, attempt: number, url: string): PlannedCall => ({
     order, step: f.name, key: f.key, index: f.index, op, attempt, url, idempotencyKey: keyFor(f, op, attempt), branchId: f.branchId,

@@ -52,7 +52,7 @@ export function anomalyToJson(a: Anomaly, repair: RepairSuggestion): AnomalyJson
 
 /** The saga's anomalies, each with its guided repair, and whether "Compensate saga" may be offered (the same planner and safety rules as a preview). */
 export function repairsToJson(saga: Saga, spans: readonly SagaSpan[], cfg: ModelConfig): Pick<SagaDetail, 'anomalies' | 'compensateSaga'> {
-  const guide = repairGuide(saga, spans, { nowMs: cfg.nowMs, stuckAfterMs: cfg.stuckAfterMs });
+  const guide = repairGuide(saga, spans, { nowMs: cfg.nowMs, stuckAfterMs: cfg.stuckAfterMs, planIds: false });
   return { anomalies: saga.anomalies.map((a, i) => anomalyToJson(a, guide.repairs[i]!)), compensateSaga: guide.compensateSaga };
 }
 
