@@ -9,6 +9,8 @@ import { DecodeError, type DecodedRequest } from '../otlp/types';
 import { toSpanRows, type SpanRow } from './span-row';
 import { ExportError } from './errors';
 import type { SpanLimits } from './limits';
+import { rowProblem } from './storable';
+import { MAX_REJECT_REASONS } from '../otlp/span-validation';
 
 export type Encoding = 'protobuf' | 'json';
 export type RequestLimits = SpanLimits & { maxSpansPerRequest: number };
@@ -39,6 +41,23 @@ export function decodeRequestRows(body: Uint8Array, encoding: Encoding, limits: 
     throw new ExportError('too_large', `${received} spans in one request; at most ${limits.maxSpansPerRequest} (send smaller batches)`);
   }
   const tally = { truncated: 0 };
-  const rows = toSpanRows(decoded.spans, limits, tally);
-  return { rows, received, rejected: decoded.rejected, rejectReasons: decoded.rejectReasons, truncated: tally.truncated };
+  let rows = toSpanRows(decoded.spans, limits, tally);
+  let rejected = decoded.rejected;
+  const rejectReasons = decoded.rejectReasons;
+  // One pass that allocates nothing while every row is storable (the usual case).
+  for (let i = 0; i < rows.length; i++) {
+    if (rowProblem(rows[i]!) === null) continue;
+    const kept: SpanRow[] = rows.slice(0, i);
+    for (let j = i; j < rows.length; j++) {
+      const problem = rowProblem(rows[j]!);
+      if (problem === null) kept.push(rows[j]!);
+      else {
+        rejected++;
+        if (rejectReasons.length < MAX_REJECT_REASONS) rejectReasons.push(`span ${rows[j]!.spanId}: ${problem}`);
+      }
+    }
+    rows = kept;
+    break;
+  }
+  return { rows, received, rejected, rejectReasons, truncated: tally.truncated };
 }

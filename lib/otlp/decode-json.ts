@@ -154,12 +154,26 @@ function hexId(value: unknown, name: string): string {
   return hex;
 }
 
-/** Absent → 0, which spanProblem reports; wrong types are shape errors. */
+const UINT64_MAX_DIGITS = '18446744073709551615';
+
+/** A decimal string within fixed64's range: what the protobuf field can hold, nothing further. */
+function isUint64Decimal(digits: string): boolean {
+  if (!/^\d+$/.test(digits)) return false;
+  const d = digits.replace(/^0+(?=\d)/, '');
+  return d.length < UINT64_MAX_DIGITS.length || (d.length === UINT64_MAX_DIGITS.length && d <= UINT64_MAX_DIGITS);
+}
+
+/**
+ * Absent → 0, which spanProblem reports; wrong types are shape errors. JSON can
+ * write any number of digits; beyond uint64 (year 2554) is refused here, like
+ * the year-10000 span that once failed every request sharing its transaction.
+ */
 function nanosToMs(value: unknown, name: string): number {
   if (value === undefined || value === null) return 0;
-  if (typeof value === 'string' && /^\d+$/.test(value)) return nanosStringToMs(value);
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return nanosNumberToMs(value);
-  throw new ShapeError(`${name} must be an unsigned integer`);
+  if (typeof value === 'string' && isUint64Decimal(value)) return nanosStringToMs(value);
+  // 2^64 itself passes: the largest uint64 has no exact double and rounds to it.
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2 ** 64) return nanosNumberToMs(value);
+  throw new ShapeError(`${name} must be an unsigned 64-bit integer`);
 }
 
 function optionalString(value: unknown, name: string): string | undefined {
