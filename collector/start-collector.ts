@@ -60,6 +60,10 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
       metrics.dbRetries++;
       log.warn('ingest batch failed, writing it again', errorFields(err));
     },
+    onSplit: (err) => {
+      metrics.batchSplits++;
+      log.warn('the database refused a batch for its data: writing its requests apart', errorFields(err));
+    },
     onError: (err) => log.error('ingest batch failed', errorFields(err)),
   });
   metrics.queueDepth = () => pipeline.depth;

@@ -21,6 +21,8 @@ export class IngestMetrics {
   phase2HeldSeconds = 0;
   /** Batch attempts repeated because the database was briefly away. */
   dbRetries = 0;
+  /** Group commits split because the database refused their data (lib/ingest/pipeline.ts). */
+  batchSplits = 0;
   /** Reported at scrape time by the pipeline. */
   queueDepth: () => number = () => 0;
 
@@ -47,6 +49,7 @@ export class IngestMetrics {
     counter('sagascope_ingest_phase2_lock_wait_seconds_total', 'Time ingest transactions waited for the phase-2 lock.', this.phase2WaitSeconds);
     counter('sagascope_ingest_phase2_lock_held_seconds_total', 'Time the phase-2 lock was held (its share of wall time is the serial share of ingest).', this.phase2HeldSeconds);
     counter('sagascope_ingest_db_retries_total', 'Batch writes attempted again after a transient database error.', this.dbRetries);
+    counter('sagascope_ingest_batch_splits_total', 'Group commits split because the database refused the data of one of their requests.', this.batchSplits);
     lines.push('# HELP sagascope_export_requests_total OTLP export requests by transport and outcome.');
     lines.push('# TYPE sagascope_export_requests_total counter');
     for (const [key, n] of [...this.requests].sort()) {
