@@ -6,6 +6,7 @@
 import { decodeProtobufRequest } from '../otlp/decode-protobuf';
 import { decodeJsonRequest } from '../otlp/decode-json';
 import { DecodeError, type DecodedRequest } from '../otlp/types';
+import { BudgetExceeded, type DecodeBudgets } from '../otlp/decode-budget';
 import { toSpanRows, type SpanRow } from './span-row';
 import { ExportError } from './errors';
 import type { SpanLimits } from './limits';
@@ -13,7 +14,7 @@ import { rowProblem } from './storable';
 import { MAX_REJECT_REASONS } from '../otlp/span-validation';
 
 export type Encoding = 'protobuf' | 'json';
-export type RequestLimits = SpanLimits & { maxSpansPerRequest: number };
+export type RequestLimits = SpanLimits & DecodeBudgets;
 
 export interface RequestRows {
   rows: SpanRow[];
@@ -23,23 +24,26 @@ export interface RequestRows {
   rejectReasons: string[];
   /** Spans stored cut down to the limits. */
   truncated: number;
+  /** Of the rejected, spans whose values nest deeper than the depth budget. */
+  tooDeep: number;
 }
 
-function decode(body: Uint8Array, encoding: Encoding): DecodedRequest {
+function decode(body: Uint8Array, encoding: Encoding, budgets: DecodeBudgets): DecodedRequest {
   try {
-    return encoding === 'protobuf' ? decodeProtobufRequest(body) : decodeJsonRequest(body);
+    return encoding === 'protobuf' ? decodeProtobufRequest(body, budgets) : decodeJsonRequest(body, budgets);
   } catch (err) {
+    if (err instanceof BudgetExceeded) {
+      // Too many spans stays what it always was (413); any other budget is bad data (400), not retried.
+      throw new ExportError(err.budget === 'spans' ? 'too_large' : 'invalid_argument', err.message, err.budget);
+    }
     if (err instanceof DecodeError) throw new ExportError('invalid_argument', `cannot decode request: ${err.message}`);
     throw err;
   }
 }
 
 export function decodeRequestRows(body: Uint8Array, encoding: Encoding, limits: RequestLimits): RequestRows {
-  const decoded = decode(body, encoding);
+  const decoded = decode(body, encoding, limits);
   const received = decoded.spans.length + decoded.rejected;
-  if (received > limits.maxSpansPerRequest) {
-    throw new ExportError('too_large', `${received} spans in one request; at most ${limits.maxSpansPerRequest} (send smaller batches)`);
-  }
   const tally = { truncated: 0 };
   let rows = toSpanRows(decoded.spans, limits, tally);
   let rejected = decoded.rejected;
@@ -59,5 +63,5 @@ export function decodeRequestRows(body: Uint8Array, encoding: Encoding, limits: 
     rows = kept;
     break;
   }
-  return { rows, received, rejected, rejectReasons, truncated: tally.truncated };
+  return { rows, received, rejected, rejectReasons, truncated: tally.truncated, tooDeep: decoded.tooDeep ?? 0 };
 }

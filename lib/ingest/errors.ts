@@ -3,6 +3,7 @@
  * "Failures" and "Throttling"): retryable conditions tell SDKs to come back,
  * bad data tells them not to.
  */
+import type { BudgetKind } from '../otlp/decode-budget';
 
 export type ExportErrorKind =
   | 'invalid_argument'
@@ -16,6 +17,8 @@ export class ExportError extends Error {
   constructor(
     readonly kind: ExportErrorKind,
     message: string,
+    /** The decode budget the request went over, if that is why (lib/otlp/decode-budget.ts; counted in /metrics). */
+    readonly budget?: BudgetKind,
   ) {
     super(message);
     this.name = 'ExportError';

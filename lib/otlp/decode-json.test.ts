@@ -239,7 +239,7 @@ describe('decodeJsonRequest on malformed input', () => {
   });
 
   it('accepts an empty object as a request without spans', () => {
-    expect(decodeJsonRequest('{}')).toEqual({ spans: [], rejected: 0, rejectReasons: [] });
+    expect(decodeJsonRequest('{}')).toEqual({ spans: [], rejected: 0, rejectReasons: [], tooDeep: 0 });
   });
 
   it.each([
@@ -285,15 +285,32 @@ describe('decodeJsonRequest on malformed input', () => {
     expect(result.spans.map((s) => s.spanId)).toEqual(['1111111111111111', '2222222222222222']);
   });
 
+  // built as text: JSON.stringify itself would overflow the stack on the deepest case
+  const nested = (depth: number, kind: 'array' | 'kvlist') =>
+    request({ attributes: [{ key: 'deep', value: 'DEEP' }] }).replace(
+      '"DEEP"',
+      kind === 'array'
+        ? '{"arrayValue":{"values":['.repeat(depth) + '{}' + ']}}'.repeat(depth)
+        : '{"kvlistValue":{"values":[{"key":"k","value":'.repeat(depth) + '{}' + '}]}}'.repeat(depth),
+    );
+
   it.each([
-    [32, 0],
-    [33, 1],
-    [5000, 1],
-  ])('limits attribute value nesting: %i levels → %i rejected', (depth, rejected) => {
-    // built as text: JSON.stringify itself would overflow the stack on the deepest case
-    const value = '{"arrayValue":{"values":['.repeat(depth) + '{}' + ']}}'.repeat(depth);
-    const result = decodeJsonRequest(request({ attributes: [{ key: 'deep', value: 'DEEP' }] }).replace('"DEEP"', value));
+    [32, 'array', 0],
+    [33, 'array', 1],
+    [32, 'kvlist', 0],
+    [33, 'kvlist', 1],
+  ] as const)('limits attribute value nesting: %i levels of %s values → %i rejected', (depth, kind, rejected) => {
+    const result = decodeJsonRequest(nested(depth, kind));
     expect(result.rejected).toBe(rejected);
+    expect(result.tooDeep).toBe(rejected);
     if (rejected) expect(result.rejectReasons).toEqual(['span 0: attribute value nested deeper than 32']);
+  });
+
+  it('refuses JSON nested far deeper than any allowed value before parsing it (depth budget)', () => {
+    expect(() => decodeJsonRequest(nested(5000, 'array'))).toThrow(expect.objectContaining({ budget: 'depth', message: expect.stringMatching(/JSON nested deeper than 144 levels/) }));
+    // …but not a span's events at the deepest allowed kvlist nesting
+    const events = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: TRACE_ID, spanId: SPAN_ID, startTimeUnixNano: '1767225600000000000', endTimeUnixNano: '1767225600001000000', events: [{ attributes: [{ key: 'deep', value: 'DEEP' }] }] }] }] }] });
+    const deepest = events.replace('"DEEP"', '{"kvlistValue":{"values":[{"key":"k","value":'.repeat(32) + '{}' + '}]}}'.repeat(32));
+    expect(decodeJsonRequest(deepest).rejected).toBe(0);
   });
 });

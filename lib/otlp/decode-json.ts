@@ -8,7 +8,8 @@
  * fields are ignored.
  *
  * A malformed request envelope (resourceSpans, resource, scope) makes the whole
- * request undecodable; a malformed span only rejects that span.
+ * request undecodable; a malformed span only rejects that span. The decode
+ * budgets are checked on the bytes before JSON.parse (json-budget-scan.ts).
  */
 import { DecodeError, type AttrValue, type Attributes, type DecodedRequest, type FlatSpan, type SpanEvent } from './types';
 import { RejectionLog, spanProblem } from './span-validation';
@@ -23,18 +24,28 @@ import {
   normaliseStatusCode,
   setAttribute,
 } from './wire-conversions';
+import { DEFAULT_DECODE_BUDGETS, type DecodeBudgets } from './decode-budget';
+import { scanJsonBudgets } from './json-budget-scan';
 
 type JsonObject = Record<string, unknown>;
 
-const MAX_VALUE_DEPTH = 32;
 const utf8Decoder = new TextDecoder();
+const utf8Encoder = new TextEncoder();
 
 /** Thrown inside one span (or the envelope) when a value has the wrong shape. */
 class ShapeError extends Error {}
+class NestingTooDeep extends ShapeError {}
 
-export function decodeJsonRequest(text: string | Uint8Array): DecodedRequest {
+/** Depth budget of the request being decoded (synchronous, one request at a time per thread). */
+let maxDepth = DEFAULT_DECODE_BUDGETS.maxDepth;
+
+export function decodeJsonRequest(text: string | Uint8Array, budgets: DecodeBudgets = DEFAULT_DECODE_BUDGETS): DecodedRequest {
+  // Strings come from tests and tools; the collector passes the request's bytes.
+  scanJsonBudgets(typeof text === 'string' ? utf8Encoder.encode(text) : text, budgets);
+  maxDepth = budgets.maxDepth;
   const root = parseJson(text);
   const log = new RejectionLog();
+  let tooDeep = 0;
   const spans: FlatSpan[] = [];
   let spanIndex = 0;
   for (const resourceSpans of envelopeArray(root, 'resourceSpans', 'resource_spans')) {
@@ -49,12 +60,13 @@ export function decodeJsonRequest(text: string | Uint8Array): DecodedRequest {
           else spans.push(span);
         } catch (err) {
           if (!(err instanceof ShapeError)) throw err;
+          if (err instanceof NestingTooDeep) tooDeep++;
           log.add(index, err.message);
         }
       }
     }
   }
-  return { spans, rejected: log.rejected, rejectReasons: log.reasons };
+  return { spans, rejected: log.rejected, rejectReasons: log.reasons, tooDeep };
 }
 
 function parseJson(text: string | Uint8Array): JsonObject {
@@ -228,7 +240,7 @@ function addKeyValue(target: Record<string, AttrValue>, keyValue: unknown, depth
 }
 
 function anyValue(value: unknown, depth: number): AttrValue {
-  if (depth > MAX_VALUE_DEPTH) throw new ShapeError(`attribute value nested deeper than ${MAX_VALUE_DEPTH}`);
+  if (depth > maxDepth) throw new NestingTooDeep(`attribute value nested deeper than ${maxDepth}`);
   if (value === undefined || value === null) return null;
   if (!isObject(value)) throw new ShapeError('attribute value must be an AnyValue object');
 
