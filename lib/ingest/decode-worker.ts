@@ -6,6 +6,10 @@
  * a worker holds at most one unpacked body.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import os from 'node:os';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { decodeRequestRows } from './decode-rows';
 import { inflateSync } from './inflate';
 import { ExportError } from './errors';
@@ -16,10 +20,48 @@ import type { FromWorker, ToWorker, WorkerSetup } from './decode-pool';
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
 
+/**
+ * Decoding is background work: when the cores are short, the main thread (the
+ * UI, the collector's sockets and database writes) should run first. Linux
+ * keeps a nice value per thread, so this thread alone is lowered; elsewhere
+ * (no /proc/thread-self) it keeps the process's priority.
+ */
+const DECODE_THREAD_NICE = 10;
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, Math.max(os.getPriority(tid), DECODE_THREAD_NICE));
+} catch {
+  // not Linux, or not allowed: same priority as the main thread
+}
+
 /** Rows per chunk, and characters of JSON text per chunk: the main thread takes one chunk per turn (~1 ms). */
 const CHUNK_ROWS = 256;
 const CHUNK_CHARS = 512 * 1024;
 const CHUNKS_AHEAD = 2;
+
+/**
+ * Unpacked bodies are ArrayBuffers outside the JS heap, and V8 collects them
+ * only once some 64 MB of them have piled up: a flood of bodies refused over a
+ * budget grew the process by ~90 MiB that way (test/faults/poison). So once
+ * RECLAIM_BYTES have passed through since the last time, this thread asks for
+ * a full collection, run concurrently (a synchronous one held this thread for
+ * up to ~100 ms on the busy 2-core machine; a young-generation one freed too
+ * little: the buffers are often promoted while they are being filled). The
+ * flag only puts `gc` into contexts made from now on.
+ */
+const RECLAIM_BYTES = 8 * 1024 * 1024;
+v8.setFlagsFromString('--expose-gc');
+const collect = vm.runInNewContext('gc') as ((options: { type: 'major'; execution: 'async' }) => Promise<void>) | undefined;
+let bytesSinceCollect = 0;
+let collecting = false;
+
+function reclaim(bytes: number): void {
+  bytesSinceCollect += bytes;
+  if (bytesSinceCollect < RECLAIM_BYTES || !collect || collecting) return;
+  bytesSinceCollect = 0;
+  collecting = true;
+  void collect({ type: 'major', execution: 'async' }).finally(() => (collecting = false));
+}
 
 const jobs: Extract<ToWorker, { type: 'decode' }>[] = [];
 /** Chunks the main thread is ready to take: each sent one uses one, each 'more' gives one back. */
@@ -60,8 +102,17 @@ async function run(): Promise<void> {
   running = true;
   while (jobs.length > 0) {
     const job = jobs.shift()!;
+    // Memory this request touched outside the heap: its body, and what was unpacked of it.
+    let external = job.body.byteLength;
     try {
-      const body = inflateSync(job.body, job.contentEncoding, setup.maxBytes);
+      let body: Uint8Array;
+      try {
+        body = inflateSync(job.body, job.contentEncoding, setup.maxBytes);
+      } catch (err) {
+        external += setup.maxBytes; // unpacked up to the budget, then refused
+        throw err;
+      }
+      if (body !== job.body) external += 2 * body.byteLength; // the pieces, and the whole they were joined into
       const { rows, ...counts } = decodeRequestRows(body, job.encoding, setup.limits);
       await sendRows(job.id, rows);
       send({ type: 'done', id: job.id, ...counts });
@@ -70,6 +121,7 @@ async function run(): Promise<void> {
       if (!(err instanceof ExportError)) log.error('decode worker: unexpected error', errorFields(err));
       send({ type: 'error', id: job.id, kind: e.kind, message: e.message, budget: e.budget });
     }
+    reclaim(external);
   }
   running = false;
 }

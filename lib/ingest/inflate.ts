@@ -10,6 +10,8 @@ import { ExportError } from './errors';
 
 export type ContentEncoding = 'identity' | 'gzip' | 'deflate';
 
+const INFLATE_CHUNK_BYTES = 1024 * 1024;
+
 const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
 
@@ -30,8 +32,11 @@ function inflateError(err: unknown, limit: number): ExportError {
 
 export function inflateSync(body: Uint8Array, encoding: ContentEncoding, limit: number): Uint8Array {
   if (encoding === 'identity') return body;
+  // Output in 1 MiB pieces rather than zlib's 16 KiB: 60 MB of gzip'd empty values was cut at the
+  // 16 MiB budget in 16 ms instead of 85 (one 16 MiB piece: 253 ms, its pages are new every time).
+  const options = { maxOutputLength: limit, chunkSize: Math.min(limit, INFLATE_CHUNK_BYTES) };
   try {
-    return encoding === 'gzip' ? zlib.gunzipSync(body, { maxOutputLength: limit }) : zlib.inflateSync(body, { maxOutputLength: limit });
+    return encoding === 'gzip' ? zlib.gunzipSync(body, options) : zlib.inflateSync(body, options);
   } catch (err) {
     throw inflateError(err, limit);
   }
