@@ -14,7 +14,7 @@ import { SAGA_STATUSES, type SagaSpan } from '../saga/types';
 import { contributionOf, decodeContribution, encodeContribution } from '../stats/contribution';
 import { applyDamage, type Damage } from './arbitraries';
 import { BudgetExceeded, type DecodeBudgets } from '../otlp/decode-budget';
-import { jsonDepthLimit, scanJsonBudgets } from '../otlp/json-budget-scan';
+import { JsonBudgetScanner, jsonDepthLimit, scanJsonBudgets } from '../otlp/json-budget-scan';
 import { toOtlpJson } from '../otlp/test-support/flat-spans';
 import type { AttrValue, Attributes } from '../otlp/types';
 
@@ -173,12 +173,26 @@ function measureJson(value: unknown, key: string | null, depth: number, m: Measu
   } else for (const [k, v] of Object.entries(value)) measureJson(v, k, depth + 1, m);
 }
 
-/** The scanner counts exactly what JSON.parse builds, on any JSON text. */
-export function jsonScanExact(text: string): void {
+/**
+ * The scanner counts exactly what JSON.parse builds, on any JSON text, whether
+ * it is given the text whole or in pieces cut anywhere (as it is while a gzip'd
+ * body is unpacked).
+ */
+export function jsonScanExact(text: string, cuts: number[] = []): void {
   const m = { values: 0, longestList: 0, depth: 0, spans: 0, nesting: 0 };
   measureJson(JSON.parse(text), null, 0, m);
   const generous: DecodeBudgets = { maxSpansPerRequest: 1e9, maxListValues: 1e9, maxValues: 1e9, maxDepth: Math.ceil(m.nesting / 4) };
-  const scan = scanJsonBudgets(new TextEncoder().encode(text), generous);
+  const bytes = new TextEncoder().encode(text);
+  const scan = scanJsonBudgets(bytes, generous);
+  const scanner = new JsonBudgetScanner(generous);
+  let from = 0;
+  for (const cut of [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)) {
+    scanner.write(bytes.subarray(from, cut));
+    from = cut;
+  }
+  scanner.write(bytes.subarray(from));
+  const inPieces = scanner.result();
+  must(JSON.stringify(inPieces) === JSON.stringify(scan), `scanned in pieces ${JSON.stringify(inPieces)} ≠ whole ${JSON.stringify(scan)}`);
   must(scan.values === m.values, `scanner counted ${scan.values} values, JSON.parse built ${m.values}`);
   must(scan.depth === m.nesting, `scanner saw nesting ${scan.depth}, JSON.parse ${m.nesting}`);
   must(scan.longestList === m.longestList, `scanner's longest list ${scan.longestList}, JSON.parse's ${m.longestList}`);

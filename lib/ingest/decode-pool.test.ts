@@ -39,7 +39,9 @@ describe('DecodePool', () => {
   });
 
   it.each([
-    ['JSON, 20 M empty values (60 MB unpacked)', () => zlib.gzipSync(jsonWithEmptyValues(20_000_000)), 'json', 'too_large', 'bytes'],
+    // JSON is scanned while it is unpacked: refused at the 10,001st value, long before the bytes budget
+    ['JSON, 20 M empty values (60 MB unpacked)', () => zlib.gzipSync(jsonWithEmptyValues(20_000_000)), 'json', 'invalid_argument', 'list_values'],
+    ['protobuf, 30 M empty values (60 MB unpacked)', () => zlib.gzipSync(protobufWithEmptyValues(30_000_000)), 'protobuf', 'too_large', 'bytes'],
     ['JSON, 5 M empty values (15 MB unpacked)', () => zlib.gzipSync(jsonWithEmptyValues(5_000_000)), 'json', 'invalid_argument', 'list_values'],
     ['protobuf, 5 M empty values', () => zlib.gzipSync(protobufWithEmptyValues(5_000_000)), 'protobuf', 'invalid_argument', 'list_values'],
   ] as const)('refuses the amplified request %s, naming the budget', async (_, make, encoding, kind, budget) => {

@@ -28,16 +28,21 @@ export interface RequestRows {
   tooDeep: number;
 }
 
+/** A decoder's refusal as the sender is told; anything else passes through. */
+export function decodeErrorToExport(err: unknown): unknown {
+  if (err instanceof BudgetExceeded) {
+    // Too many spans stays what it always was (413); any other budget is bad data (400), not retried.
+    return new ExportError(err.budget === 'spans' ? 'too_large' : 'invalid_argument', err.message, err.budget);
+  }
+  if (err instanceof DecodeError) return new ExportError('invalid_argument', `cannot decode request: ${err.message}`);
+  return err;
+}
+
 function decode(body: Uint8Array, encoding: Encoding, budgets: DecodeBudgets): DecodedRequest {
   try {
     return encoding === 'protobuf' ? decodeProtobufRequest(body, budgets) : decodeJsonRequest(body, budgets);
   } catch (err) {
-    if (err instanceof BudgetExceeded) {
-      // Too many spans stays what it always was (413); any other budget is bad data (400), not retried.
-      throw new ExportError(err.budget === 'spans' ? 'too_large' : 'invalid_argument', err.message, err.budget);
-    }
-    if (err instanceof DecodeError) throw new ExportError('invalid_argument', `cannot decode request: ${err.message}`);
-    throw err;
+    throw decodeErrorToExport(err);
   }
 }
 

@@ -10,8 +10,9 @@ import { readlinkSync } from 'node:fs';
 import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { decodeRequestRows } from './decode-rows';
-import { inflateSync } from './inflate';
+import { decodeErrorToExport, decodeRequestRows } from './decode-rows';
+import { inflateSync, inflateWatching } from './inflate';
+import { JsonBudgetScanner } from '../otlp/json-budget-scan';
 import { ExportError } from './errors';
 import { log, errorFields } from '../log';
 import type { SpanRow } from './span-row';
@@ -98,6 +99,17 @@ async function sendRows(id: number, rows: SpanRow[]): Promise<void> {
   }
 }
 
+/**
+ * JSON is scanned against the decode budgets while it is unpacked, and refused
+ * at the first value over one; protobuf is unpacked here, on this low-priority
+ * thread, in one go (its budgets are counted as it is decoded).
+ */
+function unpack(job: Extract<ToWorker, { type: 'decode' }>): Promise<Uint8Array> | Uint8Array {
+  if (job.encoding !== 'json' || job.contentEncoding === 'identity') return inflateSync(job.body, job.contentEncoding, setup.maxBytes);
+  const scanner = new JsonBudgetScanner(setup.limits);
+  return inflateWatching(job.body, job.contentEncoding, setup.maxBytes, (piece) => scanner.write(piece));
+}
+
 async function run(): Promise<void> {
   running = true;
   while (jobs.length > 0) {
@@ -107,10 +119,10 @@ async function run(): Promise<void> {
     try {
       let body: Uint8Array;
       try {
-        body = inflateSync(job.body, job.contentEncoding, setup.maxBytes);
+        body = await unpack(job);
       } catch (err) {
-        external += setup.maxBytes; // unpacked up to the budget, then refused
-        throw err;
+        if (err instanceof ExportError && err.budget === 'bytes') external += setup.maxBytes; // unpacked up to the budget
+        throw decodeErrorToExport(err);
       }
       if (body !== job.body) external += 2 * body.byteLength; // the pieces, and the whole they were joined into
       const { rows, ...counts } = decodeRequestRows(body, job.encoding, setup.limits);

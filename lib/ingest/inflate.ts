@@ -30,6 +30,51 @@ function inflateError(err: unknown, limit: number): ExportError {
   return new ExportError('invalid_argument', `cannot decompress request body: ${(err as Error).message}`);
 }
 
+/** Output pieces while watching: small, so that a refusal comes early (and the whole is joined once at the end). */
+const WATCH_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Unpacks as a stream, handing each piece to `watch` as it comes, so that
+ * `watch` can refuse the request (by throwing) long before all of it is
+ * unpacked: the JSON budget scanner refuses 60 MB of empty values after the
+ * first 64 KiB. zlib has no synchronous way to unpack piece by piece, so
+ * this runs on libuv's thread pool, and only for as long as the watcher lets it.
+ */
+export function inflateWatching(body: Uint8Array, encoding: ContentEncoding, limit: number, watch: (piece: Uint8Array) => void): Promise<Uint8Array> {
+  if (encoding === 'identity') {
+    watch(body);
+    return Promise.resolve(body);
+  }
+  return new Promise((resolve, reject) => {
+    const z = encoding === 'gzip' ? zlib.createGunzip({ chunkSize: WATCH_CHUNK_BYTES }) : zlib.createInflate({ chunkSize: WATCH_CHUNK_BYTES });
+    const pieces: Buffer[] = [];
+    let total = 0;
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      z.destroy();
+      reject(err);
+    };
+    z.on('data', (piece: Buffer) => {
+      if (failed) return;
+      total += piece.length;
+      if (total > limit) return fail(inflateError(Object.assign(new Error('too large'), { code: 'ERR_BUFFER_TOO_LARGE' }), limit));
+      try {
+        watch(piece);
+      } catch (err) {
+        return fail(err);
+      }
+      pieces.push(piece);
+    });
+    z.on('error', (err) => fail(inflateError(err, limit)));
+    z.on('end', () => {
+      if (!failed) resolve(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, total));
+    });
+    z.end(body);
+  });
+}
+
 export function inflateSync(body: Uint8Array, encoding: ContentEncoding, limit: number): Uint8Array {
   if (encoding === 'identity') return body;
   // Output in 1 MiB pieces rather than zlib's 16 KiB: 60 MB of gzip'd empty values was cut at the
