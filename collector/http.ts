@@ -77,7 +77,13 @@ async function handleExport(req: http.IncomingMessage, res: http.ServerResponse,
       req.resume(); // discard the body unread: the connection stays usable for the client's retry
       throw err;
     }
-    const contentEncoding = contentEncodingOf(req.headers['content-encoding']);
+    let contentEncoding;
+    try {
+      contentEncoding = contentEncodingOf(req.headers['content-encoding']);
+    } catch (err) {
+      req.resume(); // as above: refused unread
+      throw err;
+    }
     const body = await readBody(req, opts.maxRequestBytes).catch((err: unknown) => {
       // Refused before the export core sees it, which counts the other budgets.
       if (err instanceof ExportError && err.budget) opts.metrics.countBudgetExceeded(err.budget);
