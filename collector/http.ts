@@ -4,15 +4,11 @@
  * failures carry a google.rpc.Status body as the OTLP/HTTP spec asks.
  */
 import http from 'node:http';
-import zlib from 'node:zlib';
-import { promisify } from 'node:util';
 import protobuf from 'protobufjs/minimal.js';
 import { exportTraces, authorize, admit, type ExportDeps, type Encoding } from '../lib/ingest/export';
 import { ExportError, statusFor } from '../lib/ingest/errors';
+import { contentEncodingOf } from '../lib/ingest/inflate';
 import { encodeExportResponseJson, encodeExportResponseProto } from '../lib/otlp/response';
-
-const gunzip = promisify(zlib.gunzip);
-const inflate = promisify(zlib.inflate);
 
 export interface HttpOptions extends ExportDeps {
   host: string;
@@ -31,9 +27,10 @@ function encodingOf(contentType: string | undefined): Encoding | null {
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => new ExportError('too_large', `request body exceeds ${limit} bytes (SAGASCOPE_MAX_REQUEST_BYTES)`, 'bytes');
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      reject(new ExportError('too_large', `request body exceeds ${limit} bytes`));
+      reject(tooLarge());
       req.resume();
       return;
     }
@@ -42,7 +39,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > limit) {
-        reject(new ExportError('too_large', `request body exceeds ${limit} bytes`));
+        reject(tooLarge());
         req.destroy();
         return;
       }
@@ -51,20 +48,6 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-async function decompress(body: Buffer, contentEncoding: string | undefined, limit: number): Promise<Buffer> {
-  const enc = (contentEncoding ?? 'identity').trim().toLowerCase();
-  if (enc === 'identity' || enc === '') return body;
-  if (enc !== 'gzip' && enc !== 'deflate') throw new ExportError('invalid_argument', `unsupported Content-Encoding: ${enc}`);
-  try {
-    return enc === 'gzip' ? await gunzip(body, { maxOutputLength: limit }) : await inflate(body, { maxOutputLength: limit });
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-      throw new ExportError('too_large', `decompressed request exceeds ${limit} bytes`);
-    }
-    throw new ExportError('invalid_argument', `cannot decompress request body: ${(err as Error).message}`);
-  }
 }
 
 /** google.rpc.Status { code = 1; message = 2 } */
@@ -94,9 +77,20 @@ async function handleExport(req: http.IncomingMessage, res: http.ServerResponse,
       req.resume(); // discard the body unread: the connection stays usable for the client's retry
       throw err;
     }
-    const raw = await readBody(req, opts.maxRequestBytes);
-    const body = await decompress(raw, req.headers['content-encoding'], opts.maxRequestBytes);
-    const result = await exportTraces(body, encoding, opts);
+    let contentEncoding;
+    try {
+      contentEncoding = contentEncodingOf(req.headers['content-encoding']);
+    } catch (err) {
+      req.resume(); // as above: refused unread
+      throw err;
+    }
+    const body = await readBody(req, opts.maxRequestBytes).catch((err: unknown) => {
+      // Refused before the export core sees it, which counts the other budgets.
+      if (err instanceof ExportError && err.budget) opts.metrics.countBudgetExceeded(err.budget);
+      throw err;
+    });
+    // Unpacked by the decoder, within the bytes budget and off the main thread (lib/ingest/decode-pool.ts).
+    const result = await exportTraces(body, encoding, opts, contentEncoding);
     opts.metrics.countRequest('http', result.rejectedSpans > 0 ? 'partial' : 'ok');
     send(
       res,

@@ -9,6 +9,7 @@ import { modelConfigFrom } from '../lib/config/model';
 import { writeSpanBatch } from '../lib/db/span-writer';
 import { IngestPipeline } from '../lib/ingest/pipeline';
 import { IngestMetrics, registerProcessMetrics } from '../lib/ingest/metrics';
+import { createDecoder, DecodePool } from '../lib/ingest/decode-pool';
 import { startGrpcServer } from './grpc';
 import { startHttpServer } from './http';
 import { startRetentionLoop, type RetentionLoop } from './retention';
@@ -60,20 +61,30 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
       metrics.dbRetries++;
       log.warn('ingest batch failed, writing it again', errorFields(err));
     },
+    onSplit: (err) => {
+      metrics.batchSplits++;
+      log.warn('the database refused a batch for its data: writing its requests apart', errorFields(err));
+    },
     onError: (err) => log.error('ingest batch failed', errorFields(err)),
   });
   metrics.queueDepth = () => pipeline.depth;
-  const deps = {
-    pipeline,
-    metrics,
-    token: config.SAGASCOPE_COLLECTOR_TOKEN,
-    limits: {
-      maxSpansPerRequest: config.SAGASCOPE_MAX_SPANS_PER_REQUEST,
-      maxAttributes: config.SAGASCOPE_MAX_ATTRIBUTES,
-      maxValueLength: config.SAGASCOPE_MAX_ATTRIBUTE_LENGTH,
-      maxEvents: config.SAGASCOPE_MAX_EVENTS,
+  const decoder = createDecoder(
+    {
+      limits: {
+        maxSpansPerRequest: config.SAGASCOPE_MAX_SPANS_PER_REQUEST,
+        maxListValues: config.SAGASCOPE_DECODE_MAX_LIST_VALUES,
+        maxValues: config.SAGASCOPE_DECODE_MAX_VALUES,
+        maxDepth: config.SAGASCOPE_DECODE_MAX_DEPTH,
+        maxAttributes: config.SAGASCOPE_MAX_ATTRIBUTES,
+        maxValueLength: config.SAGASCOPE_MAX_ATTRIBUTE_LENGTH,
+        maxEvents: config.SAGASCOPE_MAX_EVENTS,
+      },
+      maxBytes: config.SAGASCOPE_MAX_REQUEST_BYTES,
     },
-  };
+    config.SAGASCOPE_DECODE_WORKERS,
+  );
+  if (decoder instanceof DecodePool) metrics.decodeQueue = () => decoder.queued;
+  const deps = { pipeline, metrics, decoder, token: config.SAGASCOPE_COLLECTOR_TOKEN };
   const grpc = await startGrpcServer({
     ...deps,
     host: config.SAGASCOPE_HOST,
@@ -121,6 +132,7 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
       closing = true;
       await Promise.all([retention.stop(), transitions.stop(), alerts.stop(), backfill, grpc.close(), http.close()]);
       await pipeline.close();
+      await decoder.close();
       await compaction.stop();
       await compactor.pass({ wait: true }).catch((err: unknown) => log.warn('rollup compaction at shutdown failed', errorFields(err)));
     },

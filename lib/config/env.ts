@@ -51,10 +51,21 @@ export const envSchema = z.object({
   PORT: port(3000),
   COLLECTOR_GRPC_PORT: port(4317),
   COLLECTOR_HTTP_PORT: port(4318),
-  /** Largest OTLP request accepted, after decompression. */
-  SAGASCOPE_MAX_REQUEST_BYTES: int(64 * 1024 * 1024, 1024),
+  /**
+   * Largest OTLP request accepted, on the wire and after decompression (the decode budget on bytes);
+   * more → 413 / RESOURCE_EXHAUSTED. 16 MiB: the OTel Collector takes 20 MiB over HTTP, 4 MiB over gRPC.
+   */
+  SAGASCOPE_MAX_REQUEST_BYTES: int(16 * 1024 * 1024, 1024),
   /** Spans in one OTLP request; more → 413 / RESOURCE_EXHAUSTED. */
   SAGASCOPE_MAX_SPANS_PER_REQUEST: int(100_000, 1),
+  /** Decode budget: entries of one list (attributes, array value, key-value list, events); more → 400 / INVALID_ARGUMENT. */
+  SAGASCOPE_DECODE_MAX_LIST_VALUES: int(10_000, 1),
+  /** Decode budget: values in one request (lib/otlp/decode-budget.ts says what counts); more → 400 / INVALID_ARGUMENT. */
+  SAGASCOPE_DECODE_MAX_VALUES: int(1_000_000, 1),
+  /** Decode budget: nesting of array / key-value list attribute values; a deeper span is rejected (partial success). */
+  SAGASCOPE_DECODE_MAX_DEPTH: z.coerce.number().int().min(1).max(128).default(32),
+  /** Worker threads that unpack and decode OTLP requests off the main thread (which serves the UI); 0 = on the main thread. */
+  SAGASCOPE_DECODE_WORKERS: z.coerce.number().int().min(0).max(16).default(1),
   /** Attributes kept per span / event / resource; the rest are dropped and the span flagged (sagascope.truncated). */
   SAGASCOPE_MAX_ATTRIBUTES: int(256, 1),
   /** Characters kept of any string value (attribute, span name, status message); longer ones are cut and flagged. */

@@ -96,3 +96,44 @@ export const sagaSpans: fc.Arbitrary<SagaSpan[]> = fc.array(
   }).map(({ dur, ...s }) => ({ ...s, endMs: dur < 0 ? 0 : s.startMs + dur })),
   { maxLength: 30 },
 );
+
+// ---- decode budgets (issue 15) -------------------------------------------------------------
+
+/** Attribute values with longer lists and deeper nesting than `attrValue` (long lists only at the top: the size stays small). */
+const nestedValue: fc.Arbitrary<AttrValue> = fc.letrec<{ v: AttrValue }>((tie) => ({
+  v: fc.oneof(
+    { depthSize: 'small', maxDepth: 6 },
+    fc.constantFrom('v', 1, true, null),
+    fc.array(tie('v'), { maxLength: 4 }),
+    fc.dictionary(fc.string({ maxLength: 3 }), tie('v'), { maxKeys: 4 }),
+  ),
+})).v;
+const listyValue: fc.Arbitrary<AttrValue> = fc.oneof(
+  nestedValue,
+  fc.array(nestedValue, { maxLength: 12 }),
+  fc.dictionary(fc.string({ maxLength: 3 }), nestedValue, { maxKeys: 12 }),
+);
+/** Ids that are never all zero (fast-check shrinks towards zeros, which the decoders rightly reject). */
+const nonZeroHex = (bytes: number) => hex(bytes).map((h) => 'a' + h.slice(1));
+
+/** Spans whose attribute lists, array values, key-value lists and events are long enough to matter. */
+export const listySpans: fc.Arbitrary<FlatSpan[]> = fc.array(
+  fc.record({
+    traceId: nonZeroHex(16), spanId: nonZeroHex(8),
+    attributes: fc.dictionary(fc.string({ maxLength: 4 }), listyValue, { maxKeys: 12 }),
+    resource: fc.dictionary(fc.string({ maxLength: 4 }), listyValue, { maxKeys: 5 }),
+    events: fc.option(fc.array(fc.record({ name: fc.constant('e'), timeMs: fc.constant(1_767_225_600_001), attributes: fc.dictionary(fc.string({ maxLength: 3 }), listyValue, { maxKeys: 6 }) }), { maxLength: 8 })),
+  }).map((s): FlatSpan => ({
+    ...s, parentSpanId: null, name: 'op', kind: 1, startMs: 1_767_225_600_000, endMs: 1_767_225_600_002,
+    statusCode: 0, statusMessage: null, scope: null,
+  })),
+  { minLength: 1, maxLength: 7 },
+);
+
+/** Small budgets, so that random requests fall on both sides of each. */
+export const smallBudgets = fc.record({
+  maxSpansPerRequest: fc.integer({ min: 1, max: 6 }),
+  maxListValues: fc.integer({ min: 1, max: 14 }),
+  maxValues: fc.integer({ min: 1, max: 300 }),
+  maxDepth: fc.integer({ min: 1, max: 6 }),
+});

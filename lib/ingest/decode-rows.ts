@@ -6,12 +6,15 @@
 import { decodeProtobufRequest } from '../otlp/decode-protobuf';
 import { decodeJsonRequest } from '../otlp/decode-json';
 import { DecodeError, type DecodedRequest } from '../otlp/types';
+import { BudgetExceeded, type DecodeBudgets } from '../otlp/decode-budget';
 import { toSpanRows, type SpanRow } from './span-row';
 import { ExportError } from './errors';
 import type { SpanLimits } from './limits';
+import { rowProblem } from './storable';
+import { MAX_REJECT_REASONS } from '../otlp/span-validation';
 
 export type Encoding = 'protobuf' | 'json';
-export type RequestLimits = SpanLimits & { maxSpansPerRequest: number };
+export type RequestLimits = SpanLimits & DecodeBudgets;
 
 export interface RequestRows {
   rows: SpanRow[];
@@ -21,24 +24,49 @@ export interface RequestRows {
   rejectReasons: string[];
   /** Spans stored cut down to the limits. */
   truncated: number;
+  /** Of the rejected, spans whose values nest deeper than the depth budget. */
+  tooDeep: number;
 }
 
-function decode(body: Uint8Array, encoding: Encoding): DecodedRequest {
+/** A decoder's refusal as the sender is told; anything else passes through. */
+export function decodeErrorToExport(err: unknown): unknown {
+  if (err instanceof BudgetExceeded) {
+    // Too many spans stays what it always was (413); any other budget is bad data (400), not retried.
+    return new ExportError(err.budget === 'spans' ? 'too_large' : 'invalid_argument', err.message, err.budget);
+  }
+  if (err instanceof DecodeError) return new ExportError('invalid_argument', `cannot decode request: ${err.message}`);
+  return err;
+}
+
+function decode(body: Uint8Array, encoding: Encoding, budgets: DecodeBudgets): DecodedRequest {
   try {
-    return encoding === 'protobuf' ? decodeProtobufRequest(body) : decodeJsonRequest(body);
+    return encoding === 'protobuf' ? decodeProtobufRequest(body, budgets) : decodeJsonRequest(body, budgets);
   } catch (err) {
-    if (err instanceof DecodeError) throw new ExportError('invalid_argument', `cannot decode request: ${err.message}`);
-    throw err;
+    throw decodeErrorToExport(err);
   }
 }
 
 export function decodeRequestRows(body: Uint8Array, encoding: Encoding, limits: RequestLimits): RequestRows {
-  const decoded = decode(body, encoding);
+  const decoded = decode(body, encoding, limits);
   const received = decoded.spans.length + decoded.rejected;
-  if (received > limits.maxSpansPerRequest) {
-    throw new ExportError('too_large', `${received} spans in one request; at most ${limits.maxSpansPerRequest} (send smaller batches)`);
-  }
   const tally = { truncated: 0 };
-  const rows = toSpanRows(decoded.spans, limits, tally);
-  return { rows, received, rejected: decoded.rejected, rejectReasons: decoded.rejectReasons, truncated: tally.truncated };
+  let rows = toSpanRows(decoded.spans, limits, tally);
+  let rejected = decoded.rejected;
+  const rejectReasons = decoded.rejectReasons;
+  // One pass that allocates nothing while every row is storable (the usual case).
+  for (let i = 0; i < rows.length; i++) {
+    if (rowProblem(rows[i]!) === null) continue;
+    const kept: SpanRow[] = rows.slice(0, i);
+    for (let j = i; j < rows.length; j++) {
+      const problem = rowProblem(rows[j]!);
+      if (problem === null) kept.push(rows[j]!);
+      else {
+        rejected++;
+        if (rejectReasons.length < MAX_REJECT_REASONS) rejectReasons.push(`span ${rows[j]!.spanId}: ${problem}`);
+      }
+    }
+    rows = kept;
+    break;
+  }
+  return { rows, received, rejected, rejectReasons, truncated: tally.truncated, tooDeep: decoded.tooDeep ?? 0 };
 }

@@ -3,6 +3,7 @@
  * "Failures" and "Throttling"): retryable conditions tell SDKs to come back,
  * bad data tells them not to.
  */
+import type { BudgetKind } from '../otlp/decode-budget';
 
 export type ExportErrorKind =
   | 'invalid_argument'
@@ -16,6 +17,8 @@ export class ExportError extends Error {
   constructor(
     readonly kind: ExportErrorKind,
     message: string,
+    /** The decode budget the request went over, if that is why (lib/otlp/decode-budget.ts; counted in /metrics). */
+    readonly budget?: BudgetKind,
   ) {
     super(message);
     this.name = 'ExportError';
@@ -69,4 +72,36 @@ export function isTransientDbError(err: unknown): boolean {
   if (/^(08|53|57P|40)/.test(code)) return true;
   const msg = typeof e.message === 'string' ? e.message : '';
   return /Connection terminated|connection (is )?closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(msg);
+}
+
+/**
+ * Errors that come from the data being written, not from the database's state:
+ * data exceptions (22: out-of-range values, bad text), integrity violations
+ * (23; a re-sent span's 23505 never gets here, the writer resolves it) and
+ * program limits (54: a value too big for an index). Writing the same rows
+ * again fails again, so a group commit that fails this way is split until the
+ * request that carries the rows is alone (lib/ingest/pipeline.ts). A
+ * RangeError is a row value our own formatting could not handle (a date
+ * beyond what Date#toISOString writes, a string beyond V8's maximum length).
+ */
+export function isDataError(err: unknown): boolean {
+  if (err instanceof RangeError) return true;
+  if (!err || typeof err !== 'object') return false;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code);
+}
+
+/**
+ * A failed write of one request's spans, as the sender is told: the database
+ * away → 503 / UNAVAILABLE (retry); the request's own data refused → 400 /
+ * INVALID_ARGUMENT (do not retry: it would fail again); anything else → 500.
+ */
+export function storeErrorToExport(err: unknown): ExportError {
+  if (isTransientDbError(err)) return new ExportError('unavailable', 'database unavailable, retry later');
+  if (!isDataError(err)) return new ExportError('internal', 'failed to store spans');
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? ` (SQLSTATE ${e.code})` : '';
+  // The database's message names the sender's own value; cut it, a value can be long.
+  const detail = typeof e.message === 'string' ? `: ${e.message.slice(0, 200)}` : '';
+  return new ExportError('invalid_argument', `the database refused this request's spans${code}${detail}`);
 }

@@ -5,20 +5,22 @@
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { ExportError } from './errors';
-import { decodeRequestRows, type Encoding, type RequestLimits } from './decode-rows';
+import type { Encoding } from './decode-rows';
+import type { ContentEncoding } from './inflate';
+import type { RequestDecoder } from './decode-pool';
 import { rejectionMessage } from '../otlp/response';
 import type { IngestPipeline } from './pipeline';
 import type { IngestMetrics } from './metrics';
-import { DEFAULT_SPAN_LIMITS } from './limits';
 
 export type { Encoding } from './decode-rows';
 
 export interface ExportDeps {
   pipeline: IngestPipeline;
   metrics: IngestMetrics;
+  /** Unpacks and decodes request bodies within the decode budgets (lib/ingest/decode-pool.ts). */
+  decoder: RequestDecoder;
   /** Required bearer token, if the collector is configured with one. */
   token?: string;
-  limits?: RequestLimits;
 }
 
 export interface ExportResult {
@@ -37,18 +39,29 @@ export function authorize(authorization: string | undefined, token: string | und
   }
 }
 
-/** Refuses cheaply, before the body is read or decoded, while the queue is full. */
+/** Refuses cheaply, before the body is read or decoded, while the queue or the decoders are full. */
 export function admit(deps: ExportDeps): void {
-  if (deps.pipeline.full) throw new ExportError('saturated', 'collector is saturated, retry later');
+  if (deps.pipeline.full || deps.decoder.full) throw new ExportError('saturated', 'collector is saturated, retry later');
 }
 
-export async function exportTraces(body: Uint8Array, encoding: Encoding, deps: ExportDeps): Promise<ExportResult> {
+export async function exportTraces(
+  body: Uint8Array,
+  encoding: Encoding,
+  deps: ExportDeps,
+  contentEncoding: ContentEncoding = 'identity',
+): Promise<ExportResult> {
   admit(deps);
-  const limits = deps.limits ?? { ...DEFAULT_SPAN_LIMITS, maxSpansPerRequest: Infinity };
-  const decoded = decodeRequestRows(body, encoding, limits);
+  let decoded;
+  try {
+    decoded = await deps.decoder.decode({ body, encoding, contentEncoding });
+  } catch (err) {
+    if (err instanceof ExportError && err.budget) deps.metrics.countBudgetExceeded(err.budget);
+    throw err;
+  }
   deps.metrics.spansReceived += decoded.received;
   deps.metrics.spansRejected += decoded.rejected;
   deps.metrics.spansTruncated += decoded.truncated;
+  if (decoded.tooDeep > 0) deps.metrics.countBudgetExceeded('depth', decoded.tooDeep);
   await deps.pipeline.submit(decoded.rows);
   return {
     rejectedSpans: decoded.rejected,

@@ -3,6 +3,8 @@
  * our own: the handful of series here do not justify a client library.
  */
 
+import type { BudgetKind } from '../otlp/decode-budget';
+
 const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export class IngestMetrics {
@@ -21,8 +23,18 @@ export class IngestMetrics {
   phase2HeldSeconds = 0;
   /** Batch attempts repeated because the database was briefly away. */
   dbRetries = 0;
+  /** Group commits split because the database refused their data (lib/ingest/pipeline.ts). */
+  batchSplits = 0;
+  /** Requests refused (spans rejected, for depth) over a decode budget, by budget (lib/otlp/decode-budget.ts). */
+  budgetExceeded = new Map<BudgetKind, number>();
   /** Reported at scrape time by the pipeline. */
   queueDepth: () => number = () => 0;
+  /** Reported at scrape time by the decode pool: request bodies waiting for a decode worker. */
+  decodeQueue: () => number = () => 0;
+
+  countBudgetExceeded(budget: BudgetKind, n = 1): void {
+    this.budgetExceeded.set(budget, (this.budgetExceeded.get(budget) ?? 0) + n);
+  }
 
   countRequest(transport: 'grpc' | 'http', outcome: string): void {
     const key = `${transport}|${outcome}`;
@@ -47,12 +59,21 @@ export class IngestMetrics {
     counter('sagascope_ingest_phase2_lock_wait_seconds_total', 'Time ingest transactions waited for the phase-2 lock.', this.phase2WaitSeconds);
     counter('sagascope_ingest_phase2_lock_held_seconds_total', 'Time the phase-2 lock was held (its share of wall time is the serial share of ingest).', this.phase2HeldSeconds);
     counter('sagascope_ingest_db_retries_total', 'Batch writes attempted again after a transient database error.', this.dbRetries);
+    counter('sagascope_ingest_batch_splits_total', 'Group commits split because the database refused the data of one of their requests.', this.batchSplits);
     lines.push('# HELP sagascope_export_requests_total OTLP export requests by transport and outcome.');
     lines.push('# TYPE sagascope_export_requests_total counter');
     for (const [key, n] of [...this.requests].sort()) {
       const [transport, outcome] = key.split('|');
       lines.push(`sagascope_export_requests_total{transport="${transport}",outcome="${outcome}"} ${n}`);
     }
+    lines.push('# HELP sagascope_decode_budget_exceeded_total Requests refused over a decode budget (depth: spans rejected), by budget.');
+    lines.push('# TYPE sagascope_decode_budget_exceeded_total counter');
+    for (const budget of ['bytes', 'spans', 'list_values', 'values', 'depth'] as const) {
+      lines.push(`sagascope_decode_budget_exceeded_total{budget="${budget}"} ${this.budgetExceeded.get(budget) ?? 0}`);
+    }
+    lines.push('# HELP sagascope_decode_queue_requests Request bodies waiting for a decode worker.');
+    lines.push('# TYPE sagascope_decode_queue_requests gauge');
+    lines.push(`sagascope_decode_queue_requests ${this.decodeQueue()}`);
     lines.push('# HELP sagascope_ingest_batch_seconds Time to commit one database batch.');
     lines.push('# TYPE sagascope_ingest_batch_seconds histogram');
     LATENCY_BUCKETS_S.forEach((le, i) =>

@@ -170,6 +170,76 @@ describe('IngestPipeline', () => {
     expect(child.sagaId).toBeNull(); // input untouched
   });
 
+  describe('a batch the database refuses for its data (issue 15)', () => {
+    // What PostgreSQL said about the year-10000 span that once failed 136 of 150 neighbours.
+    const dataError = () => Object.assign(new Error('time zone displacement out of range'), { code: '22009' });
+    const POISON = 'poison';
+
+    /** Requests held behind a first one, so that they are grouped into one batch, which a poison row fails. */
+    async function groupedRun(requests: SpanRow[][], failure: () => unknown) {
+      const gate = deferred();
+      const transactions: string[][] = [];
+      const splits: unknown[] = [];
+      const p = new IngestPipeline({
+        maxQueueSpans: 1_000, batchSpans: 1_000, writers: 1,
+        write: async (rows) => {
+          transactions.push(rows.map((r) => r.spanId));
+          await gate.promise;
+          if (rows.some((r) => r.sagaId === POISON)) throw failure();
+          return { stored: rows.length };
+        },
+        onSplit: (err) => splits.push(err),
+      });
+      const blocker = p.submit([row(999)]);
+      const outcomes = requests.map((rows) => p.submit(rows).then(() => 'stored', (e: unknown) => e));
+      gate.resolve();
+      await blocker;
+      return { outcomes: await Promise.all(outcomes), transactions, splits, depth: p.depth };
+    }
+
+    it.each([
+      ['first', 0],
+      ['middle', 4],
+      ['last', 8],
+    ])('stores every neighbour and refuses only the culprit with invalid_argument (culprit %s)', async (_, at) => {
+      const requests = Array.from({ length: 9 }, (_, i) => [row(i * 2, i === at ? POISON : 's'), row(i * 2 + 1)]);
+      const { outcomes, transactions, splits, depth } = await groupedRun(requests, dataError);
+      outcomes.forEach((o, i) => {
+        if (i === at) expect(o).toMatchObject({ kind: 'invalid_argument', message: expect.stringMatching(/SQLSTATE 22009.*time zone displacement/) });
+        else expect(o).toBe('stored');
+      });
+      expect(splits.length).toBeGreaterThan(0);
+      // The blocker, the failed batch of 9, then halves: at most 2·⌈log2 9⌉ more transactions.
+      expect(transactions.length).toBeLessThanOrEqual(2 + 2 * 4);
+      expect(depth).toBe(0);
+    });
+
+    it('isolates two culprits in one batch', async () => {
+      const requests = Array.from({ length: 6 }, (_, i) => [row(i, i === 1 || i === 4 ? POISON : 's')]);
+      const { outcomes } = await groupedRun(requests, dataError);
+      expect(outcomes.map((o) => (o === 'stored' ? o : (o as ExportError).kind))).toEqual([
+        'stored', 'invalid_argument', 'stored', 'stored', 'invalid_argument', 'stored',
+      ]);
+    });
+
+    it.each([
+      ['integrity violation (23514)', () => Object.assign(new Error('violates check constraint'), { code: '23514' })],
+      ['program limit (54000)', () => Object.assign(new Error('index row size exceeds maximum'), { code: '54000' })],
+      ['RangeError from a row value', () => new RangeError('Invalid time value')],
+    ])('splits on a %s as well', async (_, failure) => {
+      const { outcomes } = await groupedRun([[row(1)], [row(2, POISON)], [row(3)]], failure);
+      expect(outcomes[0]).toBe('stored');
+      expect(outcomes[1]).toMatchObject({ kind: 'invalid_argument' });
+      expect(outcomes[2]).toBe('stored');
+    });
+
+    it('does not split on errors that are not about the data: the whole batch gets them', async () => {
+      const { outcomes, splits } = await groupedRun([[row(1)], [row(2, POISON)], [row(3)]], () => new Error('boom'));
+      expect(outcomes.map((o) => (o as ExportError).kind)).toEqual(['internal', 'internal', 'internal']);
+      expect(splits).toEqual([]);
+    });
+  });
+
   it('close() waits for accepted work and then refuses more', async () => {
     const gate = deferred();
     let stored = 0;

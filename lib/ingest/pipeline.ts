@@ -13,10 +13,14 @@
  * out a short outage here is what keeps them. Writing a batch again is safe:
  * spans already stored are skipped and summaries are rebuilt from stored
  * spans, so a commit whose answer was lost is not applied twice.
+ *
+ * One sender's bad data costs nobody else anything (DESIGN.md §6): a batch the
+ * database refuses for its data is split until the request carrying that data
+ * is alone, and only that request is refused (400 / INVALID_ARGUMENT).
  */
 import type { SpanRow } from './span-row';
 import { inheritSagaIds } from './inherit-saga-ids';
-import { ExportError, isTransientDbError } from './errors';
+import { ExportError, isDataError, isTransientDbError, storeErrorToExport } from './errors';
 
 export interface PipelineOptions {
   maxQueueSpans: number;
@@ -32,6 +36,8 @@ export interface PipelineOptions {
   /** Called after each committed batch: spans offered, spans new, seconds taken. */
   onBatch?(offered: number, stored: number, seconds: number): void;
   onError?(err: unknown): void;
+  /** Called when a batch is split because the database refused its data (lib/ingest/errors.ts isDataError). */
+  onSplit?(err: unknown): void;
 }
 
 const RETRY_MAX_PAUSE_MS = 1_000;
@@ -92,28 +98,48 @@ export class IngestPipeline {
         n += p.rows.length;
       }
       this.active++;
-      void this.run(batch, n);
+      void this.run(batch);
     }
   }
 
-  private async run(batch: Pending[], n: number): Promise<void> {
-    const started = performance.now();
+  private async run(batch: Pending[]): Promise<void> {
+    try {
+      await this.settle(batch, performance.now());
+    } finally {
+      this.active--;
+      this.pump();
+      if (this.active === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  /**
+   * Writes the requests of `batch` in one transaction and settles each. When
+   * the database refuses the data itself (isDataError), the other requests must
+   * not pay for it: the batch is halved and each half written on its own, until
+   * the request carrying the bad rows is alone and fails by itself with 400 /
+   * INVALID_ARGUMENT. k requests with one culprit cost about 2·log2(k) extra
+   * transactions. A request that fails alone for another reason fails as before.
+   */
+  private async settle(batch: Pending[], started: number): Promise<void> {
+    const n = batch.reduce((sum, p) => sum + p.rows.length, 0);
     try {
       const rows = inheritSagaIds(batch.length === 1 ? batch[0]!.rows : batch.flatMap((p) => p.rows));
       const { stored } = await this.writeRetrying(rows, started);
       this.opts.onBatch?.(n, stored, (performance.now() - started) / 1000);
+      this.queuedSpans -= n;
       for (const p of batch) p.resolve();
     } catch (err) {
+      if (batch.length > 1 && isDataError(err)) {
+        this.opts.onSplit?.(err);
+        const half = Math.ceil(batch.length / 2);
+        await this.settle(batch.slice(0, half), performance.now());
+        await this.settle(batch.slice(half), performance.now());
+        return;
+      }
       this.opts.onError?.(err);
-      const wrapped = isTransientDbError(err)
-        ? new ExportError('unavailable', 'database unavailable, retry later')
-        : new ExportError('internal', 'failed to store spans');
-      for (const p of batch) p.reject(wrapped);
-    } finally {
       this.queuedSpans -= n;
-      this.active--;
-      this.pump();
-      if (this.active === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+      const wrapped = storeErrorToExport(err);
+      for (const p of batch) p.reject(wrapped);
     }
   }
 

@@ -3,6 +3,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { decodeJsonRequest } from './decode-json';
 import { decodeProtobufRequest } from './decode-protobuf';
 import { DecodeError } from './types';
+import { nanosPartsToMs } from './wire-conversions';
 import { sagaTraceSpans } from './test-support/sdk-spans';
 import { expectedFlatSpan } from './test-support/expected-spans';
 
@@ -227,8 +228,18 @@ describe('decodeJsonRequest on malformed input', () => {
     expect(() => decodeJsonRequest(text)).toThrow(DecodeError);
   });
 
+  it.each([
+    // the same instant the protobuf decoder reads from fixed64 0xffff…ff (2554-07-21)
+    ['the largest uint64', '18446744073709551615', nanosPartsToMs(0xffffffff, 0xffffffff)],
+    ['leading zeros', '0001767225600000000000', 1767225600000],
+  ])('accepts an end time of %s', (_, nanos, ms) => {
+    const result = decodeJsonRequest(request({ endTimeUnixNano: nanos }));
+    expect(result.rejected).toBe(0);
+    expect(result.spans[0]!.endMs).toBe(ms);
+  });
+
   it('accepts an empty object as a request without spans', () => {
-    expect(decodeJsonRequest('{}')).toEqual({ spans: [], rejected: 0, rejectReasons: [] });
+    expect(decodeJsonRequest('{}')).toEqual({ spans: [], rejected: 0, rejectReasons: [], tooDeep: 0 });
   });
 
   it.each([
@@ -237,15 +248,19 @@ describe('decodeJsonRequest on malformed input', () => {
     ['spanId has an odd length', { spanId: 'abc' }, 'spanId is not hex'],
     ['a base64 trace id', { traceId: 'W47/95gDgQPSabYzgT/GDA==' }, 'traceId is not hex'],
     ['name is an object', { name: {} }, 'name must be a string'],
-    ['a negative start time', { startTimeUnixNano: -5 }, 'startTimeUnixNano must be an unsigned integer'],
-    ['a fractional end time', { endTimeUnixNano: '1.5' }, 'endTimeUnixNano must be an unsigned integer'],
+    ['a negative start time', { startTimeUnixNano: -5 }, 'startTimeUnixNano must be an unsigned 64-bit integer'],
+    ['a fractional end time', { endTimeUnixNano: '1.5' }, 'endTimeUnixNano must be an unsigned 64-bit integer'],
+    // The poison span of issue 15: PostgreSQL refused the whole group commit over it.
+    ['a start time in the year 10000', { startTimeUnixNano: '253402300800000000000' }, 'startTimeUnixNano must be an unsigned 64-bit integer'],
+    ['an end time one past uint64', { endTimeUnixNano: '18446744073709551616' }, 'endTimeUnixNano must be an unsigned 64-bit integer'],
+    ['an end time past uint64 as a number', { endTimeUnixNano: 1e21 }, 'endTimeUnixNano must be an unsigned 64-bit integer'],
     ['attributes is an object', { attributes: { k: 'v' } }, 'attributes must be an array'],
     ['an attribute entry is a string', { attributes: ['k=v'] }, 'attribute entries must be {key, value} objects'],
     ['intValue is not an integer', { attributes: [{ key: 'n', value: { intValue: 'abc' } }] }, 'intValue must be an integer'],
     ['boolValue is a string', { attributes: [{ key: 'b', value: { boolValue: 'true' } }] }, 'boolValue must be a boolean'],
     ['an array value is not an object', { attributes: [{ key: 'a', value: { arrayValue: [1] } }] }, 'arrayValue must be an object'],
     ['events is an object', { events: {} }, 'events must be an array'],
-    ['an event time is garbage', { events: [{ timeUnixNano: 'soon', name: 'e' }] }, 'event timeUnixNano must be an unsigned integer'],
+    ['an event time is garbage', { events: [{ timeUnixNano: 'soon', name: 'e' }] }, 'event timeUnixNano must be an unsigned 64-bit integer'],
     ['status is a string', { status: 'ERROR' }, 'status must be an object'],
     ['kind is a boolean', { kind: true }, 'kind must be an integer or enum name'],
   ])('rejects only the span when %s', (_, fields, reason) => {
@@ -270,15 +285,32 @@ describe('decodeJsonRequest on malformed input', () => {
     expect(result.spans.map((s) => s.spanId)).toEqual(['1111111111111111', '2222222222222222']);
   });
 
+  // built as text: JSON.stringify itself would overflow the stack on the deepest case
+  const nested = (depth: number, kind: 'array' | 'kvlist') =>
+    request({ attributes: [{ key: 'deep', value: 'DEEP' }] }).replace(
+      '"DEEP"',
+      kind === 'array'
+        ? '{"arrayValue":{"values":['.repeat(depth) + '{}' + ']}}'.repeat(depth)
+        : '{"kvlistValue":{"values":[{"key":"k","value":'.repeat(depth) + '{}' + '}]}}'.repeat(depth),
+    );
+
   it.each([
-    [32, 0],
-    [33, 1],
-    [5000, 1],
-  ])('limits attribute value nesting: %i levels → %i rejected', (depth, rejected) => {
-    // built as text: JSON.stringify itself would overflow the stack on the deepest case
-    const value = '{"arrayValue":{"values":['.repeat(depth) + '{}' + ']}}'.repeat(depth);
-    const result = decodeJsonRequest(request({ attributes: [{ key: 'deep', value: 'DEEP' }] }).replace('"DEEP"', value));
+    [32, 'array', 0],
+    [33, 'array', 1],
+    [32, 'kvlist', 0],
+    [33, 'kvlist', 1],
+  ] as const)('limits attribute value nesting: %i levels of %s values → %i rejected', (depth, kind, rejected) => {
+    const result = decodeJsonRequest(nested(depth, kind));
     expect(result.rejected).toBe(rejected);
+    expect(result.tooDeep).toBe(rejected);
     if (rejected) expect(result.rejectReasons).toEqual(['span 0: attribute value nested deeper than 32']);
+  });
+
+  it('refuses JSON nested far deeper than any allowed value before parsing it (depth budget)', () => {
+    expect(() => decodeJsonRequest(nested(5000, 'array'))).toThrow(expect.objectContaining({ budget: 'depth', message: expect.stringMatching(/JSON nested deeper than 144 levels/) }));
+    // …but not a span's events at the deepest allowed kvlist nesting
+    const events = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: TRACE_ID, spanId: SPAN_ID, startTimeUnixNano: '1767225600000000000', endTimeUnixNano: '1767225600001000000', events: [{ attributes: [{ key: 'deep', value: 'DEEP' }] }] }] }] }] });
+    const deepest = events.replace('"DEEP"', '{"kvlistValue":{"values":[{"key":"k","value":'.repeat(32) + '{}' + '}]}}'.repeat(32));
+    expect(decodeJsonRequest(deepest).rejected).toBe(0);
   });
 });

@@ -8,7 +8,8 @@
  * fields are ignored.
  *
  * A malformed request envelope (resourceSpans, resource, scope) makes the whole
- * request undecodable; a malformed span only rejects that span.
+ * request undecodable; a malformed span only rejects that span. The decode
+ * budgets are checked on the bytes before JSON.parse (json-budget-scan.ts).
  */
 import { DecodeError, type AttrValue, type Attributes, type DecodedRequest, type FlatSpan, type SpanEvent } from './types';
 import { RejectionLog, spanProblem } from './span-validation';
@@ -23,18 +24,28 @@ import {
   normaliseStatusCode,
   setAttribute,
 } from './wire-conversions';
+import { DEFAULT_DECODE_BUDGETS, type DecodeBudgets } from './decode-budget';
+import { scanJsonBudgets } from './json-budget-scan';
 
 type JsonObject = Record<string, unknown>;
 
-const MAX_VALUE_DEPTH = 32;
 const utf8Decoder = new TextDecoder();
+const utf8Encoder = new TextEncoder();
 
 /** Thrown inside one span (or the envelope) when a value has the wrong shape. */
 class ShapeError extends Error {}
+class NestingTooDeep extends ShapeError {}
 
-export function decodeJsonRequest(text: string | Uint8Array): DecodedRequest {
+/** Depth budget of the request being decoded (synchronous, one request at a time per thread). */
+let maxDepth = DEFAULT_DECODE_BUDGETS.maxDepth;
+
+export function decodeJsonRequest(text: string | Uint8Array, budgets: DecodeBudgets = DEFAULT_DECODE_BUDGETS): DecodedRequest {
+  // Strings come from tests and tools; the collector passes the request's bytes.
+  scanJsonBudgets(typeof text === 'string' ? utf8Encoder.encode(text) : text, budgets);
+  maxDepth = budgets.maxDepth;
   const root = parseJson(text);
   const log = new RejectionLog();
+  let tooDeep = 0;
   const spans: FlatSpan[] = [];
   let spanIndex = 0;
   for (const resourceSpans of envelopeArray(root, 'resourceSpans', 'resource_spans')) {
@@ -49,12 +60,13 @@ export function decodeJsonRequest(text: string | Uint8Array): DecodedRequest {
           else spans.push(span);
         } catch (err) {
           if (!(err instanceof ShapeError)) throw err;
+          if (err instanceof NestingTooDeep) tooDeep++;
           log.add(index, err.message);
         }
       }
     }
   }
-  return { spans, rejected: log.rejected, rejectReasons: log.reasons };
+  return { spans, rejected: log.rejected, rejectReasons: log.reasons, tooDeep };
 }
 
 function parseJson(text: string | Uint8Array): JsonObject {
@@ -154,12 +166,26 @@ function hexId(value: unknown, name: string): string {
   return hex;
 }
 
-/** Absent → 0, which spanProblem reports; wrong types are shape errors. */
+const UINT64_MAX_DIGITS = '18446744073709551615';
+
+/** A decimal string within fixed64's range: what the protobuf field can hold, nothing further. */
+function isUint64Decimal(digits: string): boolean {
+  if (!/^\d+$/.test(digits)) return false;
+  const d = digits.replace(/^0+(?=\d)/, '');
+  return d.length < UINT64_MAX_DIGITS.length || (d.length === UINT64_MAX_DIGITS.length && d <= UINT64_MAX_DIGITS);
+}
+
+/**
+ * Absent → 0, which spanProblem reports; wrong types are shape errors. JSON can
+ * write any number of digits; beyond uint64 (year 2554) is refused here, like
+ * the year-10000 span that once failed every request sharing its transaction.
+ */
 function nanosToMs(value: unknown, name: string): number {
   if (value === undefined || value === null) return 0;
-  if (typeof value === 'string' && /^\d+$/.test(value)) return nanosStringToMs(value);
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return nanosNumberToMs(value);
-  throw new ShapeError(`${name} must be an unsigned integer`);
+  if (typeof value === 'string' && isUint64Decimal(value)) return nanosStringToMs(value);
+  // 2^64 itself passes: the largest uint64 has no exact double and rounds to it.
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2 ** 64) return nanosNumberToMs(value);
+  throw new ShapeError(`${name} must be an unsigned 64-bit integer`);
 }
 
 function optionalString(value: unknown, name: string): string | undefined {
@@ -214,7 +240,7 @@ function addKeyValue(target: Record<string, AttrValue>, keyValue: unknown, depth
 }
 
 function anyValue(value: unknown, depth: number): AttrValue {
-  if (depth > MAX_VALUE_DEPTH) throw new ShapeError(`attribute value nested deeper than ${MAX_VALUE_DEPTH}`);
+  if (depth > maxDepth) throw new NestingTooDeep(`attribute value nested deeper than ${maxDepth}`);
   if (value === undefined || value === null) return null;
   if (!isObject(value)) throw new ShapeError('attribute value must be an AnyValue object');
 

@@ -298,8 +298,8 @@ describe('decodeProtobufRequest wire handling', () => {
   });
 
   it('decodes an empty request and an empty ResourceSpans as no spans', () => {
-    expect(decodeProtobufRequest(new Uint8Array(0))).toEqual({ spans: [], rejected: 0, rejectReasons: [] });
-    expect(decodeProtobufRequest(Uint8Array.of(10, 0))).toEqual({ spans: [], rejected: 0, rejectReasons: [] });
+    expect(decodeProtobufRequest(new Uint8Array(0))).toEqual({ spans: [], rejected: 0, rejectReasons: [], tooDeep: 0 });
+    expect(decodeProtobufRequest(Uint8Array.of(10, 0))).toEqual({ spans: [], rejected: 0, rejectReasons: [], tooDeep: 0 });
   });
 });
 

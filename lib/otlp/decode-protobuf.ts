@@ -13,6 +13,8 @@ import type { Reader } from 'protobufjs/minimal';
 import { DecodeError, type AttrValue, type Attributes, type DecodedRequest, type FlatSpan, type SpanEvent } from './types';
 import * as validation from './span-validation';
 import * as wire from './wire-conversions';
+import * as budget from './decode-budget';
+import type { DecodeBudgets } from './decode-budget';
 
 // Under tsx (how the collector runs) modules compile to CommonJS, where each use
 // of an imported name reads through two getters; per-attribute code paid for that
@@ -30,8 +32,28 @@ const {
   setAttribute,
 } = wire;
 
-/** Attribute values may nest (arrays, kvlists); deeper than this is abuse, not telemetry. */
-const MAX_VALUE_DEPTH = 32;
+const { DEFAULT_DECODE_BUDGETS, listBudgetExceeded, spanBudgetExceeded, valueBudgetExceeded } = budget;
+
+/*
+ * The budgets of the request being decoded (lib/otlp/decode-budget.ts). Module
+ * state, not a context argument: decoding is synchronous, one request at a
+ * time per thread, and the value readers are the hot path, where one more
+ * argument per call measured. Each value is counted before it is read, so a
+ * request over a budget is refused before its values are allocated.
+ */
+let budgets: DecodeBudgets = DEFAULT_DECODE_BUDGETS;
+let valuesLeft = 0;
+let spansLeft = 0;
+
+/** Key-values, any-values and events count against the request's value budget. */
+function countValue(): void {
+  if (--valuesLeft < 0) throw valueBudgetExceeded(budgets.maxValues);
+}
+
+/** One more entry in a list that has `entries` already. */
+function countEntry(entries: number): void {
+  if (entries >= budgets.maxListValues) throw listBudgetExceeded(budgets.maxListValues);
+}
 
 /**
  * Well-formed but unacceptable content. Inside a span it rejects only that span
@@ -45,10 +67,15 @@ interface DecodeContext {
   readonly log: validation.RejectionLog;
   /** Position of the next span in the request, for rejection messages. */
   spanIndex: number;
+  /** Spans rejected for nesting deeper than the depth budget. */
+  tooDeep: number;
 }
 
-export function decodeProtobufRequest(buf: Uint8Array): DecodedRequest {
-  const ctx: DecodeContext = { reader: createReader(buf), spans: [], log: new RejectionLog(), spanIndex: 0 };
+export function decodeProtobufRequest(buf: Uint8Array, decodeBudgets: DecodeBudgets = DEFAULT_DECODE_BUDGETS): DecodedRequest {
+  const ctx: DecodeContext = { reader: createReader(buf), spans: [], log: new RejectionLog(), spanIndex: 0, tooDeep: 0 };
+  budgets = decodeBudgets;
+  valuesLeft = decodeBudgets.maxValues;
+  spansLeft = decodeBudgets.maxSpansPerRequest;
   try {
     readRequest(ctx);
   } catch (err) {
@@ -56,7 +83,7 @@ export function decodeProtobufRequest(buf: Uint8Array): DecodedRequest {
     // protobufjs signals bad input with RangeError / Error; a deeply nested group can overflow the stack.
     throw new DecodeError(`malformed OTLP protobuf: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return { spans: ctx.spans, rejected: ctx.log.rejected, rejectReasons: ctx.log.reasons };
+  return { spans: ctx.spans, rejected: ctx.log.rejected, rejectReasons: ctx.log.reasons, tooDeep: ctx.tooDeep };
 }
 
 const hasNodeBuffers = typeof Buffer !== 'undefined';
@@ -209,10 +236,13 @@ function readResourceSpans(ctx: DecodeContext): void {
 /** Repeated occurrences of an embedded message merge, hence the accumulating target. */
 function readResource(reader: Reader, target: Record<string, AttrValue>): Record<string, AttrValue> {
   const end = enterMessage(reader);
+  let entries = 0;
   while (reader.pos < end) {
     const tag = readTag(reader);
-    if (tag === 10) readKeyValueInto(reader, target, 0); // attributes = 1
-    else skipField(reader, tag);
+    if (tag === 10) {
+      countEntry(entries++);
+      readKeyValueInto(reader, target, 0); // attributes = 1
+    } else skipField(reader, tag);
   }
   leaveMessage(reader, end);
   return target;
@@ -250,8 +280,10 @@ function readScopeName(reader: Reader, previous: string | null): string | null {
 }
 
 function readSpan(ctx: DecodeContext, resource: Attributes, scope: string | null): void {
+  if (--spansLeft < 0) throw spanBudgetExceeded(budgets.maxSpansPerRequest);
   const reader = ctx.reader;
   const end = enterMessage(reader);
+  let attributeCount = 0;
   let traceId = '';
   let spanId = '';
   let parentSpanId = '';
@@ -274,8 +306,8 @@ function readSpan(ctx: DecodeContext, resource: Attributes, scope: string | null
         case 48: kind = reader.uint32(); break; // kind = 6
         case 57: startMs = readNanosAsMs(reader); break; // start_time_unix_nano = 7
         case 65: endMs = readNanosAsMs(reader); break; // end_time_unix_nano = 8
-        case 74: readKeyValueInto(reader, (attributes ??= {}), 0); break; // attributes = 9
-        case 90: (events ??= []).push(readEvent(reader)); break; // events = 11
+        case 74: countEntry(attributeCount++); readKeyValueInto(reader, (attributes ??= {}), 0); break; // attributes = 9
+        case 90: countEntry(events?.length ?? 0); (events ??= []).push(readEvent(reader)); break; // events = 11
         case 122: { // status = 15
           const statusEnd = enterMessage(reader);
           while (reader.pos < statusEnd) {
@@ -293,6 +325,7 @@ function readSpan(ctx: DecodeContext, resource: Attributes, scope: string | null
   } catch (err) {
     if (!(err instanceof NestingTooDeep)) throw err;
     reader.pos = end;
+    ctx.tooDeep++;
     ctx.log.add(ctx.spanIndex++, err.message);
     return;
   }
@@ -322,16 +355,20 @@ function readSpan(ctx: DecodeContext, resource: Attributes, scope: string | null
 }
 
 function readEvent(reader: Reader): SpanEvent {
+  countValue();
   const end = enterMessage(reader);
   let timeMs = 0;
   let name = '';
   let attributes: Record<string, AttrValue> | null = null;
+  let entries = 0;
   while (reader.pos < end) {
     const tag = readTag(reader);
     if (tag === 9) timeMs = readNanosAsMs(reader); // time_unix_nano = 1
     else if (tag === 18) name = readString(reader); // name = 2
-    else if (tag === 26) readKeyValueInto(reader, (attributes ??= {}), 0); // attributes = 3
-    else skipField(reader, tag);
+    else if (tag === 26) {
+      countEntry(entries++);
+      readKeyValueInto(reader, (attributes ??= {}), 0); // attributes = 3
+    } else skipField(reader, tag);
   }
   leaveMessage(reader, end);
   return { name, timeMs, attributes: attributes ?? EMPTY_ATTRIBUTES };
@@ -340,6 +377,7 @@ function readEvent(reader: Reader): SpanEvent {
 // ---- attribute values -----------------------------------------------------------
 
 function readKeyValueInto(reader: Reader, target: Record<string, AttrValue>, depth: number): void {
+  countValue();
   const end = enterMessage(reader);
   let key = '';
   let value: AttrValue = null;
@@ -354,7 +392,8 @@ function readKeyValueInto(reader: Reader, target: Record<string, AttrValue>, dep
 }
 
 function readAnyValue(reader: Reader, depth: number): AttrValue {
-  if (depth > MAX_VALUE_DEPTH) throw new NestingTooDeep(`attribute value nested deeper than ${MAX_VALUE_DEPTH}`);
+  if (depth > budgets.maxDepth) throw new NestingTooDeep(`attribute value nested deeper than ${budgets.maxDepth}`);
+  countValue();
   const end = enterMessage(reader);
   let value: AttrValue = null; // an unset AnyValue is OTLP's "empty"
   while (reader.pos < end) {
@@ -384,8 +423,10 @@ function readArrayValue(reader: Reader, depth: number): AttrValue[] {
   const values: AttrValue[] = [];
   while (reader.pos < end) {
     const tag = readTag(reader);
-    if (tag === 10) values.push(readAnyValue(reader, depth)); // values = 1
-    else skipField(reader, tag);
+    if (tag === 10) {
+      countEntry(values.length);
+      values.push(readAnyValue(reader, depth)); // values = 1
+    } else skipField(reader, tag);
   }
   leaveMessage(reader, end);
   return values;
@@ -394,10 +435,13 @@ function readArrayValue(reader: Reader, depth: number): AttrValue[] {
 function readKeyValueList(reader: Reader, depth: number): Record<string, AttrValue> {
   const end = enterMessage(reader);
   const values: Record<string, AttrValue> = {};
+  let entries = 0;
   while (reader.pos < end) {
     const tag = readTag(reader);
-    if (tag === 10) readKeyValueInto(reader, values, depth); // values = 1
-    else skipField(reader, tag);
+    if (tag === 10) {
+      countEntry(entries++);
+      readKeyValueInto(reader, values, depth); // values = 1
+    } else skipField(reader, tag);
   }
   leaveMessage(reader, end);
   return values;

@@ -7,6 +7,16 @@ import { ZERO_SPAN_ID, ZERO_TRACE_ID } from './wire-conversions';
 export const MAX_REJECT_REASONS = 5;
 
 /**
+ * The latest span time that can be stored: times travel to PostgreSQL as ISO
+ * text (lib/db/pg-text.ts timestampText), and Date#toISOString switches to a
+ * six-digit signed year (+010000-…) after 9999, which PostgreSQL misreads as a
+ * time zone displacement (22009) and refuses the whole transaction. OTLP's
+ * uint64 nanoseconds end in 2554, so only a decoder bug or a hand-made FlatSpan
+ * gets here; the check keeps such a span from costing its batch.
+ */
+export const MAX_SPAN_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
  * Ids are lowercase hex of whatever length was on the wire (2 chars per byte);
  * an empty parent means "root". Returns why the span is unusable, or null.
  */
@@ -26,6 +36,8 @@ export function spanProblem(
   }
   if (startMs === 0) return 'start time is 0';
   if (endMs < startMs) return 'end time is before start time';
+  // Written so that NaN fails too.
+  if (!(startMs > 0 && endMs <= MAX_SPAN_TIME_MS)) return 'time is outside what can be stored (1970 to 9999)';
   return null;
 }
 

@@ -52,6 +52,8 @@ export interface DecodedRequest {
   rejected: number;
   /** Human-readable reasons for the first few rejections (for partial_success.error_message). */
   rejectReasons: string[];
+  /** Of the rejected, spans whose attribute values nest deeper than the depth budget (lib/otlp/decode-budget.ts). */
+  tooDeep?: number;
 }
 
 /** Thrown when a request cannot be decoded at all (→ 400 / INVALID_ARGUMENT). */

@@ -108,6 +108,10 @@ describe('extractSagaFields: saga.* attributes', () => {
     ['saga.step.index', 'two', { stepIndex: null }],
     ['saga.step.index', '99999999999999999999', { stepIndex: null }],
     ['saga.step.index', true, { stepIndex: null }],
+    // int4 columns: what PostgreSQL cannot store is treated as malformed, not sent to fail the batch
+    ['saga.step.index', 2_147_483_647, { stepIndex: 2_147_483_647 }],
+    ['saga.step.index', 2_147_483_648, { stepIndex: null }],
+    ['saga.attempt', '3000000000', { attempt: null }],
     ['saga.step.index', [1], { stepIndex: null }],
     ['saga.attempt', '2', { attempt: 2 }],
     ['saga.attempt', 0, { attempt: null }],

@@ -148,13 +148,16 @@ function enumValue<T extends string>(value: AttrValue | undefined, allowed: read
   return text !== undefined && (allowed as readonly string[]).includes(text) ? (text as T) : null;
 }
 
-/** A whole number ≥ min, given as a number or a decimal string. */
+/** step_index and attempt are int4 columns: a larger value would fail its whole batch in PostgreSQL (22003). */
+const MAX_INT4 = 2_147_483_647;
+
+/** A whole number from min to int4's maximum, given as a number or a decimal string. */
 function integerValue(value: AttrValue | undefined, min: number): number | null {
   let n: number;
   if (typeof value === 'number') n = value;
   else if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) n = Number(value);
   else return null;
-  return Number.isSafeInteger(n) && n >= min ? n : null;
+  return Number.isInteger(n) && n >= min && n <= MAX_INT4 ? n : null;
 }
 
 // ---- zero-code DTM calls ----------------------------------------------------------------

@@ -144,6 +144,78 @@ export async function startChildCollector(env: Record<string, string>, httpPort:
   };
 }
 
+/**
+ * The whole product as `npm start` runs it (server/start.ts: collector and
+ * Next.js UI in one process, same node flags), against a PostgreSQL database;
+ * builds the UI first if its sources changed (which can take minutes here).
+ */
+export async function startChildServer(
+  env: Record<string, string>,
+  ports: { ui: number; http: number; grpc: number },
+  startTimeoutMs = 600_000,
+): Promise<ChildCollector & { uiUrl: string }> {
+  const proc = spawn(process.execPath, ['--max-semi-space-size=4', '--heap-growing-percent=20', '--require', 'tsx/cjs', 'server/start.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      SAGASCOPE_HOST: '127.0.0.1',
+      PORT: String(ports.ui),
+      COLLECTOR_HTTP_PORT: String(ports.http),
+      COLLECTOR_GRPC_PORT: String(ports.grpc),
+      SAGASCOPE_DEMO: 'false',
+      SAGASCOPE_LOG_LEVEL: 'warn',
+      NEXT_TELEMETRY_DISABLED: '1',
+      ...env,
+      NODE_ENV: 'production',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (b: Buffer) => {
+    out = (out + b.toString('utf8')).slice(-20_000);
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const uiUrl = `http://127.0.0.1:${ports.ui}`;
+  const httpUrl = `http://127.0.0.1:${ports.http}`;
+  const deadline = Date.now() + startTimeoutMs;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server exited at start (${proc.exitCode}): ${out}`);
+    try {
+      const [ui, collector] = await Promise.all([
+        fetch(`${uiUrl}/api/health`, { signal: AbortSignal.timeout(2_000) }),
+        fetch(`${httpUrl}/health`, { signal: AbortSignal.timeout(2_000) }),
+      ]);
+      if (ui.status === 200 && collector.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`server did not start within ${startTimeoutMs / 1000} s: ${out}`);
+    }
+    await sleep(250);
+  }
+  return {
+    proc,
+    pid: proc.pid!,
+    uiUrl,
+    httpUrl,
+    grpcUrl: `http://127.0.0.1:${ports.grpc}`,
+    output: () => out,
+    async kill() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 /** VmRSS and VmHWM of a process, in MiB. */
 export function memoryOf(pid: number): { rssMiB: number; hwmMiB: number } | null {
   try {

@@ -24,7 +24,7 @@ it('too many spans in one request: 413 with a message, nothing stored', async ()
   const traceId = hex(16);
   const res = await post(toOtlpJson(Array.from({ length: 11 }, () => makeSpan({ traceId }))));
   expect(res.status).toBe(413);
-  expect(await res.text()).toMatch(/11 spans in one request; at most 10/);
+  expect(await res.text()).toMatch(/more than 10 spans in one request; at most 10 \(SAGASCOPE_MAX_SPANS_PER_REQUEST; send smaller batches\)/);
   const [{ n }] = await env.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM spans WHERE trace_id = $1`, [traceId]);
   expect(n).toBe(0);
 });
