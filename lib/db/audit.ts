@@ -150,11 +150,13 @@ async function appendInTransaction(tx: Sql, input: AuditInput): Promise<AuditRec
  */
 async function issuedHead(tx: Sql): Promise<{ seq: string; hash: string } | undefined> {
   const [head] = await tx.query<{ seq: string; hash: string }>(
-    `SELECT seq::text AS seq, hash FROM (
+    // ORDER BY heads.seq (the bigint), not the output column `seq` (text): as text "9" > "10",
+    // which picked an older checkpoint's seq and reissued a used one (duplicate key at seq 10).
+    `SELECT heads.seq::text AS seq, heads.hash FROM (
        (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1)
        UNION ALL (SELECT seq, hash FROM audit_chain_head WHERE id = 1)
        UNION ALL (SELECT seq, hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1)
-     ) AS heads ORDER BY seq DESC LIMIT 1`,
+     ) AS heads ORDER BY heads.seq DESC LIMIT 1`,
   );
   return head;
 }
