@@ -189,6 +189,17 @@ describe('checkpoints are written', () => {
   });
 });
 
+describe('sequence numbers', () => {
+  it('the next entry follows the numerically highest head: a checkpoint at 9 and rows past 10 issue 11, 12 (as text "9" > "10")', async () => {
+    const t = await freshTrail(8);
+    await checkpoint(t);
+    for (let i = 0; i < 2; i++) await appendAudit(t.db, { ...ALICE, action: 'saga.retry', outcome: 'ok' });
+    const seqs = [];
+    for (let i = 0; i < 3; i++) seqs.push((await appendAudit(t.db, { ...ALICE, action: 'saga.retry', outcome: 'ok' })).seq);
+    expect(seqs.map(Number)).toEqual([12, 13, 14]);
+  });
+});
+
 describe('tampering with the triggers disabled', () => {
   it('a deleted tail (high-water mark lowered too) is named by the API and by audit:verify (exit 1) with the checkpoint; seqs are not reused', async () => {
     const t = await freshTrail(8);
