@@ -16,6 +16,7 @@ import { createToken } from '../../lib/auth/accounts';
 import { getSagaDetail } from '../../lib/db/read';
 import { modelConfigFrom } from '../../lib/config/model';
 import * as otlpRoute from '../../app/api/traces/[traceId]/otlp/route';
+import * as searchRoute from '../../app/api/traces/[traceId]/search/route';
 import type { Db } from '../../lib/db/connection';
 
 let source: TestEnv;
@@ -33,6 +34,15 @@ afterAll(async () => {
 
 const download = (traceId: string) =>
   otlpRoute.GET(apiRequest('GET', `/api/traces/${traceId}/otlp`, { bearer: reader }), { params: Promise.resolve({ traceId }) });
+
+async function search(traceId: string, raw: string) {
+  const q = raw.startsWith('attr:') ? raw.slice(5) : raw;
+  const res = await searchRoute.GET(apiRequest('GET', `/api/traces/${traceId}/search?q=${encodeURIComponent(q)}`, { bearer: reader }), {
+    params: Promise.resolve({ traceId }),
+  });
+  expect(res.status).toBe(200);
+  return res.json();
+}
 
 /** Every stored column of a trace's spans but the arrival time, with the resource attributes themselves. */
 async function storedSpans(db: Db, traceId: string) {
@@ -111,6 +121,16 @@ describe('GET /api/traces/{traceId}/otlp', () => {
       await eventually(async () => expect(await storedSpans(target.db, id)).toEqual(original));
     }
 
+    // The span search's server half finds attribute values, status messages and event names.
+    const oddId = odd.spanContext().spanId;
+    for (const q of ['ord-12', 'attr:ORD-1234', 'BROKER unreach', 'queued']) {
+      expect(await search(sideTrace, q), q).toEqual({ spanIds: [oddId], truncated: false });
+    }
+    // LIKE wildcards are text; keys are not values.
+    expect(await search(sideTrace, '%')).toEqual({ spanIds: [], truncated: false });
+    expect(await search(sideTrace, 'order.id')).toEqual({ spanIds: [], truncated: false });
+    expect((await search(traceId, 'charge-payment')).spanIds).toHaveLength(1); // saga.action_url of the failed step
+
     // The re-ingested trace derives the same saga.
     const cfg = modelConfigFrom(source.config, Date.now());
     const [a, b] = await Promise.all(
@@ -124,6 +144,14 @@ describe('GET /api/traces/{traceId}/otlp', () => {
     );
     expect(b.saga.services).toEqual(a.saga.services);
     expect(b.saga.startedAt).toEqual(a.saga.startedAt);
+  });
+
+  it('search refuses an empty or overlong query', async () => {
+    const id = '0123456789abcdef0123456789abcdef';
+    for (const q of ['', '%20', 'x'.repeat(201)]) {
+      const res = await searchRoute.GET(apiRequest('GET', `/api/traces/${id}/search?q=${q}`, { bearer: reader }), { params: Promise.resolve({ traceId: id }) });
+      expect(res.status, q).toBe(400);
+    }
   });
 
   it('answers 404 for a trace with no stored span and 400 for a malformed id', async () => {
