@@ -28,9 +28,10 @@ test.beforeAll(async () => {
     t0,
     steps: [
       { step: 'reserve-inventory', service: LONG_SERVICES[0]!, op: 'action', withChild: true },
-      { step: 'charge-payment', service: LONG_SERVICES[1]!, op: 'action', fail: true },
-      { step: 'reserve-inventory', service: LONG_SERVICES[0]!, op: 'compensate' },
       { step: 'print-label', service: LONG_SERVICES[2]!, op: 'action' },
+      { step: 'charge-payment', service: LONG_SERVICES[1]!, op: 'action', fail: true },
+      // print-label is left without its compensation: failed, missing_compensation.
+      { step: 'reserve-inventory', service: LONG_SERVICES[0]!, op: 'compensate' },
     ],
   });
   // Distinct start times, oldest first: the list shows them newest first.
@@ -165,8 +166,9 @@ test('Insights opens from the navigation and compares saga names', async ({ page
   await expect(page.getByTestId('insights-title')).toHaveText('Saga names compared');
   const row = page.getByTestId('name-compare-row').filter({ hasText: TRACE_NAME });
   await expect(row).toHaveCount(1);
-  // One compensated saga of one: 100 % compensation rate, 0 % failure rate.
+  // Its one saga failed after compensating part of the way: 100 % failure and compensation rates, the anomaly listed.
   await expect(row).toContainText('100 %');
+  await expect(row.getByTestId('compare-anomaly')).toContainText('missing compensation');
   await expect(page.getByTestId('name-compare-row').filter({ hasText: PAGING_NAME })).toContainText('7');
   // Sorting by volume puts the seven-saga name above the one-saga name.
   await page.getByTestId('sort-count').click();
