@@ -27,7 +27,7 @@ import { insertNewSummaries, upsertSummaries } from './summary-writer';
 import { contributionOf, decodeContribution, encodeContribution, type Contribution } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
 import { applyRollupDelta } from './rollup-writer';
-import { enqueueSagaAlerts } from './alert-enqueue';
+import { enqueueSagaAlerts } from '../alerts/enqueue-store';
 import { advisoryXactLock } from './locks';
 
 const MAX_DEPTH = 64;

@@ -14,7 +14,7 @@ import { advisoryXactLock } from './locks';
 import { decodeContribution, encodeContribution, sagaCounts, withSagaLevel } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
 import { applyRollupDelta } from './rollup-writer';
-import { enqueueSagaAlerts } from './alert-enqueue';
+import { enqueueSagaAlerts } from '../alerts/enqueue-store';
 
 interface DueRow {
   id: string;

@@ -9,7 +9,7 @@ import { startTestEnv, eventually, type TestEnv } from './harness';
 import { setSharedDb } from '../../lib/db/connection';
 import { createToken } from '../../lib/auth/accounts';
 import { listAudit } from '../../lib/db/audit';
-import { listAlertDeliveries, queueTestDelivery } from '../../lib/db/alerts';
+import { listAlertDeliveries, queueTestDelivery } from '../../lib/alerts/store';
 import { deliverDue } from '../../lib/alerts/deliver';
 import { backoffPolicyFrom, webhookPolicyFrom } from '../../lib/alerts/policy';
 import { verifySignature } from '../../lib/alerts/signing';

@@ -30,7 +30,7 @@ import * as alertRules from '../../app/api/admin/alerts/route';
 import * as alertRule from '../../app/api/admin/alerts/[id]/route';
 import * as alertTest from '../../app/api/admin/alerts/[id]/test/route';
 import * as alertDeliveries from '../../app/api/admin/alerts/deliveries/route';
-import { createAlertRule } from '../../lib/db/alerts';
+import { createAlertRule } from '../../lib/alerts/store';
 import { alertRuleInputSchema } from '../../lib/alerts/rule-schema';
 import * as audit from '../../app/api/audit/route';
 import * as auditVerify from '../../app/api/audit/verify/route';
