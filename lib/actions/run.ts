@@ -33,7 +33,7 @@ import type { SagaListQuery } from '../api/query';
 import type { ModelConfig } from '../saga/types';
 import type { BatchActionItem, BatchActionResponse, BatchItemOutcome } from '../api/types';
 import { loadSagaModel } from '../db/saga-model';
-import { appendAudit, auditForSaga, type AuditRecord } from '../db/audit';
+import { appendAudit, auditForSaga, type AuditRecord } from '../audit/store';
 import { unansweredCalls } from './unanswered';
 import { listSagas } from '../db/read';
 import type { Protocol } from '../saga/types';

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, Sql } from '../db/connection';
-import { appendAudit } from '../db/audit';
+import { appendAudit } from '../audit/store';
 import {
   countActiveAdmins,
   deleteExpiredSessions,

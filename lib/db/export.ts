@@ -13,7 +13,7 @@ import type { ExportSpec, SpanExport } from '../export/query';
 import { EVENTS_WITH_ISO_TIME_SQL, SpanCopyEncoder, SPAN_COPY_COLUMNS } from '../export/span-copy';
 import type { ExportFormat } from '../export/format';
 import { sagaRowToSummaryJson } from './to-json';
-import { auditWhere } from './audit';
+import { auditWhere } from '../audit/store';
 
 export const EXPORT_BATCH_ROWS = 1000;
 

@@ -11,7 +11,7 @@ import type { SagaList, SagaDetail, TraceJson, SpanJson } from '../api/types';
 import type { ModelConfig } from '../saga/types';
 import { loadSagaModel } from './saga-model';
 import { sagaRowToSummaryJson, sagaToSummaryJson, stepToJson, repairsToJson } from './to-json';
-import { auditForSaga } from './audit';
+import { auditForSaga } from '../audit/store';
 import { cachedDetail, detailStamp, rememberDetail } from './saga-detail-cache';
 
 /**

@@ -10,7 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../db/connection';
-import { appendAudit, auditHead } from '../db/audit';
+import { appendAudit, auditHead } from '../audit/store';
 import { exportBatches, spanCopyExport, type EncodedExport, type ExportContext } from '../db/export';
 import { log, errorFields } from '../log';
 import { checkpointForProcess } from '../audit/anchor';

@@ -14,7 +14,7 @@ import { createScratchDatabase } from './harness';
 import { parseConfig } from '../../lib/config/env';
 import { openMigratedDb } from '../../lib/db/setup';
 import type { Db } from '../../lib/db/connection';
-import { appendAudit, verifyAuditChain } from '../../lib/db/audit';
+import { appendAudit, verifyAuditChain } from '../../lib/audit/store';
 import { compactRollups } from '../../lib/db/rollup-writer';
 
 const WAIT_MS = 5_000;

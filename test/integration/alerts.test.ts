@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, eventually, type TestEnv } from './harness';
 import { setSharedDb } from '../../lib/db/connection';
 import { createToken } from '../../lib/auth/accounts';
-import { listAudit } from '../../lib/db/audit';
+import { listAudit } from '../../lib/audit/store';
 import { listAlertDeliveries, queueTestDelivery } from '../../lib/alerts/store';
 import { deliverDue } from '../../lib/alerts/deliver';
 import { backoffPolicyFrom, webhookPolicyFrom } from '../../lib/alerts/policy';

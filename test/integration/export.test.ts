@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { setSharedDb, type Db } from '../../lib/db/connection';
 import { createToken } from '../../lib/auth/accounts';
-import { listAudit, verifyAuditChain, appendAudit } from '../../lib/db/audit';
+import { listAudit, verifyAuditChain, appendAudit } from '../../lib/audit/store';
 import { exportBatches, spanCopyExport } from '../../lib/db/export';
 import { startExport } from '../../lib/export/stream';
 import { CsvParser, unguardCell } from '../../lib/export/csv';

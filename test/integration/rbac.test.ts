@@ -15,7 +15,7 @@ import { setSharedDb } from '../../lib/db/connection';
 import { ROLES, type Role } from '../../lib/auth/roles';
 import { ROUTE_RULES } from '../../lib/auth/routes';
 import { createToken, createUser, revokeToken, updateRuntimeSettings } from '../../lib/auth/accounts';
-import { listAudit } from '../../lib/db/audit';
+import { listAudit } from '../../lib/audit/store';
 import { PASSWORD, apiRequest, signIn, userName, type Credentials } from '../support/api-client';
 import * as login from '../../app/api/auth/login/route';
 import * as logout from '../../app/api/auth/logout/route';

@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startTestEnv, eventually, type TestEnv } from './harness';
 import { makeSpan, hex } from '../support/spans';
 import { encodeProtobufRequest } from '../../lib/otlp/encode-protobuf';
-import { appendAudit, verifyAuditChain } from '../../lib/db/audit';
+import { appendAudit, verifyAuditChain } from '../../lib/audit/store';
 import { pruneExpiredSpans, retentionCutoff } from '../../lib/db/retention';
 import type { FlatSpan } from '../../lib/otlp/types';
 
