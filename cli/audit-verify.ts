@@ -26,7 +26,7 @@ import { openDb } from '../lib/db/connection';
 import { verifyAuditChain } from '../lib/audit/store';
 import type { AnchorCheck, AnchorReport } from '../lib/audit/checkpoint-store';
 import { anchorCheckFrom } from '../lib/audit/key';
-import { findExportsBySha256 } from '../lib/db/export';
+import { findExportsBySha256 } from '../lib/export/store';
 import { EXPORT_FORMATS, type ExportFormat } from '../lib/export/format';
 import { manifestSchema, type ExportManifest } from '../lib/export/manifest';
 import { auditFileChecker, compareToManifest, digestFile, formatFromFileName } from '../lib/export/verify';

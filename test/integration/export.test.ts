@@ -13,7 +13,7 @@ import { startTestEnv, type TestEnv } from './harness';
 import { setSharedDb, type Db } from '../../lib/db/connection';
 import { createToken } from '../../lib/auth/accounts';
 import { listAudit, verifyAuditChain, appendAudit } from '../../lib/audit/store';
-import { exportBatches, spanCopyExport } from '../../lib/db/export';
+import { exportBatches, spanCopyExport } from '../../lib/export/store';
 import { startExport } from '../../lib/export/stream';
 import { CsvParser, unguardCell } from '../../lib/export/csv';
 import { parseExportQuery, type ExportSpec, type SpanExport } from '../../lib/export/query';
