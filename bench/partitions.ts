@@ -21,7 +21,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { parseConfig } from '../lib/config/env';
 import { openMigratedDb } from '../lib/db/setup';
 import { COLUMN_LIST, spanCopyLine } from '../lib/db/span-writer';
-import { SAGA_SPAN_SELECT } from '../lib/db/saga-spans';
+import { SAGA_SPAN_SELECT } from '../lib/saga/span-store';
 import { toSpanRows } from '../lib/ingest/span-row';
 import { generateSagas } from './saga-generator';
 

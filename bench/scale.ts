@@ -24,7 +24,7 @@ import { parseConfig } from '../lib/config/env';
 import { modelConfigFrom } from '../lib/config/model';
 import { openMigratedDb } from '../lib/db/setup';
 import { compactRollups } from '../lib/db/rollup-writer';
-import { loadSagaSpans } from '../lib/db/saga-spans';
+import { loadSagaSpans } from '../lib/saga/span-store';
 import { lockIdParts } from '../lib/db/locks';
 import { buildSaga } from '../lib/saga/model';
 import { anomalyKinds } from '../lib/saga/anomalies';

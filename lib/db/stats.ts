@@ -11,7 +11,7 @@ import type { ModelConfig } from '../saga/types';
 import { SERIES } from '../stats/series';
 import { assembleStats, assembleTopology, type EdgeLatencyRow, type EdgeRow, type NodeRow } from '../stats/assemble';
 import { contributionOf, isCounts } from '../stats/contribution';
-import { loadSagaModel } from './saga-model';
+import { loadSagaModel } from '../saga/model-store';
 import { bucketSources, rangeSources, TABLES, type Source } from '../stats/sources';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -163,7 +163,7 @@ export async function getTopology(db: Db, q: TopologyQuery, cfg: ModelConfig, ma
 
 /**
  * One saga's graph from its own spans (the same rules as the rollups; the time range does not apply),
- * modelled as its page and its summary are (lib/db/saga-model.ts): an oversized saga's later spans are not in it.
+ * modelled as its page and its summary are (lib/saga/model-store.ts): an oversized saga's later spans are not in it.
  */
 async function sagaTopology(db: Db, q: TopologyQuery, cfg: ModelConfig, maxSagaSpans: number): Promise<TopologyResponse | null> {
   const modelled = await loadSagaModel(db, q.sagaId!, cfg, maxSagaSpans);

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { writeSpanBatch } from '../../lib/db/span-writer';
 import { LOCK_KEYS } from '../../lib/db/locks';
 import { modelConfigFrom } from '../../lib/config/model';
-import { loadSagaSpans } from '../../lib/db/saga-spans';
+import { loadSagaSpans } from '../../lib/saga/span-store';
 import { buildSaga } from '../../lib/saga/model';
 import { contributionOf, decodeContribution, encodeContribution } from '../../lib/stats/contribution';
 import { RollupDelta } from '../../lib/stats/delta';
