@@ -20,7 +20,7 @@ import { modelConfig } from '../lib/saga/config';
 import { contributionOf, decodeContribution, encodeContribution } from '../lib/stats/contribution';
 import { RollupDelta } from '../lib/stats/delta';
 import { summaryParameters } from '../lib/db/summary-writer';
-import { rollupParameters } from '../lib/db/rollup-writer';
+import { rollupParameters } from '../lib/stats/rollup-writer';
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

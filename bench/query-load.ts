@@ -22,7 +22,7 @@ import { migrateDeploy } from '../lib/db/migrations/schema-engine';
 import { MIGRATIONS_DIR } from '../lib/db/setup';
 import { spanCopyLine, COLUMN_LIST } from '../lib/db/span-writer';
 import { upsertSummaries } from '../lib/db/summary-writer';
-import { applyRollupDelta, foldRollups } from '../lib/db/rollup-writer';
+import { applyRollupDelta, foldRollups } from '../lib/stats/rollup-writer';
 import { buildSaga } from '../lib/saga/model';
 import { modelConfig } from '../lib/saga/config';
 import { contributionOf, encodeContribution } from '../lib/stats/contribution';

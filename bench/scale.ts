@@ -23,7 +23,7 @@ import pg from 'pg';
 import { parseConfig } from '../lib/config/env';
 import { modelConfigFrom } from '../lib/config/model';
 import { openMigratedDb } from '../lib/db/setup';
-import { compactRollups } from '../lib/db/rollup-writer';
+import { compactRollups } from '../lib/stats/rollup-writer';
 import { loadSagaSpans } from '../lib/saga/span-store';
 import { lockIdParts } from '../lib/db/locks';
 import { buildSaga } from '../lib/saga/model';

@@ -15,7 +15,7 @@ import { startHttpServer } from './http';
 import { startRetentionLoop, type RetentionLoop } from './retention';
 import { startTransitionLoop } from './transitions';
 import { startPeriodic } from './periodic';
-import { RollupCompactor, type CompactionResult } from '../lib/db/rollup-writer';
+import { RollupCompactor, type CompactionResult } from '../lib/stats/rollup-writer';
 import { backfillRollups } from '../lib/db/rollup-backfill';
 import { startAlertLoops, type AlertLoops } from './alerts';
 import type { PeriodicTask } from './periodic';
@@ -30,7 +30,7 @@ export interface RunningCollector {
   retention: RetentionLoop;
   /** Timed status changes made permanent for rollups and alerts (lib/db/transitions.ts). */
   transitions: PeriodicTask<number>;
-  /** Pending rollup changes folded into the rollup tables (lib/db/rollup-writer.ts). */
+  /** Pending rollup changes folded into the rollup tables (lib/stats/rollup-writer.ts). */
   compaction: PeriodicTask<CompactionResult>;
   /** Webhook sender and failure-rate evaluator (collector/alerts.ts). */
   alerts: AlertLoops;

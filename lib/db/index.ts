@@ -20,5 +20,5 @@ export function currentModelConfig(nowMs: number = Date.now()) {
 }
 
 export { listSagas, getSagaDetail, getTrace, getSpan } from './read';
-export { getStats, getTopology } from './stats';
+export { getStats, getTopology } from '../stats/store';
 export type { Db } from './connection';

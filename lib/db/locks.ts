@@ -29,7 +29,7 @@ const LOCK_NAMES = [
   'auditChain',
   /** Serialises changes to users, so "at least one active admin remains" holds (lib/auth/user-store.ts). */
   'users',
-  /** One rollup compaction at a time, across collectors (lib/db/rollup-writer.ts). */
+  /** One rollup compaction at a time, across collectors (lib/stats/rollup-writer.ts). */
   'rollupCompaction',
 ] as const;
 

@@ -14,7 +14,7 @@ import type { ModelConfig } from '../saga/types';
 import { advisoryXactLock } from './locks';
 import { loadSagaModels } from '../saga/model-store';
 import { upsertSummaries } from './summary-writer';
-import { applyRollupDelta } from './rollup-writer';
+import { applyRollupDelta } from '../stats/rollup-writer';
 import { contributionOf, encodeContribution } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
 

@@ -26,7 +26,7 @@ import { modelSagaSpans } from '../saga/model-store';
 import { insertNewSummaries, upsertSummaries } from './summary-writer';
 import { contributionOf, decodeContribution, encodeContribution, type Contribution } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
-import { applyRollupDelta } from './rollup-writer';
+import { applyRollupDelta } from '../stats/rollup-writer';
 import { enqueueSagaAlerts } from '../alerts/enqueue-store';
 import { advisoryXactLock } from './locks';
 

@@ -13,7 +13,7 @@ import type { SagaStatus } from '../saga/types';
 import { advisoryXactLock } from './locks';
 import { decodeContribution, encodeContribution, sagaCounts, withSagaLevel } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
-import { applyRollupDelta } from './rollup-writer';
+import { applyRollupDelta } from '../stats/rollup-writer';
 import { enqueueSagaAlerts } from '../alerts/enqueue-store';
 
 interface DueRow {

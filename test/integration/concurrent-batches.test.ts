@@ -17,7 +17,7 @@ import { loadSagaSpans } from '../../lib/saga/span-store';
 import { buildSaga } from '../../lib/saga/model';
 import { contributionOf, decodeContribution, encodeContribution } from '../../lib/stats/contribution';
 import { RollupDelta } from '../../lib/stats/delta';
-import { compactRollups } from '../../lib/db/rollup-writer';
+import { compactRollups } from '../../lib/stats/rollup-writer';
 import type { FlatSpan } from '../../lib/otlp/types';
 
 let env: TestEnv;

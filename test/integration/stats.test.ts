@@ -14,7 +14,7 @@ import { hex, makeSpan, toOtlpJson } from '../support/spans';
 import { ERROR_BOUND } from '../../lib/stats/histogram';
 import { seededRandom } from '../../lib/random';
 import type { FlatSpan } from '../../lib/otlp/types';
-import { compactRollups, RollupCompactor } from '../../lib/db/rollup-writer';
+import { compactRollups, RollupCompactor } from '../../lib/stats/rollup-writer';
 import type { StatsResponse, TopologyResponse } from '../../lib/stats/types';
 import * as statsRoute from '../../app/api/stats/route';
 import * as topologyRoute from '../../app/api/topology/route';
