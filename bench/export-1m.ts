@@ -22,7 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import { generateSagas } from './saga-generator';
 import { toSpanRows } from '../lib/ingest/span-row';
-import { spanCopyLine, COLUMN_LIST } from '../lib/db/span-writer';
+import { spanCopyLine, COLUMN_LIST } from '../lib/ingest/span-writer';
 import { copyChunks } from '../lib/db/copy-chunks';
 import { insertApiToken } from '../lib/auth/user-store';
 import { newApiToken } from '../lib/auth/secrets';

@@ -20,7 +20,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { parseConfig } from '../lib/config/env';
 import { openMigratedDb } from '../lib/db/setup';
-import { COLUMN_LIST, spanCopyLine } from '../lib/db/span-writer';
+import { COLUMN_LIST, spanCopyLine } from '../lib/ingest/span-writer';
 import { SAGA_SPAN_SELECT } from '../lib/saga/span-store';
 import { toSpanRows } from '../lib/ingest/span-row';
 import { generateSagas } from './saga-generator';

@@ -10,7 +10,7 @@ import { startTestEnv, type TestEnv } from './harness';
 import { hex, makeSpan, toOtlpJson } from '../support/spans';
 import { getSagaDetail } from '../../lib/db/read';
 import { getTopology } from '../../lib/stats/store';
-import { backfillRollups } from '../../lib/db/rollup-backfill';
+import { backfillRollups } from '../../lib/ingest/rollup-backfill';
 import { modelConfigFrom } from '../../lib/config/model';
 import type { SagaDetail } from '../../lib/api/types';
 

@@ -302,7 +302,7 @@ describe('rollups after an upgrade, and their retention', () => {
     for (const t of ['rollup_counts', 'rollup_latency', 'rollup_counts_hourly', 'rollup_latency_hourly', 'rollup_counts_delta', 'rollup_latency_delta']) {
       await sql(`DELETE FROM ${t}`);
     }
-    const { backfillRollups } = await import('../../lib/db/rollup-backfill');
+    const { backfillRollups } = await import('../../lib/ingest/rollup-backfill');
     const { modelConfigFrom } = await import('../../lib/config/model');
     const r = await backfillRollups(env.db, (now) => modelConfigFrom(env.config, now), { maxSagaSpans: env.config.SAGASCOPE_MAX_SAGA_SPANS, batchSize: 7 });
     expect(r).toEqual({ sagas: 61, complete: true });

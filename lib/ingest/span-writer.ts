@@ -15,11 +15,11 @@
  * child stored before its parent is linked by whichever batch commits second,
  * and a saga touched by both is summarised from all of its spans.
  */
-import type { Db, TxSql } from './connection';
-import type { SpanRow } from '../ingest/span-row';
+import type { Db, TxSql } from '../db/connection';
+import type { SpanRow } from './span-row';
 import type { ModelConfig, Saga, SagaSpan } from '../saga/types';
-import { arrayLiteral, copyText, timestampText } from './pg-text';
-import { copyChunks } from './copy-chunks';
+import { arrayLiteral, copyText, timestampText } from '../db/pg-text';
+import { copyChunks } from '../db/copy-chunks';
 import { upsertResources } from './resource-writer';
 import { loadSagaSpans } from '../saga/span-store';
 import { modelSagaSpans } from '../saga/model-store';
@@ -28,7 +28,7 @@ import { contributionOf, decodeContribution, encodeContribution, type Contributi
 import { RollupDelta } from '../stats/delta';
 import { applyRollupDelta } from '../stats/rollup-writer';
 import { enqueueSagaAlerts } from '../alerts/enqueue-store';
-import { advisoryXactLock } from './locks';
+import { advisoryXactLock } from '../db/locks';
 
 const MAX_DEPTH = 64;
 

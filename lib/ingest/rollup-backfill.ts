@@ -9,9 +9,9 @@
  * SAGASCOPE_MAX_SAGA_SPANS is modelled from the same cut as on ingest and on its
  * page (lib/saga/model-store.ts).
  */
-import type { Db } from './connection';
+import type { Db } from '../db/connection';
 import type { ModelConfig } from '../saga/types';
-import { advisoryXactLock } from './locks';
+import { advisoryXactLock } from '../db/locks';
 import { loadSagaModels } from '../saga/model-store';
 import { upsertSummaries } from './summary-writer';
 import { applyRollupDelta } from '../stats/rollup-writer';
