@@ -101,7 +101,7 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     },
   });
   registerProcessMetrics(metrics);
-  // Every collector prunes; concurrent pruners are safe (lib/db/retention.ts).
+  // Every collector prunes; concurrent pruners are safe (lib/retention/store.ts).
   const retention = startRetentionLoop(db, {
     days: config.SAGASCOPE_RETENTION_DAYS,
     intervalMs: config.SAGASCOPE_RETENTION_INTERVAL_MS,

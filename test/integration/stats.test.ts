@@ -311,7 +311,7 @@ describe('rollups after an upgrade, and their retention', () => {
   });
 
   it('rollup retention deletes rows older than its cutoff only', async () => {
-    const { pruneExpiredRollups } = await import('../../lib/db/retention');
+    const { pruneExpiredRollups } = await import('../../lib/retention/store');
     await compactRollups(env.db, { wait: true });
     const cutoff = new Date(NOW - 20 * 60_000);
     const [{ old, recent }] = await sql<{ old: number; recent: number }>(
