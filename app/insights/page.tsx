@@ -17,7 +17,7 @@ import { pathWithQuery, requirePage } from '../_lib/auth';
 import { collectorHint } from '../_lib/stats-view';
 import { resolveStatsView } from '@/lib/ui/stats-view';
 import { sagaListHref } from '@/lib/ui/saga-list-params';
-import { getNameAnomalies } from '@/lib/db/name-anomalies';
+import { getNameAnomalies } from '@/lib/stats/name-anomalies-store';
 import { compareNames } from '@/lib/stats/compare-names';
 import { NameComparison, type NameLinks } from '@/components/analyze/NameComparison';
 

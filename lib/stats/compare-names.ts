@@ -2,7 +2,7 @@
  * The Insights page without a name filter compares saga names side by side:
  * volume, failure rate, compensation rate, p95 duration and anomalies, each
  * with its share of the largest value so the table can draw a bar per cell.
- * Pure: the rows come from GET /api/stats's byName and lib/db/name-anomalies.ts.
+ * Pure: the rows come from GET /api/stats's byName and lib/stats/name-anomalies-store.ts.
  */
 import type { SagaAggregate } from './types';
 

@@ -5,7 +5,7 @@
  * included; Jaeger and Tempo read the same format.
  */
 import type { Db } from '../db/connection';
-import { getTraceFlatSpans } from '../db/trace-otlp';
+import { getTraceFlatSpans } from './otlp-store';
 import { encodeJsonRequest } from '../otlp/encode-json';
 
 /** File name of a trace's download (trace ids are 32 hex characters: nothing to escape). */

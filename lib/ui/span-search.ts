@@ -3,7 +3,7 @@
  * the matches. Pure, over the packed timeline's columns (no row objects).
  *
  * A query is text matched case-insensitively as a substring of a span's name,
- * service or span id, and (on the server, lib/db/trace-search.ts) of its
+ * service or span id, and (on the server, lib/trace/search-store.ts) of its
  * attribute values, status message and event names. A leading qualifier
  * narrows it to one field, as in Jaeger's and Tempo's search boxes:
  * `service:pay`, `name:charge`, `span:00f0`, `attr:ORD-12`.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatZodError, pgText, traceIdSchema } from '@/lib/api/query';
 import { guard } from '@/lib/auth/guard';
-import { searchTraceAttributes } from '@/lib/db/trace-search';
+import { searchTraceAttributes } from '@/lib/trace/search-store';
 import { MAX_QUERY_LENGTH } from '@/lib/ui/span-search';
 import { badRequest, internalError, json } from '../../../_lib/respond';
 
@@ -15,7 +15,7 @@ const textSchema = z
   .max(MAX_QUERY_LENGTH, `q is at most ${MAX_QUERY_LENGTH} characters`)
   .refine(pgText, 'q must be text without NUL or unpaired surrogates');
 
-/** GET ?q= → { spanIds, truncated }: spans of the trace whose attribute values contain q (lib/db/trace-search.ts). */
+/** GET ?q= → { spanIds, truncated }: spans of the trace whose attribute values contain q (lib/trace/search-store.ts). */
 export async function GET(request: Request, ctx: { params: Promise<{ traceId: string }> }): Promise<Response> {
   const access = await guard(request, 'GET /api/traces/[traceId]/search');
   if (!access.ok) return access.response;

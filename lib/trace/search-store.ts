@@ -5,7 +5,7 @@
  * trace's attributes are tens of MB), so this part of the search runs here,
  * inside the one trace (primary-key prefix), never across traces.
  */
-import type { Db } from './connection';
+import type { Db } from '../db/connection';
 import { likeContains } from '../ui/span-search';
 
 /** At most this many span ids per answer (the count then says "at least"). */

@@ -6,7 +6,7 @@
  * which drop the stored microseconds, and a re-ingested download must carry the
  * same times as the original. Epoch microseconds come out as exact integers.
  */
-import type { Db } from './connection';
+import type { Db } from '../db/connection';
 import type { Attributes, AttrValue, FlatSpan, SpanEvent } from '../otlp/types';
 
 interface OtlpSpanRow {

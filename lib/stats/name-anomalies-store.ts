@@ -5,7 +5,7 @@
  * (anomalies_after once status_changes_at has passed). One grouped read of the
  * summaries in the range, on the started_at index.
  */
-import type { Db } from './connection';
+import type { Db } from '../db/connection';
 
 export interface NameAnomalyRow {
   name: string | null;
