@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { sagaIdSchema } from '@/lib/api/query';
-import { currentModelConfig, getDb, getSagaDetail, sagaSpanLimit } from '@/lib/db';
+import { getSagaDetail } from '@/lib/db';
 import { SagaHeader } from '@/components/saga/SagaHeader';
 import { SagaDetailView } from '@/components/saga/SagaDetailView';
 import { AuditTrail } from '@/components/saga/AuditTrail';
@@ -32,7 +32,7 @@ export default async function SagaPage({ params, searchParams }: Props) {
   const { span } = await searchParams;
   const principal = await requirePage('read', `/sagas/${encodeURIComponent(id)}`);
   if (!sagaIdSchema.safeParse(id).success) notFound();
-  const detail = await getSagaDetail(await getDb(), id, currentModelConfig(), sagaSpanLimit());
+  const detail = await getSagaDetail(id);
   if (!detail) notFound();
 
   const { timeline, stepOptions, stepGraph } = sagaPageData(detail);

@@ -6,14 +6,17 @@
  * compressed once per encoding (app/sagas/[id]/page-data.ts,
  * lib/http/pre-encoded.ts); ETag / If-None-Match per representation.
  */
+import { sagaIdSchema } from '@/lib/api/query';
+import { getSagaDetail } from '@/lib/db';
 import { sagaPageData } from '@/app/sagas/[id]/page-data';
-import { answerFromSagaDetail } from '../../../_lib/saga-detail-route';
+import { route } from '../../../_lib/route';
+import { notFound } from '../../../_lib/respond';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
-export function GET(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return answerFromSagaDetail(request, ctx, 'GET /api/sagas/[id]/timeline', (detail) =>
-    sagaPageData(detail).timelineBody().respond(request, { 'Cache-Control': 'no-store' }),
-  );
-}
+export const GET = route('GET /api/sagas/[id]/timeline', { params: { id: sagaIdSchema } }, async ({ request, params }) => {
+  const detail = await getSagaDetail(params.id);
+  if (!detail) return notFound('saga not found');
+  return sagaPageData(detail).timelineBody().respond(request, { 'Cache-Control': 'no-store' });
+});
