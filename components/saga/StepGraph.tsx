@@ -5,9 +5,9 @@ import '../topology/topology.css';
 import { memo, useMemo, useRef } from 'react';
 import { BaseEdge, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type EdgeProps, type Node, type NodeProps } from '@xyflow/react';
 import { READ_ONLY_FLOW } from '../graph/read-only-flow';
-import type { StepGraphView } from '@/lib/saga/step-graph-view';
-import type { StepEdgeKind, StepGraphNode } from '@/lib/saga/step-graph';
-import { STEP_NODE_HEIGHT, STEP_NODE_WIDTH } from '@/lib/saga/step-graph-view';
+import type { StepGraphView } from '@/lib/saga-view/step-graph-layout';
+import type { StepEdgeKind, StepGraphNode } from '@/lib/saga-view/step-graph';
+import { STEP_NODE_HEIGHT, STEP_NODE_WIDTH } from '@/lib/saga-view/step-graph-layout';
 import { UndoIcon } from '../UndoIcon';
 
 type StepNodeData = StepGraphNode & { selected: boolean; onSelect: (spanId: string) => void };
