@@ -82,7 +82,7 @@ const nodeTypes = { step: StepNodeBox };
 const edgeTypes = { arc: ArcEdge };
 
 /**
- * Steps as nodes on one line (lib/saga/step-graph-view.ts), forward edges in
+ * Steps as nodes on one line (lib/saga-view/step-graph-layout.ts), forward edges in
  * step order, compensation edges in the order compensations ran, and dotted
  * "undo" arcs from each step to its compensation. Selecting a node selects its latest run
  * on the timeline.

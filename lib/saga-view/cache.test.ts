@@ -4,7 +4,7 @@ import type { SagaView } from './view';
 import { modelConfig } from '../saga/config';
 
 // Only the step count matters to the cache.
-const detailOf = (steps: number): SagaView => ({ steps: Array.from({ length: steps }, () => ({}) as SagaView['steps'][number]) }) as SagaView;
+const detailOf = (steps: number): SagaView => ({ steps: Array.from({ length: steps }, () => ({}) as SagaView['steps'][number]) }) as unknown as SagaView;
 const cfg = modelConfig({ nowMs: 1_000 });
 const stamp = viewStamp(new Date(500), 10_000, cfg);
 

@@ -80,7 +80,9 @@ const arbItem: fc.Arbitrary<TimelineItem> = fc
   .map(({ startUs, durUs, ...r }) => ({ ...r, startMs: T0 + startUs / 1000, endMs: T0 + startUs / 1000 + durUs / 1000 }));
 
 /** Steps only (an op and a step index), as a saga's rows are. */
-const arbStep = arbItem.map((r, i) => ({ ...r, op: r.op ?? OPS[i % OPS.length]!, stepIndex: Math.max(0, r.stepIndex), depth: 0 }));
+const arbStep: fc.Arbitrary<TimelineItem> = fc
+  .tuple(arbItem, fc.constantFrom(...OPS))
+  .map(([r, op]) => ({ ...r, op: r.op ?? op, stepIndex: Math.max(0, r.stepIndex), depth: 0 }));
 
 describe('encodeTimelineWire / decodeTimelineWire', () => {
   it('round-trips columns, hostile strings included: decoding gives the rows written', () => {
