@@ -9,9 +9,9 @@ import type { SagaListQuery } from '../api/query';
 import { decodeCursor, encodeCursor } from '../api/query';
 import type { SagaList, TraceJson, SpanJson, AuditEntry } from '../api/types';
 import type { ModelConfig } from '../saga/types';
-import { loadSagaModel } from './saga-model';
+import { loadSagaModel } from '../saga/model-store';
 import { sagaRowToSummaryJson } from './to-json';
-import { auditForSaga } from './audit';
+import { auditForSaga } from '../audit/store';
 import { cachedView, viewStamp, rememberView } from '../saga-view/cache';
 import { buildSagaView, type SagaView } from '../saga-view/view';
 
@@ -94,7 +94,7 @@ export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig, maxSag
   const stamp = summary ? viewStamp(new Date(summary.updated_at), await spansBehindStamp(db, id, Number(summary.span_count), maxSagaSpans), cfg) : null;
   let view = stamp ? cachedView(id, stamp, cfg.nowMs) : null;
   if (!view) {
-    // The same cut as on ingest (lib/db/saga-model.ts), so the page and the summary describe the same spans.
+    // The same cut as on ingest (lib/saga/model-store.ts), so the page and the summary describe the same spans.
     const modelled = await loadSagaModel(db, id, cfg, maxSagaSpans);
     if (!modelled) return null;
     const { saga, spans, storedSpans, capped } = modelled;
