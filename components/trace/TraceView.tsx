@@ -1,8 +1,8 @@
 'use client';
 
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { PackedTimeline } from '@/lib/ui/timeline-pack';
-import { rowsFromPacked, type TimelineRows } from '@/lib/ui/timeline-rows';
+import { decodeTimelineWire, type TimelineWire } from '@/lib/ui/timeline-wire';
+import { rowsFromColumns, type TimelineRows } from '@/lib/ui/timeline-rows';
 import {
   buildSpanTree,
   descendantCount,
@@ -29,12 +29,13 @@ const NO_ROWS: ReadonlySet<number> = new Set();
  * selected span's attributes. The chart stays virtualised: it is handed only
  * the visible rows (lib/ui/span-tree.ts), one per span.
  */
-export function TraceView({ timeline, traceId, initialSpan }: { timeline: PackedTimeline; traceId: string; initialSpan: string | null }) {
+export function TraceView({ timeline, traceId, initialSpan }: { timeline: TimelineWire; traceId: string; initialSpan: string | null }) {
   const [selectedId, select] = useSpanSelection(initialSpan);
-  const base = useMemo(() => rowsFromPacked(timeline), [timeline]);
-  const tree = useMemo(() => buildSpanTree(timeline.depth), [timeline]);
+  const columns = useMemo(() => decodeTimelineWire(timeline).columns, [timeline]);
+  const base = useMemo(() => rowsFromColumns(columns), [columns]);
+  const tree = useMemo(() => buildSpanTree(columns.depth), [columns]);
   const [collapsed, setCollapsed] = useState<ReadonlySet<number>>(NO_ROWS);
-  const search = useSpanSearch(timeline, traceId, base);
+  const search = useSpanSearch(columns, traceId, base);
   const [onlyMatches, setOnlyMatches] = useState(false);
   const filtering = onlyMatches && search.active;
 
@@ -53,6 +54,7 @@ export function TraceView({ timeline, traceId, initialSpan }: { timeline: Packed
     () => ({
       length: visible.length,
       at: (k) => base.at(visible[k]!),
+      idAt: (k) => base.idAt(visible[k]!),
       indexOf: (id) => {
         const r = base.indexOf(id);
         return r < 0 ? -1 : pos[r]!;

@@ -1,9 +1,8 @@
 'use client';
 
 import { useDeferredValue, useEffect, useMemo, useState } from 'react';
-import type { PackedTimeline } from '@/lib/ui/timeline-pack';
 import type { TimelineRows } from '@/lib/ui/timeline-rows';
-import { localMatches, mergeMatches, needsAttributeSearch, parseSpanQuery, type SpanQuery } from '@/lib/ui/span-search';
+import { localMatches, mergeMatches, needsAttributeSearch, parseSpanQuery, type SearchColumns, type SpanQuery } from '@/lib/ui/span-search';
 
 /** Wait after the last keystroke before asking the server about attribute values. */
 const ATTRIBUTE_SEARCH_DELAY_MS = 250;
@@ -35,7 +34,7 @@ export interface SpanSearch {
  * in the browser as the user types; attribute values are asked of the server
  * (GET /api/traces/{id}/search), debounced, the older request aborted.
  */
-export function useSpanSearch(timeline: PackedTimeline, traceId: string, rows: TimelineRows): SpanSearch {
+export function useSpanSearch(timeline: SearchColumns, traceId: string, rows: TimelineRows): SpanSearch {
   const [input, setInput] = useState('');
   const deferred = useDeferredValue(input);
   const query = useMemo(() => parseSpanQuery(deferred), [deferred]);

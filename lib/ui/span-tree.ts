@@ -1,6 +1,6 @@
 /**
  * The trace page's collapsible span tree, over the rows the timeline already has
- * in tree order (depth-first, lib/ui/timeline-items.ts) with their depths.
+ * in tree order (depth-first, lib/ui/trace-columns.ts) with their depths.
  *
  * A node's subtree is the run of rows after it that are deeper than it, so the
  * whole tree is two integer columns computed once (subtree end, parent) and a
