@@ -1,6 +1,6 @@
 import { sagaIdSchema } from '@/lib/api/query';
 import { getSagaDetail } from '@/lib/db';
-import { sagaDetailJson } from '@/lib/saga-view/json';
+import { sagaDetailJson } from '@/lib/saga-view/detail-json';
 import { route } from '../../_lib/route';
 import { json, notFound } from '../../_lib/respond';
 
