@@ -1,6 +1,6 @@
 import { sagaIdSchema } from '@/lib/api/query';
 import { getSagaDetail } from '@/lib/db';
-import { route } from '../../_lib/route';
+import { route } from '../../_lib/api-route';
 import { json, notFound } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

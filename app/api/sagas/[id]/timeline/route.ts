@@ -9,7 +9,7 @@
 import { sagaIdSchema } from '@/lib/api/query';
 import { getSagaDetail } from '@/lib/db';
 import { sagaPageData } from '@/app/sagas/[id]/page-data';
-import { route } from '../../../_lib/route';
+import { route } from '../../../_lib/api-route';
 import { notFound } from '../../../_lib/respond';
 
 export const dynamic = 'force-dynamic';
