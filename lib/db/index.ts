@@ -5,8 +5,7 @@
 import { loadConfig } from '../config/env';
 import { modelConfigFrom } from '../config/model';
 import { sharedDb, type Db } from './connection';
-import { getSagaDetail as readSagaDetail } from './read';
-import type { SagaDetail } from '../api/types';
+import { getSagaDetail as readSagaDetail, type SagaDetailRead } from './read';
 import { getTopology as readTopology } from '../stats/store';
 import type { TopologyQuery } from '../stats/query';
 import type { TopologyResponse } from '../stats/types';
@@ -30,7 +29,7 @@ export { listSagas, getTrace, getSpan } from './read';
  * One saga's detail as the page and the API show it, under this process's
  * configuration (model thresholds now, the span limit), or null when no such saga.
  */
-export async function getSagaDetail(id: string): Promise<SagaDetail | null> {
+export async function getSagaDetail(id: string): Promise<SagaDetailRead | null> {
   return readSagaDetail(await getDb(), id, currentModelConfig(), sagaSpanLimit());
 }
 export { getStats } from '../stats/store';

@@ -6,6 +6,7 @@
  * ingest (the list) and the model built on read (the saga page) agree on the
  * verdict and on the name, SAGASCOPE_SAGA_NAME_RULES included.
  */
+import { detailJson } from '../../lib/saga-view/detail-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { startTestEnv, eventually, type TestEnv } from './harness';
@@ -61,7 +62,7 @@ afterAll(async () => {
 async function both(id: string) {
   return eventually(async () => {
     const now = Date.now();
-    const detail = await getSagaDetail(env.db, id, modelConfigFrom(env.config, now), env.config.SAGASCOPE_MAX_SAGA_SPANS);
+    const detail = detailJson(await getSagaDetail(env.db, id, modelConfigFrom(env.config, now), env.config.SAGASCOPE_MAX_SAGA_SPANS));
     const listed = (await listSagas(env.db, { q: id, limit: 1 }, now)).items[0];
     if (!detail || !listed) throw new Error(`${id} not stored yet`);
     return { detail, listed };

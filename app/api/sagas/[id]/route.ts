@@ -1,5 +1,6 @@
 import { sagaIdSchema } from '@/lib/api/query';
 import { getSagaDetail } from '@/lib/db';
+import { sagaDetailJson } from '@/lib/saga-view/detail-json';
 import { route } from '../../_lib/api-route';
 import { json, notFound } from '../../_lib/respond';
 
@@ -9,5 +10,5 @@ export const runtime = 'nodejs';
 /** GET → the saga's detail (lib/api/types.ts SagaDetail), the same the saga page shows. */
 export const GET = route('GET /api/sagas/[id]', { params: { id: sagaIdSchema } }, async ({ params }) => {
   const detail = await getSagaDetail(params.id);
-  return detail ? json(detail) : notFound('saga not found');
+  return detail ? json(sagaDetailJson(detail.view, detail.audit)) : notFound('saga not found');
 });
