@@ -1,11 +1,11 @@
 /**
  * The public JSON of a saga's detail (GET /api/sagas/{id}) from its view. Apart
- * from json.ts because the view is built with json.ts's converters: one file
- * holding both directions would be an import circle.
+ * from json.ts, whose converters the view itself uses, so the two do not import
+ * each other.
  */
 import type { AuditEntry, SagaDetail } from '../api/types';
-import { stepToJson } from './json';
 import type { SagaView } from './view';
+import { stepToJson } from './json';
 
 /** GET /api/sagas/{id}: the view's parts, its steps written as Step JSON. */
 export function sagaDetailJson(view: SagaView, audit: AuditEntry[]): SagaDetail {

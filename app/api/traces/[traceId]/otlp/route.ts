@@ -1,7 +1,7 @@
 import { traceIdSchema } from '@/lib/api/query';
 import { getDb } from '@/lib/db';
 import { traceOtlpResponse } from '@/lib/trace/otlp-download';
-import { route } from '../../../_lib/route';
+import { route } from '../../../_lib/api-route';
 import { notFound } from '../../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

@@ -2,7 +2,7 @@ import { traceIdSchema } from '@/lib/api/query';
 import { getDb } from '@/lib/db';
 import { searchTraceAttributes } from '@/lib/trace/search-store';
 import { parseTraceSearchQuery } from '@/lib/trace/search-query';
-import { route } from '../../../_lib/route';
+import { route } from '../../../_lib/api-route';
 import { json } from '../../../_lib/respond';
 
 export const dynamic = 'force-dynamic';
