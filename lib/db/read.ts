@@ -13,6 +13,7 @@ import { loadSagaModel } from './saga-model';
 import { sagaRowToSummaryJson, sagaToSummaryJson, stepToJson, repairsToJson } from './to-json';
 import { auditForSaga } from './audit';
 import { cachedDetail, detailStamp, rememberDetail } from './saga-detail-cache';
+import { coordinatorOf, type CoordinatorLookup } from '../dtm/connector';
 
 /**
  * The summary stores the status at ingest time plus one pending transition
@@ -79,22 +80,33 @@ async function spansBehindStamp(db: Db, id: string, summarySpanCount: number, ma
   return n;
 }
 
-/** maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS (lib/db/index.ts sagaSpanLimit()), the cap ingest, topology and backfill use too. */
-export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig, maxSagaSpans: number): Promise<SagaDetail | null> {
+/**
+ * maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS (lib/db/index.ts sagaSpanLimit()), the cap ingest, topology and backfill use too.
+ * coordinator: DTM's view of the saga (lib/dtm/connector.ts), read by the caller (never here: this module does no
+ * network I/O); the model hears its word, and the detail carries it as `coordinator` (null when there is none).
+ */
+export async function getSagaDetail(
+  db: Db, id: string, cfg: ModelConfig, maxSagaSpans: number, coordinator: CoordinatorLookup | null = null,
+): Promise<SagaDetail | null> {
+  const dtm = coordinator ? coordinatorOf(coordinator) : { input: null, facts: null };
   // Read before the spans: a span committed in between leaves an older stamp on
   // the entry, so the next read rebuilds rather than keeping a stale model.
   const [summary] = await db.query<{ updated_at: Date; span_count: number }>(`SELECT updated_at, span_count FROM sagas WHERE id = $1`, [id]);
-  const stamp = summary ? detailStamp(new Date(summary.updated_at), await spansBehindStamp(db, id, Number(summary.span_count), maxSagaSpans), cfg) : null;
+  const baseStamp = summary ? detailStamp(new Date(summary.updated_at), await spansBehindStamp(db, id, Number(summary.span_count), maxSagaSpans), cfg) : null;
+  // A new DTM answer is a new input of the model: the cached detail of a large saga is rebuilt with it.
+  const stamp = baseStamp && dtm.input ? `${baseStamp}|dtm:${dtm.input.fetchedMs}` : baseStamp;
   let built = stamp ? cachedDetail(id, stamp, cfg.nowMs) : null;
   if (!built) {
     // The same cut as on ingest (lib/db/saga-model.ts), so the page and the summary describe the same spans.
-    const modelled = await loadSagaModel(db, id, cfg, maxSagaSpans);
+    const modelled = await loadSagaModel(db, id, cfg, maxSagaSpans, dtm.input);
     if (!modelled) return null;
     const { saga, spans, storedSpans, capped } = modelled;
     built = {
       saga: sagaToSummaryJson(saga),
       steps: saga.steps.map(stepToJson),
-      ...repairsToJson(saga, spans, cfg),
+      ...repairsToJson(saga, spans, cfg, dtm.facts),
+      coordinator:
+        !coordinator || coordinator.kind === 'none' ? null : { ...coordinator.json, divergences: saga.coordinatorDivergences ?? [] },
       clockSkew: saga.clockSkew,
       modelledSpans: capped ? { modelled: spans.length, stored: storedSpans } : null,
       traceIds: saga.traceIds,

@@ -9,6 +9,7 @@ const detailOf = (steps: number): CachedDetail => ({
   compensateSaga: { refusal: null, overridable: false },
   clockSkew: [],
   modelledSpans: null,
+  coordinator: null,
   traceIds: [],
 });
 const cfg = modelConfig({ nowMs: 1_000 });

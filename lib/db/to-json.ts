@@ -1,4 +1,5 @@
 /** Domain values → the API's JSON shapes (lib/api/types.ts). */
+import type { CoordinatorFacts } from '../actions/safety';
 import type { Saga, SagaSpan, Step, Anomaly, AnomalyKind, ModelConfig, Protocol, SagaStatus } from '../saga/types';
 import type { SagaSummary, StepJson, AnomalyJson, SagaDetail } from '../api/types';
 import { anomalyKinds } from '../saga/anomalies';
@@ -51,8 +52,10 @@ export function anomalyToJson(a: Anomaly, repair: RepairSuggestion): AnomalyJson
 }
 
 /** The saga's anomalies, each with its guided repair, and whether "Compensate saga" may be offered (the same planner and safety rules as a preview). */
-export function repairsToJson(saga: Saga, spans: readonly SagaSpan[], cfg: ModelConfig): Pick<SagaDetail, 'anomalies' | 'compensateSaga'> {
-  const guide = repairGuide(saga, spans, { nowMs: cfg.nowMs, stuckAfterMs: cfg.stuckAfterMs, planIds: false });
+export function repairsToJson(
+  saga: Saga, spans: readonly SagaSpan[], cfg: ModelConfig, coordinator: CoordinatorFacts | null = null,
+): Pick<SagaDetail, 'anomalies' | 'compensateSaga'> {
+  const guide = repairGuide(saga, spans, { nowMs: cfg.nowMs, stuckAfterMs: cfg.stuckAfterMs, planIds: false, coordinator });
   return { anomalies: saga.anomalies.map((a, i) => anomalyToJson(a, guide.repairs[i]!)), compensateSaga: guide.compensateSaga };
 }
 

@@ -8,6 +8,8 @@ import { currentModelConfig, getDb, getSagaDetail, sagaSpanLimit } from '@/lib/d
 import { guard } from '@/lib/auth/guard';
 import type { RouteKey } from '@/lib/auth/routes';
 import { badRequest, internalError, notFound } from './respond';
+import { loadConfig } from '@/lib/config/env';
+import { coordinatorForSaga } from '@/lib/dtm/connector';
 
 type SagaDetail = NonNullable<Awaited<ReturnType<typeof getSagaDetail>>>;
 
@@ -22,7 +24,9 @@ export async function answerFromSagaDetail(
   const parsed = sagaIdSchema.safeParse((await ctx.params).id);
   if (!parsed.success) return badRequest(`id: ${formatZodError(parsed.error)}`);
   try {
-    const detail = await getSagaDetail(await getDb(), parsed.data, currentModelConfig(), sagaSpanLimit());
+    // DTM's view first (bounded by SAGASCOPE_DTM_TIMEOUT_MS, cached briefly): the model hears its word.
+    const coordinator = await coordinatorForSaga(loadConfig(), parsed.data);
+    const detail = await getSagaDetail(await getDb(), parsed.data, currentModelConfig(), sagaSpanLimit(), coordinator);
     if (!detail) return notFound('saga not found');
     return await answer(detail);
   } catch (err) {

@@ -12,6 +12,9 @@ import { roleCan } from '@/lib/auth/roles';
 import { currentReadOnly, requirePage } from '../../_lib/auth';
 import { stepsToTimelineItems } from '@/lib/ui/timeline-items';
 import { sagaPageData } from './page-data';
+import { loadConfig } from '@/lib/config/env';
+import { coordinatorForSaga } from '@/lib/dtm/connector';
+import { CoordinatorPanel } from '@/components/saga/CoordinatorPanel';
 
 export const dynamic = 'force-dynamic';
 
@@ -32,7 +35,8 @@ export default async function SagaPage({ params, searchParams }: Props) {
   const { span } = await searchParams;
   const principal = await requirePage('read', `/sagas/${encodeURIComponent(id)}`);
   if (!sagaIdSchema.safeParse(id).success) notFound();
-  const detail = await getSagaDetail(await getDb(), id, currentModelConfig(), sagaSpanLimit());
+  const coordinator = await coordinatorForSaga(loadConfig(), id);
+  const detail = await getSagaDetail(await getDb(), id, currentModelConfig(), sagaSpanLimit(), coordinator);
   if (!detail) notFound();
 
   const { timeline, stepOptions, stepGraph } = sagaPageData(detail);
@@ -59,6 +63,7 @@ export default async function SagaPage({ params, searchParams }: Props) {
       <SagaHeader saga={detail.saga} traceIds={detail.traceIds} />
       <SagaSizeNotice sizes={detail.modelledSpans} />
       <ClockSkewNotice corrections={detail.clockSkew} />
+      {detail.coordinator ? <CoordinatorPanel coordinator={detail.coordinator} sagaId={detail.saga.id} steps={stepOptions} canAct={canAct} /> : null}
       <SagaDetailView
         sagaName={detail.saga.name ?? detail.saga.id}
         sagaStatus={detail.saga.status}
