@@ -58,12 +58,28 @@ function pendingCompensations(c: CoordinatorInput, protocol: Protocol): Coordina
   );
 }
 
+/** DTM finished a rollback: it marked the transaction failed with every compensation in its store succeeded. */
+function rollbackFinished(c: CoordinatorInput, protocol: Protocol): boolean {
+  return c.status === 'failed' && c.branches.some((b) => UNDO_OPS.has(b.op)) && pendingCompensations(c, protocol).length === 0;
+}
+
+/**
+ * Whether the coordinator still calls failed ops again: yes while it is unfinished; no once it gave up
+ * (failed with work left undone), so an op whose last attempt failed is a failure from then on; else as
+ * the spans say (lib/saga/protocol-rules.ts).
+ */
+export function coordinatorRetriesWith(c: CoordinatorInput | null, protocol: Protocol, fromSpans: boolean): boolean {
+  if (!c) return fromSpans;
+  if (!coordinatorFinished(c)) return true;
+  if (c.status === 'failed' && !rollbackFinished(c, protocol)) return false;
+  return fromSpans;
+}
+
 /** The phase once the coordinator's word is heard (see the file comment). */
 export function phaseWithCoordinator(phase: Phase, c: CoordinatorInput, protocol: Protocol): Phase {
   if (c.status === 'failed') {
     if (phase === 'compensated' || phase === 'committed') return phase;
-    const rollbackFinished = c.branches.some((b) => UNDO_OPS.has(b.op)) && pendingCompensations(c, protocol).length === 0;
-    if (phase === 'compensating' && rollbackFinished) return 'compensating';
+    if (phase === 'compensating' && rollbackFinished(c, protocol)) return 'compensating';
     return 'failed';
   }
   if (c.status === 'succeed') return phase === 'running' || phase === 'forward_done' ? 'committed' : phase;

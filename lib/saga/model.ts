@@ -186,7 +186,7 @@ import type { Phase } from './status';
 const GOOD_END: ReadonlySet<Phase> = new Set<Phase>(['committed', 'compensated', 'forward_done']);
 import { sagaRules, settleStandings } from './protocol-rules';
 import { sagaName } from './zero-code-name';
-import { activityWithCoordinator, coordinatorFindings, phaseWithCoordinator } from './coordinator';
+import { activityWithCoordinator, coordinatorFindings, coordinatorRetriesWith, phaseWithCoordinator } from './coordinator';
 import type { CoordinatorInput } from './types';
 
 /**
@@ -202,8 +202,7 @@ export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConf
   const facts = spanFacts(spans, parentIndex, repair);
   const spanRules = sagaRules(facts.protocol, facts.zeroCode, facts.hasCoordinatorSpan);
   // A coordinator whose store says it is still at work retries: never failed from quiet alone.
-  const rules =
-    coordinator && coordinator.status !== 'succeed' && coordinator.status !== 'failed' ? { ...spanRules, coordinatorRetries: true } : spanRules;
+  const rules = { ...spanRules, coordinatorRetries: coordinatorRetriesWith(coordinator, facts.protocol, spanRules.coordinatorRetries) };
   const model = buildStepModel(spans, parentIndex, repair);
   settleStandings(model, rules);
   const own = ownStepModel(model);
