@@ -65,6 +65,13 @@ export class Coordinator {
   private cronRunning: Promise<void> | null = null;
   /** Background processing started by submit/abort (wait_result false), awaited on close. */
   readonly inFlight = new Set<Promise<unknown>>();
+  /**
+   * Transactions being processed in this process. The cron leaves them alone:
+   * DTM's lease (next_cron_time moved RetryInterval ahead) lets a second round
+   * start on a transaction whose first round outlasts the interval, which with
+   * the 1 s intervals of tests would call branches twice for no reason.
+   */
+  private readonly processing = new Set<string>();
 
   constructor(
     readonly store: DtmStore,
@@ -100,6 +107,7 @@ export class Coordinator {
 
   private async processInner(t: Live, branches: BranchRow[]): Promise<void> {
     t.lastTouched = Date.now();
+    this.processing.add(t.row.gid);
     try {
       switch (t.row.transType) {
         case 'saga': return await this.processSaga(t, branches);
@@ -111,6 +119,8 @@ export class Coordinator {
       // forceStop (or another processor) moved the transaction on: nothing more to do here.
       if (err instanceof StatusChanged) return;
       throw err;
+    } finally {
+      this.processing.delete(t.row.gid);
     }
   }
 
@@ -278,6 +288,7 @@ export class Coordinator {
   async cronOnce(): Promise<string | null> {
     const row = await this.store.lockOneDue(randomBytes(11).toString('base64url'), this.timings.retryIntervalS, new Date());
     if (row === null) return null;
+    if (this.processing.has(row.gid)) return row.gid;
     const branches = await this.store.findBranches(row.gid);
     try {
       await this.process(row, branches, true);

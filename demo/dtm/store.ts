@@ -221,10 +221,10 @@ export class DtmStore {
    */
   async changeStatus(g: GlobalRow, status: GlobalStatus, now: Date, rollbackReason?: string): Promise<void> {
     const r = await this.sql.query(
-      `UPDATE dtm.trans_global SET status = $3, update_time = $4,
-         finish_time = CASE WHEN $3 = 'succeed' THEN $4 ELSE finish_time END,
-         rollback_time = CASE WHEN $3 = 'failed' THEN $4 ELSE rollback_time END,
-         rollback_reason = COALESCE($5, rollback_reason)
+      `UPDATE dtm.trans_global SET status = $3::varchar, update_time = $4::timestamptz,
+         finish_time = CASE WHEN $3::varchar = 'succeed' THEN $4::timestamptz ELSE finish_time END,
+         rollback_time = CASE WHEN $3::varchar = 'failed' THEN $4::timestamptz ELSE rollback_time END,
+         rollback_reason = COALESCE($5::varchar, rollback_reason)
        WHERE gid = $1 AND status = $2`,
       [g.gid, g.status, status, now, rollbackReason ?? null],
     );
