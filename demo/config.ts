@@ -26,11 +26,13 @@ const stepFaults = z
   })
   .refine((s) => s.latencyMs[0] <= s.latencyMs[1], { message: 'latencyMs must be [min, max] with min <= max' });
 
-/** Step names of the three flows (see orchestrator/flows.ts). */
+/** Step names of the flows (see orchestrator/flows.ts). */
 export const STEP_NAMES = [
   'create-order', 'reserve-inventory', 'charge-payment', 'book-shipping',
   'refund-payment', 'restock-inventory', 'refund-order',
   'debit-source', 'credit-target',
+  'credit-points',
+  'take-stock', 'put-stock',
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
@@ -49,8 +51,14 @@ export const demoConfigSchema = z
     /** Seed of the orchestrator's random choices; unset = different every run. */
     seed: z.number().int().optional(),
     flows: z
-      .object({ checkout: rate.default(0.6), refund: rate.default(0.2), transfer: rate.default(0.2) })
-      .default({ checkout: 0.6, refund: 0.2, transfer: 0.2 }),
+      .object({
+        checkout: rate.default(0.5),
+        refund: rate.default(0.15),
+        transfer: rate.default(0.15),
+        loyalty: rate.default(0.1),
+        'stock-move': rate.default(0.1),
+      })
+      .default({ checkout: 0.5, refund: 0.15, transfer: 0.15, loyalty: 0.1, 'stock-move': 0.1 }),
     /**
      * Probability per saga of each injected trouble (the rest is `healthy`).
      * Scenarios a flow cannot show are not drawn for it (see scenarios.ts).
@@ -118,7 +126,8 @@ export const DEFAULT_SCENARIO_WEIGHTS: Readonly<Record<(typeof SCENARIOS)[number
   retry_storm: 0.02,
   orphan: 0.02,
   hanging_action: 0.02,
-  lost_request: 0.05,
+  compensation_retried: 0.05,
+  submit_lost: 0.05,
 };
 
 export class DemoConfigError extends Error {}
