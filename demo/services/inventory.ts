@@ -52,7 +52,7 @@ export const stockMoveEndpoints = [
     run: async (tx, call, b) => {
       await ensureWarehouseSku(tx, b.warehouse, b.sku);
       if (b.delta < 0) {
-        const r = await tx.query(`UPDATE warehouse_stock SET available = available + $3, held = held - $3 WHERE warehouse = $1 AND sku = $2 AND available >= -$3`, [b.warehouse, b.sku, b.delta]);
+        const r = await tx.query(`UPDATE warehouse_stock SET available = available + $3::int, held = held - $3::int WHERE warehouse = $1 AND sku = $2 AND available >= -($3::int)`, [b.warehouse, b.sku, b.delta]);
         if (r.rowCount === 0) throw new BusinessRefusal(`not enough ${b.sku} in ${b.warehouse}`);
       }
       await tx.query(`INSERT INTO stock_moves (gid, branch_id, warehouse, sku, delta, status) VALUES ($1, $2, $3, $4, $5, 'prepared')`, [
@@ -68,8 +68,8 @@ export const stockMoveEndpoints = [
     body: z.object({}),
     run: async (tx, call) => {
       const m = await settleMove(tx, call.gid, call.branchId, 'committed');
-      if (m && m.delta < 0) await tx.query(`UPDATE warehouse_stock SET held = held + $3 WHERE warehouse = $1 AND sku = $2`, [m.warehouse, m.sku, m.delta]);
-      if (m && m.delta > 0) await tx.query(`UPDATE warehouse_stock SET available = available + $3 WHERE warehouse = $1 AND sku = $2`, [m.warehouse, m.sku, m.delta]);
+      if (m && m.delta < 0) await tx.query(`UPDATE warehouse_stock SET held = held + $3::int WHERE warehouse = $1 AND sku = $2`, [m.warehouse, m.sku, m.delta]);
+      if (m && m.delta > 0) await tx.query(`UPDATE warehouse_stock SET available = available + $3::int WHERE warehouse = $1 AND sku = $2`, [m.warehouse, m.sku, m.delta]);
       return null;
     },
   }),
@@ -81,7 +81,7 @@ export const stockMoveEndpoints = [
     run: async (tx, call) => {
       const m = await settleMove(tx, call.gid, call.branchId, 'rolled_back');
       if (m && m.delta < 0) {
-        await tx.query(`UPDATE warehouse_stock SET available = available - $3, held = held + $3 WHERE warehouse = $1 AND sku = $2`, [m.warehouse, m.sku, m.delta]);
+        await tx.query(`UPDATE warehouse_stock SET available = available - $3::int, held = held + $3::int WHERE warehouse = $1 AND sku = $2`, [m.warehouse, m.sku, m.delta]);
       }
       return null;
     },

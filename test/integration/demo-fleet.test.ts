@@ -61,6 +61,8 @@ beforeAll(async () => {
     otlpEndpoint: env.grpcUrl,
     databaseUrl: env.databaseUrl,
     rate: 0,
+    // Six processes, each loading tsx: on a loaded machine their start takes well over a minute.
+    startupTimeoutMs: 180_000,
     // DTM's retries and check-backs in seconds rather than tens of seconds.
     config: { seed: 42, dtm: { retryIntervalS: 1, timeoutToFailS: 3, cronIntervalS: 0.2 } },
     onLog: (member, line) => fleetLog.push(`[${member}] ${line}`),
@@ -90,7 +92,7 @@ beforeAll(async () => {
       return drive(`refund:${scenario}`, 'refund', scenario, { orderId: src.gid, sku: src.params.sku, qty: QTY });
     }),
   );
-}, 150_000);
+}, 330_000);
 
 afterAll(async () => {
   await db?.end();
