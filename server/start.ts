@@ -77,6 +77,8 @@ async function main(): Promise<void> {
               databaseUrl: config.DATABASE_URL,
               collectorToken: config.SAGASCOPE_COLLECTOR_TOKEN,
               stopTimeoutMs: 5_000,
+              // The port SAGASCOPE_DTM_SERVERS was pointed at (server/demo.ts).
+              ports: { dtm: m.demoDtmPortOf(process.env) },
             }),
           )
           .catch((err) => {
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   const fleet = await fleetStarting;
-  if (fleet) console.log(`  demo fleet:         running, ${fleet.rate} saga(s)/s (orchestrator ${fleet.orchestratorUrl})\n`);
+  if (fleet) console.log(`  demo fleet:         running, ${fleet.rate} saga(s)/s (orchestrator ${fleet.orchestratorUrl}, DTM test double ${fleet.dtmUrl})\n`);
   onShutdown(async () => {
     // First, while the collector still takes their last spans.
     await fleet?.stop();

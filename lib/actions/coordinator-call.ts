@@ -11,7 +11,7 @@
  */
 import type { ActionPlan } from './plan';
 import type { CallResult, ExecuteContext, ExecutionReport } from './execute';
-import type { AuditInput, AuditRecord } from '../db/audit';
+import type { AuditInput, AuditRecord } from '../audit/store';
 import type { DtmControl, DtmControlAnswer } from '../dtm/client';
 import { DtmError } from '../dtm/client';
 import { MAX_BODY_CHARS } from './execute';

@@ -55,6 +55,11 @@ describe('a failed saga repaired by a manual compensation minutes later', () => 
     expect(after.anomalies).toEqual([]);
   });
 
+  it('lists the participants of the repair as services, but not sagascope itself', () => {
+    expect(after.services).toContain('b-svc');
+    expect(after.services).not.toContain(SAGASCOPE_SERVICE);
+  });
+
   it('keeps the saga’s own start, end, duration and time to consistency', () => {
     expect(after.startMs).toBe(before.startMs);
     expect(after.lastEndMs).toBe(BASE_MS + 200);

@@ -15,20 +15,20 @@
  * child stored before its parent is linked by whichever batch commits second,
  * and a saga touched by both is summarised from all of its spans.
  */
-import type { Db, TxSql } from './connection';
-import type { SpanRow } from '../ingest/span-row';
+import type { Db, TxSql } from '../db/connection';
+import type { SpanRow } from './span-row';
 import type { ModelConfig, Saga, SagaSpan } from '../saga/types';
-import { arrayLiteral, copyText, timestampText } from './pg-text';
-import { copyChunks } from './copy-chunks';
+import { arrayLiteral, copyText, timestampText } from '../db/pg-text';
+import { copyChunks } from '../db/copy-chunks';
 import { upsertResources } from './resource-writer';
-import { loadSagaSpans } from './saga-spans';
-import { modelSagaSpans } from './saga-model';
+import { loadSagaSpans } from '../saga/span-store';
+import { modelSagaSpans } from '../saga/model-store';
 import { insertNewSummaries, upsertSummaries } from './summary-writer';
 import { contributionOf, decodeContribution, encodeContribution, type Contribution } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
-import { applyRollupDelta } from './rollup-writer';
-import { enqueueSagaAlerts } from './alert-enqueue';
-import { advisoryXactLock } from './locks';
+import { applyRollupDelta } from '../stats/rollup-writer';
+import { enqueueSagaAlerts } from '../alerts/enqueue-store';
+import { advisoryXactLock } from '../db/locks';
 
 const MAX_DEPTH = 64;
 
@@ -228,7 +228,7 @@ interface Modelled {
   contribution: Contribution;
 }
 
-/** Through lib/db/saga-model.ts, as the page, the topology and the backfill: the same cut of an oversized saga. */
+/** Through lib/saga/model-store.ts, as the page, the topology and the backfill: the same cut of an oversized saga. */
 function model(id: string, all: SagaSpan[], cfg: ModelConfig, maxSagaSpans: number): Modelled {
   const { saga, spans } = modelSagaSpans(id, all, cfg, maxSagaSpans);
   return { saga, contribution: contributionOf(saga, spans) };
@@ -280,7 +280,7 @@ async function prepare(
   const atLimit = new Set<string>();
   if (ids.length === 0) return { prepared, atLimit };
   const stored = new Map((await readSummaries(tx, ids)).map((r) => [r.id, r]));
-  for (const [id, s] of stored) if (Number(s.span_count) >= maxSagaSpans) atLimit.add(id); // stays as it is (lib/db/saga-spans.ts)
+  for (const [id, s] of stored) if (Number(s.span_count) >= maxSagaSpans) atLimit.add(id); // stays as it is (lib/saga/span-store.ts)
   const reload = ids.filter((id) => !atLimit.has(id) && (reloadAll || stored.has(id)));
   const spansOf = await loadSagaSpans(tx, reload);
   let inBatch: Map<string, SagaSpan[]> | undefined;
@@ -298,7 +298,7 @@ export async function writeSpanBatch(
   db: Db,
   batch: readonly SpanRow[],
   modelConfig: (nowMs: number) => ModelConfig,
-  /** maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS — the same cap as every other reader of the saga (lib/db/saga-model.ts). */
+  /** maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS — the same cap as every other reader of the saga (lib/saga/model-store.ts). */
   opts: { maxSagaSpans: number },
 ): Promise<WriteResult> {
   const { maxSagaSpans } = opts;

@@ -8,13 +8,13 @@
  * same saga (which would compute the transition itself and subtract what this
  * stored).
  */
-import type { Db } from './connection';
+import type { Db } from '../db/connection';
 import type { SagaStatus } from '../saga/types';
-import { advisoryXactLock } from './locks';
+import { advisoryXactLock } from '../db/locks';
 import { decodeContribution, encodeContribution, sagaCounts, withSagaLevel } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
-import { applyRollupDelta } from './rollup-writer';
-import { enqueueSagaAlerts } from './alert-enqueue';
+import { applyRollupDelta } from '../stats/rollup-writer';
+import { enqueueSagaAlerts } from '../alerts/enqueue-store';
 
 interface DueRow {
   id: string;
