@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildSaga } from './model';
 import { modelConfig } from './config';
-import { BASE_MS, lastEnd, prng, shuffledWithDuplicates } from './fixtures';
-import { DtmTransaction, type DtmAnswer } from './dtm-fixtures';
+import { BASE_MS, lastEnd, prng, shuffledWithDuplicates } from '../../test/support/saga-fixtures';
+import { DtmTransaction, type DtmAnswer } from '../../test/support/dtm-fixtures';
 import type { AnomalyKind, CoordinatorBranchOp, CoordinatorInput, CoordinatorStatus, Saga, SagaSpan } from './types';
 import { SETTLE_MS } from './coordinator';
 

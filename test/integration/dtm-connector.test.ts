@@ -16,6 +16,7 @@ import { toOtlpJson } from '../support/spans';
 import { startBranchServer, type BranchServer, type BranchCall } from '../support/branch-server';
 import { startDtmDouble } from '../../demo/dtm/start';
 import { getSagaDetail } from '../../lib/db/read';
+import { sagaDetailJson } from '../../lib/saga-view/json';
 import { modelConfigFrom } from '../../lib/config/model';
 import { DtmClient } from '../../lib/dtm/client';
 import { DtmConnector } from '../../lib/dtm/connector';
@@ -89,7 +90,9 @@ function script(path: string, statuses: number[]): void {
 const callsOf = (gid: string) => busi.calls.filter((c) => c.query.gid === gid);
 async function detail(gid: string, c: DtmConnector | null, aheadMs = 0) {
   const cfg = modelConfigFrom(env.config, Date.now() + aheadMs);
-  return (await getSagaDetail(env.db, gid, cfg, env.config.SAGASCOPE_MAX_SAGA_SPANS, c ? await c.lookup(gid) : null))!;
+  const read = (await getSagaDetail(env.db, gid, cfg, env.config.SAGASCOPE_MAX_SAGA_SPANS, c ? await c.lookup(gid) : null))!;
+  // What GET /api/sagas/{id} answers.
+  return sagaDetailJson(read.view, read.audit);
 }
 async function dtmStatus(gid: string): Promise<string> {
   return (await dtmDb.query(`SELECT status FROM dtm.trans_global WHERE gid = $1`, [gid])).rows[0]?.status;
