@@ -103,6 +103,15 @@
  *   null. Committed, compensated and failed are terminal; stuck is not terminal
  *   but has no timed transition: a new span rebuilds the saga.
  *
+ * COORDINATOR (coordinator.ts; optional input: the coordinator's own store, DTM)
+ * - Given, its word decides: DTM failed with compensations pending → failed;
+ *   DTM succeed → committed; DTM unfinished → never failed from quiet, forward
+ *   work done stays running, and the stuck clock counts from its next retry.
+ * - coordinator_divergence (warning; error for pending compensations of a failed
+ *   transaction): DTM succeeded an op no successful span shows, a span succeeded
+ *   an op DTM has prepared / failed, DTM failed with compensations prepared;
+ *   outcomes younger than SETTLE_MS at the read are not judged.
+ *
  * DERIVED
  * - startMs = min start; lastEndMs = max(endMs, startMs) over the saga's own
  *   spans (all spans when every span is a repair's); endMs = lastEndMs when
