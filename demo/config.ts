@@ -26,11 +26,13 @@ const stepFaults = z
   })
   .refine((s) => s.latencyMs[0] <= s.latencyMs[1], { message: 'latencyMs must be [min, max] with min <= max' });
 
-/** Step names of the three flows (see orchestrator/flows.ts). */
+/** Step names of the flows (see orchestrator/flows.ts). */
 export const STEP_NAMES = [
   'create-order', 'reserve-inventory', 'charge-payment', 'book-shipping',
   'refund-payment', 'restock-inventory', 'refund-order',
   'debit-source', 'credit-target',
+  'credit-points',
+  'take-stock', 'put-stock',
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
@@ -49,8 +51,14 @@ export const demoConfigSchema = z
     /** Seed of the orchestrator's random choices; unset = different every run. */
     seed: z.number().int().optional(),
     flows: z
-      .object({ checkout: rate.default(0.6), refund: rate.default(0.2), transfer: rate.default(0.2) })
-      .default({ checkout: 0.6, refund: 0.2, transfer: 0.2 }),
+      .object({
+        checkout: rate.default(0.5),
+        refund: rate.default(0.15),
+        transfer: rate.default(0.15),
+        loyalty: rate.default(0.1),
+        'stock-move': rate.default(0.1),
+      })
+      .default({ checkout: 0.5, refund: 0.15, transfer: 0.15, loyalty: 0.1, 'stock-move': 0.1 }),
     /**
      * Probability per saga of each injected trouble (the rest is `healthy`).
      * Scenarios a flow cannot show are not drawn for it (see scenarios.ts).
@@ -82,6 +90,19 @@ export const demoConfigSchema = z
     slowCallMs: ms(3_000),
     /** Attempts of the retry storm (no backoff): above the dashboard's SAGASCOPE_MAX_ATTEMPTS (5). */
     stormAttempts: z.number().int().min(4).max(20).default(8),
+    /**
+     * The DTM test double's server settings (demo/dtm; DTM's own defaults, dtmsvr/config/config.go).
+     * Shorter values make its retries and check-backs quicker (tests).
+     */
+    dtm: z
+      .object({
+        retryIntervalS: z.number().int().min(1).max(3_600).default(10),
+        timeoutToFailS: z.number().int().min(1).max(3_600).default(35),
+        requestTimeoutS: z.number().int().min(1).max(60).default(3),
+        /** Seconds between the cron's looks for due transactions; fractions allowed for tests. */
+        cronIntervalS: z.number().min(0.05).max(60).default(3),
+      })
+      .default({ retryIntervalS: 10, timeoutToFailS: 35, requestTimeoutS: 3, cronIntervalS: 3 }),
   })
   .superRefine((c, ctx) => {
     if (c.hangDelayMs <= c.callTimeoutMs) ctx.addIssue({ code: 'custom', path: ['hangDelayMs'], message: 'must exceed callTimeoutMs' });
@@ -105,10 +126,31 @@ export const DEFAULT_SCENARIO_WEIGHTS: Readonly<Record<(typeof SCENARIOS)[number
   retry_storm: 0.02,
   orphan: 0.02,
   hanging_action: 0.02,
-  lost_request: 0.05,
+  compensation_retried: 0.05,
+  submit_lost: 0.05,
 };
 
 export class DemoConfigError extends Error {}
+
+/**
+ * The demo's DTM test double listens here (loopback). A fixed port, so that
+ * `npm start` can point the dashboard at it (SAGASCOPE_DTM_SERVERS) before the
+ * fleet starts. Not DTM's own 36789: a real DTM on the same machine keeps it.
+ */
+export const DEFAULT_DEMO_DTM_PORT = 36_788;
+
+export function demoDtmPort(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.SAGASCOPE_DEMO_DTM_PORT?.trim();
+  if (!raw) return DEFAULT_DEMO_DTM_PORT;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new DemoConfigError(`SAGASCOPE_DEMO_DTM_PORT must be a port number (0 = any free port), not ${raw}`);
+  return n;
+}
+
+/** The demo DTM's base URL (what SAGASCOPE_DTM_SERVERS gets), for a fixed port. */
+export function demoDtmUrl(env: Record<string, string | undefined> = process.env): string {
+  return `http://127.0.0.1:${demoDtmPort(env)}`;
+}
 
 export function parseDemoConfig(input: unknown): DemoConfig {
   const parsed = demoConfigSchema.safeParse(input ?? {});

@@ -11,8 +11,17 @@
  *   delay=MS           processing time before the barrier's transaction
  *   slow-response=MS   the change commits, then the answer takes this long
  *   no-barrier         BUG: run the business change without the barrier (not idempotent)
+ *   fail-first=N       the first N attempts of this (gid, branch, op) fail transiently (HTTP 503);
+ *                      for coordinators that retry on their own schedule (DTM), which cannot be
+ *                      told per attempt what to do
+ *
+ * DTM sends the same headers on every call of a transaction (its branch_headers
+ * option), so for DTM-run flows the plan travels in one header naming its
+ * target, `x-demo-dtm-fault: 03/action=decline;01/compensate=fail-first=2`
+ * (see dtmFaultsFor).
  */
 export const FAULT_HEADER = 'x-demo-fault';
+export const DTM_FAULT_HEADER = 'x-demo-dtm-fault';
 
 export interface Faults {
   decline: boolean;
@@ -21,6 +30,7 @@ export interface Faults {
   delayMs: number;
   slowResponseMs: number;
   noBarrier: boolean;
+  failFirst: number;
 }
 
 export const NO_FAULTS: Readonly<Faults> = Object.freeze({
@@ -30,6 +40,7 @@ export const NO_FAULTS: Readonly<Faults> = Object.freeze({
   delayMs: 0,
   slowResponseMs: 0,
   noBarrier: false,
+  failFirst: 0,
 });
 
 const MAX_DELAY_MS = 60_000;
@@ -50,6 +61,7 @@ export function parseFaults(header: string | string[] | undefined): Faults {
       case 'no-barrier': out.noBarrier = true; break;
       case 'delay': out.delayMs = millis(); break;
       case 'slow-response': out.slowResponseMs = millis(); break;
+      case 'fail-first': out.failFirst = Math.min(20, Math.max(0, Number.parseInt(value ?? '', 10) || 0)); break;
       default: break;
     }
   }
@@ -65,5 +77,27 @@ export function formatFaults(faults: Partial<Faults>): string | null {
   if (faults.noBarrier) parts.push('no-barrier');
   if (faults.delayMs) parts.push(`delay=${Math.round(faults.delayMs)}`);
   if (faults.slowResponseMs) parts.push(`slow-response=${Math.round(faults.slowResponseMs)}`);
+  if (faults.failFirst) parts.push(`fail-first=${Math.round(faults.failFirst)}`);
   return parts.length > 0 ? parts.join(',') : null;
+}
+
+/** The x-demo-dtm-fault value for faults per `branch/op`, or null when there are none. */
+export function formatDtmFaults(byTarget: Readonly<Record<string, Partial<Faults>>>): string | null {
+  const parts: string[] = [];
+  for (const [target, faults] of Object.entries(byTarget)) {
+    const text = formatFaults(faults);
+    if (text !== null) parts.push(`${target}=${text}`);
+  }
+  return parts.length > 0 ? parts.join(';') : null;
+}
+
+/** The faults of one branch call out of an x-demo-dtm-fault header. */
+export function dtmFaultsFor(header: string | string[] | undefined, branchId: string, op: string): Faults {
+  const text = Array.isArray(header) ? header.join(';') : (header ?? '');
+  for (const entry of text.split(';')) {
+    const eq = entry.indexOf('=');
+    if (eq < 0) continue;
+    if (entry.slice(0, eq).trim() === `${branchId}/${op}`) return parseFaults(entry.slice(eq + 1));
+  }
+  return { ...NO_FAULTS };
 }

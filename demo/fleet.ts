@@ -1,8 +1,8 @@
 /**
- * The demo fleet runner: spawns the four participants and the orchestrator as
- * separate processes (each with its own OpenTelemetry SDK and its own
- * database), waits until they are healthy, starts the traffic, and stops them
- * all cleanly.
+ * The demo fleet runner: spawns the four participants, the DTM test double
+ * (demo/dtm: no OpenTelemetry, like DTM) and the orchestrator as separate
+ * processes (each with its own database), waits until they are healthy,
+ * starts the traffic, and stops them all cleanly.
  *
  *   npm run demo [-- --rate 2]      against a running sagascope (OTEL_EXPORTER_OTLP_ENDPOINT,
  *                                   default http://127.0.0.1:4317; DATABASE_URL optional)
@@ -14,11 +14,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadDemoConfig, parseDemoConfig, type DemoConfig } from './config';
+import { demoDtmPort, loadDemoConfig, parseDemoConfig, type DemoConfig } from './config';
 import type { ReadyMessage } from './process/child';
 import { SERVICES, type ServiceName } from './services/catalog';
 
-export type FleetMember = ServiceName | 'orchestrator';
+export type FleetMember = ServiceName | 'orchestrator' | 'dtm';
 
 export interface FleetOptions {
   /** OTLP/gRPC endpoint of the collector, e.g. http://127.0.0.1:4317. */
@@ -35,6 +35,7 @@ export interface FleetOptions {
   showcase?: boolean;
   /** Demo configuration (demo/config.ts); default: SAGASCOPE_DEMO_CONFIG or the built-in defaults. */
   config?: unknown;
+  /** Ports to listen on; unset = any free port. (`npm start` fixes the DTM's: see demoDtmPort.) */
   ports?: Partial<Record<FleetMember, number>>;
   startupTimeoutMs?: number;
   /** Per process, after SIGTERM, before SIGKILL. */
@@ -45,6 +46,8 @@ export interface FleetOptions {
 
 export interface Fleet {
   orchestratorUrl: string;
+  /** The demo's DTM test double: what SAGASCOPE_DTM_SERVERS points the dashboard at. */
+  dtmUrl: string;
   serviceUrls: Record<ServiceName, string>;
   pids: Record<FleetMember, number>;
   config: DemoConfig;
@@ -95,11 +98,11 @@ function spawnMember(name: FleetMember, script: string, args: string[], env: Rec
   return { name, child, ready, exited };
 }
 
-/** GET /health until it answers 200. */
-async function waitHealthy(url: string, deadline: number): Promise<void> {
+/** GET /health (or `path`) until it answers 200. */
+async function waitHealthy(url: string, deadline: number, path = '/health'): Promise<void> {
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const req = http.get(`${url}/health`, { timeout: 1_000 }, (res) => {
+      const req = http.get(`${url}${path}`, { timeout: 1_000 }, (res) => {
         res.resume();
         resolve(res.statusCode === 200);
       });
@@ -107,7 +110,7 @@ async function waitHealthy(url: string, deadline: number): Promise<void> {
       req.on('timeout', () => req.destroy());
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url}/health did not answer in time`);
+    if (Date.now() > deadline) throw new Error(`${url}${path} did not answer in time`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -147,6 +150,9 @@ async function stopMember(m: Member, timeoutMs: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The demo DTM's fixed port (demo/config.ts demoDtmPort), for callers that load this module only. */
+export const demoDtmPortOf = demoDtmPort;
+
 export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const config = opts.config === undefined ? loadDemoConfig() : parseDemoConfig(opts.config);
   // Loopback only: the fleet is a local demo, and its participants trust their callers.
@@ -165,28 +171,39 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const members: Member[] = [];
   const stopAll = async () => {
     const timeout = opts.stopTimeoutMs ?? 6_000;
-    // The orchestrator first: its sagas under way still need the participants to finish.
-    const orchestrator = members.find((m) => m.name === 'orchestrator');
-    if (orchestrator) await stopMember(orchestrator, timeout);
-    await Promise.all(members.filter((m) => m.name !== 'orchestrator').map((m) => stopMember(m, timeout)));
+    // The orchestrator first, then DTM: their sagas under way still need the participants to finish.
+    for (const name of ['orchestrator', 'dtm'] as const) {
+      const m = members.find((x) => x.name === name);
+      if (m) await stopMember(m, timeout);
+    }
+    await Promise.all(members.filter((m) => m.name !== 'orchestrator' && m.name !== 'dtm').map((m) => stopMember(m, timeout)));
   };
 
   try {
     for (const s of SERVICES) {
       members.push(spawnMember(s, 'run-participant.ts', [s], { ...common, SAGASCOPE_DEMO_PORT: portOf(s) }, opts));
     }
-    const urls = await Promise.all(members.map((m) => within(m.ready, deadline, `demo ${m.name}`)));
+    const dtm = spawnMember('dtm', 'run-dtm.ts', [], { ...common, SAGASCOPE_DEMO_PORT: portOf('dtm') }, opts);
+    members.push(dtm);
+    const urls = await Promise.all(members.slice(0, SERVICES.length).map((m) => within(m.ready, deadline, `demo ${m.name}`)));
     const serviceUrls = Object.fromEntries(SERVICES.map((s, i) => [s, urls[i]])) as Record<ServiceName, string>;
+    const dtmUrl = await within(dtm.ready, deadline, 'demo dtm');
     const orchestrator = spawnMember(
       'orchestrator',
       'run-orchestrator.ts',
       [],
-      { ...common, SAGASCOPE_DEMO_PORT: portOf('orchestrator'), SAGASCOPE_DEMO_SERVICE_URLS: JSON.stringify(serviceUrls) },
+      {
+        ...common,
+        SAGASCOPE_DEMO_PORT: portOf('orchestrator'),
+        SAGASCOPE_DEMO_SERVICE_URLS: JSON.stringify(serviceUrls),
+        SAGASCOPE_DEMO_DTM_URL: dtmUrl,
+      },
       opts,
     );
     members.push(orchestrator);
     const orchestratorUrl = await within(orchestrator.ready, deadline, 'demo orchestrator');
     await Promise.all([...urls, orchestratorUrl].map((u) => waitHealthy(u, deadline)));
+    await waitHealthy(dtmUrl, deadline, '/api/ping');
 
     const rate = opts.rate ?? config.rate;
     if (rate > 0) {
@@ -196,6 +213,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     let stopped: Promise<void> | null = null;
     return {
       orchestratorUrl,
+      dtmUrl,
       serviceUrls,
       config,
       rate,
@@ -224,6 +242,7 @@ async function cli(): Promise<void> {
     otlpEndpoint,
     databaseUrl: process.env.DATABASE_URL || undefined,
     rate,
+    ports: { dtm: demoDtmPort() },
   });
   const effectiveRate = rate ?? fleet.config.rate;
   console.log(
@@ -231,6 +250,7 @@ async function cli(): Promise<void> {
       '',
       `  demo fleet running: ${effectiveRate} saga(s)/s, spans to ${otlpEndpoint}`,
       `  orchestrator:  ${fleet.orchestratorUrl}  (POST /sagas {"flow":"checkout","scenario":"compensation_fails"}, GET /stats)`,
+      `  dtm (double):  ${fleet.dtmUrl}  (DTM's HTTP API: point sagascope at it with SAGASCOPE_DTM_SERVERS=${fleet.dtmUrl})`,
       ...SERVICES.map((s) => `  ${s.padEnd(13)}  ${fleet.serviceUrls[s]}`),
       '',
     ].join('\n'),

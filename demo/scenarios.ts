@@ -5,7 +5,7 @@
  * the three cannot drift apart silently.
  */
 
-export const FLOWS = ['checkout', 'refund', 'transfer'] as const;
+export const FLOWS = ['checkout', 'refund', 'transfer', 'loyalty', 'stock-move'] as const;
 export type Flow = (typeof FLOWS)[number];
 
 export const SCENARIOS = [
@@ -20,15 +20,20 @@ export const SCENARIOS = [
   'retry_storm',
   'orphan',
   'hanging_action',
-  'lost_request',
+  'compensation_retried',
+  'submit_lost',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /**
  * Where each scenario can happen. The orchestrator bugs live in the checkout
- * saga; transfer (TCC) shows the second protocol healthy and cancelled; refund
- * is the zero-code flow, where only what DTM itself can go through (a lost
- * request) makes sense.
+ * saga, run by the demo's own span-emitting orchestrator. The other flows are
+ * run by DTM (the demo's DTM test double, demo/dtm), whose branch calls are
+ * zero-code spans: refund (saga), transfer (TCC), loyalty (two-phase message)
+ * and stock-move (XA). There only what happens under DTM makes sense: a branch
+ * refusing (409 → DTM rolls back), a compensation failing for a while (DTM
+ * retries it with backoff until it succeeds), an application that prepared a
+ * message and never submitted it (DTM asks back).
  */
 export const SCENARIOS_BY_FLOW: Readonly<Record<Flow, readonly Scenario[]>> = {
   checkout: [
@@ -36,8 +41,13 @@ export const SCENARIOS_BY_FLOW: Readonly<Record<Flow, readonly Scenario[]>> = {
     'duplicate_execution', 'stalled', 'retry_storm', 'orphan', 'hanging_action',
   ],
   transfer: ['healthy', 'action_fails'],
-  refund: ['healthy', 'action_fails', 'lost_request'],
+  refund: ['healthy', 'action_fails', 'compensation_retried'],
+  loyalty: ['healthy', 'submit_lost'],
+  'stock-move': ['healthy', 'action_fails'],
 };
+
+/** Flows that DTM (the demo's test double) coordinates: no coordinator spans, DTM's query parameters only. */
+export const DTM_FLOWS: ReadonlySet<Flow> = new Set<Flow>(['refund', 'transfer', 'loyalty', 'stock-move']);
 
 export interface Expectation {
   status: 'committed' | 'compensated' | 'failed' | 'stuck';
@@ -61,7 +71,10 @@ export const EXPECTED: Readonly<Record<Scenario, Expectation>> = {
   // compensation, informational) and the late action as rejected (a hanging
   // action the barrier refused).
   hanging_action: { status: 'compensated', anomalies: ['null_compensation', 'hanging_action'] },
-  lost_request: { status: 'compensated', anomalies: ['null_compensation'] },
+  // DTM retried the failing compensation (backing off) until it succeeded: no storm, nothing failed.
+  compensation_retried: { status: 'compensated', anomalies: [] },
+  // DTM's check-back found the local transaction committed and delivered the message.
+  submit_lost: { status: 'committed', anomalies: [] },
 };
 
 export { seededRandom } from '../lib/random';

@@ -56,8 +56,12 @@ describe('npm start demo mode: thresholds', () => {
       by: 'default',
       reason: null,
       thresholds: ['SAGASCOPE_STUCK_AFTER_MS', 'SAGASCOPE_ACTION_ALLOWED_HOSTS'],
+      dtmServers: 'http://127.0.0.1:36788',
     });
-    expect(env).toEqual({ SAGASCOPE_FAILED_GRACE_MS: '5000', SAGASCOPE_STUCK_AFTER_MS: '30000', SAGASCOPE_ACTION_ALLOWED_HOSTS: '127.0.0.1' });
+    expect(env).toEqual({
+      SAGASCOPE_FAILED_GRACE_MS: '5000', SAGASCOPE_STUCK_AFTER_MS: '30000', SAGASCOPE_ACTION_ALLOWED_HOSTS: '127.0.0.1',
+      SAGASCOPE_DTM_SERVERS: 'http://127.0.0.1:36788',
+    });
   });
 
   it('keeps an action allowlist the user chose', () => {
@@ -84,7 +88,7 @@ describe('npm start demo mode: the banner says so', () => {
   });
 
   it('embedded: starting, and how to turn it off', () => {
-    expect(banner([], {})).toMatch(/demo fleet: +starting \(order, inventory, payment, shipping, orchestrator; off with --no-demo\)/);
+    expect(banner([], {})).toMatch(/demo fleet: +starting \(order, inventory, payment, shipping, orchestrator, dtm; off with --no-demo\)/);
     expect(banner(['--no-demo'], {})).toMatch(/demo fleet: +off \(--no-demo\)/);
   });
 });
@@ -94,5 +98,30 @@ describe('the fleet\'s collector address', () => {
     expect(collectorEndpoint('0.0.0.0', 4317)).toBe('http://127.0.0.1:4317');
     expect(collectorEndpoint('127.0.0.1', 14317)).toBe('http://127.0.0.1:14317');
     expect(collectorEndpoint('::1', 4317)).toBe('http://[::1]:4317');
+  });
+});
+
+describe('npm start demo mode: the demo DTM', () => {
+  it('points SAGASCOPE_DTM_SERVERS at the demo’s DTM test double, unless the user set it', () => {
+    const env: Record<string, string | undefined> = {};
+    expect(prepareDemo(ARGV, env).dtmServers).toBe('http://127.0.0.1:36788');
+    expect(env.SAGASCOPE_DTM_SERVERS).toBe('http://127.0.0.1:36788');
+    const moved: Record<string, string | undefined> = { SAGASCOPE_DEMO_DTM_PORT: '40001' };
+    prepareDemo(ARGV, moved);
+    expect(moved.SAGASCOPE_DTM_SERVERS).toBe('http://127.0.0.1:40001');
+    const own: Record<string, string | undefined> = { SAGASCOPE_DTM_SERVERS: 'http://dtm.internal:36789' };
+    expect(prepareDemo(ARGV, own).dtmServers).toBeNull();
+    expect(own.SAGASCOPE_DTM_SERVERS).toBe('http://dtm.internal:36789');
+    // No demo, no DTM of the demo's.
+    const off: Record<string, string | undefined> = {};
+    prepareDemo([...ARGV, '--no-demo'], off);
+    expect(off.SAGASCOPE_DTM_SERVERS).toBeUndefined();
+    expect(() => prepareDemo(ARGV, { SAGASCOPE_DEMO_DTM_PORT: 'eighty' })).toThrow(/SAGASCOPE_DEMO_DTM_PORT/);
+  });
+
+  it('says so in the banner', () => {
+    const env: Record<string, string | undefined> = {};
+    const lines = demoBannerLines(prepareDemo(ARGV, env), env).join('\n');
+    expect(lines).toMatch(/demo DTM: +SAGASCOPE_DTM_SERVERS=http:\/\/127\.0\.0\.1:36788/);
   });
 });

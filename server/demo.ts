@@ -16,6 +16,7 @@
  * chosen thresholds, shorter ones are used, and said so.
  */
 import { ConfigError, parseConfig } from '../lib/config/env';
+import { DemoConfigError, demoDtmUrl } from '../demo/config';
 
 export const DEMO_THRESHOLDS: Readonly<Record<string, string>> = {
   SAGASCOPE_STUCK_AFTER_MS: '30000',
@@ -34,6 +35,8 @@ export interface DemoDecision {
   reason: string | null;
   /** Threshold variables set to the demo's values (the user had not set them). */
   thresholds: string[];
+  /** SAGASCOPE_DTM_SERVERS as set for the demo's DTM test double; null when the user set it (or no demo). */
+  dtmServers: string | null;
 }
 
 /**
@@ -47,7 +50,7 @@ export function prepareDemo(argv: readonly string[], env: Record<string, string 
   if (flagOn && flagOff) throw new ConfigError('invalid command line: --demo and --no-demo contradict each other');
   const config = parseConfig(env);
   const database = config.DATABASE_URL ? 'server' : 'embedded';
-  const off = (reason: string): DemoDecision => ({ run: false, database, by: null, reason, thresholds: [] });
+  const off = (reason: string): DemoDecision => ({ run: false, database, by: null, reason, thresholds: [], dtmServers: null });
   if (flagOff) return off('--no-demo');
   if (!flagOn && config.SAGASCOPE_DEMO === false) return off('SAGASCOPE_DEMO=false');
   // The fleet sends to the collector of this process; a separate collector is not ours to feed.
@@ -61,10 +64,21 @@ export function prepareDemo(argv: readonly string[], env: Record<string, string 
       thresholds.push(name);
     }
   }
-  return { run: true, database, by, reason: null, thresholds };
+  // The dashboard reads the demo's DTM (its test double, demo/dtm) from the first minute,
+  // unless the user points it at DTM servers of their own.
+  let dtmServers: string | null = null;
+  if (env.SAGASCOPE_DTM_SERVERS === undefined || env.SAGASCOPE_DTM_SERVERS === '') {
+    try {
+      dtmServers = env.SAGASCOPE_DTM_SERVERS = demoDtmUrl(env);
+    } catch (err) {
+      if (err instanceof DemoConfigError) throw new ConfigError(err.message);
+      throw err;
+    }
+  }
+  return { run: true, database, by, reason: null, thresholds, dtmServers };
 }
 
-const FLEET = 'order, inventory, payment, shipping, orchestrator';
+const FLEET = 'order, inventory, payment, shipping, orchestrator, dtm';
 
 /** The start banner's lines about the demo (`env`: the environment after prepareDemo, for the thresholds' values). */
 export function demoBannerLines(d: DemoDecision, env: Record<string, string | undefined>): string[] {
@@ -81,6 +95,9 @@ export function demoBannerLines(d: DemoDecision, env: Record<string, string | un
     : `${label('demo fleet:')}starting (${FLEET}; off with --no-demo)`);
   if (d.thresholds.length > 0) {
     lines.push(`${label('demo thresholds:')}${d.thresholds.map((n) => `${n}=${env[n]}`).join(', ')} (set them to override)`);
+  }
+  if (d.dtmServers !== null) {
+    lines.push(`${label('demo DTM:')}SAGASCOPE_DTM_SERVERS=${d.dtmServers} (the demo's DTM test double; set it to read your own DTM)`);
   }
   return lines;
 }

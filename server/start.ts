@@ -13,6 +13,7 @@ import { openMigratedDb } from '../lib/db/setup';
 import { setSharedDb } from '../lib/db/connection';
 import { startCollector } from '../collector/start-collector';
 import { log, errorFields } from '../lib/log';
+import { dtmConnector } from '../lib/dtm/connector';
 import { onShutdown } from './shutdown';
 import { announceSetupToken } from './setup-token';
 import { startAuditCheckpoints } from './audit-checkpoints';
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
   setSharedDb(db);
   await announceSetupToken(db, config);
   const auditCheckpoints = startAuditCheckpoints(db, config);
+  // The DTM follower (SAGASCOPE_DTM_SERVERS) from the start, off the ingest path: it only reads DTM's API.
+  dtmConnector(config);
   const collector = config.SAGASCOPE_START_COLLECTOR ? await startCollector(db, config) : null;
   // Started now, awaited once the UI listens: both take seconds, and they overlap.
   const fleetStarting: Promise<Fleet | null> =
@@ -77,6 +80,8 @@ async function main(): Promise<void> {
               databaseUrl: config.DATABASE_URL,
               collectorToken: config.SAGASCOPE_COLLECTOR_TOKEN,
               stopTimeoutMs: 5_000,
+              // The port SAGASCOPE_DTM_SERVERS was pointed at (server/demo.ts).
+              ports: { dtm: m.demoDtmPortOf(process.env) },
             }),
           )
           .catch((err) => {
@@ -115,7 +120,7 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   const fleet = await fleetStarting;
-  if (fleet) console.log(`  demo fleet:         running, ${fleet.rate} saga(s)/s (orchestrator ${fleet.orchestratorUrl})\n`);
+  if (fleet) console.log(`  demo fleet:         running, ${fleet.rate} saga(s)/s (orchestrator ${fleet.orchestratorUrl}, DTM test double ${fleet.dtmUrl})\n`);
   onShutdown(async () => {
     // First, while the collector still takes their last spans.
     await fleet?.stop();

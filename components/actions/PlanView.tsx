@@ -28,6 +28,27 @@ export function PlanView({ plan }: { plan: ActionPlan }) {
           <dd>{plan.evidence.anomalies.length > 0 ? <AnomalyChips kinds={plan.evidence.anomalies as AnomalyKind[]} /> : <span className="muted">none</span>}</dd>
         </div>
       </dl>
+      {plan.coordinatorCall ? (
+        <dl className="facts facts--compact" data-testid="plan-coordinator-call">
+          <div className="facts__wide">
+            <dt>DTM call</dt>
+            <dd className="mono">
+              {plan.coordinatorCall.method} {plan.coordinatorCall.server}/api/dtmsvr/{plan.coordinatorCall.endpoint} {JSON.stringify(plan.coordinatorCall.body)}
+            </dd>
+          </div>
+          {plan.evidence.coordinatorStatus ? (
+            <div>
+              <dt>DTM status now</dt>
+              <dd>{plan.evidence.coordinatorStatus}</dd>
+            </div>
+          ) : null}
+        </dl>
+      ) : null}
+      {plan.warning ? (
+        <p className="alert alert--error" role="note" data-testid="action-warning">
+          {plan.warning}
+        </p>
+      ) : null}
       {plan.refusal !== null ? (
         <p className="alert alert--error" role="alert" data-testid="action-refusal">
           {/^Refused\b/.test(plan.refusal) ? plan.refusal : `Refused: ${plan.refusal}`}

@@ -21,7 +21,14 @@ export interface ActionRequest {
   step: string | null;
 }
 
+const COORDINATOR_TITLES: Record<string, string> = {
+  'coordinator.retry_now': 'DTM: retry now',
+  'coordinator.stop': 'DTM: stop (force stop)',
+  'coordinator.abort': 'DTM: abort',
+};
+
 function titleOf(r: ActionRequest): string {
+  if (COORDINATOR_TITLES[r.action]) return COORDINATOR_TITLES[r.action]!;
   if (r.action === 'retry') return `Retry step ${r.step}`;
   return r.step === null ? 'Compensate saga' : `Compensate step ${r.step}`;
 }
@@ -151,7 +158,7 @@ export function ActionDialog({
 
   const planned = phase.kind === 'preview' || phase.kind === 'running' ? phase.plan : null;
   const mayOverride = planned !== null && planned.refusal !== null && planned.overridable && canOverride && planned.calls.length > 0;
-  const calls = (n: number) => (n === 1 ? '1 URL' : `${n} URLs`);
+  const calls = (n: number) => (planned?.coordinatorCall ? 'DTM' : n === 1 ? '1 URL' : `${n} URLs`);
 
   return (
     <Modal title={titleOf(request)} onClose={onClose} busy={phase.kind === 'running'} testId="action-dialog">
@@ -237,7 +244,9 @@ function Outcome({ status, response }: { status: number; response: ActionRespons
     <div data-testid="action-outcome" data-ok={ok}>
       <p className={`alert ${ok ? 'alert--ok' : 'alert--error'}`} role="status">
         {ok
-          ? `Done: ${response.results?.length ?? 0} call${response.results?.length === 1 ? '' : 's'} succeeded. The saga's audit trail and timeline are updated.`
+          ? response.plan.coordinatorCall
+            ? `Done: DTM accepted ${response.plan.coordinatorCall.endpoint}. The audit trail records the call; DTM's new state shows on this page.`
+            : `Done: ${response.results?.length ?? 0} call${response.results?.length === 1 ? '' : 's'} succeeded. The saga's audit trail and timeline are updated.`
           : status === 409
             ? `Nothing was called. ${response.error ?? response.plan.refusal}`
             : `Stopped: ${response.error ?? 'a call did not succeed'}`}

@@ -17,7 +17,7 @@
  */
 import type { Queryable } from './sql';
 
-export type BarrierOp = 'action' | 'compensate' | 'try' | 'confirm' | 'cancel';
+export type BarrierOp = 'action' | 'compensate' | 'try' | 'confirm' | 'cancel' | 'commit' | 'rollback' | 'msg';
 export type BarrierOutcome = 'executed' | 'duplicate' | 'null_compensation' | 'rejected';
 
 export const BARRIER_DDL = `
@@ -35,9 +35,9 @@ CREATE TABLE IF NOT EXISTS barrier (
 /** The marker's reason: written by a compensation on behalf of an action that never ran. */
 export const ROLLBACK_MARKER = 'rollback';
 
-/** The forward op a compensation undoes; null for forward ops. */
+/** The forward op a compensation undoes (an XA rollback undoes the local prepare, `action`); null for forward ops. */
 export function originOf(op: BarrierOp): 'action' | 'try' | null {
-  if (op === 'compensate') return 'action';
+  if (op === 'compensate' || op === 'rollback') return 'action';
   if (op === 'cancel') return 'try';
   return null;
 }
@@ -104,4 +104,29 @@ export async function throughBarrier<T>(
     outcome = compensationDecision(originInserted, selfInserted);
   }
   return { outcome, value: outcome === 'executed' ? await business() : null };
+}
+
+/** The branch id and op a two-phase message's local transaction records (DTM's check-back asks for branch 00, op msg). */
+export const MSG_BRANCH = '00';
+
+/**
+ * A two-phase message's local transaction: records (gid, 00, msg) in `tx`, the
+ * same transaction as the business change. false: the check-back came first
+ * and rolled the message back (the local change must not commit).
+ */
+export async function recordMessageCommitted(tx: Queryable, gid: string): Promise<boolean> {
+  return insertRow(tx, { transType: 'msg', gid, branchId: MSG_BRANCH, op: 'msg' }, 'msg', 'msg');
+}
+
+/**
+ * DTM's check-back ("QueryPrepared") answered from the barrier: the local
+ * transaction committed → committed; it did not → a rollback marker is
+ * written in its place (so a late local transaction can no longer commit) →
+ * rolled back. A marker already there → rolled back.
+ */
+export async function queryPrepared(tx: Queryable, gid: string): Promise<'committed' | 'rolled_back'> {
+  const inserted = await insertRow(tx, { transType: 'msg', gid, branchId: MSG_BRANCH, op: 'msg' }, 'msg', ROLLBACK_MARKER);
+  if (inserted) return 'rolled_back';
+  const r = await tx.query<{ reason: string }>('SELECT reason FROM barrier WHERE gid = $1 AND branch_id = $2 AND op = $3', [gid, MSG_BRANCH, 'msg']);
+  return r.rows[0]?.reason === ROLLBACK_MARKER ? 'rolled_back' : 'committed';
 }

@@ -8,11 +8,13 @@ import type { Tracer } from '@opentelemetry/api';
 import { scenarioWeightsOf } from '../config';
 import { pickScenario, pickWeighted, type Flow, type Scenario } from '../scenarios';
 import {
-  checkoutParams, checkoutSteps, randomCheckout, randomTransfer, refundParams, refundSteps, stepNamesOf,
-  transferBranches, transferParams, type CheckoutParams, type RefundParams,
+  checkoutParams, checkoutSteps, loyaltyBranches, loyaltyParams, randomCheckout, randomLoyalty, randomStockMove, randomTransfer,
+  refundParams, refundSteps, stepNamesOf, stockMoveBranches, stockMoveParams, transferBranches, transferParams,
+  type CheckoutParams, type RefundParams,
 } from './flows';
+import { runDtm } from './dtm-runner';
 import { planSaga } from './plan';
-import { runSaga, runTcc, type SagaOutcome } from './saga-runner';
+import { runSaga, type SagaOutcome } from './saga-runner';
 import type { CallDeps } from './step-caller';
 
 export interface SagaRequest {
@@ -65,13 +67,22 @@ export class SagaEngine {
         return o;
       });
     } else if (flow === 'refund') {
+      // Through DTM from here on: the saga is submitted to the demo's DTM, which calls the branches.
       const p: RefundParams = req.params === undefined ? this.takeRefundable() : refundParams.parse(req.params);
       params = p;
-      done = runSaga(this.deps, this.tracer, { identity: { gid, name: flow, protocol: 'saga' }, plan, steps: refundSteps(p) });
-    } else {
+      done = runDtm(this.deps, { gid, flow, plan, steps: refundSteps(p) });
+    } else if (flow === 'transfer') {
       const p = req.params === undefined ? randomTransfer(rand) : transferParams.parse(req.params);
       params = p;
-      done = runTcc(this.deps, this.tracer, { identity: { gid, name: flow, protocol: 'tcc' }, plan, steps: transferBranches(p) });
+      done = runDtm(this.deps, { gid, flow, plan, steps: transferBranches(p) });
+    } else if (flow === 'loyalty') {
+      const p = req.params === undefined ? randomLoyalty(rand) : loyaltyParams.parse(req.params);
+      params = p;
+      done = runDtm(this.deps, { gid, flow, plan, steps: loyaltyBranches(p), local: { gid, customer: p.customer, points: p.points } });
+    } else {
+      const p = req.params === undefined ? randomStockMove(rand) : stockMoveParams.parse(req.params);
+      params = p;
+      done = runDtm(this.deps, { gid, flow, plan, steps: stockMoveBranches(p) });
     }
     const tracked = done.then(
       (o) => this.count(`${flow}/${scenario}/${o.verdict}`),

@@ -40,7 +40,14 @@ export const transferParams = z
 export type CheckoutParams = z.infer<typeof checkoutParams>;
 export type RefundParams = z.infer<typeof refundParams>;
 export type TransferParams = z.infer<typeof transferParams>;
-export type FlowParams = CheckoutParams | RefundParams | TransferParams;
+export const loyaltyParams = z.object({ customer: id, points: z.number().int().min(1).max(1_000_000) });
+export const stockMoveParams = z
+  .object({ sku: id, qty: z.number().int().min(1).max(100), from: id, to: id })
+  .refine((p) => p.from !== p.to, { message: 'from and to must differ' });
+
+export type LoyaltyParams = z.infer<typeof loyaltyParams>;
+export type StockMoveParams = z.infer<typeof stockMoveParams>;
+export type FlowParams = CheckoutParams | RefundParams | TransferParams | LoyaltyParams | StockMoveParams;
 
 const branch = (i: number) => String(i).padStart(2, '0');
 
@@ -84,12 +91,51 @@ export function transferBranches(p: TransferParams): StepDef[] {
   return [side('debit-source', 'debit', p.from, 1), side('credit-target', 'credit', p.to, 2)];
 }
 
+/**
+ * Two-phase message: after an order, the points it earned are credited to the
+ * customer's loyalty account. The local transaction (order service) and DTM's
+ * check-back are not branches; the credit is branch 01.
+ */
+export function loyaltyBranches(p: LoyaltyParams): StepDef[] {
+  return [{
+    name: 'credit-points', index: 1, branchId: branch(1), service: 'payment',
+    forwardPath: '/payment/loyalty/credit', undoPath: '/payment/loyalty/credit', body: { customer: p.customer, points: p.points },
+  }];
+}
+export const LOYALTY_LOCAL_PATH = '/order/loyalty/earn';
+export const LOYALTY_QUERY_PREPARED_PATH = '/order/loyalty/query-prepared';
+
+/** XA: stock leaves one warehouse and enters another, both sides one XA branch URL of inventory. */
+export function stockMoveBranches(p: StockMoveParams): StepDef[] {
+  const side = (name: StepName, i: number, warehouse: string, delta: number): StepDef => ({
+    name, index: i, branchId: branch(i), service: 'inventory',
+    forwardPath: '/inventory/xa/stock', undoPath: '/inventory/xa/stock', confirmPath: '/inventory/xa/stock',
+    body: { warehouse, sku: p.sku, delta },
+  });
+  return [side('take-stock', 1, p.from, -p.qty), side('put-stock', 2, p.to, p.qty)];
+}
+
 export function stepNamesOf(flow: Flow): StepName[] {
   switch (flow) {
     case 'checkout': return ['create-order', 'reserve-inventory', 'charge-payment', 'book-shipping'];
     case 'refund': return ['refund-payment', 'restock-inventory', 'refund-order'];
     case 'transfer': return ['debit-source', 'credit-target'];
+    case 'loyalty': return ['credit-points'];
+    case 'stock-move': return ['take-stock', 'put-stock'];
   }
+}
+
+export const WAREHOUSES = ['wh-north', 'wh-south', 'wh-east'] as const;
+
+export function randomLoyalty(rand: () => number): LoyaltyParams {
+  return { customer: pick(rand, CUSTOMERS), points: 10 * (1 + Math.floor(rand() * 20)) };
+}
+
+export function randomStockMove(rand: () => number): StockMoveParams {
+  const from = pick(rand, WAREHOUSES);
+  let to = pick(rand, WAREHOUSES);
+  if (to === from) to = WAREHOUSES[(WAREHOUSES.indexOf(from) + 1) % WAREHOUSES.length];
+  return { sku: pick(rand, SKUS), qty: 1 + Math.floor(rand() * 5), from, to };
 }
 
 function pick<T>(rand: () => number, items: readonly T[]): T {

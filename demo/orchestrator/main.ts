@@ -18,10 +18,11 @@ export async function main(telemetry: Telemetry): Promise<void> {
     const env = parseChildEnv();
     const config = loadDemoConfig();
     const urls = serviceUrls.parse(JSON.parse(process.env.SAGASCOPE_DEMO_SERVICE_URLS ?? '{}'));
+    const dtmUrl = z.url().parse(process.env.SAGASCOPE_DEMO_DTM_URL);
     const network = new ChaosNetwork(env.SAGASCOPE_DEMO_HOST);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     const rand = seededRandom(config.seed ?? Math.floor(Math.random() * 2 ** 31));
-    const engine = new SagaEngine({ config, serviceUrls: urls, network, agent, rand }, telemetry.tracer);
+    const engine = new SagaEngine({ config, serviceUrls: urls, dtmUrl, network, agent, rand }, telemetry.tracer);
     const traffic = new TrafficGenerator(engine);
     const server = await startControlServer(engine, traffic, env.SAGASCOPE_DEMO_HOST, env.SAGASCOPE_DEMO_PORT);
     onStop('orchestrator', async () => {

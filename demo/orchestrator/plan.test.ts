@@ -5,7 +5,7 @@ import { stepNamesOf } from './flows';
 import { ScenarioNotApplicable, attemptPlan, backoffMs, planSaga, type StepPlan } from './plan';
 
 const config = parseDemoConfig({ seed: 1 });
-const plan = (flow: 'checkout' | 'refund' | 'transfer', scenario: Parameters<typeof planSaga>[1], natural = false) =>
+const plan = (flow: Parameters<typeof planSaga>[0], scenario: Parameters<typeof planSaga>[1], natural = false) =>
   planSaga(flow, scenario, stepNamesOf(flow), config, seededRandom(9), { natural });
 const step = (p: ReturnType<typeof plan>, name: string) => p.steps[name as keyof typeof p.steps] as StepPlan;
 
@@ -18,11 +18,14 @@ describe('planSaga', () => {
 
   it('refuses a scenario the flow cannot show', () => {
     expect(() => plan('transfer', 'stalled')).toThrow(ScenarioNotApplicable);
-    expect(() => plan('checkout', 'lost_request')).toThrow(ScenarioNotApplicable);
+    expect(() => plan('checkout', 'compensation_retried')).toThrow(ScenarioNotApplicable);
+    expect(() => plan('loyalty', 'action_fails')).toThrow(ScenarioNotApplicable);
   });
 
-  it('makes the refund flow zero-code: no coordinator spans, no saga headers', () => {
-    for (const s of SCENARIOS_BY_FLOW.refund) expect(plan('refund', s)).toMatchObject({ coordinatorSpans: false, sagaHeaders: false });
+  it('makes DTM’s flows zero-code: no coordinator spans, no saga headers', () => {
+    for (const flow of ['refund', 'transfer', 'loyalty', 'stock-move'] as const) {
+      for (const s of SCENARIOS_BY_FLOW[flow]) expect(plan(flow, s)).toMatchObject({ coordinatorSpans: false, sagaHeaders: false });
+    }
   });
 
   it('turns each scenario into its faults and bugs', () => {
@@ -52,8 +55,9 @@ describe('planSaga', () => {
     expect(hang.maxAttempts).toBe(1);
     expect(hang.forward[0].link).toEqual({ kind: 'delay', delayMs: config.hangDelayMs });
 
-    const lost = step(plan('refund', 'lost_request'), 'restock-inventory');
-    expect(lost.forward.map((a) => a.link?.kind)).toEqual(['drop', 'drop', 'drop']);
+    const retried = plan('refund', 'compensation_retried');
+    expect(step(retried, 'refund-order').forward[0].faults).toEqual({ decline: true });
+    expect(step(retried, 'refund-payment').undo.map((a) => a.faults)).toEqual([{ unavailable: true }, { unavailable: true }]);
 
     expect(step(plan('checkout', 'retried_timeout'), 'charge-payment').forward[0].faults.delayMs).toBeGreaterThan(config.callTimeoutMs);
   });

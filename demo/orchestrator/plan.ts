@@ -8,7 +8,7 @@ import type { DemoConfig, StepName } from '../config';
 import { faultsOf } from '../config';
 import type { Faults } from '../faults';
 import type { Link } from './chaos-network';
-import { SCENARIOS_BY_FLOW, type Flow, type Scenario } from '../scenarios';
+import { DTM_FLOWS, SCENARIOS_BY_FLOW, type Flow, type Scenario } from '../scenarios';
 
 export interface AttemptPlan {
   faults: Partial<Faults>;
@@ -55,9 +55,9 @@ export interface SagaPlan {
 
 export class ScenarioNotApplicable extends Error {}
 
-/** The refund flow plays DTM: participants get nothing but DTM's query parameters. */
+/** DTM's flows (run by the demo's DTM test double): participants get nothing but DTM's query parameters. */
 function sagaHeadersFor(flow: Flow): boolean {
-  return flow !== 'refund';
+  return !DTM_FLOWS.has(flow);
 }
 
 const plain = (faults: Partial<Faults> = {}, link: Link | null = null): AttemptPlan => ({ faults, link });
@@ -88,7 +88,8 @@ export function planSaga(
     if (opts.natural && scenario === 'healthy') {
       // At most one natural trouble per step, drawn in order of severity.
       const r = rand();
-      if (r < f.failureRate) step.forward = [plain({ decline: true })];
+      // A two-phase message's branch is never refused for good: DTM retries it until it succeeds.
+      if (r < f.failureRate && flow !== 'loyalty') step.forward = [plain({ decline: true })];
       else if (r < f.failureRate + f.transientErrorRate) step.forward = [plain({ unavailable: true })];
       // Not in the zero-code flow: without saga.step.result a participant cannot tell that the late
       // first attempt was a barrier no-op, and the dashboard would rightly see two successful runs.
@@ -100,8 +101,8 @@ export function planSaga(
     flow,
     scenario,
     steps,
-    // The refund flow plays DTM: no spans from the coordinator, nothing but the URL for participants.
-    coordinatorSpans: flow !== 'refund',
+    // DTM's flows: no spans from the coordinator, nothing but the URL for participants.
+    coordinatorSpans: sagaHeadersFor(flow),
     sagaHeaders: sagaHeadersFor(flow),
     undoOrder: 'reverse',
     skipUndoOf: null,
@@ -160,12 +161,14 @@ export function planSaga(
       step('reserve-inventory').maxAttempts = 1;
       break;
     }
-    case 'lost_request': {
-      // Every try to reach inventory is lost: DTM gives up and compensates a branch that never ran.
-      const s = step('restock-inventory');
-      s.forward = Array.from({ length: s.maxAttempts }, () => plain({}, { kind: 'drop' }));
+    case 'compensation_retried':
+      // The last step is refused; the first step's compensation fails twice (DTM retries it, backing off).
+      step(last).forward = [plain({ decline: true })];
+      step(stepNames[0]).undo = [plain({ unavailable: true }), plain({ unavailable: true })];
       break;
-    }
+    case 'submit_lost':
+      // The application commits its local transaction and never tells DTM (see orchestrator/dtm-runner.ts).
+      break;
   }
   return plan;
 }

@@ -1,13 +1,12 @@
 /**
- * Runs one saga (checkout, refund) or one TCC transfer the way a hand-written
- * orchestrator does, with the bugs its plan switches on.
+ * Runs one saga (checkout) the way a hand-written orchestrator does, with the
+ * bugs its plan switches on. (The DTM-run flows go through dtm-runner.ts.)
  *
  * Coordinator spans: a root span per saga (saga.id, saga.name, saga.protocol,
  * saga.role=coordinator) in a trace of its own, and under it the client span
  * of every call, which the HTTP instrumentation gives the saga.* fields of the
- * call (telemetry/sdk.ts). When the plan says the coordinator is not
- * instrumented (the DTM-style refund), calls run untraced; so do the calls of
- * the step whose spans the orphan scenario loses.
+ * call (telemetry/sdk.ts). The calls of the step whose spans the orphan
+ * scenario loses run untraced.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api';
 import { untracedContext } from '../telemetry/sdk';
@@ -91,29 +90,6 @@ export async function runSaga(deps: CallDeps, tracer: Tracer, run: SagaRun): Pro
       if (run.plan.stallAfter === step.name) return 'stalled';
     }
     return 'committed';
-  });
-  return outcome(run, verdict, calls);
-}
-
-/** TCC: try every branch; all tried → confirm every branch, else cancel those tried. */
-export async function runTcc(deps: CallDeps, tracer: Tracer, run: SagaRun): Promise<SagaOutcome> {
-  const calls: StepRecord[] = [];
-  const verdict = await withCoordinatorSpan(tracer, run, async () => {
-    const tried: StepDef[] = [];
-    for (const branch of run.steps) {
-      const r = await call(deps, run, branch, 'try');
-      calls.push(r);
-      const ran = r.result === 'ok' && r.barrier !== 'rejected';
-      if (ran || mayHaveRun(r)) tried.push(branch);
-      if (!ran) return undo(deps, run, tried, 'cancel', calls);
-    }
-    let confirmed = true;
-    for (const branch of run.steps) {
-      const r = await call(deps, run, branch, 'confirm');
-      calls.push(r);
-      if (r.result !== 'ok') confirmed = false;
-    }
-    return confirmed ? 'committed' : 'failed';
   });
   return outcome(run, verdict, calls);
 }

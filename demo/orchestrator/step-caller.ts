@@ -17,6 +17,8 @@ import { attemptPlan, backoffMs, type SagaPlan, type StepPlan } from './plan';
 export interface CallDeps {
   config: DemoConfig;
   serviceUrls: Readonly<Record<ServiceName, string>>;
+  /** The DTM the DTM-run flows go through (the demo's DTM test double). */
+  dtmUrl: string;
   network: ChaosNetwork;
   agent: http.Agent;
   rand: () => number;

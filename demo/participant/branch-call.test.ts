@@ -40,7 +40,8 @@ describe('branchCallOf', () => {
 
   it('refuses calls that do not say which branch they are', () => {
     expect(branchCallOf(new URLSearchParams(), null)).toBeNull();
-    expect(branchCallOf(new URLSearchParams({ gid: 'x', trans_type: 'xa', branch_id: '01', op: 'action' }), null)).toBeNull();
+    expect(branchCallOf(new URLSearchParams({ gid: 'x', trans_type: 'workflow', branch_id: '01', op: 'action' }), null)).toBeNull();
+    expect(branchCallOf(new URLSearchParams({ gid: 'x', trans_type: 'xa', branch_id: '01', op: 'teleport' }), null)).toBeNull();
     expect(branchCallOf(new URLSearchParams({ gid: 'x y', trans_type: 'saga', branch_id: '01', op: 'action' }), null)).toBeNull();
   });
 });

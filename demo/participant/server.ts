@@ -23,8 +23,8 @@ import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { Queryable, Sql } from '../db/sql';
 import { throughBarrier, type BarrierOp, type BarrierOutcome } from '../db/barrier';
-import { FAULT_HEADER, parseFaults, type Faults } from '../faults';
-import { dtmQuery, sagaAttributes, sagaCallFromHeaders, type SagaCall } from '../telemetry/saga-context';
+import { DTM_FAULT_HEADER, FAULT_HEADER, dtmFaultsFor, parseFaults, type Faults } from '../faults';
+import { dtmQuery, sagaAttributes, sagaCallFromHeaders, type SagaCall, type SagaOp } from '../telemetry/saga-context';
 import { BadRequest, BusinessRefusal, InjectedFailure } from './errors';
 import { log } from '../log';
 
@@ -33,7 +33,7 @@ const tracer = trace.getTracer('sagascope-demo');
 export interface BranchCall {
   gid: string;
   branchId: string;
-  transType: 'saga' | 'tcc';
+  transType: 'saga' | 'tcc' | 'msg' | 'xa';
   op: BarrierOp;
 }
 
@@ -45,6 +45,16 @@ export interface Endpoint<B = unknown> {
   compensatePath: string;
   body: z.ZodType<B>;
   run(tx: Queryable, call: BranchCall, body: B): Promise<unknown>;
+  /**
+   * false: `run` does its own bookkeeping instead of going through the barrier
+   * (the check-back of a two-phase message, which reads the barrier).
+   */
+  barrier?: false;
+  /**
+   * The application's own local transaction (a two-phase message's), not a
+   * branch call: no DTM query parameters; the gid comes from the body.
+   */
+  localGid?: (body: B) => string;
 }
 
 /** Lets each service declare its endpoints with their body types checked. */
@@ -67,9 +77,9 @@ export interface RunningParticipant {
 
 const dtmQuerySchema = z.object({
   gid: z.string().regex(/^[\w.:-]{1,128}$/),
-  trans_type: z.enum(['saga', 'tcc']),
+  trans_type: z.enum(['saga', 'tcc', 'msg', 'xa']),
   branch_id: z.string().regex(/^[\w-]{1,32}$/),
-  op: z.enum(['action', 'compensate', 'try', 'confirm', 'cancel']),
+  op: z.enum(['action', 'compensate', 'try', 'confirm', 'cancel', 'commit', 'rollback', 'msg']),
 });
 
 /**
@@ -84,11 +94,15 @@ export function branchCallOf(query: URLSearchParams, saga: SagaCall | null): Bra
     return q.success ? { gid: q.data.gid, branchId: q.data.branch_id, transType: q.data.trans_type, op: q.data.op } : null;
   }
   if (saga === null || !/^[\w.:-]{1,128}$/.test(saga.gid) || !/^[\w-]{1,32}$/.test(saga.branchId)) return null;
-  return { gid: saga.gid, branchId: saga.branchId, transType: saga.protocol, op: saga.op };
+  return { gid: saga.gid, branchId: saga.branchId, transType: saga.protocol, op: saga.op as BarrierOp };
 }
 
-const FORWARD_OF: Record<BarrierOp, BarrierOp> = { action: 'action', compensate: 'action', try: 'try', confirm: 'try', cancel: 'try' };
-const UNDO_OF: Record<BarrierOp, BarrierOp> = { action: 'compensate', compensate: 'compensate', try: 'cancel', confirm: 'cancel', cancel: 'cancel' };
+const FORWARD_OF: Record<BarrierOp, BarrierOp> = {
+  action: 'action', compensate: 'action', try: 'try', confirm: 'try', cancel: 'try', commit: 'action', rollback: 'action', msg: 'msg',
+};
+const UNDO_OF: Record<BarrierOp, BarrierOp> = {
+  action: 'compensate', compensate: 'compensate', try: 'cancel', confirm: 'cancel', cancel: 'cancel', commit: 'rollback', rollback: 'rollback', msg: 'msg',
+};
 
 /** What the barrier's no-ops mean for the step (DESIGN.md §2, saga.step.result). */
 const RESULT_OF: Partial<Record<BarrierOutcome, 'skipped' | 'rejected'>> = {
@@ -98,9 +112,13 @@ const RESULT_OF: Partial<Record<BarrierOutcome, 'skipped' | 'rejected'>> = {
 };
 
 export async function startParticipant(opts: ParticipantOptions): Promise<RunningParticipant> {
-  const routes = new Map(opts.endpoints.map((e) => [e.path, e]));
+  // One path may serve several ops (an XA branch: action, commit and rollback at one URL).
+  const routes = new Map<string, Endpoint[]>();
+  for (const e of opts.endpoints) routes.set(e.path, [...(routes.get(e.path) ?? []), e]);
   let baseUrl = '';
   const inFlight = new Set<Promise<void>>();
+  /** Attempts per (gid, branch, op), for the fail-first fault (a coordinator retrying on its own schedule). */
+  const attempts = new Map<string, number>();
 
   const server = http.createServer((req, res) => {
     const done = handle(req, res).catch((err) => {
@@ -114,33 +132,55 @@ export async function startParticipant(opts: ParticipantOptions): Promise<Runnin
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', baseUrl);
     if (url.pathname === '/health') return send(res, 200, { ok: true, service: opts.service });
-    const route = routes.get(url.pathname);
-    if (!route) return send(res, 404, { ok: false, error: 'no such endpoint' });
-    if (req.method !== 'POST') return send(res, 405, { ok: false, error: 'POST only' });
+    const candidates = routes.get(url.pathname);
+    if (!candidates) return send(res, 404, { ok: false, error: 'no such endpoint' });
+    // DTM calls with GET when it has no body to send (dtmsvr/trans_status.go getURLResult).
+    if (req.method !== 'POST' && req.method !== 'GET') return send(res, 405, { ok: false, error: 'POST or GET only' });
     const serverSpan = trace.getActiveSpan();
-    serverSpan?.updateName(`POST ${route.path}`);
+    serverSpan?.updateName(`${req.method} ${url.pathname}`);
 
     // Which branch call this is: DTM's query parameters, or an instrumented caller's x-saga-* headers.
     const saga = sagaCallFromHeaders(req.headers);
-    const call = branchCallOf(url.searchParams, saga);
-    if (call === null || call.op !== route.op) {
-      return reply(res, serverSpan, { status: 400, error: `expected ?gid&trans_type&branch_id&op=${route.op} or x-saga-* headers` });
+    const local = candidates.find((e) => e.localGid !== undefined);
+    let call = local ? null : branchCallOf(url.searchParams, saga);
+    const route = local ?? candidates.find((e) => e.op === call?.op);
+    // A zero-code call (DTM's) leaves the server span as the stock instrumentation makes it.
+    const zeroCode = saga === null;
+    const spanOf = (s: Span | undefined) => (zeroCode ? undefined : s);
+    if (route === undefined || (!local && call === null)) {
+      const ops = candidates.map((e) => e.op).join('|');
+      return reply(res, spanOf(serverSpan), { status: 400, error: `expected ?gid&trans_type&branch_id&op=${ops} or x-saga-* headers` });
     }
     let body: unknown;
     try {
-      body = route.body.parse(await withRememberedBody(opts.sql, call, await readJsonBody(req)));
+      body = route.body.parse(call ? await withRememberedBody(opts.sql, call, await readJsonBody(req)) : await readJsonBody(req));
+      if (local) call = { gid: local.localGid!(body), branchId: '00', transType: 'msg', op: 'msg' };
     } catch (err) {
-      if (err instanceof z.ZodError) return reply(res, serverSpan, { status: 400, error: `invalid body: ${z.prettifyError(err)}` });
-      return reply(res, serverSpan, { status: err instanceof BadRequest || err instanceof BodyError ? 400 : 500, error: (err as Error).message });
+      if (err instanceof z.ZodError) return reply(res, spanOf(serverSpan), { status: 400, error: `invalid body: ${z.prettifyError(err)}` });
+      return reply(res, spanOf(serverSpan), { status: err instanceof BadRequest || err instanceof BodyError ? 400 : 500, error: (err as Error).message });
     }
-    const faults = parseFaults(req.headers[FAULT_HEADER]);
-    const run = (span: Span | undefined, instrumented: boolean) => execute(route, call, body, faults, span, instrumented);
+    const branch = call as BranchCall;
+    const faults = req.headers[DTM_FAULT_HEADER] !== undefined
+      ? dtmFaultsFor(req.headers[DTM_FAULT_HEADER], branch.branchId, branch.op)
+      : parseFaults(req.headers[FAULT_HEADER]);
+    if (faults.failFirst > 0) {
+      const key = `${branch.gid}/${branch.branchId}/${branch.op}`;
+      const n = (attempts.get(key) ?? 0) + 1;
+      attempts.set(key, n);
+      if (attempts.size > 10_000) attempts.delete(attempts.keys().next().value as string);
+      if (n <= faults.failFirst) {
+        if (faults.delayMs > 0) await sleep(faults.delayMs);
+        return reply(res, spanOf(serverSpan), { status: 503, error: `service unavailable (injected fault, attempt ${n} of the first ${faults.failFirst})` });
+      }
+    }
+    const run = (span: Span | undefined, instrumented: boolean) => execute(route, branch, body, faults, span, instrumented);
 
     // Instrumented callers say which saga step this is; zero-code (DTM-style) callers do not,
     // and then this service sets no saga.* attribute at all: the collector derives them from the URL.
     let outcome: Outcome;
-    if (saga !== null && saga.gid === call.gid) {
-      const link = (path: string, op: BarrierOp) => `${baseUrl}${path}?${dtmQuery({ gid: call.gid, protocol: call.transType, branchId: call.branchId, op })}`;
+    if (saga !== null && saga.gid === branch.gid && (branch.transType === 'saga' || branch.transType === 'tcc')) {
+      const protocol = branch.transType;
+      const link = (path: string, op: BarrierOp) => `${baseUrl}${path}?${dtmQuery({ gid: branch.gid, protocol, branchId: branch.branchId, op: op as SagaOp })}`;
       // The step gets a span of its own, not the server span: the server span ends when the
       // caller hangs up (a timeout), and what the step really did happens after that.
       outcome = await tracer.startActiveSpan(`${saga.step} ${saga.op}`, {
@@ -158,11 +198,11 @@ export async function startParticipant(opts: ParticipantOptions): Promise<Runnin
         }
       });
     } else {
-      outcome = await run(serverSpan, false);
+      outcome = await run(spanOf(serverSpan), false);
     }
     // The duplicate_execution scenario's late answer: the change is committed, the reply is slow.
     if (faults.slowResponseMs > 0) await sleep(faults.slowResponseMs);
-    reply(res, serverSpan, outcome);
+    reply(res, spanOf(serverSpan), outcome);
   }
 
   /** Runs one branch call through the barrier and records on `span` what happened. */
@@ -177,7 +217,7 @@ export async function startParticipant(opts: ParticipantOptions): Promise<Runnin
       };
       const { outcome, value } = await opts.sql.transaction(async (tx) =>
         // The bug the duplicate_execution scenario plants: this call skips the barrier.
-        faults.noBarrier
+        faults.noBarrier || route.barrier === false || route.localGid !== undefined
           ? { outcome: 'executed' as const, value: await business(tx) }
           : throughBarrier(tx, call, () => business(tx)),
       );

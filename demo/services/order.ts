@@ -1,9 +1,16 @@
 /**
  * order: the customer's orders. Checkout creates one (cancelled by its
  * compensation); refund marks it refunded (reverted by its compensation).
+ *
+ * It is also where the `loyalty` two-phase message starts: fulfilling an
+ * order earns points, recorded here in a local transaction together with the
+ * message's barrier row; DTM then delivers the points to payment's loyalty
+ * ledger. When the application never confirms (submit lost), DTM asks back
+ * (`/order/loyalty/query-prepared`) and learns from the barrier whether the
+ * local transaction committed.
  */
 import { z } from 'zod';
-import { BARRIER_DDL } from '../db/barrier';
+import { BARRIER_DDL, queryPrepared, recordMessageCommitted } from '../db/barrier';
 import { BusinessRefusal } from '../participant/errors';
 import { endpoint } from '../participant/server';
 import type { ServiceDefinition } from './definition';
@@ -22,6 +29,8 @@ export const orderService: ServiceDefinition = {
     `CREATE TABLE IF NOT EXISTS order_changes (
        gid text NOT NULL, branch_id text NOT NULL, order_id text NOT NULL, before text NOT NULL, after text NOT NULL,
        reverted boolean NOT NULL DEFAULT false, PRIMARY KEY (gid, branch_id))`,
+    `CREATE TABLE IF NOT EXISTS loyalty_earnings (
+       gid text PRIMARY KEY, customer text NOT NULL, points int NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
   ],
   endpoints: [
     endpoint({
@@ -78,6 +87,34 @@ export const orderService: ServiceDefinition = {
         for (const c of r.rows) {
           await tx.query(`UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 AND status = $3`, [c.order_id, c.before, c.after]);
         }
+        return null;
+      },
+    }),
+
+    // ---- two-phase message `loyalty`: the application's local transaction and DTM's check-back ----
+    endpoint({
+      path: '/order/loyalty/earn',
+      op: 'msg',
+      actionPath: '/order/loyalty/earn',
+      compensatePath: '/order/loyalty/query-prepared',
+      body: z.object({ gid: id, customer: id, points: z.number().int().min(1).max(1_000_000) }),
+      localGid: (b) => b.gid,
+      run: async (tx, call, b) => {
+        // Same transaction: the earning and the message's barrier row commit together, or neither does.
+        if (!(await recordMessageCommitted(tx, call.gid))) throw new BusinessRefusal(`message ${call.gid} was already rolled back by DTM's check-back`);
+        await tx.query(`INSERT INTO loyalty_earnings (gid, customer, points) VALUES ($1, $2, $3)`, [call.gid, b.customer, b.points]);
+        return null;
+      },
+    }),
+    endpoint({
+      path: '/order/loyalty/query-prepared',
+      op: 'msg',
+      actionPath: '/order/loyalty/earn',
+      compensatePath: '/order/loyalty/query-prepared',
+      body: z.object({}),
+      barrier: false,
+      run: async (tx, call) => {
+        if ((await queryPrepared(tx, call.gid)) === 'rolled_back') throw new BusinessRefusal(`message ${call.gid}: the local transaction did not commit`);
         return null;
       },
     }),

@@ -61,6 +61,8 @@ export const paymentService: ServiceDefinition = {
     `CREATE TABLE IF NOT EXISTS transfer_legs (
        gid text NOT NULL, branch_id text NOT NULL, account text NOT NULL, amount int NOT NULL, direction text NOT NULL,
        status text NOT NULL, PRIMARY KEY (gid, branch_id))`,
+    // The loyalty ledger, fed by the `loyalty` two-phase message (forward only: points are never taken back).
+    `CREATE TABLE IF NOT EXISTS loyalty_points (customer text PRIMARY KEY, points int NOT NULL)`,
   ],
   endpoints: [
     endpoint({
@@ -136,6 +138,22 @@ export const paymentService: ServiceDefinition = {
           );
           for (const c of charges.rows) await credit(tx, c.customer, -c.amount);
         }
+        return null;
+      },
+    }),
+
+    // ---- two-phase message `loyalty`: its one branch ----
+    endpoint({
+      path: '/payment/loyalty/credit',
+      op: 'action',
+      actionPath: '/payment/loyalty/credit',
+      compensatePath: '/payment/loyalty/credit',
+      body: z.object({ customer: account, points: z.number().int().min(1).max(1_000_000) }),
+      run: async (tx, _call, b) => {
+        await tx.query(
+          `INSERT INTO loyalty_points (customer, points) VALUES ($1, $2) ON CONFLICT (customer) DO UPDATE SET points = loyalty_points.points + $2`,
+          [b.customer, b.points],
+        );
         return null;
       },
     }),

@@ -10,7 +10,8 @@
 import type { Attributes } from '@opentelemetry/api';
 
 export type SagaOp = 'action' | 'compensate' | 'try' | 'confirm' | 'cancel';
-export type SagaProtocol = 'saga' | 'tcc';
+/** The protocols of the instrumented orchestrator's calls ('msg' and 'xa' only run through DTM). */
+export type SagaProtocol = 'saga' | 'tcc' | 'msg' | 'xa';
 
 export interface SagaCall {
   gid: string;
@@ -35,7 +36,7 @@ const H = {
 } as const;
 
 const OPS: readonly SagaOp[] = ['action', 'compensate', 'try', 'confirm', 'cancel'];
-const PROTOCOLS: readonly SagaProtocol[] = ['saga', 'tcc'];
+const PROTOCOLS: readonly SagaProtocol[] = ['saga', 'tcc'];  // what x-saga-protocol may say
 
 export function sagaHeaders(call: SagaCall): Record<string, string> {
   return {

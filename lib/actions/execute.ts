@@ -41,7 +41,8 @@ export type CallOutcome = 'ok' | 'failed' | 'refused' | 'not_called';
 export interface CallResult {
   order: number;
   step: string;
-  op: PlannedCall['op'];
+  /** The branch op called, or for the coordinator's controls DTM's endpoint. */
+  op: PlannedCall['op'] | 'resetNextCronTime' | 'forceStop' | 'abort';
   attempt: number;
   url: string;
   idempotencyKey: string;

@@ -34,6 +34,8 @@ export function planIdOf(version: string, plan: Omit<ActionPlan, 'planId'>): str
     plan.evidence.status,
     plan.evidence.failedStep,
     [...plan.evidence.anomalies].sort(),
+    plan.evidence.coordinatorStatus ?? null,
+    plan.coordinatorCall ? [plan.coordinatorCall.server, plan.coordinatorCall.endpoint, plan.coordinatorCall.body.gid, plan.coordinatorCall.body.trans_type ?? null] : null,
     plan.calls.map((c) => [c.order, c.step, c.key, c.index, c.op, c.attempt, c.url, c.idempotencyKey, c.branchId]),
   ];
   return 'pl_' + createHash('sha256').update(JSON.stringify(shown)).digest('base64url').slice(0, 32);

@@ -6,7 +6,18 @@
 import type { Op, SagaStatus } from '../saga/types';
 import type { ActionKind, SafetyRule } from './safety';
 
-export type { ActionKind } from './safety';
+export type { ActionKind, CoordinatorActionKind, CoordinatorFacts } from './safety';
+
+/** A call of the coordinator's own API (DTM), instead of branch calls. */
+export interface CoordinatorCall {
+  /** The configured DTM server that owns the gid: the only host this call may go to. */
+  server: string;
+  /** DTM's endpoint (dtmsvr/api_http.go). */
+  endpoint: 'resetNextCronTime' | 'forceStop' | 'abort';
+  method: 'POST';
+  /** The JSON body DTM reads: the gid, and for abort the trans_type it checks. */
+  body: { gid: string; trans_type?: string };
+}
 
 export interface ActionRequest {
   action: ActionKind;
@@ -40,6 +51,10 @@ export interface ActionPlan {
    * be overridden, so an admin sees what an override would do.
    */
   refusal: string | null;
+  /** For the coordinator's controls: the one DTM call the action makes (calls is then empty). */
+  coordinatorCall: CoordinatorCall | null;
+  /** What the operator must know before confirming (coordinator.stop: DTM then runs no compensation). */
+  warning: string | null;
   /** The safety rule behind the refusal; `policy` for the network policy. */
   rule: SafetyRule | 'policy' | 'no_url' | 'no_step' | null;
   /** An admin may carry the plan out anyway by typing the saga id (plan.ts, safety.ts). */
@@ -54,5 +69,7 @@ export interface ActionPlan {
     status: SagaStatus;
     failedStep: string | null;
     anomalies: string[];
+    /** DTM's status when the plan was made (null: not a DTM-run saga, or DTM unreadable). */
+    coordinatorStatus?: string | null;
   };
 }

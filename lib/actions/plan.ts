@@ -18,11 +18,14 @@ import type { Op, Saga, SagaSpan, Step, SagaStatus } from '../saga/types';
 import { FIRST_PHASE_OPS } from '../saga/ops';
 import { isFailedAttempt } from '../saga/protocol-rules';
 import { attemptSlot } from './unanswered';
-import { checkAction, UNDO_OP, type ActionKind, type Refusal, type SafetyRule, type SagaSafetyFacts, type StepSafetyFacts } from './safety';
+import {
+  checkAction, checkCoordinatorAction, isCoordinatorAction, UNDO_OP,
+  type ActionKind, type CoordinatorActionKind, type CoordinatorFacts, type Refusal, type SafetyRule, type SagaSafetyFacts, type StepSafetyFacts,
+} from './safety';
 import { planIdOf, sagaVersion } from './plan-id';
 
-export type { ActionKind, ActionRequest, PlannedCall, ActionPlan } from './plan-types';
-import type { ActionPlan, ActionRequest, PlannedCall } from './plan-types';
+export type { ActionKind, ActionRequest, PlannedCall, ActionPlan, CoordinatorCall, CoordinatorActionKind, CoordinatorFacts } from './plan-types';
+import type { ActionPlan, ActionRequest, CoordinatorCall, PlannedCall } from './plan-types';
 
 const UNDO_OPS = new Set<Op>(['compensate', 'cancel', 'rollback']);
 const FIRST_PHASE = new Set<Op>(FIRST_PHASE_OPS);
@@ -84,6 +87,8 @@ export interface PlanContext {
    * planId, whose saga version sorts and hashes every span id; their planId is ''.
    */
   planIds?: boolean;
+  /** The coordinator's view (lib/dtm), when a configured DTM server owns the gid. */
+  coordinator?: CoordinatorFacts | null;
 }
 
 type PlanRefusal = Pick<Refusal, 'message' | 'overridable'> & { rule: ActionPlan['rule'] };
@@ -125,6 +130,7 @@ export function makePlanner(saga: Saga, spans: readonly SagaSpan[], ctx: PlanCon
     compensationBegunAt: compensationBegunAt(saga),
     quietForMs: Math.max(0, (ctx.nowMs ?? saga.lastActivityMs) - saga.lastActivityMs),
     stuckAfterMs: ctx.stuckAfterMs ?? 300_000,
+    coordinator: ctx.coordinator ?? null,
   };
   return (req) => {
     version ??= ctx.planIds === false ? '' : sagaVersion(spans);
@@ -143,14 +149,21 @@ function planWith(
     action: req.action,
     scope: req.step === undefined ? ('saga' as const) : ('step' as const),
     step: req.step ?? null,
-    evidence: { status: saga.status, failedStep: saga.failedStep, anomalies: [...new Set(saga.anomalies.map((a) => a.kind))] },
+    evidence: {
+      status: saga.status,
+      failedStep: saga.failedStep,
+      anomalies: [...new Set(saga.anomalies.map((a) => a.kind))],
+      coordinatorStatus: safety.coordinator?.status ?? null,
+    },
   };
-  const finish = (calls: PlannedCall[], refusal: PlanRefusal | null): ActionPlan => {
+  const finish = (calls: PlannedCall[], refusal: PlanRefusal | null, coordinatorCall: CoordinatorCall | null = null, warning: string | null = null): ActionPlan => {
     // A refusal no one may override plans no call: there is nothing to show an override would do.
     const shown = refusal !== null && !refusal.overridable ? [] : calls;
     const plan: Omit<ActionPlan, 'planId'> = {
       ...base,
       calls: shown,
+      coordinatorCall: refusal !== null ? null : coordinatorCall,
+      warning: refusal !== null ? null : warning,
       refusal: refusal?.message ?? null,
       rule: refusal?.rule ?? null,
       overridable: refusal?.overridable ?? false,
@@ -161,6 +174,11 @@ function planWith(
     order, step: f.name, key: f.key, index: f.index, op, attempt, url, idempotencyKey: keyFor(f, op, attempt), branchId: f.branchId,
   });
 
+  if (isCoordinatorAction(req.action)) {
+    const verdict = checkCoordinatorAction(safety, req.action);
+    if (verdict !== null) return finish([], verdict);
+    return finish([], null, coordinatorCallFor(req.action, saga.id, safety.coordinator!), COORDINATOR_WARNINGS[req.action]);
+  }
   if (req.step === undefined) {
     if (req.action === 'retry') return finish([], checkAction(safety, { action: 'retry', step: null }));
     const todo = [...facts.values()].filter(needsUndo).sort((a, b) => b.index - a.index || b.key.localeCompare(a.key));
@@ -184,4 +202,27 @@ function planWith(
   const undoOp = UNDO_OP[saga.protocol]!;
   if (!f.compensateUrl) return finish([], notSafe('no_url', `Refused: step "${f.name}" recorded no saga.compensate_url, so sagascope has no URL to call for its ${undoOp}`));
   return finish([call(f, 1, undoOp, nextAttempt(f.undo), f.compensateUrl)], verdict);
+}
+
+const ENDPOINT: Record<CoordinatorActionKind, CoordinatorCall['endpoint']> = {
+  'coordinator.retry_now': 'resetNextCronTime',
+  'coordinator.stop': 'forceStop',
+  'coordinator.abort': 'abort',
+};
+
+/** What each control does, said before it is confirmed (dtmsvr/api.go). */
+export const COORDINATOR_WARNINGS: Record<CoordinatorActionKind, string> = {
+  'coordinator.retry_now':
+    'DTM moves its next retry of this transaction to now and calls its pending branches at once (as on any retry, with their stored bodies). Nothing else changes.',
+  'coordinator.stop':
+    'DTM marks the transaction failed and stops calling its branches: it runs NO compensation. Branches that succeeded stay done until you undo them by hand (Compensate step / saga, once DTM has stopped).',
+  'coordinator.abort':
+    'DTM marks the transaction aborting and rolls it back: it calls the cancel / rollback of every registered branch (a two-phase message still prepared is marked failed instead).',
+};
+
+function coordinatorCallFor(action: CoordinatorActionKind, gid: string, c: CoordinatorFacts): CoordinatorCall {
+  const endpoint = ENDPOINT[action];
+  // svcAbort checks the trans_type of the request, not of its store: send DTM's own.
+  const body = endpoint === 'abort' && c.transType ? { gid, trans_type: c.transType } : { gid };
+  return { server: c.server, endpoint, method: 'POST', body };
 }

@@ -11,7 +11,7 @@ function call(order: number, url: string): PlannedCall {
   return { order, step: `s${order}`, key: `s${order}`, index: order, op: 'compensate', attempt: 1, url, idempotencyKey: `k${order}`, branchId: null };
 }
 function plan(calls: PlannedCall[]): ActionPlan {
-  return { sagaId: 'G', action: 'compensate', scope: 'saga', step: null, calls, refusal: null, rule: null, overridable: false, planId: 'pl_test', evidence: { status: 'failed', failedStep: 'x', anomalies: [] } };
+  return { sagaId: 'G', action: 'compensate', scope: 'saga', step: null, calls, coordinatorCall: null, warning: null, refusal: null, rule: null, overridable: false, planId: 'pl_test', evidence: { status: 'failed', failedStep: 'x', anomalies: [] } };
 }
 
 /** A resolver that knows a few names (no DNS in unit tests). */

@@ -42,6 +42,9 @@ import { preflight, withPolicyRefusal, type PolicyRefusal } from './policy';
 import { executePlan, type CallResult } from './execute';
 import { safeCall, type SafeCallPolicy } from './safe-call';
 import { log, errorFields } from '../log';
+import { isCoordinatorAction } from './safety';
+import { executeCoordinatorCall } from './coordinator-call';
+import { coordinatorOf, type DtmConnector } from '../dtm/connector';
 
 /** Most sagas one batch acts on. */
 export const MAX_BATCH = 100;
@@ -59,7 +62,10 @@ export interface ActionEnv {
   flushSpans: () => Promise<unknown>;
   /** The HTTP caller; safeCall under `policy` unless replaced (tests). */
   call?: typeof safeCall;
+  /** The DTM connector (SAGASCOPE_DTM_SERVERS); null or absent: no DTM is configured. */
+  dtm?: DtmConnector | null;
 }
+
 
 export interface ActionInput {
   action: ActionKind;
@@ -111,14 +117,16 @@ interface Planned {
 }
 
 async function planFor(env: ActionEnv, sagaId: string, input: Pick<ActionInput, 'action' | 'step'>): Promise<Planned | null> {
+  // DTM's own word first (read now, not from the page's cache): the plan, its planId and the saga's status depend on it.
+  const coordinator = env.dtm ? coordinatorOf(await env.dtm.lookup(sagaId, { fresh: true })) : { input: null, facts: null };
   const cfg = env.modelConfig();
-  const modelled = await loadSagaModel(env.db, sagaId, cfg, env.maxSagaSpans);
+  const modelled = await loadSagaModel(env.db, sagaId, cfg, env.maxSagaSpans, coordinator.input);
   if (!modelled) return null;
   const { saga, spans } = modelled;
   const unanswered = unansweredCalls(await auditForSaga(env.db, sagaId));
   const planned = planAction(
     saga, spans, { action: input.action, ...(input.step !== undefined ? { step: input.step } : {}) },
-    { unanswered, nowMs: cfg.nowMs, stuckAfterMs: cfg.stuckAfterMs },
+    { unanswered, nowMs: cfg.nowMs, stuckAfterMs: cfg.stuckAfterMs, coordinator: coordinator.facts },
   );
   const policyRefusal = planned.refusal === null ? await preflight(planned, env.policy) : null;
   return { plan: withPolicyRefusal(planned, policyRefusal), policyRefusal, saga: { id: saga.id, name: saga.name, protocol: saga.protocol } };
@@ -134,7 +142,7 @@ async function recordRefusal(
 ): Promise<AuditRecord> {
   return appendAudit(env.db, {
     ...actor,
-    action: `saga.${input.action}`,
+    action: auditActionOf(input.action),
     sagaId: p.saga.id,
     step: p.plan.step,
     outcome: 'refused',
@@ -166,6 +174,9 @@ function overrides(plan: ActionPlan, input: ActionInput, actor: AuditActor): boo
   return plan.overridable && plan.refusal !== null && actor.role === 'admin' && input.override?.sagaId === plan.sagaId;
 }
 
+/** Branch actions are audited as `saga.<action>`; the coordinator's controls under their own name (`coordinator.stop` …). */
+const auditActionOf = (action: ActionKind) => (isCoordinatorAction(action) ? action : `saga.${action}`);
+
 async function act(env: ActionEnv, sagaId: string, input: ActionInput, actor: AuditActor, extra: Extra): Promise<SagaActionResult> {
   const p = await planFor(env, sagaId, input);
   if (!p) return { kind: 'not_found' };
@@ -175,6 +186,21 @@ async function act(env: ActionEnv, sagaId: string, input: ActionInput, actor: Au
   }
   const override = overrides(p.plan, input, actor);
   if (p.plan.refusal !== null && !override) return { kind: 'refused', plan: p.plan, audit: [await recordRefusal(env, p, input, actor, extra)] };
+  if (p.plan.coordinatorCall) {
+    const dtm = env.dtm;
+    if (!dtm) throw new Error('a coordinator plan without a DTM connector');
+    try {
+      const report = await executeCoordinatorCall(
+        p.plan,
+        { saga: p.saga, actor, reason: input.reason, extra },
+        { audit: (entry) => appendAudit(env.db, entry), control: (server, op, body) => dtm.client.control(server, op, body) },
+      );
+      return { kind: 'executed', plan: p.plan, ok: report.ok, results: report.results, audit: report.audit };
+    } finally {
+      // The page must show DTM's new state, not the answer cached before the call.
+      dtm.forget(sagaId);
+    }
+  }
   const call = env.call ?? safeCall;
   try {
     // An override carries out the plan the admin saw, refusal and all; the executor only runs unrefused plans.

@@ -88,3 +88,78 @@ describe('checkAction: protocol × saga state × action', () => {
     expect(m).toMatch(/stuck after 3.5 min more of quiet/);
   });
 });
+
+// ---- sagas DTM runs (issue #16 §4) -----------------------------------------------------------
+import { checkCoordinatorAction, dtmAllowsAbort, type CoordinatorActionKind, type CoordinatorFacts } from './safety';
+import type { CoordinatorStatus } from '../saga/types';
+
+const dtm = (status: CoordinatorStatus | null, transType = 'saga'): CoordinatorFacts => ({
+  server: 'http://dtm:36789', status, transType, error: status === null ? 'DTM at http://dtm:36789 did not answer within 1500 ms' : null,
+});
+const withDtm = (c: CoordinatorFacts | null, status: SagaStatus = 'compensating', begun: string | null = 'a'): SagaSafetyFacts => ({ ...saga('saga', status, begun), coordinator: c });
+
+// Branch actions on a DTM-run saga: refused while DTM drives it (pointing at the coordinator's controls), overridable only
+// while DTM cannot be read; once DTM has finished, the usual rules.
+const BRANCH_TABLE: Array<[CoordinatorFacts | null, SagaStatus, string | null, SafetyCheck, SafetyRule | null, boolean]> = [
+  [dtm('aborting'), 'compensating', 'a', COMP_STEP, 'coordinator_controls', false],
+  [dtm('aborting'), 'stuck', 'a', COMP_SAGA, 'coordinator_controls', false],
+  [dtm('submitted'), 'running', null, RETRY_FAILED, 'coordinator_controls', false],
+  [dtm('prepared', 'tcc'), 'stuck', null, COMP_STEP, 'coordinator_controls', false],
+  [dtm(null), 'stuck', 'a', COMP_SAGA, 'coordinator_controls', true],
+  [dtm(null), 'stuck', null, RETRY_FAILED, 'coordinator_controls', true],
+  // DTM gave up (forceStop): it calls nothing more, so undoing by hand is allowed
+  [dtm('failed'), 'failed', 'a', COMP_SAGA, null, false],
+  [dtm('failed'), 'failed', null, COMP_STEP, null, false],
+  [dtm('failed'), 'failed', 'a', RETRY_FAILED, 'forward_retry_after_compensation', false],
+  [dtm('succeed'), 'committed', null, COMP_SAGA, 'saga_committed', false],
+  // no DTM: as before
+  [null, 'stuck', 'a', COMP_SAGA, null, false],
+];
+
+describe('checkAction on a saga DTM runs', () => {
+  it.each(BRANCH_TABLE.map((row, i) => [i, ...row] as const))('#%i DTM %o, saga %s', (_i, c, status, begun, check, rule, overridable) => {
+    const r = checkAction(withDtm(c, status, begun), check);
+    expect(r?.rule ?? null).toBe(rule);
+    if (r) {
+      expect(r.overridable).toBe(overridable);
+      expect(r.message).toMatch(/^Refused: /);
+      if (rule === 'coordinator_controls') expect(r.message).toMatch(/Retry now/);
+    }
+  });
+});
+
+// The coordinator's controls: DTM state × trans type × control.
+const CONTROL_TABLE: Array<[CoordinatorFacts | null, CoordinatorActionKind, SafetyRule | null]> = [
+  [dtm('aborting'), 'coordinator.retry_now', null],
+  [dtm('submitted'), 'coordinator.retry_now', null],
+  [dtm('submitted', 'msg'), 'coordinator.stop', null],
+  [dtm('aborting'), 'coordinator.stop', null],
+  [dtm('failed'), 'coordinator.retry_now', 'coordinator_finished'],
+  [dtm('succeed'), 'coordinator.stop', 'coordinator_finished'],
+  [dtm('failed'), 'coordinator.abort', 'coordinator_finished'],
+  // dtmsvr/api.go svcAbort: tcc / xa prepared or aborting; msg prepared; never a saga
+  [dtm('prepared', 'tcc'), 'coordinator.abort', null],
+  [dtm('aborting', 'xa'), 'coordinator.abort', null],
+  [dtm('prepared', 'msg'), 'coordinator.abort', null],
+  [dtm('submitted', 'tcc'), 'coordinator.abort', 'coordinator_abort_not_allowed'],
+  [dtm('submitted', 'msg'), 'coordinator.abort', 'coordinator_abort_not_allowed'],
+  [dtm('aborting', 'saga'), 'coordinator.abort', 'coordinator_abort_not_allowed'],
+  [dtm('prepared', 'saga'), 'coordinator.abort', 'coordinator_abort_not_allowed'],
+  [dtm(null), 'coordinator.retry_now', 'coordinator_unreadable'],
+  [null, 'coordinator.stop', 'not_coordinator_run'],
+];
+
+describe('checkCoordinatorAction', () => {
+  it.each(CONTROL_TABLE.map((row, i) => [i, ...row] as const))('#%i DTM %o %s', (_i, c, action, rule) => {
+    const r = checkCoordinatorAction(withDtm(c), action);
+    expect(r?.rule ?? null).toBe(rule);
+    if (r) {
+      expect(r.overridable).toBe(false);
+      expect(r.message).toContain(`(rule: ${RULE_TITLES[r.rule]})`);
+    }
+  });
+
+  it('dtmAllowsAbort follows svcAbort', () => {
+    expect(['saga', 'msg', 'tcc', 'xa', 'workflow'].map((t) => dtmAllowsAbort(t, 'prepared'))).toEqual([false, true, true, true, false]);
+  });
+});

@@ -13,9 +13,15 @@
  * forward-only protocol, re-running work the saga is undoing, undoing what did
  * not happen or was already undone.
  */
-import type { Op, Protocol, SagaStatus, StepResult } from '../saga/types';
+import type { CoordinatorStatus, Op, Protocol, SagaStatus, StepResult } from '../saga/types';
 
-export type ActionKind = 'retry' | 'compensate';
+/** Branch-level calls sagascope makes itself. */
+export type BranchActionKind = 'retry' | 'compensate';
+/** The coordinator's own controls (DTM: dtmsvr/api_http.go), for a saga a configured DTM server runs. */
+export type CoordinatorActionKind = 'coordinator.retry_now' | 'coordinator.stop' | 'coordinator.abort';
+export type ActionKind = BranchActionKind | CoordinatorActionKind;
+export const COORDINATOR_ACTIONS: readonly CoordinatorActionKind[] = ['coordinator.retry_now', 'coordinator.stop', 'coordinator.abort'];
+export const isCoordinatorAction = (a: ActionKind): a is CoordinatorActionKind => a.startsWith('coordinator.');
 
 export type SafetyRule =
   | 'needs_step'
@@ -27,7 +33,12 @@ export type SafetyRule =
   | 'step_not_succeeded'
   | 'step_already_undone'
   | 'step_already_succeeded'
-  | 'nothing_to_undo';
+  | 'nothing_to_undo'
+  | 'coordinator_controls'
+  | 'not_coordinator_run'
+  | 'coordinator_unreadable'
+  | 'coordinator_finished'
+  | 'coordinator_abort_not_allowed';
 
 /** Short names of the rules, as the README's table and the sentences use them. */
 export const RULE_TITLES: Record<SafetyRule, string> = {
@@ -41,6 +52,11 @@ export const RULE_TITLES: Record<SafetyRule, string> = {
   step_already_undone: 'a step is undone once',
   step_already_succeeded: 'only a step whose forward op did not succeed is retried',
   nothing_to_undo: 'compensate saga needs a step left to undo',
+  coordinator_controls: 'a saga DTM runs is acted on through DTM',
+  not_coordinator_run: "the coordinator's controls need a saga a configured DTM server runs",
+  coordinator_unreadable: "the coordinator's state must be read before it is acted on",
+  coordinator_finished: 'a finished DTM transaction is not driven again',
+  coordinator_abort_not_allowed: 'DTM aborts only what it allows to abort',
 };
 
 const OVERRIDABLE = new Set<SafetyRule>(['coordinator_active']);
@@ -66,6 +82,76 @@ export interface SagaSafetyFacts {
   quietForMs: number;
   /** The model's stuck threshold (for the sentence of coordinator_active). */
   stuckAfterMs: number;
+  /** The coordinator's own view (lib/dtm), when a configured DTM server owns the saga's gid; absent or null: none. */
+  coordinator?: CoordinatorFacts | null;
+}
+
+/** What the rules need of the coordinator's view. */
+export interface CoordinatorFacts {
+  server: string;
+  /** DTM's global status; null when DTM could not be read now. */
+  status: CoordinatorStatus | null;
+  transType: string | null;
+  /** Why DTM could not be read, when status is null. */
+  error: string | null;
+}
+
+const finishedStatus = (s: CoordinatorStatus) => s === 'succeed' || s === 'failed';
+
+/**
+ * Whether DTM allows an abort (dtmsvr/api.go svcAbort): a two-phase message still
+ * prepared (it becomes failed), or a TCC / XA transaction prepared or aborting. A saga
+ * or a submitted message cannot be aborted: DTM drives those to their end itself.
+ */
+export function dtmAllowsAbort(transType: string | null, status: CoordinatorStatus): boolean {
+  if (transType === 'msg') return status === 'prepared';
+  return (transType === 'tcc' || transType === 'xa') && (status === 'prepared' || status === 'aborting');
+}
+
+/**
+ * Branch actions on a saga DTM runs: refused while DTM is driving it (its store would then say something else
+ * than what happened), and while DTM cannot be read (then an admin may override: they may know DTM is gone).
+ * Once DTM has finished (succeed, or failed: given up or stopped) it calls nothing more, and the usual rules apply.
+ */
+function coordinatorControlsRefusal(c: CoordinatorFacts, what: string): Refusal | null {
+  if (c.status !== null && finishedStatus(c.status)) return null;
+  const rule: SafetyRule = 'coordinator_controls';
+  const message =
+    c.status === null
+      ? `Refused: this saga's gid belongs to DTM at ${c.server}, which could not be read now (${c.error ?? 'no answer'}), so ${what} might race DTM's own retries. ` +
+        `Use the coordinator's controls once DTM answers (Retry now, Stop, Abort)`
+      : `Refused: DTM at ${c.server} runs this saga (status ${c.status}) and retries its branches itself; ${what} around it would leave DTM's store saying something else than what happened. ` +
+        `Use the coordinator's controls instead: Retry now (DTM calls the branches at once), Stop (DTM gives up, running no compensation), or Abort where DTM allows it`;
+  return { rule, message: `${message} (rule: ${RULE_TITLES[rule]})`, overridable: c.status === null };
+}
+
+/** The coordinator's controls (null: allowed). The warning of `coordinator.stop` is the planner's (plan.ts). */
+export function checkCoordinatorAction(saga: SagaSafetyFacts, action: CoordinatorActionKind): Refusal | null {
+  const c = saga.coordinator ?? null;
+  if (c === null) {
+    return refuse(
+      'not_coordinator_run',
+      "Refused: no configured DTM server (SAGASCOPE_DTM_SERVERS) knows this saga's gid, so there is no coordinator to ask. Use Retry step or Compensate step",
+    );
+  }
+  if (c.status === null) {
+    return refuse('coordinator_unreadable', `Refused: DTM at ${c.server} could not be read now (${c.error ?? 'no answer'}), so sagascope cannot check what DTM would do. Try again when DTM answers`);
+  }
+  if (finishedStatus(c.status)) {
+    return refuse(
+      'coordinator_finished',
+      `Refused: DTM has finished this transaction (status ${c.status}) and calls none of its branches any more. ` +
+        (c.status === 'failed' ? 'Undo what is left by hand with Compensate step or Compensate saga' : 'Nothing is left for DTM to do'),
+    );
+  }
+  if (action === 'coordinator.abort' && !dtmAllowsAbort(c.transType, c.status)) {
+    return refuse(
+      'coordinator_abort_not_allowed',
+      `Refused: DTM aborts only a TCC or XA transaction that is prepared or aborting, or a two-phase message still prepared; this is a ${c.transType ?? 'transaction of unknown type'} ${c.status}. ` +
+        'Use Stop to make DTM give up, or Retry now',
+    );
+  }
+  return null;
 }
 
 /** What the rules need of the step acted on. */
@@ -121,6 +207,14 @@ function activeRefusal(saga: SagaSafetyFacts, what: string): Refusal {
 /** null: allowed. */
 export function checkAction(saga: SagaSafetyFacts, check: SafetyCheck): Refusal | null {
   const undoOp = UNDO_OP[saga.protocol];
+  if (saga.coordinator) {
+    const what =
+      check.action === 'retry'
+        ? check.step === null ? 'a branch retry' : `retrying step ${q(check.step.name)}`
+        : check.step === null ? 'compensating the saga branch by branch' : `compensating step ${q(check.step.name)}`;
+    const r = coordinatorControlsRefusal(saga.coordinator, what);
+    if (r) return r;
+  }
   if (check.action === 'compensate') {
     if (undoOp === null) {
       return refuse(

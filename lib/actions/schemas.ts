@@ -19,7 +19,10 @@ const reason = z
 const needsReason = <T extends { dryRun: boolean; reason?: string }>(b: T) => b.dryRun || b.reason !== undefined;
 const NEEDS_REASON = { path: ['reason'], message: 'a reason (3 to 500 characters) is required to act' };
 
+/** Branch actions (also in batches). */
 export const actionKindSchema = z.enum(['retry', 'compensate']);
+/** One saga: branch actions, or the coordinator's controls for a saga DTM runs. */
+export const sagaActionKindSchema = z.enum(['retry', 'compensate', 'coordinator.retry_now', 'coordinator.stop', 'coordinator.abort']);
 
 const planIdSchema = z.string().regex(/^pl_[\w-]{32}$/, 'planId: the `planId` of a preview (pl_…)');
 const NEEDS_PLAN = {
@@ -29,7 +32,7 @@ const NEEDS_PLAN = {
 
 export const actionBodySchema = z
   .object({
-    action: actionKindSchema,
+    action: sagaActionKindSchema,
     /** Step display name or key; omitted: the whole saga ("compensate saga"). */
     step: z.string().trim().min(1).max(512).optional(),
     reason: reason.optional(),
@@ -40,7 +43,11 @@ export const actionBodySchema = z
   })
   .strict()
   .refine(needsReason, NEEDS_REASON)
-  .refine((b) => b.dryRun || b.planId !== undefined, NEEDS_PLAN);
+  .refine((b) => b.dryRun || b.planId !== undefined, NEEDS_PLAN)
+  .refine((b) => !b.action.startsWith('coordinator.') || b.step === undefined, {
+    path: ['step'],
+    message: "the coordinator's controls act on the whole transaction: send no step",
+  });
 
 export type ActionBody = z.infer<typeof actionBodySchema>;
 

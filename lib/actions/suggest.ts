@@ -40,6 +40,8 @@ const NO_ACTION: Partial<Record<AnomalyKind, string>> = {
     'Nothing to call: more attempts would add to the storm. Find out why the step keeps failing in its service first.',
   orphan_step:
     'Nothing to call: this is an instrumentation gap (no coordinator call covers the op). Check the orchestrator\'s spans.',
+  coordinator_divergence:
+    "Nothing for sagascope to call around DTM: its store and the spans disagree. Check the branch's service (missing spans) or DTM's store; use DTM's controls (Retry now, Stop) where DTM is to act.",
 };
 
 function candidate(saga: Saga, a: Anomaly): ActionRequest | { none: string } {

@@ -9,6 +9,8 @@ import type { ActionKind } from '../actions/plan-types';
 
 export type { ActionKind, ActionPlan, PlannedCall } from '../actions/plan-types';
 export type { CallResult, CallOutcome } from '../actions/execute';
+import type { CoordinatorJson } from '../dtm/view';
+export type { CoordinatorJson } from '../dtm/view';
 export type { ActionResponse, BatchItemOutcome, BatchActionItem, BatchActionResponse } from '../actions/types';
 export type { AuditEntry, AuditPage } from '../audit/types';
 export type { AlertRuleJson, AlertDeliveryJson, AlertDeliveryPage } from '../alerts/types';
@@ -73,6 +75,11 @@ export interface SagaDetail {
   compensateSaga: { refusal: string | null; overridable: boolean };
   /** Clock-skew corrections the model applied (lib/saga/clock-skew.ts); times in `steps` are corrected. */
   clockSkew: ClockSkew[];
+  /**
+   * DTM's own view of the saga (DESIGN.md §5, lib/dtm/view.ts): null when no configured DTM server
+   * knows its gid (or none is configured); `error` set when DTM could not be read now.
+   */
+  coordinator: CoordinatorJson | null;
   /** Set when the saga is over the size limit: the model covers its first `modelled` spans (SAGASCOPE_MAX_SAGA_SPANS). */
   modelledSpans: { modelled: number; stored: number } | null;
   traceIds: string[];

@@ -8,6 +8,7 @@ import { parseAllowlist } from '../actions/host-allowlist';
 import { parseCidr } from '../actions/address-policy';
 import { KEY_FORMAT_HINT, decodeKeyBytes } from '../audit/checkpoint';
 import { sagaNameRulesSetting } from './saga-name-rules';
+import { parseDtmServer } from '../dtm/servers';
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
@@ -179,6 +180,21 @@ export const envSchema = z.object({
   SAGASCOPE_AUDIT_WITNESS_FILE: optionalText(),
   /** How often `npm start` checkpoints the audit chain's head (when it moved). */
   SAGASCOPE_AUDIT_CHECKPOINT_INTERVAL_MS: int(60_000, 1_000),
+  /**
+   * DTM servers (lib/dtm): comma-separated HTTP base URLs (`http://dtm:36789`, DTM's HTTP port). sagascope reads
+   * each saga's coordinator view from them and sends the coordinator's controls there, and nowhere else. Empty: off.
+   */
+  SAGASCOPE_DTM_SERVERS: checkedList(parseDtmServer),
+  /** Each call to DTM is abandoned after this long (the page then says DTM did not answer). */
+  SAGASCOPE_DTM_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1_500),
+  /** How long one DTM answer for a saga is reused (page reloads, page + API). */
+  SAGASCOPE_DTM_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /** How often the follower lists DTM's unfinished transactions; at most a day (DTM keeps finished data 7 days by default). */
+  SAGASCOPE_DTM_POLL_MS: z.coerce.number().int().min(200).max(86_400_000).default(5_000),
+  /** Largest DTM answer read; a larger one is refused as garbage. */
+  SAGASCOPE_DTM_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1_024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** DTM's server-wide RetryInterval in seconds (its default 10), from which the retry count is derived. */
+  SAGASCOPE_DTM_RETRY_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(10),
   /** OTLP/gRPC endpoint for the UI's own spans (manual actions); unset: http://127.0.0.1:COLLECTOR_GRPC_PORT (lib/telemetry). */
   SAGASCOPE_SELF_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });

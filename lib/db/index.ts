@@ -5,6 +5,7 @@
 import { loadConfig } from '../config/env';
 import { modelConfigFrom } from '../config/model';
 import { sharedDb, type Db } from './connection';
+import { coordinatorForSaga } from '../dtm/connector';
 import { getSagaDetail as readSagaDetail, type SagaDetailRead } from './read';
 import { getTopology as readTopology } from '../stats/store';
 import type { TopologyQuery } from '../stats/query';
@@ -30,7 +31,9 @@ export { listSagas, getTrace, getSpan } from './read';
  * configuration (model thresholds now, the span limit), or null when no such saga.
  */
 export async function getSagaDetail(id: string): Promise<SagaDetailRead | null> {
-  return readSagaDetail(await getDb(), id, currentModelConfig(), sagaSpanLimit());
+  // DTM's view first (SAGASCOPE_DTM_SERVERS; bounded by its timeout, cached briefly, never throws): the model hears its word.
+  const coordinator = await coordinatorForSaga(loadConfig(), id);
+  return readSagaDetail(await getDb(), id, currentModelConfig(), sagaSpanLimit(), coordinator);
 }
 export { getStats } from '../stats/store';
 

@@ -14,6 +14,7 @@ import { sagaRowToSummaryJson } from './to-json';
 import { auditForSaga } from '../audit/store';
 import { cachedView, viewStamp, rememberView } from '../saga-view/cache';
 import { buildSagaView, type SagaView } from '../saga-view/view';
+import { coordinatorOf, type CoordinatorLookup } from '../dtm/connector';
 
 /**
  * The summary stores the status at ingest time plus one pending transition
@@ -107,19 +108,29 @@ export interface SagaDetailRead {
   audit: AuditEntry[];
 }
 
-/** maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS (lib/db/index.ts sagaSpanLimit()), the cap ingest, topology and backfill use too. */
-export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig, maxSagaSpans: number): Promise<SagaDetailRead | null> {
+/**
+ * maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS (lib/db/index.ts sagaSpanLimit()), the cap ingest, topology and backfill use too.
+ * coordinator: DTM's view of the saga (lib/dtm/connector.ts), read by the caller (this module does no network I/O);
+ * the model hears its word, and the view carries it as `coordinator` (null when there is none).
+ */
+export async function getSagaDetail(
+  db: Db, id: string, cfg: ModelConfig, maxSagaSpans: number, coordinator: CoordinatorLookup | null = null,
+): Promise<SagaDetailRead | null> {
+  const dtm = coordinator ? coordinatorOf(coordinator) : { input: null, facts: null };
   // Read before the spans: a span committed in between leaves an older stamp on
   // the entry, so the next read rebuilds rather than keeping a stale model.
   const [summary] = await db.query<{ updated_at: Date; span_count: number }>(`SELECT updated_at, span_count FROM sagas WHERE id = $1`, [id]);
-  const stamp = summary ? viewStamp(new Date(summary.updated_at), await spansBehindStamp(db, id, Number(summary.span_count), maxSagaSpans), cfg) : null;
+  const baseStamp = summary ? viewStamp(new Date(summary.updated_at), await spansBehindStamp(db, id, Number(summary.span_count), maxSagaSpans), cfg) : null;
+  // A new DTM answer (or none) is a new input of the model: a cached view is rebuilt with it.
+  const stamp = baseStamp === null ? null : `${baseStamp}|dtm:${coordinator?.kind ?? 'off'}:${dtm.input?.fetchedMs ?? (coordinator?.kind === 'unavailable' ? coordinator.json.error : '')}`;
   let view = stamp ? cachedView(id, stamp, cfg.nowMs) : null;
   if (!view) {
     // The same cut as on ingest (lib/saga/model-store.ts), so the page and the summary describe the same spans.
-    const modelled = await loadSagaModel(db, id, cfg, maxSagaSpans);
+    const modelled = await loadSagaModel(db, id, cfg, maxSagaSpans, dtm.input);
     if (!modelled) return null;
     const { saga, spans, storedSpans, capped } = modelled;
-    view = buildSagaView(saga, spans, cfg, capped ? { modelled: spans.length, stored: storedSpans } : null);
+    const coordinatorJson = !coordinator || coordinator.kind === 'none' ? null : { ...coordinator.json, divergences: saga.coordinatorDivergences ?? [] };
+    view = buildSagaView(saga, spans, cfg, capped ? { modelled: spans.length, stored: storedSpans } : null, coordinatorJson, dtm.facts);
     if (stamp) rememberView(id, stamp, cfg.nowMs, saga.next?.atMs ?? null, view);
   }
   return { view, audit: await auditForSaga(db, id) };

@@ -16,6 +16,7 @@ export function sagaDetailJson(view: SagaView, audit: AuditEntry[]): SagaDetail 
     compensateSaga: view.compensateSaga,
     clockSkew: view.clockSkew,
     modelledSpans: view.modelledSpans,
+    coordinator: view.coordinator,
     traceIds: view.traceIds,
     audit,
   };

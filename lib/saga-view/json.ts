@@ -3,6 +3,7 @@
  * DESIGN §5: times as ISO strings). A wire format written from the model for
  * API clients; the saga page does not go through it (it reads the SagaView).
  */
+import type { CoordinatorFacts } from '../actions/safety';
 import type { Saga, SagaSpan, Step, Anomaly, ModelConfig } from '../saga/types';
 import type { SagaSummary, StepJson, AnomalyJson, SagaDetail } from '../api/types';
 import { anomalyKinds } from '../saga/anomalies';
@@ -53,7 +54,9 @@ export function anomalyToJson(a: Anomaly, repair: RepairSuggestion): AnomalyJson
 }
 
 /** The saga's anomalies, each with its guided repair, and whether "Compensate saga" may be offered (the same planner and safety rules as a preview). */
-export function repairsToJson(saga: Saga, spans: readonly SagaSpan[], cfg: ModelConfig): Pick<SagaDetail, 'anomalies' | 'compensateSaga'> {
-  const guide = repairGuide(saga, spans, { nowMs: cfg.nowMs, stuckAfterMs: cfg.stuckAfterMs, planIds: false });
+export function repairsToJson(
+  saga: Saga, spans: readonly SagaSpan[], cfg: ModelConfig, coordinator: CoordinatorFacts | null = null,
+): Pick<SagaDetail, 'anomalies' | 'compensateSaga'> {
+  const guide = repairGuide(saga, spans, { nowMs: cfg.nowMs, stuckAfterMs: cfg.stuckAfterMs, planIds: false, coordinator });
   return { anomalies: saga.anomalies.map((a, i) => anomalyToJson(a, guide.repairs[i]!)), compensateSaga: guide.compensateSaga };
 }

@@ -19,6 +19,8 @@ import { buildChain, type CompensationChain } from './chain';
 import { buildStepGraph } from './step-graph';
 import { layoutStepGraph, type StepGraphView } from './step-graph-layout';
 import { repairsToJson, sagaToSummaryJson } from './json';
+import type { CoordinatorJson } from '../dtm/view';
+import type { CoordinatorFacts } from '../actions/safety';
 
 /** A saga can have thousands of distinct steps; the action menu lists the first ones (selecting a row picks any). */
 const MAX_STEP_OPTIONS = 500;
@@ -47,10 +49,15 @@ export interface SagaView {
   /** Set when the saga is over the size limit: the model covers its first `modelled` spans. */
   modelledSpans: { modelled: number; stored: number } | null;
   traceIds: string[];
+  /** DTM's own view of the saga (lib/dtm), null when no configured DTM server knows its gid. */
+  coordinator: CoordinatorJson | null;
 }
 
 /** `spans`: what the model was built from (the repair guide plans from them). */
-export function buildSagaView(saga: Saga, spans: readonly SagaSpan[], cfg: ModelConfig, modelledSpans: SagaView['modelledSpans']): SagaView {
+export function buildSagaView(
+  saga: Saga, spans: readonly SagaSpan[], cfg: ModelConfig, modelledSpans: SagaView['modelledSpans'],
+  coordinator: CoordinatorJson | null = null, coordinatorFacts: CoordinatorFacts | null = null,
+): SagaView {
   const rows = stepColumns(saga);
   return {
     saga: sagaToSummaryJson(saga),
@@ -60,10 +67,11 @@ export function buildSagaView(saga: Saga, spans: readonly SagaSpan[], cfg: Model
     chain: buildChain(saga.steps, saga.status, saga.anomalies),
     stepGraph: layoutStepGraph(buildStepGraph(saga.steps, saga.failedStep)),
     stepOptions: stepOptions(saga.steps),
-    ...repairsToJson(saga, spans, cfg),
+    ...repairsToJson(saga, spans, cfg, coordinatorFacts),
     clockSkew: saga.clockSkew,
     modelledSpans,
     traceIds: saga.traceIds,
+    coordinator,
   };
 }
 

@@ -7,7 +7,7 @@
  * exactly the saga the page shows.
  */
 import type { Sql } from '../db/connection';
-import type { ModelConfig, Saga, SagaSpan } from './types';
+import type { CoordinatorInput, ModelConfig, Saga, SagaSpan } from './types';
 import { buildSaga } from './model';
 import { capSagaSpans, loadSagaSpans } from './span-store';
 
@@ -21,9 +21,9 @@ export interface ModelledSaga {
 }
 
 /** Models already-loaded spans of one saga under the size cap. */
-export function modelSagaSpans(id: string, all: SagaSpan[], cfg: ModelConfig, maxSagaSpans: number): ModelledSaga {
+export function modelSagaSpans(id: string, all: SagaSpan[], cfg: ModelConfig, maxSagaSpans: number, coordinator: CoordinatorInput | null = null): ModelledSaga {
   const { spans, capped } = capSagaSpans(all, maxSagaSpans);
-  return { saga: buildSaga(id, spans, cfg), spans, storedSpans: all.length, capped };
+  return { saga: buildSaga(id, spans, cfg, coordinator), spans, storedSpans: all.length, capped };
 }
 
 /** Loads and models the given sagas; a saga with no stored span is absent from the result. */
@@ -37,6 +37,11 @@ export async function loadSagaModels(
   return out;
 }
 
-export async function loadSagaModel(sql: Sql, id: string, cfg: ModelConfig, maxSagaSpans: number): Promise<ModelledSaga | null> {
-  return (await loadSagaModels(sql, [id], cfg, maxSagaSpans)).get(id) ?? null;
+/** `coordinator`: the coordinator's own view of the saga (lib/dtm), when it was read: the page and the planner model with it. */
+export async function loadSagaModel(
+  sql: Sql, id: string, cfg: ModelConfig, maxSagaSpans: number, coordinator: CoordinatorInput | null = null,
+): Promise<ModelledSaga | null> {
+  if (coordinator === null) return (await loadSagaModels(sql, [id], cfg, maxSagaSpans)).get(id) ?? null;
+  const all = (await loadSagaSpans(sql, [id])).get(id);
+  return all && all.length > 0 ? modelSagaSpans(id, all, cfg, maxSagaSpans, coordinator) : null;
 }

@@ -103,6 +103,15 @@
  *   null. Committed, compensated and failed are terminal; stuck is not terminal
  *   but has no timed transition: a new span rebuilds the saga.
  *
+ * COORDINATOR (coordinator.ts; optional input: the coordinator's own store, DTM)
+ * - Given, its word decides: DTM failed with compensations pending → failed;
+ *   DTM succeed → committed; DTM unfinished → never failed from quiet, forward
+ *   work done stays running, and the stuck clock counts from its next retry.
+ * - coordinator_divergence (warning; error for pending compensations of a failed
+ *   transaction): DTM succeeded an op no successful span shows, a span succeeded
+ *   an op DTM has prepared / failed, DTM failed with compensations prepared;
+ *   outcomes younger than SETTLE_MS at the read are not judged.
+ *
  * DERIVED
  * - startMs = min start; lastEndMs = max(endMs, startMs) over the saga's own
  *   spans (all spans when every span is a repair's); endMs = lastEndMs when
@@ -186,23 +195,35 @@ import type { Phase } from './status';
 const GOOD_END: ReadonlySet<Phase> = new Set<Phase>(['committed', 'compensated', 'forward_done']);
 import { sagaRules, settleStandings } from './protocol-rules';
 import { sagaName } from './zero-code-name';
+import { activityWithCoordinator, coordinatorFindings, coordinatorRetriesWith, phaseWithCoordinator } from './coordinator';
+import type { CoordinatorInput } from './types';
 
-export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConfig): Saga {
+/**
+ * `coordinator`: the coordinator's own view (DTM's store, lib/saga/coordinator.ts), when
+ * it was read; it decides failed vs compensating and adds coordinator_divergence findings.
+ */
+export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConfig, coordinator: CoordinatorInput | null = null): Saga {
   const canonical = canonicalize(input);
   const skew = correctClockSkew(canonical.spans, canonical.parentIndex);
   // Moved spans may change places: order them again (they are already unique).
   const { spans, parentIndex } = skew.corrections.length === 0 ? canonical : canonicalize(skew.spans);
   const repair = repairSpanFlags(spans, parentIndex);
   const facts = spanFacts(spans, parentIndex, repair);
-  const rules = sagaRules(facts.protocol, facts.zeroCode, facts.hasCoordinatorSpan);
+  const spanRules = sagaRules(facts.protocol, facts.zeroCode, facts.hasCoordinatorSpan);
+  // A coordinator whose store says it is still at work retries: never failed from quiet alone.
+  const rules = { ...spanRules, coordinatorRetries: coordinatorRetriesWith(coordinator, facts.protocol, spanRules.coordinatorRetries) };
   const model = buildStepModel(spans, parentIndex, repair);
   settleStandings(model, rules);
   const own = ownStepModel(model);
   // ownStepModel recomputes each history's final state without the protocol's rules: settle it the same way.
   if (own !== model) settleStandings(own, rules);
-  const assessment = assess(model, facts.coordinatorFinished, facts.hasCoordinatorSpan, rules);
+  const spanAssessment = assess(model, facts.coordinatorFinished, facts.hasCoordinatorSpan, rules);
+  const assessment = coordinator
+    ? { ...spanAssessment, phase: phaseWithCoordinator(spanAssessment.phase, coordinator, facts.protocol) }
+    : spanAssessment;
   const ownAssessment = own === model ? assessment : assess(own, facts.coordinatorFinished, facts.hasCoordinatorSpan, rules);
-  const timed = evaluateAt(assessment.phase, facts.lastActivityMs, cfg, rules);
+  const timed = evaluateAt(assessment.phase, activityWithCoordinator(facts.lastActivityMs, coordinator), cfg, rules);
+  const findings = coordinator ? coordinatorFindings(model, coordinator, facts.protocol) : null;
 
   const inputs: AnomalyInputs = {
     model,
@@ -217,7 +238,7 @@ export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConf
     lastActiveSpan: facts.lastActiveSpan,
     lastActivityMs: facts.lastActivityMs,
   };
-  const timeless = timelessAnomalies(inputs);
+  const timeless = findings ? [...timelessAnomalies(inputs), ...findings.anomalies] : timelessAnomalies(inputs);
   const { failedStep, compensationCount, ...all } = timings(model, timed.status);
   // Time to consistency is the saga's own: only when its own steps compensated it.
   const ownTimings = own === model ? all : timings(own, ownAssessment.phase === 'compensated' ? timed.status : 'compensating');
@@ -255,5 +276,6 @@ export function buildSaga(id: string, input: readonly SagaSpan[], cfg: ModelConf
             anomalies: anomalyKinds(anomaliesFor(timed.next.status, timeless, inputs)),
           },
     clockSkew: skew.corrections,
+    coordinatorDivergences: findings?.divergences ?? null,
   };
 }

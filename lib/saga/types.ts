@@ -57,11 +57,49 @@ export type AnomalyKind =
   | 'duplicate_execution'
   | 'retry_storm'
   | 'orphan_step'
-  | 'stuck';
+  | 'stuck'
+  /** The coordinator's own store (DTM) and the spans disagree (lib/saga/coordinator.ts). */
+  | 'coordinator_divergence';
+/** Appended only: stored summaries and filters name kinds, and this order sorts anomalies. */
 export const ANOMALY_KINDS: readonly AnomalyKind[] = [
   'missing_compensation', 'compensation_out_of_order', 'compensation_failed', 'null_compensation',
-  'hanging_action', 'duplicate_execution', 'retry_storm', 'orphan_step', 'stuck',
+  'hanging_action', 'duplicate_execution', 'retry_storm', 'orphan_step', 'stuck', 'coordinator_divergence',
 ];
+
+/** DTM's global and branch statuses (dtmcli/consts.go), the coordinator's own words. */
+export type CoordinatorStatus = 'prepared' | 'submitted' | 'aborting' | 'succeed' | 'failed';
+export const COORDINATOR_STATUSES: readonly CoordinatorStatus[] = ['prepared', 'submitted', 'aborting', 'succeed', 'failed'];
+
+/** One branch op as the coordinator stores it (DTM: a row of trans_branch_op). */
+export interface CoordinatorBranchOp {
+  branchId: string;
+  /** DTM's op name (action, compensate, try, confirm, cancel, commit, rollback, msg…). */
+  op: string;
+  status: CoordinatorStatus;
+  url: string;
+  /** When the coordinator recorded the op's outcome (finish_time), unix ms. */
+  finishedMs: number | null;
+}
+
+/**
+ * What the model needs of the coordinator's own view (lib/dtm/view.ts makes it
+ * from DTM's store): data, never I/O. Optional input of buildSaga.
+ */
+export interface CoordinatorInput {
+  status: CoordinatorStatus;
+  /** When the coordinator calls the branches again (next_cron_time), unix ms; null when finished. */
+  nextRetryMs: number | null;
+  branches: readonly CoordinatorBranchOp[];
+  /** When the view was read, unix ms: recent outcomes are given time to reach either side. */
+  fetchedMs: number;
+}
+
+/** A disagreement between the coordinator's store and the spans (DESIGN.md §3, §5). */
+export interface CoordinatorDivergence {
+  branchId: string;
+  op: string;
+  message: string;
+}
 
 /** The saga.* fields of one span, after normalisation (lib/saga/attributes.ts). */
 export interface SagaFields {
@@ -217,4 +255,6 @@ export interface Saga {
   next: PendingTransition | null;
   /** Clock-skew corrections applied before anything was ordered; empty when none was needed. */
   clockSkew: ClockSkew[];
+  /** Where the coordinator's own view was given (buildSaga's `coordinator`): what it disagrees with; else null. */
+  coordinatorDivergences: CoordinatorDivergence[] | null;
 }

@@ -7,6 +7,7 @@ import { actionPolicyFrom } from '@/lib/actions/policy';
 import type { ActionEnv } from '@/lib/actions/run';
 import { ACTIONS_SCOPE, selfTelemetry, type SelfTelemetry } from '@/lib/telemetry/self';
 import { log, errorFields } from '@/lib/log';
+import { dtmConnector } from '@/lib/dtm/connector';
 
 /** How long an action waits for its manual spans to reach the collector before answering. */
 const FLUSH_TIMEOUT_MS = 5_000;
@@ -32,5 +33,6 @@ export function actionEnvFor(db: Db): ActionEnv {
     maxSagaSpans: config.SAGASCOPE_MAX_SAGA_SPANS,
     tracer,
     flushSpans: () => telemetry?.flush(FLUSH_TIMEOUT_MS) ?? Promise.resolve(true),
+    dtm: dtmConnector(config),
   };
 }

@@ -8,6 +8,7 @@ import { SagaDetailView } from '@/components/saga/SagaDetailView';
 import { AuditTrail } from '@/components/saga/AuditTrail';
 import { ClockSkewNotice } from '@/components/saga/ClockSkewNotice';
 import { SagaSizeNotice } from '@/components/saga/SagaSizeNotice';
+import { CoordinatorPanel } from '@/components/saga/CoordinatorPanel';
 import { roleCan } from '@/lib/auth/roles';
 import { currentReadOnly, requirePage } from '../../_lib/auth';
 import { pageTimeline } from '@/lib/saga-view/page-timeline';
@@ -59,6 +60,7 @@ export default async function SagaPage({ params, searchParams }: Props) {
       <SagaHeader saga={view.saga} traceIds={view.traceIds} />
       <SagaSizeNotice sizes={view.modelledSpans} />
       <ClockSkewNotice corrections={view.clockSkew} />
+      {view.coordinator ? <CoordinatorPanel coordinator={view.coordinator} sagaId={view.saga.id} steps={view.stepOptions} canAct={canAct} /> : null}
       <SagaDetailView
         sagaName={view.saga.name ?? view.saga.id}
         sagaStatus={view.saga.status}
