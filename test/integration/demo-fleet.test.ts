@@ -62,7 +62,7 @@ beforeAll(async () => {
     databaseUrl: env.databaseUrl,
     rate: 0,
     // Six processes, each loading tsx: on a loaded machine their start takes well over a minute.
-    startupTimeoutMs: 180_000,
+    startupTimeoutMs: 300_000,
     // DTM's retries and check-backs in seconds rather than tens of seconds.
     config: { seed: 42, dtm: { retryIntervalS: 1, timeoutToFailS: 3, cronIntervalS: 0.2 } },
     onLog: (member, line) => fleetLog.push(`[${member}] ${line}`),
@@ -92,7 +92,7 @@ beforeAll(async () => {
       return drive(`refund:${scenario}`, 'refund', scenario, { orderId: src.gid, sku: src.params.sku, qty: QTY });
     }),
   );
-}, 330_000);
+}, 480_000);
 
 afterAll(async () => {
   await db?.end();
