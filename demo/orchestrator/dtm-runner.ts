@@ -51,7 +51,9 @@ async function dtmCall(deps: CallDeps, op: string, body: unknown): Promise<{ sta
   return untraced(
     () =>
       new Promise((resolve, reject) => {
-        const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }, timeout: 10_000 }, (res) => {
+        // A fresh connection per call (agent: false): Node's default agent keeps sockets alive, and one
+        // reused just as the server's keep-alive timeout closes it fails with "socket hang up".
+        const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }, timeout: 10_000 }, (res) => {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => (text += c));
@@ -117,7 +119,8 @@ async function callOwnBranch(deps: CallDeps, run: DtmRun, step: StepDef, transTy
   if (transType === 'xa') url.searchParams.set('phase2_url', `${deps.serviceUrls[step.service]}${step.forwardPath}`);
   const planned = attemptPlan(run.plan.steps[step.name] as StepPlan, 'forward', 1);
   const fault = formatFaults(planned.faults);
-  return untraced(() => postJson(url.toString(), step.body, { headers: fault ? { [FAULT_HEADER]: fault } : {}, timeoutMs: 3_000, agent: deps.agent }));
+  // One connection per call, as DTM's client gives each branch call: no keep-alive race to misread as a failed try.
+  return untraced(() => postJson(url.toString(), step.body, { headers: fault ? { [FAULT_HEADER]: fault } : {}, timeoutMs: 3_000, agent: false }));
 }
 
 function verdictOf(final: 'succeed' | 'failed' | null): OrchestratorVerdict {
@@ -177,7 +180,7 @@ export async function runDtm(deps: CallDeps, run: DtmRun): Promise<SagaOutcome> 
       payloads: run.steps.map((s) => JSON.stringify(s.body)),
     };
     await mustDtm(deps, 'prepare', msg);
-    const local = await untraced(() => postJson(`${orderUrl}${LOYALTY_LOCAL_PATH}`, run.local, { headers: {}, timeoutMs: 3_000, agent: deps.agent }));
+    const local = await untraced(() => postJson(`${orderUrl}${LOYALTY_LOCAL_PATH}`, run.local, { headers: {}, timeoutMs: 3_000, agent: false }));
     if (local.kind === 'refused') await mustDtm(deps, 'abort', msg);
     // Any other outcome of the local transaction is left to DTM's check-back, as dtmcli does.
     else if (local.kind === 'ok' && run.plan.scenario !== 'submit_lost') await mustDtm(deps, 'submit', msg);
