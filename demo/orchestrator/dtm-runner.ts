@@ -77,6 +77,24 @@ async function dtmStatus(deps: CallDeps, gid: string): Promise<string | null> {
   return json.transaction?.status ?? null;
 }
 
+/**
+ * registerBranch; false when DTM refuses it (FAILURE: the transaction is no
+ * longer prepared — e.g. DTM timed it out and is rolling it back).
+ */
+async function registerBranch(deps: CallDeps, body: Record<string, string>): Promise<boolean> {
+  const r = await dtmCall(deps, 'registerBranch', body);
+  if (r.status === 409) return false;
+  if (r.status !== 200) throw new Error(`DTM registerBranch: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+  return true;
+}
+
+/** Submit, or abort; an abort DTM refuses (it already moved the transaction on) is left to DTM. */
+async function endPhaseOne(deps: CallDeps, ok: boolean, body: unknown): Promise<void> {
+  if (ok) return mustDtm(deps, 'submit', body);
+  const r = await dtmCall(deps, 'abort', body);
+  if (r.status !== 200 && r.status !== 409) throw new Error(`DTM abort: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+}
+
 /** Waits until DTM says succeed or failed; null when it has not within `timeoutMs`. */
 async function awaitFinal(deps: CallDeps, gid: string, timeoutMs: number): Promise<'succeed' | 'failed' | null> {
   const deadline = Date.now() + timeoutMs;
@@ -147,16 +165,16 @@ export async function runDtm(deps: CallDeps, run: DtmRun): Promise<SagaOutcome> 
     await mustDtm(deps, 'prepare', { gid: run.gid, trans_type: 'tcc', branch_headers });
     let tried = true;
     for (const s of run.steps) {
-      await mustDtm(deps, 'registerBranch', {
+      const registered = await registerBranch(deps, {
         gid: run.gid, trans_type: 'tcc', branch_id: s.branchId, data: JSON.stringify(s.body),
         confirm: url(s, s.confirmPath as string), cancel: url(s, s.undoPath),
       });
-      if ((await callOwnBranch(deps, run, s, 'tcc', 'try')).kind !== 'ok') {
+      if (!registered || (await callOwnBranch(deps, run, s, 'tcc', 'try')).kind !== 'ok') {
         tried = false;
         break;
       }
     }
-    await mustDtm(deps, tried ? 'submit' : 'abort', { gid: run.gid, trans_type: 'tcc', branch_headers });
+    await endPhaseOne(deps, tried, { gid: run.gid, trans_type: 'tcc', branch_headers });
     final = await awaitFinal(deps, run.gid, waitMs);
   } else if (transType === 'xa') {
     const branch_headers = faultHeaderFor(run, 'commit', 'rollback');
@@ -167,9 +185,12 @@ export async function runDtm(deps: CallDeps, run: DtmRun): Promise<SagaOutcome> 
         prepared = false;
         break;
       }
-      await mustDtm(deps, 'registerBranch', { gid: run.gid, trans_type: 'xa', branch_id: s.branchId, url: url(s, s.forwardPath), data: '' });
+      if (!(await registerBranch(deps, { gid: run.gid, trans_type: 'xa', branch_id: s.branchId, url: url(s, s.forwardPath), data: '' }))) {
+        prepared = false;
+        break;
+      }
     }
-    await mustDtm(deps, prepared ? 'submit' : 'abort', { gid: run.gid, trans_type: 'xa', branch_headers });
+    await endPhaseOne(deps, prepared, { gid: run.gid, trans_type: 'xa', branch_headers });
     final = await awaitFinal(deps, run.gid, waitMs);
   } else {
     const branch_headers = faultHeaderFor(run, 'action', null);

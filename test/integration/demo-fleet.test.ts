@@ -64,7 +64,7 @@ beforeAll(async () => {
     // Six processes, each loading tsx: on a loaded machine their start takes well over a minute.
     startupTimeoutMs: 300_000,
     // DTM's retries and check-backs in seconds rather than tens of seconds.
-    config: { seed: 42, dtm: { retryIntervalS: 1, timeoutToFailS: 3, cronIntervalS: 0.2 } },
+    config: { seed: 42, dtm: { retryIntervalS: 1, timeoutToFailS: 10, cronIntervalS: 0.2 } },
     onLog: (member, line) => fleetLog.push(`[${member}] ${line}`),
   });
   if (env.databaseUrl) {
