@@ -51,7 +51,9 @@ async function dtmCall(deps: CallDeps, op: string, body: unknown): Promise<{ sta
   return untraced(
     () =>
       new Promise((resolve, reject) => {
-        const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }, timeout: 10_000 }, (res) => {
+        // A fresh connection per call (agent: false): Node's default agent keeps sockets alive, and one
+        // reused just as the server's keep-alive timeout closes it fails with "socket hang up".
+        const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }, timeout: 10_000 }, (res) => {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => (text += c));
@@ -73,6 +75,24 @@ async function dtmStatus(deps: CallDeps, gid: string): Promise<string | null> {
   const r = await untraced(() => fetch(`${deps.dtmUrl}/api/dtmsvr/query?gid=${encodeURIComponent(gid)}`));
   const json = (await r.json()) as { transaction?: { status?: string } | null };
   return json.transaction?.status ?? null;
+}
+
+/**
+ * registerBranch; false when DTM refuses it (FAILURE: the transaction is no
+ * longer prepared — e.g. DTM timed it out and is rolling it back).
+ */
+async function registerBranch(deps: CallDeps, body: Record<string, string>): Promise<boolean> {
+  const r = await dtmCall(deps, 'registerBranch', body);
+  if (r.status === 409) return false;
+  if (r.status !== 200) throw new Error(`DTM registerBranch: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+  return true;
+}
+
+/** Submit, or abort; an abort DTM refuses (it already moved the transaction on) is left to DTM. */
+async function endPhaseOne(deps: CallDeps, ok: boolean, body: unknown): Promise<void> {
+  if (ok) return mustDtm(deps, 'submit', body);
+  const r = await dtmCall(deps, 'abort', body);
+  if (r.status !== 200 && r.status !== 409) throw new Error(`DTM abort: HTTP ${r.status} ${r.text.slice(0, 200)}`);
 }
 
 /** Waits until DTM says succeed or failed; null when it has not within `timeoutMs`. */
@@ -117,7 +137,8 @@ async function callOwnBranch(deps: CallDeps, run: DtmRun, step: StepDef, transTy
   if (transType === 'xa') url.searchParams.set('phase2_url', `${deps.serviceUrls[step.service]}${step.forwardPath}`);
   const planned = attemptPlan(run.plan.steps[step.name] as StepPlan, 'forward', 1);
   const fault = formatFaults(planned.faults);
-  return untraced(() => postJson(url.toString(), step.body, { headers: fault ? { [FAULT_HEADER]: fault } : {}, timeoutMs: 3_000, agent: deps.agent }));
+  // One connection per call, as DTM's client gives each branch call: no keep-alive race to misread as a failed try.
+  return untraced(() => postJson(url.toString(), step.body, { headers: fault ? { [FAULT_HEADER]: fault } : {}, timeoutMs: 3_000, agent: false }));
 }
 
 function verdictOf(final: 'succeed' | 'failed' | null): OrchestratorVerdict {
@@ -144,16 +165,16 @@ export async function runDtm(deps: CallDeps, run: DtmRun): Promise<SagaOutcome> 
     await mustDtm(deps, 'prepare', { gid: run.gid, trans_type: 'tcc', branch_headers });
     let tried = true;
     for (const s of run.steps) {
-      await mustDtm(deps, 'registerBranch', {
+      const registered = await registerBranch(deps, {
         gid: run.gid, trans_type: 'tcc', branch_id: s.branchId, data: JSON.stringify(s.body),
         confirm: url(s, s.confirmPath as string), cancel: url(s, s.undoPath),
       });
-      if ((await callOwnBranch(deps, run, s, 'tcc', 'try')).kind !== 'ok') {
+      if (!registered || (await callOwnBranch(deps, run, s, 'tcc', 'try')).kind !== 'ok') {
         tried = false;
         break;
       }
     }
-    await mustDtm(deps, tried ? 'submit' : 'abort', { gid: run.gid, trans_type: 'tcc', branch_headers });
+    await endPhaseOne(deps, tried, { gid: run.gid, trans_type: 'tcc', branch_headers });
     final = await awaitFinal(deps, run.gid, waitMs);
   } else if (transType === 'xa') {
     const branch_headers = faultHeaderFor(run, 'commit', 'rollback');
@@ -164,9 +185,12 @@ export async function runDtm(deps: CallDeps, run: DtmRun): Promise<SagaOutcome> 
         prepared = false;
         break;
       }
-      await mustDtm(deps, 'registerBranch', { gid: run.gid, trans_type: 'xa', branch_id: s.branchId, url: url(s, s.forwardPath), data: '' });
+      if (!(await registerBranch(deps, { gid: run.gid, trans_type: 'xa', branch_id: s.branchId, url: url(s, s.forwardPath), data: '' }))) {
+        prepared = false;
+        break;
+      }
     }
-    await mustDtm(deps, prepared ? 'submit' : 'abort', { gid: run.gid, trans_type: 'xa', branch_headers });
+    await endPhaseOne(deps, prepared, { gid: run.gid, trans_type: 'xa', branch_headers });
     final = await awaitFinal(deps, run.gid, waitMs);
   } else {
     const branch_headers = faultHeaderFor(run, 'action', null);
@@ -177,7 +201,7 @@ export async function runDtm(deps: CallDeps, run: DtmRun): Promise<SagaOutcome> 
       payloads: run.steps.map((s) => JSON.stringify(s.body)),
     };
     await mustDtm(deps, 'prepare', msg);
-    const local = await untraced(() => postJson(`${orderUrl}${LOYALTY_LOCAL_PATH}`, run.local, { headers: {}, timeoutMs: 3_000, agent: deps.agent }));
+    const local = await untraced(() => postJson(`${orderUrl}${LOYALTY_LOCAL_PATH}`, run.local, { headers: {}, timeoutMs: 3_000, agent: false }));
     if (local.kind === 'refused') await mustDtm(deps, 'abort', msg);
     // Any other outcome of the local transaction is left to DTM's check-back, as dtmcli does.
     else if (local.kind === 'ok' && run.plan.scenario !== 'submit_lost') await mustDtm(deps, 'submit', msg);

@@ -1,14 +1,20 @@
 /**
  * The HTTP side shared by the four participant services: DTM-style branch
- * endpoints (`POST /path?gid=…&trans_type=…&branch_id=…&op=…`), each running its
- * business change through the barrier in one local transaction.
+ * endpoints (`POST /path?gid=…&trans_type=…&branch_id=…&op=…`, or GET when DTM
+ * has no body to send), each running its business change through the barrier
+ * in one local transaction. One path may serve several ops (an XA branch's
+ * action, commit and rollback).
  *
  * Telemetry: for an instrumented caller (x-saga-* headers), the step runs in a
  * span of its own under the HTTP server span, carrying the saga.* attributes,
  * the step's result and its action / compensate URLs. Not on the server span
  * itself: that one ends when the caller hangs up, and a timed-out call goes on
  * running (and its result is what matters). For a zero-code caller (DTM-style
- * query parameters only) nothing saga.* is set: the collector reads the URL.
+ * query parameters only: DTM, or the application's own TCC try / XA action)
+ * nothing is added to the server span — no saga.*, no status: it stays exactly
+ * as the stock HTTP instrumentation makes it (ERROR only for a 5xx), which is
+ * what a zero-code DTM branch looks like, and the collector reads the URL and
+ * the status code.
  *
  * Answers: 200 `{ ok: true, barrier }` when the call is settled — `barrier` is
  * `executed`, `duplicate` (re-sent call, no-op), `null_compensation` (nothing to

@@ -1,6 +1,7 @@
 /**
- * The demo fleet end to end: five real processes (four participants with their
- * own schemas, one orchestrator), instrumented with the OpenTelemetry SDK,
+ * The demo fleet end to end: six real processes (four participants with their
+ * own schemas, one orchestrator, the DTM test double with DTM's tables),
+ * instrumented with the OpenTelemetry SDK (all but DTM, which emits nothing),
  * sending to our collector and real PostgreSQL. Every scenario is forced once
  * (plus the sources of the refunds), then, saga by saga:
  *   (a) the business data is what the injected trouble leaves behind,
@@ -8,7 +9,7 @@
  *   (c) the barrier did its job: re-sent calls are no-ops, null compensations
  *       are recorded as skipped, hanging actions are refused.
  */
-import { detailJson } from '../../lib/saga-view/detail-json';
+import { detailJson } from '../../lib/saga-view/json';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -61,7 +62,10 @@ beforeAll(async () => {
     otlpEndpoint: env.grpcUrl,
     databaseUrl: env.databaseUrl,
     rate: 0,
-    config: { seed: 42 },
+    // Six processes, each loading tsx: on a loaded machine their start takes well over a minute.
+    startupTimeoutMs: 300_000,
+    // DTM's retries and check-backs in seconds rather than tens of seconds.
+    config: { seed: 42, dtm: { retryIntervalS: 1, timeoutToFailS: 10, cronIntervalS: 0.2 } },
     onLog: (member, line) => fleetLog.push(`[${member}] ${line}`),
   });
   if (env.databaseUrl) {
@@ -75,6 +79,12 @@ beforeAll(async () => {
   for (const scenario of SCENARIOS_BY_FLOW.transfer) {
     phase1.push(drive(`transfer:${scenario}`, 'transfer', scenario, { from: `it-${tag}-from-${scenario}`, to: `it-${tag}-to-${scenario}`, amount: AMOUNT }));
   }
+  for (const scenario of SCENARIOS_BY_FLOW.loyalty) {
+    phase1.push(drive(`loyalty:${scenario}`, 'loyalty', scenario, { customer: `it-${tag}-pts-${scenario}`, points: 40 }));
+  }
+  for (const scenario of SCENARIOS_BY_FLOW['stock-move']) {
+    phase1.push(drive(`stock-move:${scenario}`, 'stock-move', scenario, { sku: `it-${tag}-mv-${scenario}`, qty: QTY, from: 'wh-north', to: 'wh-south' }));
+  }
   await Promise.all(phase1);
   // Phase 2: refund each source order, once per refund scenario (zero-code flow).
   await Promise.all(
@@ -83,7 +93,7 @@ beforeAll(async () => {
       return drive(`refund:${scenario}`, 'refund', scenario, { orderId: src.gid, sku: src.params.sku, qty: QTY });
     }),
   );
-}, 90_000);
+}, 480_000);
 
 afterAll(async () => {
   await db?.end();
@@ -109,9 +119,14 @@ describe('demo fleet', () => {
       'checkout:hanging_action': 'compensated',
       'transfer:healthy': 'committed',
       'transfer:action_fails': 'compensated',
+      // DTM-run flows: the verdict is DTM's own (succeed → committed, failed → rolled back).
       'refund:healthy': 'committed',
       'refund:action_fails': 'compensated',
-      'refund:lost_request': 'compensated',
+      'refund:compensation_retried': 'compensated',
+      'loyalty:healthy': 'committed',
+      'loyalty:submit_lost': 'committed',
+      'stock-move:healthy': 'committed',
+      'stock-move:action_fails': 'compensated',
     });
   });
 
@@ -139,8 +154,12 @@ describe('demo fleet', () => {
       return out;
     }, 40_000);
 
-    // Both protocols and the zero-code mapping show.
+    // Every protocol and the zero-code mapping show.
     expect(details.get('transfer:healthy')!.saga.protocol).toBe('tcc');
+    expect(details.get('loyalty:healthy')!.saga.protocol).toBe('msg');
+    expect(details.get('stock-move:healthy')!.saga.protocol).toBe('xa');
+    // DTM asked back for the message the application never submitted: the check-back is a step.
+    expect(details.get('loyalty:submit_lost')!.steps.map((s) => `${s.op}`)).toContain('msg');
     expect(details.get('checkout:healthy')!.saga.services).toEqual(['inventory', 'orchestrator', 'order', 'payment', 'shipping']);
     const refund = details.get('refund:healthy')!;
     expect(refund.saga.services).toEqual(['inventory', 'order', 'payment']); // DTM-style: no coordinator spans
@@ -199,8 +218,20 @@ describe('demo fleet', () => {
     expect(await account(c.from)).toEqual({ balance: INITIAL_BALANCE, frozen: 0, incoming: 0 });
     expect(await account(c.to)).toEqual({ balance: INITIAL_BALANCE, frozen: 0, incoming: 0 });
 
+    // Two-phase message: the points arrived, also when DTM had to ask back.
+    for (const scenario of SCENARIOS_BY_FLOW.loyalty) {
+      const pts = await q<{ points: number }>('SELECT points FROM demo_payment.loyalty_points WHERE customer = $1', [`it-${tag}-pts-${scenario}`]);
+      expect({ scenario, pts }).toEqual({ scenario, pts: [{ points: 40 }] });
+    }
+    // XA: the stock moved; the refused move left both warehouses as they were.
+    const wh = async (w: string, sku: string) =>
+      (await q<{ available: number; held: number }>('SELECT available, held FROM demo_inventory.warehouse_stock WHERE warehouse = $1 AND sku = $2', [w, sku]))[0] ?? null;
+    expect(await wh('wh-north', `it-${tag}-mv-healthy`)).toEqual({ available: INITIAL_STOCK - QTY, held: 0 });
+    expect(await wh('wh-south', `it-${tag}-mv-healthy`)).toEqual({ available: INITIAL_STOCK + QTY, held: 0 });
+    expect(await wh('wh-north', `it-${tag}-mv-action_fails`)).toEqual({ available: INITIAL_STOCK, held: 0 });
+
     // Refunds: the committed one put everything back; the compensated ones left the order as it was.
-    for (const [scenario, refunded] of [['healthy', true], ['action_fails', false], ['lost_request', false]] as const) {
+    for (const [scenario, refunded] of [['healthy', true], ['action_fails', false], ['compensation_retried', false]] as const) {
       const src = saga(`source:${scenario}`);
       const p = src.params as { sku: string; customer: string };
       expect({ scenario, stock: await stock(p.sku), balance: (await account(p.customer)).balance, order: await orderStatus(src.gid) }).toEqual({
@@ -233,9 +264,9 @@ describe('demo fleet', () => {
       ['hanging_action', 'info'],
       ['null_compensation', 'info'],
     ]);
-    // Zero-code: a compensation whose action was lost is flagged as a null compensation.
-    const lost = detailJson(await getSagaDetail(env.db, saga('refund:lost_request').gid, cfg(), env.config.SAGASCOPE_MAX_SAGA_SPANS));
-    expect(lost!.anomalies.map((a) => [a.kind, a.step])).toEqual([['null_compensation', '/inventory/restock-revert']]);
+    // Zero-code, DTM-run: the compensation that failed twice was retried by DTM, backing off, and then succeeded.
+    const retried = detailJson(await getSagaDetail(env.db, saga('refund:compensation_retried').gid, cfg(), env.config.SAGASCOPE_MAX_SAGA_SPANS));
+    expect(retried!.steps.filter((s) => s.op === 'compensate' && s.step === '/payment/refund-revert').map((s) => s.result)).toEqual(['transient', 'transient', 'success']);
 
     // The URLs the steps record can be invoked again as they are (manual actions): a settled step is a no-op.
     const urls = await env.db.query<{ action_url: string; compensate_url: string }>(
