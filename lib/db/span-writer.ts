@@ -323,6 +323,9 @@ export async function writeSpanBatch(
   if (rows.length === 0) return { stored: 0, sagasUpdated: 0 };
   await upsertResources(db, rows);
   let lockedAt = 0;
+  // Traces the check after commit looks at; all of the batch's when no new span
+  // was stored (a retry whose first attempt committed may not have checked).
+  let checkTraces: Iterable<string> = rows.map((r) => r.traceId);
   const result = await db.transaction(async (tx): Promise<WriteResult> => {
     const fresh = tx.copyFrom ? await insertViaCopy(tx, rows) : await insertViaUnnest(tx, rows);
     if (fresh.length === 0) return { stored: 0, sagasUpdated: 0 };
@@ -375,6 +378,9 @@ export async function writeSpanBatch(
       }
     }
     const touchedStored = new Set(await adoptDescendants(tx, roots));
+    // A concurrent batch may hold what these link to: the parents of orphans
+    // left unlinked, or orphans below spans that name a saga.
+    checkTraces = new Set([...roots.map((r) => r.traceId), ...orphans.filter((o) => !adopted.has(key(o.traceId, o.spanId))).map((o) => o.traceId)]);
     // Sagas that gained spans by adoption: their prepared model lacks them.
     const gained = new Set([...adopted.values(), ...touchedStored]);
 
@@ -416,7 +422,7 @@ export async function writeSpanBatch(
   // Orphans and parents that overlapping batches stored without seeing each
   // other are linked now, before the batch is acknowledged. Run for every
   // batch, including a retried one whose first attempt committed.
-  result.linkedAfterCommit = await linkStoredOrphans(db, rows.map((r) => r.traceId), modelConfig, opts);
+  result.linkedAfterCommit = await linkStoredOrphans(db, [...checkTraces], modelConfig, opts);
   return result;
 }
 
