@@ -23,7 +23,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { chromiumLaunchOptions } from '../playwright.config';
 import { openDb } from '../lib/db/connection';
 import { getSagaDetail } from '../lib/db/read';
-import { loadSagaSpans } from '../lib/db/saga-spans';
+import { loadSagaSpans } from '../lib/saga/span-store';
 import { buildSaga } from '../lib/saga/model';
 import { modelConfigFrom } from '../lib/config/model';
 import { parseConfig } from '../lib/config/env';

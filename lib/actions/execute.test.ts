@@ -6,7 +6,7 @@ import { planAction, type ActionPlan } from './plan';
 import { CallRefused, type SafeCallResult } from './safe-call';
 import { sagaAfter, sagaSpans } from '../saga/fixtures';
 import type { SagaSpan } from '../saga/types';
-import type { AuditInput, AuditRecord } from '../db/audit';
+import type { AuditInput, AuditRecord } from '../audit/store';
 
 // ---- a tracer that keeps what it exports -----------------------------------------------------
 

@@ -62,7 +62,7 @@ export interface AnomalyJson {
 }
 
 /**
- * One audit-trail entry (lib/db/audit.ts). `id` is `seq` as a string. `hash` =
+ * One audit-trail entry (lib/audit/store.ts). `id` is `seq` as a string. `hash` =
  * SHA-256 over the canonical encoding of every other field (lib/audit/chain.ts),
  * `prevHash` the previous entry's hash.
  */

@@ -13,7 +13,7 @@
 import type { Db } from '../db/connection';
 import { getDb } from '../db';
 import { loadConfig } from '../config/env';
-import { appendAudit } from '../db/audit';
+import { appendAudit } from '../audit/store';
 import { log, errorFields } from '../log';
 import { authenticate } from './authenticate';
 import { authSettingsFrom, type AuthSettings } from './settings';

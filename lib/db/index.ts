@@ -10,7 +10,7 @@ export function getDb(): Promise<Db> {
   return sharedDb(loadConfig());
 }
 
-/** SAGASCOPE_MAX_SAGA_SPANS: the part of an oversized saga the model covers (lib/db/saga-spans.ts). */
+/** SAGASCOPE_MAX_SAGA_SPANS: the part of an oversized saga the model covers (lib/saga/span-store.ts). */
 export function sagaSpanLimit(): number {
   return loadConfig().SAGASCOPE_MAX_SAGA_SPANS;
 }
@@ -20,5 +20,5 @@ export function currentModelConfig(nowMs: number = Date.now()) {
 }
 
 export { listSagas, getSagaDetail, getTrace, getSpan } from './read';
-export { getStats, getTopology } from './stats';
+export { getStats, getTopology } from '../stats/store';
 export type { Db } from './connection';

@@ -9,9 +9,9 @@ import type { SagaListQuery } from '../api/query';
 import { decodeCursor, encodeCursor } from '../api/query';
 import type { SagaList, SagaDetail, TraceJson, SpanJson } from '../api/types';
 import type { ModelConfig } from '../saga/types';
-import { loadSagaModel } from './saga-model';
+import { loadSagaModel } from '../saga/model-store';
 import { sagaRowToSummaryJson, sagaToSummaryJson, stepToJson, repairsToJson } from './to-json';
-import { auditForSaga } from './audit';
+import { auditForSaga } from '../audit/store';
 import { cachedDetail, detailStamp, rememberDetail } from './saga-detail-cache';
 
 /**
@@ -87,7 +87,7 @@ export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig, maxSag
   const stamp = summary ? detailStamp(new Date(summary.updated_at), await spansBehindStamp(db, id, Number(summary.span_count), maxSagaSpans), cfg) : null;
   let built = stamp ? cachedDetail(id, stamp, cfg.nowMs) : null;
   if (!built) {
-    // The same cut as on ingest (lib/db/saga-model.ts), so the page and the summary describe the same spans.
+    // The same cut as on ingest (lib/saga/model-store.ts), so the page and the summary describe the same spans.
     const modelled = await loadSagaModel(db, id, cfg, maxSagaSpans);
     if (!modelled) return null;
     const { saga, spans, storedSpans, capped } = modelled;

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { openDb, setSharedDb, type Db } from '../../lib/db/connection';
-import { appendAudit, auditForSaga, auditHead, listAudit, verifyAuditChain } from '../../lib/db/audit';
+import { appendAudit, auditForSaga, auditHead, listAudit, verifyAuditChain } from '../../lib/audit/store';
 import { GENESIS_HASH, hashEntry } from '../../lib/audit/chain';
 import { createToken } from '../../lib/auth/accounts';
 import { getSagaDetail } from '../../lib/db/read';

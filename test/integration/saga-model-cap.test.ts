@@ -1,6 +1,6 @@
 /**
  * One saga, one model (issue #14 §7): above SAGASCOPE_MAX_SAGA_SPANS every
- * reader cuts the saga the same way (lib/db/saga-model.ts). The page, the
+ * reader cuts the saga the same way (lib/saga/model-store.ts). The page, the
  * summary written on ingest, the per-saga topology and the rollup backfill
  * must describe the same saga — the earliest spans — not the page one saga and
  * the topology or the backfill another, built from all stored spans.
@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { hex, makeSpan, toOtlpJson } from '../support/spans';
 import { getSagaDetail } from '../../lib/db/read';
-import { getTopology } from '../../lib/db/stats';
-import { backfillRollups } from '../../lib/db/rollup-backfill';
+import { getTopology } from '../../lib/stats/store';
+import { backfillRollups } from '../../lib/ingest/rollup-backfill';
 import { modelConfigFrom } from '../../lib/config/model';
 import type { SagaDetail } from '../../lib/api/types';
 

@@ -22,13 +22,13 @@ import { openMigratedDb } from '../../lib/db/setup';
 import { parseConfig } from '../../lib/config/env';
 import { startCollector, type RunningCollector } from '../../collector/start-collector';
 import { toSpanRows } from '../../lib/ingest/span-row';
-import { writeSpanBatch } from '../../lib/db/span-writer';
+import { writeSpanBatch } from '../../lib/ingest/span-writer';
 import { modelConfigFrom } from '../../lib/config/model';
-import { loadSagaSpans } from '../../lib/db/saga-spans';
+import { loadSagaSpans } from '../../lib/saga/span-store';
 import { buildSaga } from '../../lib/saga/model';
 import { contributionOf, decodeContribution, encodeContribution } from '../../lib/stats/contribution';
 import { RollupDelta } from '../../lib/stats/delta';
-import { compactRollups } from '../../lib/db/rollup-writer';
+import { compactRollups } from '../../lib/stats/rollup-writer';
 import type { FlatSpan } from '../../lib/otlp/types';
 
 const QUIET = { SAGASCOPE_ROLLUP_COMPACT_INTERVAL_MS: '3600000', SAGASCOPE_TRANSITION_INTERVAL_MS: '3600000' };

@@ -1,6 +1,6 @@
 import { guard } from '@/lib/auth/guard';
 import { parseAuditListQuery } from '@/lib/api/audit-query';
-import { listAudit } from '@/lib/db/audit';
+import { listAudit } from '@/lib/audit/store';
 import { badRequest, internalError, json } from '../_lib/respond';
 
 export const dynamic = 'force-dynamic';

@@ -1,7 +1,7 @@
 import { guard } from '@/lib/auth/guard';
 import { auditActorOf } from '@/lib/auth/principal';
 import { alertRuleInputSchema } from '@/lib/alerts/rule-schema';
-import { createAlertRule, listAlertRules } from '@/lib/db/alerts';
+import { createAlertRule, listAlertRules } from '@/lib/alerts/store';
 import { readJson } from '../../_lib/body';
 import { badRequest, internalError, json } from '../../_lib/respond';
 import { refuseWebhookUrl } from '../../_lib/alert-policy';

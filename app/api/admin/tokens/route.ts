@@ -2,7 +2,7 @@ import { guard } from '@/lib/auth/guard';
 import { createToken } from '@/lib/auth/accounts';
 import { createTokenBodySchema } from '@/lib/auth/schemas';
 import { auditActorOf } from '@/lib/auth/principal';
-import { listApiTokens } from '@/lib/db/users';
+import { listApiTokens } from '@/lib/auth/user-store';
 import { readJson } from '../../_lib/body';
 import { internalError, json } from '../../_lib/respond';
 

@@ -2,7 +2,7 @@ import { guard } from '@/lib/auth/guard';
 import { createUser } from '@/lib/auth/accounts';
 import { createUserBodySchema } from '@/lib/auth/schemas';
 import { auditActorOf } from '@/lib/auth/principal';
-import { listUsers } from '@/lib/db/users';
+import { listUsers } from '@/lib/auth/user-store';
 import { readJson } from '../../_lib/body';
 import { internalError, json } from '../../_lib/respond';
 

@@ -1,5 +1,5 @@
 import { guard } from '@/lib/auth/guard';
-import { verifyAuditChain } from '@/lib/db/audit';
+import { verifyAuditChain } from '@/lib/audit/store';
 import { internalError, json } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

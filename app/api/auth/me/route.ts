@@ -1,5 +1,5 @@
 import { guard, readOnlyState } from '@/lib/auth/guard';
-import { anyUserExists } from '@/lib/db/users';
+import { anyUserExists } from '@/lib/auth/user-store';
 import { internalError, json } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { guard } from '@/lib/auth/guard';
-import { findExportEntry } from '@/lib/db/export';
+import { findExportEntry } from '@/lib/export/store';
 import { manifestSchema } from '@/lib/export/manifest';
 import { badRequest, internalError, json, notFound } from '../../_lib/respond';
 

@@ -2,7 +2,7 @@ import { guard } from '@/lib/auth/guard';
 import { uuidSchema } from '@/lib/auth/schemas';
 import { auditActorOf } from '@/lib/auth/principal';
 import { alertRulePatchSchema } from '@/lib/alerts/rule-schema';
-import { deleteAlertRule, updateAlertRule } from '@/lib/db/alerts';
+import { deleteAlertRule, updateAlertRule } from '@/lib/alerts/store';
 import { readJson } from '../../../_lib/body';
 import { badRequest, internalError, json, notFound } from '../../../_lib/respond';
 import { refuseWebhookUrl } from '../../../_lib/alert-policy';

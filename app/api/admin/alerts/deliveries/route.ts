@@ -1,6 +1,6 @@
 import { guard } from '@/lib/auth/guard';
 import { parseDeliveryQuery } from '@/lib/alerts/delivery-query';
-import { listAlertDeliveries } from '@/lib/db/alerts';
+import { listAlertDeliveries } from '@/lib/alerts/store';
 import { badRequest, internalError, json } from '../../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

@@ -1,7 +1,7 @@
 import { guard } from '@/lib/auth/guard';
 import { uuidSchema } from '@/lib/auth/schemas';
 import { auditActorOf } from '@/lib/auth/principal';
-import { queueTestDelivery } from '@/lib/db/alerts';
+import { queueTestDelivery } from '@/lib/alerts/store';
 import { internalError, json, notFound } from '../../../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

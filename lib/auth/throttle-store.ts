@@ -7,7 +7,7 @@
  * counts the previous ones stored. The '*' row is always locked first, then
  * the address row: one order, no deadlock.
  */
-import type { Db, Sql } from './connection';
+import type { Db, Sql } from '../db/connection';
 import {
   EMPTY_ACCOUNT,
   EMPTY_PAIR,
@@ -19,7 +19,7 @@ import {
   type Claim,
   type PairState,
   type ThrottleSettings,
-} from '../auth/throttle';
+} from './throttle';
 
 const ACCOUNT_ROW = '*';
 

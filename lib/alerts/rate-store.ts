@@ -5,9 +5,9 @@
  * start (and end) an episode once; the delivery's dedup key is the episode's
  * start, so even a repeated decision queues one delivery.
  */
-import type { Db, Sql } from './connection';
+import type { Db, Sql } from '../db/connection';
 import { SERIES } from '../stats/series';
-import { decideRate, failureRateOf, finishedOf, type RateCounts } from '../alerts/rate';
+import { decideRate, failureRateOf, finishedOf, type RateCounts } from './rate';
 
 interface RateRuleRow {
   id: string;

@@ -6,7 +6,7 @@
  * if the row is still the attempt this worker claimed. A worker that dies
  * mid-call leaves the row to be claimed again when the lease ends.
  */
-import type { Sql } from './connection';
+import type { Sql } from '../db/connection';
 
 export interface ClaimedDelivery {
   id: string;

@@ -7,14 +7,14 @@
  * twice, or in two collectors, or while spans arrive, counts every saga once.
  * Sagas whose spans retention already removed are left as they are. A saga over
  * SAGASCOPE_MAX_SAGA_SPANS is modelled from the same cut as on ingest and on its
- * page (lib/db/saga-model.ts).
+ * page (lib/saga/model-store.ts).
  */
-import type { Db } from './connection';
+import type { Db } from '../db/connection';
 import type { ModelConfig } from '../saga/types';
 import { lockSummaries } from './saga-locks';
-import { loadSagaModels } from './saga-model';
+import { loadSagaModels } from '../saga/model-store';
 import { upsertSummaries } from './summary-writer';
-import { applyRollupDelta } from './rollup-writer';
+import { applyRollupDelta } from '../stats/rollup-writer';
 import { contributionOf, encodeContribution } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
 

@@ -1,7 +1,7 @@
 /** Upsert of saga summary rows (table `sagas`) from model output, in one statement. */
-import type { Sql } from './connection';
+import type { Sql } from '../db/connection';
 import type { Saga } from '../saga/types';
-import { arrayLiteral, nestedTextElement, numberElement, textElement } from './pg-text';
+import { arrayLiteral, nestedTextElement, numberElement, textElement } from '../db/pg-text';
 import { anomalyKinds } from '../saga/anomalies';
 
 /** `rollups[i]`: the encoded rollup contribution of `sagas[i]` (lib/stats/contribution.ts). */

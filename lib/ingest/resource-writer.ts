@@ -10,8 +10,8 @@
  * their keys until the span transaction commits would make every concurrent
  * batch of the same services wait on it.
  */
-import type { Db } from './connection';
-import type { SpanRow } from '../ingest/span-row';
+import type { Db } from '../db/connection';
+import type { SpanRow } from './span-row';
 
 /** Ids kept per database handle; past this many the set starts over (a cache miss only costs a no-op insert). */
 const MAX_KNOWN = 50_000;

@@ -7,13 +7,13 @@
  *   keyset pages on the export's sort key.
  */
 import type { Readable } from 'node:stream';
-import type { Db, Sql } from './connection';
-import type { ExportRow } from '../export/format';
-import type { ExportSpec, SpanExport } from '../export/query';
-import { EVENTS_WITH_ISO_TIME_SQL, SpanCopyEncoder, SPAN_COPY_COLUMNS } from '../export/span-copy';
-import type { ExportFormat } from '../export/format';
-import { sagaRowToSummaryJson } from './to-json';
-import { auditWhere } from './audit';
+import type { Db, Sql } from '../db/connection';
+import type { ExportRow } from './format';
+import type { ExportSpec, SpanExport } from './query';
+import { EVENTS_WITH_ISO_TIME_SQL, SpanCopyEncoder, SPAN_COPY_COLUMNS } from './span-copy';
+import type { ExportFormat } from './format';
+import { sagaRowToSummaryJson } from '../db/to-json';
+import { auditWhere } from '../audit/store';
 
 export const EXPORT_BATCH_ROWS = 1000;
 

@@ -9,13 +9,13 @@
  * the transition itself and subtract what this stored); a skipped saga is
  * either rebuilt by that batch, transition included, or taken next pass.
  */
-import type { Db } from './connection';
+import type { Db } from '../db/connection';
 import type { SagaStatus } from '../saga/types';
-import { advisoryXactLockShared } from './locks';
+import { advisoryXactLockShared } from '../db/locks';
 import { decodeContribution, encodeContribution, sagaCounts, withSagaLevel } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
-import { applyRollupDelta } from './rollup-writer';
-import { enqueueSagaAlerts } from './alert-enqueue';
+import { applyRollupDelta } from '../stats/rollup-writer';
+import { enqueueSagaAlerts } from '../alerts/enqueue-store';
 
 interface DueRow {
   id: string;

@@ -5,13 +5,13 @@
  * concurrent writers — several UI processes included — extend one chain.
  * Each append also advances the high-water mark (audit_chain_head), and
  * verification checks the trail against its signed checkpoints
- * (lib/db/audit-checkpoints.ts, lib/audit/anchor.ts).
+ * (lib/audit/checkpoint-store.ts, lib/audit/anchor.ts).
  *
  * For manual actions: call `appendAudit` before the call (outcome `intent`) and
  * after it (outcome `ok` / `failed`, `ref` = the intent's seq).
  */
 import { z } from 'zod';
-import type { Db, Sql, TxSql } from './connection';
+import type { Db, Sql, TxSql } from '../db/connection';
 import type { AuditEntry, AuditPage } from '../api/types';
 import {
   ChainVerifier,
@@ -23,10 +23,10 @@ import {
   type ChainReport,
   type ChainedEntry,
   type Json,
-} from '../audit/chain';
-import { advisoryXactLock } from './locks';
-import { checkAnchors, type AnchorCheck, type AnchorReport } from './audit-checkpoints';
-import { anchorCheckFrom } from '../audit/key';
+} from './chain';
+import { advisoryXactLock } from '../db/locks';
+import { checkAnchors, type AnchorCheck, type AnchorReport } from './checkpoint-store';
+import { anchorCheckFrom } from './key';
 import { loadConfig } from '../config/env';
 
 const MAX_JSON_CHARS = 64 * 1024;
@@ -315,7 +315,7 @@ export async function* auditBatches(db: Sql, opts: { afterSeq?: number; toSeq?: 
 export interface VerifyReport extends ChainReport {
   /** The stored newest entry (may be beyond a break). */
   storedHead: ChainHead;
-  /** The trail against its signed checkpoints and high-water mark (lib/db/audit-checkpoints.ts). */
+  /** The trail against its signed checkpoints and high-water mark (lib/audit/checkpoint-store.ts). */
   anchor: AnchorReport;
   checkedAt: string;
 }

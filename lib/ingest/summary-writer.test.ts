@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { summaryParameters } from './summary-writer';
-import { arrayLiteral, numberArrayLiteral } from './pg-text';
+import { arrayLiteral, numberArrayLiteral } from '../db/pg-text';
 import { anomalyKinds } from '../saga/anomalies';
 import { buildSaga } from '../saga/model';
 import { modelConfig } from '../saga/config';

@@ -7,7 +7,7 @@
  * batch can hold a thousand of them without touching `max_locks_per_transaction`
  * (per-saga advisory locks would have needed one shared-memory entry each).
  * A saga that has no row yet is "locked" by the transaction that inserts it
- * (lib/db/summary-writer.ts `insertNewSummaries`): the uncommitted key makes any
+ * (lib/ingest/summary-writer.ts `insertNewSummaries`): the uncommitted key makes any
  * other inserter wait, and no one else can see the row to lock it.
  *
  * Why no cycle of waits can form: every writer, in this order,
@@ -24,11 +24,11 @@
  * holds, so no chain of waits closes. Sets of sagas that become known only
  * later (orphan adoption) are not locked late: a writer adopts orphans only
  * into sagas it already holds, and leaves the rest to the check after commit
- * (lib/db/span-writer.ts `linkStoredOrphans`).
+ * (lib/ingest/span-writer.ts `linkStoredOrphans`).
  */
-import type { Sql } from './connection';
-import { arrayLiteral } from './pg-text';
-import { advisoryXactLockShared } from './locks';
+import type { Sql } from '../db/connection';
+import { arrayLiteral } from '../db/pg-text';
+import { advisoryXactLockShared } from '../db/locks';
 
 /** A stored summary as a writer needs it; `version` is the row's xmin: any committed change to the row changes it. */
 export interface StoredSummary {

@@ -9,7 +9,7 @@
  * through a staging table and INSERT … ON CONFLICT DO NOTHING instead, which
  * names the new ones. PGlite has no COPY: one unnest INSERT … ON CONFLICT.
  * Phase 2 (per saga: the summary rows of the batch's sagas are locked in id
- * order and held to commit, lib/db/saga-locks.ts, ADR 0006): saga-id inheritance
+ * order and held to commit, lib/ingest/saga-locks.ts, ADR 0006): saga-id inheritance
  * against stored spans and summary recomputation. Two batches with spans of one
  * saga run its phase 2 one after the other, and READ COMMITTED takes a fresh
  * snapshot per statement, so the later one sees the other's spans and
@@ -19,19 +19,19 @@
  * other's uncommitted rows, by the check each runs right after its commit
  * (`linkStoredOrphans`): the later of the two checks sees both.
  */
-import type { Db, Sql, TxSql } from './connection';
-import type { SpanRow } from '../ingest/span-row';
+import type { Db, Sql, TxSql } from '../db/connection';
+import type { SpanRow } from './span-row';
 import type { ModelConfig, Saga, SagaSpan } from '../saga/types';
-import { arrayLiteral, copyText, timestampText } from './pg-text';
-import { copyChunks } from './copy-chunks';
+import { arrayLiteral, copyText, timestampText } from '../db/pg-text';
+import { copyChunks } from '../db/copy-chunks';
 import { upsertResources } from './resource-writer';
-import { loadSagaSpans } from './saga-spans';
-import { modelSagaSpans } from './saga-model';
+import { loadSagaSpans } from '../saga/span-store';
+import { modelSagaSpans } from '../saga/model-store';
 import { insertNewSummaries, upsertSummaries } from './summary-writer';
 import { contributionOf, decodeContribution, encodeContribution, type Contribution } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
-import { applyRollupDelta } from './rollup-writer';
-import { enqueueSagaAlerts } from './alert-enqueue';
+import { applyRollupDelta } from '../stats/rollup-writer';
+import { enqueueSagaAlerts } from '../alerts/enqueue-store';
 import { lockSummaries, readSummaries, type StoredSummary } from './saga-locks';
 
 const MAX_DEPTH = 64;
@@ -246,7 +246,7 @@ export interface WriteResult {
   /** Time spent waiting for the summary row locks, and holding them until commit (ms). */
   lockWaitMs?: number;
   lockHeldMs?: number;
-  /** Stored orphans linked by the check after commit (lib/db/span-writer.ts `linkStoredOrphans`). */
+  /** Stored orphans linked by the check after commit (`linkStoredOrphans` below). */
   linkedAfterCommit?: number;
 }
 
@@ -256,7 +256,7 @@ interface Modelled {
   contribution: Contribution;
 }
 
-/** Through lib/db/saga-model.ts, as the page, the topology and the backfill: the same cut of an oversized saga. */
+/** Through lib/saga/model-store.ts, as the page, the topology and the backfill: the same cut of an oversized saga. */
 function model(id: string, all: SagaSpan[], cfg: ModelConfig, maxSagaSpans: number): Modelled {
   const { saga, spans } = modelSagaSpans(id, all, cfg, maxSagaSpans);
   return { saga, contribution: contributionOf(saga, spans) };
@@ -297,7 +297,7 @@ async function prepare(
   const atLimit = new Set<string>();
   if (ids.length === 0) return { prepared, atLimit };
   const stored = new Map((await readSummaries(tx, ids)).map((r) => [r.id, r]));
-  for (const [id, s] of stored) if (Number(s.span_count) >= maxSagaSpans) atLimit.add(id); // stays as it is (lib/db/saga-spans.ts)
+  for (const [id, s] of stored) if (Number(s.span_count) >= maxSagaSpans) atLimit.add(id); // stays as it is (lib/saga/span-store.ts)
   const reload = ids.filter((id) => !atLimit.has(id) && (reloadAll || stored.has(id)));
   const spansOf = await loadSagaSpans(tx, reload);
   let inBatch: Map<string, SagaSpan[]> | undefined;
@@ -315,7 +315,7 @@ export async function writeSpanBatch(
   db: Db,
   batch: readonly SpanRow[],
   modelConfig: (nowMs: number) => ModelConfig,
-  /** maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS — the same cap as every other reader of the saga (lib/db/saga-model.ts). */
+  /** maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS — the same cap as every other reader of the saga (lib/saga/model-store.ts). */
   opts: { maxSagaSpans: number },
 ): Promise<WriteResult> {
   const { maxSagaSpans } = opts;

@@ -5,8 +5,8 @@
  * (rule, dedup key = saga id) makes each rule fire once per saga.
  * The delivery worker (lib/alerts) sends them.
  */
-import type { Sql } from './connection';
-import { arrayLiteral } from './pg-text';
+import type { Sql } from '../db/connection';
+import { arrayLiteral } from '../db/pg-text';
 
 export async function enqueueSagaAlerts(sql: Sql, sagaIds: readonly string[], nowMs: number): Promise<number> {
   if (sagaIds.length === 0) return 0;

@@ -21,8 +21,8 @@
  * - The audit trail (audit_log) and users, sessions, tokens, settings are never
  *   touched.
  */
-import type { Db } from './connection';
-import { advisoryXactLockShared } from './locks';
+import type { Db } from '../db/connection';
+import { advisoryXactLockShared } from '../db/locks';
 
 export const DEFAULT_RETENTION_BATCH = 5_000;
 

@@ -11,10 +11,10 @@
  * so what they see always equals the sum of the committed contributions.
  * See docs/adr/0003-rollups.md.
  */
-import type { Db, Sql } from './connection';
-import type { RollupDelta } from '../stats/delta';
-import { arrayLiteral as texts, numberArrayLiteral as nums } from './pg-text';
-import { advisoryXactLock, tryAdvisoryXactLock } from './locks';
+import type { Db, Sql } from '../db/connection';
+import type { RollupDelta } from './delta';
+import { arrayLiteral as texts, numberArrayLiteral as nums } from '../db/pg-text';
+import { advisoryXactLock, tryAdvisoryXactLock } from '../db/locks';
 
 /** The parameters of the two appends below (null: nothing to append); pure, so benchmarks time it alone. */
 export function rollupParameters(delta: RollupDelta): { counts: string[] | null; latency: string[] | null } {

@@ -3,8 +3,8 @@
  * write path (summaries recomputed in the ingest transaction) and by the saga
  * detail read, so both derive a saga from the same columns.
  */
-import type { Sql } from './connection';
-import type { SagaSpan, Protocol, Role, Op, ResultOverride } from '../saga/types';
+import type { Sql } from '../db/connection';
+import type { SagaSpan, Protocol, Role, Op, ResultOverride } from './types';
 
 // Times as float8 epoch milliseconds: no Date objects on the hot path.
 export const SAGA_SPAN_SELECT = `
@@ -81,7 +81,7 @@ export function rowToSagaSpan(r: SagaSpanRow): SagaSpan {
  * saga, the earliest by start time. Later spans are stored (and shown on trace
  * pages) but no longer change the summary: rebuilding an ever-growing saga on
  * every batch would make ingest quadratic in its size. Callers go through
- * lib/db/saga-model.ts, so every reader cuts a saga the same way.
+ * lib/saga/model-store.ts, so every reader cuts a saga the same way.
  */
 export function capSagaSpans<T extends { startMs: number; spanId: string; traceId: string }>(spans: T[], max: number): { spans: T[]; capped: boolean } {
   if (spans.length <= max) return { spans, capped: false };

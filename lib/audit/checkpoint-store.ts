@@ -6,7 +6,7 @@
  * (lib/audit/checkpoint.ts), and the witness holds copies the database's writer
  * cannot delete.
  */
-import type { Sql } from './connection';
+import type { Sql } from '../db/connection';
 import {
   PROBLEM_ORDER,
   compareToCheckpoint,
@@ -16,8 +16,8 @@ import {
   type CheckpointSource,
   type CheckpointVerifier,
   type SignedCheckpoint,
-} from '../audit/checkpoint';
-import { readWitnessFile } from '../audit/witness';
+} from './checkpoint';
+import { readWitnessFile } from './witness';
 
 interface CheckpointRow {
   id: string;

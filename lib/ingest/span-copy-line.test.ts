@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { spanCopyLine, COLUMN_LIST } from './span-writer';
-import { toSpanRows } from '../ingest/span-row';
+import { toSpanRows } from './span-row';
 import type { FlatSpan } from '../otlp/types';
 
 /** COPY text format, read back: fields split on tab, \N is null, backslash escapes undone. */

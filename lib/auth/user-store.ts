@@ -1,8 +1,8 @@
 /** Users, sessions, API tokens and settings (tables users, sessions, api_tokens, settings). */
-import type { Sql } from './connection';
-import type { Role } from '../auth/roles';
+import type { Sql } from '../db/connection';
+import type { Role } from './roles';
 import type { ApiTokenJson, UserJson } from '../api/types';
-import { advisoryXactLock } from './locks';
+import { advisoryXactLock } from '../db/locks';
 
 const iso = (v: Date | string | null): string | null => (v === null ? null : (v instanceof Date ? v : new Date(v)).toISOString());
 

@@ -6,13 +6,13 @@
  * the audit trail as its origin only (receivers put tokens in paths).
  */
 import { randomUUID } from 'node:crypto';
-import type { Db, Sql } from './connection';
-import { appendAudit } from './audit';
+import type { Db, Sql } from '../db/connection';
+import { appendAudit } from '../audit/store';
 import type { AuditActor } from '../auth/principal';
 import type { AlertDeliveryJson, AlertDeliveryPage, AlertRuleJson } from '../api/types';
-import { applyRulePatch, definitionOf, type AlertRuleDefinition, type AlertRuleInput, type AlertRulePatch } from '../alerts/rule-schema';
-import { newWebhookSecret } from '../alerts/signing';
-import { webhookOrigin } from '../alerts/policy';
+import { applyRulePatch, definitionOf, type AlertRuleDefinition, type AlertRuleInput, type AlertRulePatch } from './rule-schema';
+import { newWebhookSecret } from './signing';
+import { webhookOrigin } from './policy';
 import { formatZodError } from '../api/query';
 
 const iso = (v: Date | string | null): string | null => (v === null ? null : (v instanceof Date ? v : new Date(v)).toISOString());

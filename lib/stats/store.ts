@@ -4,15 +4,15 @@
  * tables where whole hours allow (lib/stats/sources.ts); rates and percentiles
  * are computed by lib/stats/assemble.ts.
  */
-import type { Db, Sql } from './connection';
-import type { StatsQuery, TopologyQuery } from '../stats/query';
-import type { StatsResponse, TopologyResponse } from '../stats/types';
+import type { Db, Sql } from '../db/connection';
+import type { StatsQuery, TopologyQuery } from './query';
+import type { StatsResponse, TopologyResponse } from './types';
 import type { ModelConfig } from '../saga/types';
-import { SERIES } from '../stats/series';
-import { assembleStats, assembleTopology, type EdgeLatencyRow, type EdgeRow, type NodeRow } from '../stats/assemble';
-import { contributionOf, isCounts } from '../stats/contribution';
-import { loadSagaModel } from './saga-model';
-import { bucketSources, rangeSources, TABLES, type Source } from '../stats/sources';
+import { SERIES } from './series';
+import { assembleStats, assembleTopology, type EdgeLatencyRow, type EdgeRow, type NodeRow } from './assemble';
+import { contributionOf, isCounts } from './contribution';
+import { loadSagaModel } from '../saga/model-store';
+import { bucketSources, rangeSources, TABLES, type Source } from './sources';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -163,7 +163,7 @@ export async function getTopology(db: Db, q: TopologyQuery, cfg: ModelConfig, ma
 
 /**
  * One saga's graph from its own spans (the same rules as the rollups; the time range does not apply),
- * modelled as its page and its summary are (lib/db/saga-model.ts): an oversized saga's later spans are not in it.
+ * modelled as its page and its summary are (lib/saga/model-store.ts): an oversized saga's later spans are not in it.
  */
 async function sagaTopology(db: Db, q: TopologyQuery, cfg: ModelConfig, maxSagaSpans: number): Promise<TopologyResponse | null> {
   const modelled = await loadSagaModel(db, q.sagaId!, cfg, maxSagaSpans);

@@ -6,10 +6,10 @@
  * and evaluate it under the same model configuration, so an operator acts on
  * exactly the saga the page shows.
  */
-import type { Sql } from './connection';
-import type { ModelConfig, Saga, SagaSpan } from '../saga/types';
-import { buildSaga } from '../saga/model';
-import { capSagaSpans, loadSagaSpans } from './saga-spans';
+import type { Sql } from '../db/connection';
+import type { ModelConfig, Saga, SagaSpan } from './types';
+import { buildSaga } from './model';
+import { capSagaSpans, loadSagaSpans } from './span-store';
 
 export interface ModelledSaga {
   saga: Saga;
