@@ -31,7 +31,7 @@ import type { Db } from '../db/connection';
 import type { AuditActor } from '../auth/principal';
 import type { SagaListQuery } from '../api/query';
 import type { ModelConfig } from '../saga/types';
-import type { BatchActionItem, BatchActionResponse, BatchItemOutcome } from '../api/types';
+import type { BatchActionItem, BatchActionResponse, BatchItemOutcome } from './types';
 import { loadSagaModel } from '../saga/model-store';
 import { appendAudit, auditForSaga, type AuditRecord } from '../audit/store';
 import { unansweredCalls } from './unanswered';

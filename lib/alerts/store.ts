@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db, Sql } from '../db/connection';
 import { appendAudit } from '../audit/store';
 import type { AuditActor } from '../auth/principal';
-import type { AlertDeliveryJson, AlertDeliveryPage, AlertRuleJson } from '../api/types';
+import type { AlertDeliveryJson, AlertDeliveryPage, AlertRuleJson } from './types';
 import { applyRulePatch, definitionOf, type AlertRuleDefinition, type AlertRuleInput, type AlertRulePatch } from './rule-schema';
 import { newWebhookSecret } from './signing';
 import { webhookOrigin } from './policy';

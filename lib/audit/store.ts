@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import type { Db, Sql, TxSql } from '../db/connection';
-import type { AuditEntry, AuditPage } from '../api/types';
+import type { AuditEntry, AuditPage } from './types';
 import {
   ChainVerifier,
   GENESIS_HASH,

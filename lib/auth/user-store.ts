@@ -1,7 +1,7 @@
 /** Users, sessions, API tokens and settings (tables users, sessions, api_tokens, settings). */
 import type { Sql } from '../db/connection';
 import type { Role } from './roles';
-import type { ApiTokenJson, UserJson } from '../api/types';
+import type { ApiTokenJson, UserJson } from './account-types';
 import { advisoryXactLock } from '../db/locks';
 
 const iso = (v: Date | string | null): string | null => (v === null ? null : (v instanceof Date ? v : new Date(v)).toISOString());

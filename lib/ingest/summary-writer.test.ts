@@ -4,7 +4,7 @@ import { arrayLiteral, numberArrayLiteral } from '../db/pg-text';
 import { anomalyKinds } from '../saga/anomalies';
 import { buildSaga } from '../saga/model';
 import { modelConfig } from '../saga/config';
-import { BASE_MS, scenario } from '../saga/fixtures';
+import { BASE_MS, scenario } from '../../test/support/saga-fixtures';
 import type { Saga } from '../saga/types';
 
 /** The parameters column by column, as they were built before the one-pass version. */

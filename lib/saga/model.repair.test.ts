@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { anomalyKinds } from './anomalies';
-import { BASE_MS, lastEnd, sagaAfter, sagaAtMs, sagaSpans, type SagaSpanBuilder } from './fixtures';
+import { BASE_MS, lastEnd, sagaAfter, sagaAtMs, sagaSpans, type SagaSpanBuilder } from '../../test/support/saga-fixtures';
 import { canonicalize } from './spans';
 import { repairSpanFlags, SAGASCOPE_SERVICE } from './repair';
 import type { SagaSpan } from './types';

@@ -5,6 +5,7 @@
  * must describe the same saga — the earliest spans — not the page one saga and
  * the topology or the backfill another, built from all stored spans.
  */
+import { detailJson } from '../../lib/saga-view/json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { hex, makeSpan, toOtlpJson } from '../support/spans';
@@ -47,7 +48,7 @@ async function sendOversizedSaga(sagaId: string): Promise<void> {
 }
 
 async function page(sagaId: string): Promise<SagaDetail> {
-  const d = (await getSagaDetail(env.db, sagaId, cfg(), cap()))!;
+  const d = (detailJson(await getSagaDetail(env.db, sagaId, cfg(), cap())))!;
   // The page itself covers the first MAX spans and says so.
   expect(d.modelledSpans).toEqual({ modelled: MAX, stored: MAX + 3 });
   expect(d.steps.map((s) => s.service)).not.toContain('late-svc');

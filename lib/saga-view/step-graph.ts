@@ -5,16 +5,17 @@
  *   - compensation: the failed step → the compensations, in the order they
  *     actually ran (so an out-of-order rollback shows as such);
  *   - undo: each forward step → its own compensation.
- * Pure, from the API's step list (one entry per step, op and attempt). Runs of
- * one step and kind (retries, TCC's try + confirm) fold into one node.
+ * Pure, from the model's steps (Saga.steps: one entry per step, op and
+ * attempt). Runs of one step and kind (retries, TCC's try + confirm) fold into
+ * one node.
  */
-import type { StepJson } from '../api/types';
-import { isCompensationOp } from './ops';
-import type { Op, StepResult } from './types';
+import { isCompensationOp } from '../saga/ops';
+import type { Op, StepResult } from '../saga/types';
 
 /** Beyond this many nodes a graph is unreadable and its layout slow; the timeline and chain still show every step. */
 export const MAX_STEP_GRAPH_NODES = 200;
 
+/** What the graph reads of a step (the model's Step has it all). */
 export interface StepRun {
   step: string;
   index: number;
@@ -25,13 +26,6 @@ export interface StepRun {
   spanId: string;
   startMs: number;
   manual: boolean;
-}
-
-export function stepRunFromJson(s: StepJson): StepRun {
-  return {
-    step: s.step, index: s.index, op: s.op, attempt: s.attempt, result: s.result,
-    service: s.service, spanId: s.spanId, startMs: Date.parse(s.startedAt), manual: s.manual,
-  };
 }
 
 export type StepNodeKind = 'forward' | 'compensation';

@@ -3,9 +3,9 @@
  * scenarios. Times are offsets in ms from BASE_MS so that tests read as timelines.
  * Not used by production code.
  */
-import type { ModelConfig, Op, Protocol, ResultOverride, Role, Saga, SagaSpan, Trigger } from './types';
-import { modelConfig } from './config';
-import { buildSaga } from './model';
+import type { ModelConfig, Op, Protocol, ResultOverride, Role, Saga, SagaSpan, Trigger } from '../../lib/saga/types';
+import { modelConfig } from '../../lib/saga/config';
+import { buildSaga } from '../../lib/saga/model';
 
 export const BASE_MS = 1_700_000_000_000;
 export const TRACE_ID = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -283,7 +283,7 @@ export function lastEnd(spans: readonly SagaSpan[]): number {
 }
 
 /** A small deterministic PRNG for property tests. */
-export { seededRandom as prng } from '../random';
+export { seededRandom as prng } from '../../lib/random';
 
 /** A shuffled copy of `items` with random extra copies (same and cloned objects). */
 export function shuffledWithDuplicates<T extends object>(items: readonly T[], rand: () => number): T[] {

@@ -1,5 +1,5 @@
 /** Hand-made FlatSpans and their OTLP/JSON form, for tests that need exact control over each field. */
-import type { AttrValue, Attributes, FlatSpan } from '../types';
+import type { AttrValue, Attributes, FlatSpan } from '../../../lib/otlp/types';
 
 export const RESOURCE: Attributes = Object.freeze({ 'service.name': 'inventory' });
 

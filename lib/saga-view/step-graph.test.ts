@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildStepGraph, stepRunFromJson, type StepRun } from './step-graph';
-import type { StepJson } from '../api/types';
-import type { Op, StepResult } from './types';
+import { buildStepGraph, type StepRun } from './step-graph';
+import type { Op, StepResult } from '../saga/types';
+import { sagaAfter, scenario } from '../../test/support/saga-fixtures';
 
 let clock = 1_000;
 function run(step: string, index: number, op: Op, result: StepResult = 'success', extra: Partial<StepRun> = {}): StepRun {
@@ -105,15 +105,18 @@ describe('buildStepGraph', () => {
     }
   });
 
-  it('reads the API step list', () => {
-    const json: StepJson = {
-      step: 'charge', index: 2, op: 'action', attempt: 1, service: 'payment', result: 'failure',
-      startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:01.000Z', durationMs: 1000,
-      traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), error: 'declined', manual: true,
-    };
-    expect(stepRunFromJson(json)).toEqual({
-      step: 'charge', index: 2, op: 'action', attempt: 1, result: 'failure', service: 'payment',
-      spanId: 'b'.repeat(16), startMs: Date.parse('2026-01-01T00:00:00.000Z'), manual: true,
-    });
+  it("reads the model's steps as they are (Saga.steps)", () => {
+    const saga = sagaAfter(scenario({ failAt: 'ship', compensate: ['charge', 'reserve'] }));
+    const g = buildStepGraph(saga.steps, saga.failedStep);
+    expect(g.nodes.map((n) => `${n.kind} ${n.step} ${n.result}`)).toEqual([
+      'forward reserve success',
+      'forward charge success',
+      'forward ship failure',
+      'compensation charge success',
+      'compensation reserve success',
+    ]);
+    const ship = g.nodes.find((n) => n.step === 'ship')!;
+    expect(ship.failed).toBe(true);
+    expect(ship.spanId).toBe(saga.steps.find((s) => s.step === 'ship')!.spanId);
   });
 });

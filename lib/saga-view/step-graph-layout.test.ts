@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildStepGraph, type StepRun } from './step-graph';
-import { layoutStepGraph } from './step-graph-view';
-import type { Op, StepResult } from './types';
+import { layoutStepGraph } from './step-graph-layout';
+import type { Op, StepResult } from '../saga/types';
 
 const run = (step: string, index: number, op: Op, startMs: number, result: StepResult = 'success'): StepRun => ({
   step, index, op, attempt: 1, result, service: 'svc', spanId: `${step}-${op}`, startMs, manual: false,

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { SpanJson, StepJson } from '../api/types';
-import { spansToTimelineItems, stepsToTimelineItems } from './timeline-items';
+import type { SpanJson } from '../api/types';
+import { allRows } from './timeline-columns';
+import { traceColumns, traceRows } from './trace-columns';
+
+/** The trace's rows as the timeline reads them, out of the columns. */
+const spansToTimelineItems = (spans: SpanJson[]) => allRows(traceColumns(traceRows(spans)));
 
 const T = (ms: number) => new Date(Date.parse('2025-01-01T00:00:00Z') + ms).toISOString();
 
@@ -25,29 +29,7 @@ function span(spanId: string, parentSpanId: string | null, startMs: number, extr
   };
 }
 
-describe('stepsToTimelineItems', () => {
-  it('keeps order and classifies tone and outcome', () => {
-    const base: Omit<StepJson, 'op' | 'result' | 'spanId' | 'attempt'> = {
-      step: 'pay', index: 1, service: 'payments', startedAt: T(0), endedAt: T(25), durationMs: 25, traceId: 'a'.repeat(32), error: null, manual: false,
-    };
-    const items = stepsToTimelineItems([
-      { ...base, op: 'action', result: 'failure', spanId: '1', attempt: 1 },
-      { ...base, op: 'action', result: 'success', spanId: '2', attempt: 2 },
-      { ...base, op: 'compensate', result: 'skipped', spanId: '3', attempt: 1 },
-      { ...base, op: 'cancel', result: 'rejected', spanId: '4', attempt: 1, manual: true },
-    ]);
-    expect(items.map((i) => i.manual)).toEqual([false, false, false, true]);
-    expect(items.map((i) => [i.id, i.tone, i.outcome, i.attempt])).toEqual([
-      ['1', 'forward', 'failed', 1],
-      ['2', 'forward', 'ok', 2],
-      ['3', 'compensation', 'skipped', 1],
-      ['4', 'compensation', 'rejected', 1],
-    ]);
-    expect(items[0].endMs - items[0].startMs).toBe(25);
-  });
-});
-
-describe('spansToTimelineItems', () => {
+describe('trace rows (traceRows → traceColumns → rows)', () => {
   it('orders a trace depth-first with siblings by start time', () => {
     const items = spansToTimelineItems([
       span('c2', 'root', 50),
@@ -97,18 +79,5 @@ describe('spansToTimelineItems', () => {
     const items = spansToTimelineItems(spans);
     expect(items).toHaveLength(20_000);
     expect(items[19_999].depth).toBe(19_999);
-  });
-});
-
-describe('timelineItemsToChainSteps', () => {
-  it('maps step rows back to chain input and skips plain spans', async () => {
-    const { timelineItemsToChainSteps } = await import('./timeline-items');
-    const [stepItem] = stepsToTimelineItems([
-      { step: 'pay', index: 2, op: 'compensate', attempt: 2, service: 's', result: 'failure', startedAt: T(0), endedAt: T(5), durationMs: 5, traceId: 'a'.repeat(32), spanId: 'x', error: 'e', manual: false },
-    ]);
-    const [spanItem] = spansToTimelineItems([span('y', null, 0)]);
-    expect(timelineItemsToChainSteps([stepItem, spanItem])).toEqual([
-      { step: 'pay', index: 2, op: 'compensate', attempt: 2, result: 'failure', spanId: 'x', startMs: stepItem.startMs, endMs: stepItem.startMs + 5, manual: false },
-    ]);
   });
 });

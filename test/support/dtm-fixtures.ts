@@ -23,11 +23,11 @@
  * through the collector's own path: lib/ingest/span-row.ts (extractSagaFields),
  * child spans taking their parent's saga id as storage does.
  */
-import type { AttrValue, FlatSpan } from '../otlp/types';
-import type { Op, Protocol, SagaSpan } from './types';
-import { toSpanRows } from '../ingest/span-row';
-import { seededRandom } from '../random';
-import { BASE_MS } from './fixtures';
+import type { AttrValue, FlatSpan } from '../../lib/otlp/types';
+import type { Op, Protocol, SagaSpan } from '../../lib/saga/types';
+import { toSpanRows } from '../../lib/ingest/span-row';
+import { seededRandom } from '../../lib/random';
+import { BASE_MS } from './saga-fixtures';
 
 /** What a branch answers: DTM's three results, or an error it retries (HTTP 500 / gRPC UNAVAILABLE). */
 export type DtmAnswer = 'SUCCESS' | 'FAILURE' | 'ONGOING' | 'ERROR';

@@ -1,33 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import type { StepJson } from '../api/types';
-import type { Op, StepResult } from './types';
-import { buildChainFromSteps, buildCompensationChain, chainStepFromJson, expectsCompensation } from './compensation-chain';
+import type { Anomaly, Op, StepResult } from '../saga/types';
+import { buildChain, expectsCompensation, type ChainSide, type ChainStep } from './chain';
 
 let seq = 0;
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 
-function step(stepName: string, index: number, op: Op, result: StepResult, atMs: number, opts: Partial<StepJson> = {}): StepJson {
+function step(stepName: string, index: number, op: Op, result: StepResult, atMs: number, opts: Partial<ChainStep> = {}): ChainStep {
   seq++;
-  const dur = opts.durationMs ?? 10;
   return {
     step: stepName,
     index,
     op,
     attempt: 1,
-    service: `${stepName}-svc`,
     result,
-    startedAt: new Date(T0 + atMs).toISOString(),
-    endedAt: new Date(T0 + atMs + dur).toISOString(),
-    durationMs: dur,
-    traceId: 'a'.repeat(32),
+    startMs: T0 + atMs,
+    endMs: T0 + atMs + 10,
     spanId: seq.toString(16).padStart(16, '0'),
-    error: result === 'failure' ? 'boom' : null,
     manual: false,
     ...opts,
   };
 }
 
-describe('buildCompensationChain', () => {
+/** A side as the page shows it: the step of its row, with the op's tally. */
+const shown = (steps: readonly ChainStep[], side: ChainSide | null) => (side ? { ...steps[side.row]!, ...side } : null);
+
+const buildCompensationChain = (steps: readonly ChainStep[], status: Parameters<typeof buildChain>[1], anomalies: Anomaly[] = []) => buildChain(steps, status, anomalies);
+
+function outOfOrder(step: string, early: ChainStep, late: ChainStep): Anomaly {
+  return { kind: 'compensation_out_of_order', severity: 'warning', step, message: '…', spanIds: [early.spanId, late.spanId] };
+}
+
+describe('buildChain', () => {
   it('pairs each forward step with its compensation in step-index order', () => {
     const steps = [
       step('reserve', 1, 'action', 'success', 0),
@@ -102,13 +105,14 @@ describe('buildCompensationChain', () => {
     expect(c1.pairs[0].status).toBe('compensation_failed');
     expect(c1.pairs[0].compensation).toMatchObject({ attempts: 2, failures: 2, successes: 0 });
     // the latest attempt is the one shown
-    expect(c1.pairs[0].compensation!.spanId).toBe(failedOnly[3].spanId);
+    expect(c1.pairs[0].compensation!.row).toBe(3);
+    expect(shown(failedOnly, c1.pairs[0].compensation)!.spanId).toBe(failedOnly[3].spanId);
 
     const recovered = [...failedOnly, step('a', 1, 'compensate', 'success', 60, { attempt: 3 })];
     const c2 = buildCompensationChain(recovered, 'compensated');
     expect(c2.pairs[0].status).toBe('compensated');
     expect(c2.pairs[0].gap).toBe(false);
-    expect(c2.pairs[0].compensation).toMatchObject({ attempts: 3, failures: 2, successes: 1, result: 'success' });
+    expect(shown(recovered, c2.pairs[0].compensation)).toMatchObject({ attempts: 3, failures: 2, successes: 1, result: 'success' });
   });
 
   it('uses the succeeded attempt of a retried forward step', () => {
@@ -118,7 +122,8 @@ describe('buildCompensationChain', () => {
     ];
     const chain = buildCompensationChain(steps, 'committed');
     expect(chain.pairs).toHaveLength(1);
-    expect(chain.pairs[0].forward).toMatchObject({ attempts: 2, successes: 1, failures: 1, spanId: steps[1].spanId });
+    expect(chain.pairs[0].forward).toEqual({ row: 1, attempts: 2, successes: 1, failures: 1 });
+    expect(shown(steps, chain.pairs[0].forward)!.spanId).toBe(steps[1].spanId);
     expect(chain.pairs[0].status).toBe('not_needed');
   });
 
@@ -138,7 +143,7 @@ describe('buildCompensationChain', () => {
     expect(chain.gapCount).toBe(0);
   });
 
-  it('flags compensations that ran before a higher-index step was compensated', () => {
+  it("marks out of order the step the model found compensated too early (the anomaly's first evidence span), and only it", () => {
     const steps = [
       step('a', 1, 'action', 'success', 0),
       step('b', 2, 'action', 'success', 10),
@@ -148,7 +153,7 @@ describe('buildCompensationChain', () => {
       step('c', 3, 'compensate', 'success', 50),
       step('b', 2, 'compensate', 'success', 60),
     ];
-    const chain = buildCompensationChain(steps, 'compensated');
+    const chain = buildCompensationChain(steps, 'compensated', [outOfOrder('a', steps[4]!, steps[6]!)]);
     const byStep = Object.fromEntries(chain.pairs.map((p) => [p.step, p]));
     expect(byStep.a.outOfOrder).toBe(true);
     expect(byStep.b.outOfOrder).toBe(false);
@@ -156,7 +161,31 @@ describe('buildCompensationChain', () => {
     expect([byStep.a.compensationOrder, byStep.c.compensationOrder, byStep.b.compensationOrder]).toEqual([1, 2, 3]);
   });
 
-  it("does not judge an operator's repair: a manual compensation minutes later is neither flagged nor flags the others", () => {
+  it('judges no order itself: compensations against step-index order are not marked without the anomaly (a concurrent saga, TCC, XA)', () => {
+    const steps = [
+      step('a', 1, 'action', 'success', 0),
+      step('b', 2, 'action', 'success', 0),
+      step('c', 3, 'action', 'failure', 20),
+      step('a', 1, 'compensate', 'success', 40),
+      step('b', 2, 'compensate', 'success', 60),
+    ];
+    const chain = buildCompensationChain(steps, 'compensated');
+    expect(chain.pairs.some((p) => p.outOfOrder)).toBe(false);
+    expect(chain.pairs.map((p) => [p.step, p.compensationOrder])).toEqual([['a', 1], ['b', 2], ['c', null]]);
+  });
+
+  it('ignores an anomaly whose evidence is not one of the step\'s compensations', () => {
+    const steps = [
+      step('a', 1, 'action', 'success', 0),
+      step('b', 2, 'action', 'failure', 10),
+      step('a', 1, 'compensate', 'success', 20),
+    ];
+    // Names step a but points at its forward op's span.
+    expect(buildCompensationChain(steps, 'compensated', [outOfOrder('a', steps[0]!, steps[2]!)]).pairs[0]!.outOfOrder).toBe(false);
+    expect(buildCompensationChain(steps, 'compensated', [outOfOrder('a', steps[2]!, steps[0]!)]).pairs[0]!.outOfOrder).toBe(true);
+  });
+
+  it("numbers an operator's repair in the order things ran, and marks nothing the model did not", () => {
     const steps = [
       step('a', 1, 'action', 'success', 0),
       step('b', 2, 'action', 'success', 10),
@@ -170,20 +199,9 @@ describe('buildCompensationChain', () => {
     const chain = buildCompensationChain(steps, 'compensated');
     const byStep = Object.fromEntries(chain.pairs.map((p) => [p.step, p]));
     expect(chain.pairs.some((p) => p.outOfOrder)).toBe(false);
-    expect(byStep.b.compensation).toMatchObject({ manual: true, result: 'success' });
+    expect(shown(steps, byStep.b.compensation)).toMatchObject({ manual: true, result: 'success' });
     // Still numbered in the order things ran.
     expect([byStep.c.compensationOrder, byStep.a.compensationOrder, byStep.b.compensationOrder]).toEqual([1, 2, 3]);
-  });
-
-  it('does not flag compensations started at the same instant', () => {
-    const steps = [
-      step('a', 1, 'action', 'success', 0),
-      step('b', 2, 'action', 'success', 10),
-      step('c', 3, 'action', 'failure', 20),
-      step('a', 1, 'compensate', 'success', 40),
-      step('b', 2, 'compensate', 'success', 40),
-    ];
-    expect(buildCompensationChain(steps, 'compensated').pairs.some((p) => p.outOfOrder)).toBe(false);
   });
 
   it('pairs TCC try with cancel and ignores confirm', () => {
@@ -193,12 +211,14 @@ describe('buildCompensationChain', () => {
       step('hold', 1, 'cancel', 'success', 20),
     ];
     const chain = buildCompensationChain(steps, 'compensated');
-    expect(chain.pairs[0]).toMatchObject({ status: 'compensated', forward: { op: 'try' }, compensation: { op: 'cancel' } });
+    expect(chain.pairs[0]!.status).toBe('compensated');
+    expect(shown(steps, chain.pairs[0]!.forward)!.op).toBe('try');
+    expect(shown(steps, chain.pairs[0]!.compensation)!.op).toBe('cancel');
 
     const committed = [step('hold', 1, 'try', 'success', 0), step('hold', 1, 'confirm', 'success', 10)];
     const c2 = buildCompensationChain(committed, 'committed');
     expect(c2.pairs).toHaveLength(1);
-    expect(c2.pairs[0].forward!.op).toBe('try');
+    expect(shown(committed, c2.pairs[0]!.forward)!.op).toBe('try');
   });
 
   it('keeps two branches with the same name apart by index', () => {
@@ -220,22 +240,11 @@ describe('buildCompensationChain', () => {
   });
 });
 
-describe('buildChainFromSteps', () => {
-  it('gives the same chain as buildCompensationChain', () => {
-    const steps = [
-      step('a', 1, 'action', 'success', 0),
-      step('b', 2, 'action', 'failure', 10),
-      step('a', 1, 'compensate', 'success', 20),
-    ];
-    expect(buildChainFromSteps(steps.map(chainStepFromJson), 'compensated')).toEqual(buildCompensationChain(steps, 'compensated'));
-  });
-});
-
 describe('expectsCompensation', () => {
   it('expects compensation for a stuck saga only after an unrecovered forward failure', () => {
-    const retried = [step('a', 1, 'action', 'failure', 0), step('a', 1, 'action', 'success', 5, { attempt: 2 })].map(chainStepFromJson);
+    const retried = [step('a', 1, 'action', 'failure', 0), step('a', 1, 'action', 'success', 5, { attempt: 2 })];
     expect(expectsCompensation('stuck', retried)).toBe(false);
-    const failed = [chainStepFromJson(step('a', 1, 'action', 'failure', 0))];
+    const failed = [step('a', 1, 'action', 'failure', 0)];
     expect(expectsCompensation('stuck', failed)).toBe(true);
     expect(expectsCompensation('running', failed)).toBe(false);
   });

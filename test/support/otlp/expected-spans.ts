@@ -4,7 +4,7 @@
  */
 import type { HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { AttrValue, Attributes, FlatSpan } from '../types';
+import type { AttrValue, Attributes, FlatSpan } from '../../../lib/otlp/types';
 
 /** HrTime → epoch ms with whole microseconds, rounding half up (the FlatSpan contract). */
 export function hrTimeToMs([seconds, nanos]: HrTime): number {
