@@ -1,14 +1,15 @@
 /**
  * The collector's retention loop: every SAGASCOPE_RETENTION_INTERVAL_MS, delete
- * spans older than SAGASCOPE_RETENTION_DAYS (lib/retention/store.ts). One pass at a
- * time (the next is scheduled when the previous ends); failures are logged and
- * retried on the next tick, never thrown. The timer is unref'd so it never keeps
- * the process alive. Several collectors pruning the same database is safe (see
+ * spans older than SAGASCOPE_RETENTION_DAYS (lib/retention/store.ts), run as one
+ * of the collector's periodic tasks (periodic.ts: one pass at a time, failures
+ * logged and retried on the next tick, an unref'd timer). Several collectors
+ * pruning the same database is safe (see
  * lib/retention/store.ts), only redundant.
  */
 import type { Db } from '../lib/db/connection';
 import { pruneExpiredSpans, pruneExpiredRollups, retentionCutoff, DEFAULT_RETENTION_BATCH, type PruneResult } from '../lib/retention/store';
-import { log, errorFields } from '../lib/log';
+import { log } from '../lib/log';
+import { startPeriodic } from './periodic';
 
 export interface RetentionLoop {
   /** Runs one pass now (or joins the one in progress). Null when retention is off. */
@@ -31,61 +32,27 @@ export function startRetentionLoop(db: Db, opts: RetentionOptions): RetentionLoo
   const rollupDays = opts.rollupDays ?? 0;
   if (opts.days <= 0 && rollupDays <= 0) return { runNow: async () => null, stop: async () => {} };
   const now = opts.now ?? Date.now;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<PruneResult | null> | null = null;
-
-  const pass = async (): Promise<PruneResult | null> => {
+  return startPeriodic('retention pass', opts.intervalMs, async (stopped): Promise<PruneResult> => {
     const started = now();
     const olderThan = retentionCutoff(opts.days, started);
-    try {
-      const batchSize = opts.batchSize ?? DEFAULT_RETENTION_BATCH;
-      const r: PruneResult = opts.days > 0
-        ? await pruneExpiredSpans(db, { olderThan, batchSize, shouldContinue: () => !stopped })
-        : { spansDeleted: 0, sagasDeleted: 0, spanBatches: 0, sagaBatches: 0, resourcesDeleted: null, complete: true };
-      if (rollupDays > 0) {
-        const rollupRows = await pruneExpiredRollups(db, retentionCutoff(rollupDays, started), batchSize, () => !stopped);
-        if (rollupRows > 0) log.info('rollup retention pass', { rollupRowsDeleted: rollupRows });
-      }
-      if (r.spansDeleted > 0 || r.sagasDeleted > 0) {
-        log.info('retention pass', {
-          olderThan: olderThan.toISOString(),
-          spansDeleted: r.spansDeleted,
-          sagasDeleted: r.sagasDeleted,
-          spanBatches: r.spanBatches,
-          complete: r.complete,
-          ms: now() - started,
-        });
-      }
-      return r;
-    } catch (err) {
-      if (!stopped) log.error('retention pass failed', errorFields(err));
-      return null;
+    const batchSize = opts.batchSize ?? DEFAULT_RETENTION_BATCH;
+    const r: PruneResult = opts.days > 0
+      ? await pruneExpiredSpans(db, { olderThan, batchSize, shouldContinue: () => !stopped() })
+      : { spansDeleted: 0, sagasDeleted: 0, spanBatches: 0, sagaBatches: 0, resourcesDeleted: null, complete: true };
+    if (rollupDays > 0) {
+      const rollupRows = await pruneExpiredRollups(db, retentionCutoff(rollupDays, started), batchSize, () => !stopped());
+      if (rollupRows > 0) log.info('rollup retention pass', { rollupRowsDeleted: rollupRows });
     }
-  };
-
-  const runNow = (): Promise<PruneResult | null> => {
-    running ??= pass().finally(() => {
-      running = null;
-    });
-    return running;
-  };
-
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      void runNow().then(schedule);
-    }, opts.intervalMs);
-    timer.unref();
-  };
-  schedule();
-
-  return {
-    runNow,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+    if (r.spansDeleted > 0 || r.sagasDeleted > 0) {
+      log.info('retention pass', {
+        olderThan: olderThan.toISOString(),
+        spansDeleted: r.spansDeleted,
+        sagasDeleted: r.sagasDeleted,
+        spanBatches: r.spanBatches,
+        complete: r.complete,
+        ms: now() - started,
+      });
+    }
+    return r;
+  });
 }

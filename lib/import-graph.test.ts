@@ -80,11 +80,12 @@ function circles(graph: Map<string, string[]>): string[][] {
 
 /**
  * lib/db is the bottom layer: the connection, the text/COPY encoders, migrations
- * and the advisory-lock registry. It imports no domain. The read model's files
- * still in it are listed until they move to their own folder (issue 17, item 1).
+ * and the advisory-lock registry. It imports no domain. Its entry point for the
+ * app (index.ts) and the saga reads (read.ts, to-json.ts) are the listed
+ * exceptions: they compose the domains' stores for pages and routes.
  */
 const DB_MAY_IMPORT = ['lib/db/', 'lib/config/', 'lib/log.ts'];
-const DB_READ_MODEL_PENDING = new Set(['lib/db/index.ts', 'lib/db/read.ts', 'lib/db/to-json.ts', 'lib/db/saga-detail-cache.ts']);
+const DB_ENTRY_POINTS = new Set(['lib/db/index.ts', 'lib/db/read.ts', 'lib/db/to-json.ts']);
 
 describe('import graph', () => {
   const graph = importGraph();
@@ -107,7 +108,7 @@ describe('import graph', () => {
   it('lib/db imports no domain: stores live beside their domain', () => {
     const upward: string[] = [];
     for (const [file, targets] of graph) {
-      if (!file.startsWith('lib/db/') || file.endsWith('.test.ts') || DB_READ_MODEL_PENDING.has(file)) continue;
+      if (!file.startsWith('lib/db/') || file.endsWith('.test.ts') || DB_ENTRY_POINTS.has(file)) continue;
       for (const t of targets) if (!DB_MAY_IMPORT.some((p) => t.startsWith(p))) upward.push(`${file} -> ${t}`);
     }
     expect(upward).toEqual([]);

@@ -3,7 +3,7 @@
  * goes to the server log (the structured logger, lib/log.ts) with a reference
  * the operator can quote; the client sees only the reference, since database
  * errors can carry SQL, hosts or user names. Used by the route wrapper
- * (app/api/_lib/route.ts) and the authorisation guard (lib/auth/guard.ts).
+ * (app/api/_lib/api-route.ts) and the authorisation guard (lib/auth/guard.ts).
  */
 import { log, errorFields } from '../log';
 

@@ -36,56 +36,94 @@ import { lockSummaries, readSummaries, type StoredSummary } from './saga-locks';
 
 const MAX_DEPTH = 64;
 
-const COLUMNS = [
-  'trace_id', 'span_id', 'parent_span_id', 'saga_id', 'service', 'name', 'kind', 'start_time', 'end_time',
-  'duration_ms', 'status_code', 'status_message', 'saga_name', 'protocol', 'role', 'step', 'step_index',
-  'branch_id', 'op', 'attempt', 'result', 'action_url', 'compensate_url', 'idempotency_key', 'zero_code',
-  'scope', 'attributes', 'resource_id', 'events', 'trigger',
-] as const;
+/**
+ * The `spans` table's columns as ingest writes them, declared once: the COPY
+ * column list, the unnest INSERT's parameter types and both row encodings come
+ * from this table. `value` is what the unnest INSERT sends; the COPY text field
+ * is derived from it by the column's type. `plain`: the value never needs COPY
+ * escaping (lowercase hex ids, the base64url resource id, enum values).
+ */
+const SPAN_COLUMNS = [
+  col('trace_id', 'text', (r) => r.traceId, 'plain'),
+  col('span_id', 'text', (r) => r.spanId, 'plain'),
+  col('parent_span_id', 'text', (r) => r.parentSpanId, 'plain'),
+  col('saga_id', 'text', (r) => r.sagaId),
+  col('service', 'text', (r) => r.service),
+  col('name', 'text', (r) => r.name),
+  col('kind', 'int2', (r) => r.kind),
+  col('start_time', 'timestamptz', (r) => timestampText(r.startMs)),
+  col('end_time', 'timestamptz', (r) => timestampText(r.endMs)),
+  col('duration_ms', 'float8', (r) => r.endMs - r.startMs),
+  col('status_code', 'int2', (r) => r.statusCode),
+  col('status_message', 'text', (r) => r.statusMessage),
+  col('saga_name', 'text', (r) => r.sagaName),
+  col('protocol', 'text', (r) => r.protocol, 'plain'),
+  col('role', 'text', (r) => r.role, 'plain'),
+  col('step', 'text', (r) => r.step),
+  col('step_index', 'int4', (r) => r.stepIndex),
+  col('branch_id', 'text', (r) => r.branchId),
+  col('op', 'text', (r) => r.op, 'plain'),
+  col('attempt', 'int4', (r) => r.attempt),
+  col('result', 'text', (r) => r.result, 'plain'),
+  col('action_url', 'text', (r) => r.actionUrl),
+  col('compensate_url', 'text', (r) => r.compensateUrl),
+  col('idempotency_key', 'text', (r) => r.idempotencyKey),
+  col('zero_code', 'bool', (r) => r.zeroCode),
+  col('scope', 'text', (r) => r.scope),
+  col('attributes', 'jsonb', (r) => r.attributesJson),
+  col('resource_id', 'text', (r) => r.resourceId, 'plain'),
+  col('events', 'jsonb', (r) => r.eventsJson),
+  col('trigger', 'text', (r) => r.trigger, 'plain'),
+];
 
-const COLUMN_TYPES = [
-  'text', 'text', 'text', 'text', 'text', 'text', 'int2', 'timestamptz', 'timestamptz',
-  'float8', 'int2', 'text', 'text', 'text', 'text', 'text', 'int4',
-  'text', 'text', 'int4', 'text', 'text', 'text', 'text', 'bool',
-  'text', 'jsonb', 'text', 'jsonb', 'text',
-] as const;
+type SqlType = 'text' | 'int2' | 'int4' | 'float8' | 'bool' | 'timestamptz' | 'jsonb';
+type Value = string | number | boolean | null;
 
-function rowValues(r: SpanRow): (string | number | boolean | null)[] {
-  return [
-    r.traceId, r.spanId, r.parentSpanId, r.sagaId, r.service, r.name, r.kind, timestampText(r.startMs), timestampText(r.endMs),
-    r.endMs - r.startMs, r.statusCode, r.statusMessage, r.sagaName, r.protocol, r.role, r.step, r.stepIndex,
-    r.branchId, r.op, r.attempt, r.result, r.actionUrl, r.compensateUrl, r.idempotencyKey, r.zeroCode,
-    r.scope, r.attributesJson, r.resourceId, r.eventsJson, r.trigger,
-  ];
+interface SpanColumn {
+  name: string;
+  type: SqlType;
+  value: (r: SpanRow) => Value;
+  /** The COPY text field (escaped, `\\N` for null). */
+  copy: (r: SpanRow) => string;
 }
 
-export const COLUMN_LIST = COLUMNS.join(', ');
+function col(name: string, type: SqlType, value: (r: SpanRow) => Value, escaping: 'escape' | 'plain' = 'escape'): SpanColumn {
+  return { name, type, value, copy: copyEncoder(type, value, escaping) };
+}
+
+/** JSON text holds no raw tab or newline (JSON.stringify escapes them), only backslashes to double. */
+const jsonCopyText = (json: string) => (json.indexOf('\\') === -1 ? json : json.replaceAll('\\', '\\\\'));
+
+function copyEncoder(type: SqlType, value: (r: SpanRow) => Value, escaping: 'escape' | 'plain'): (r: SpanRow) => string {
+  switch (type) {
+    case 'text':
+      return escaping === 'plain' ? (r) => (value(r) as string | null) ?? '\\N' : (r) => copyText(value(r) as string | null);
+    case 'jsonb':
+      return (r) => {
+        const v = value(r) as string | null;
+        return v === null ? '\\N' : jsonCopyText(v);
+      };
+    case 'bool':
+      return (r) => (value(r) ? 't' : 'f');
+    default: // numbers; timestamps are already text without specials (timestampText)
+      return (r) => {
+        const v = value(r);
+        return v === null ? '\\N' : String(v);
+      };
+  }
+}
+
+export const COLUMN_LIST = SPAN_COLUMNS.map((c) => c.name).join(', ');
+const COPY_FIELDS = SPAN_COLUMNS.map((c) => c.copy);
 const STAGE_DDL = `CREATE TEMP TABLE IF NOT EXISTS spans_stage (LIKE spans INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`;
 const RETURNING = `ON CONFLICT (trace_id, span_id) DO NOTHING RETURNING trace_id, span_id`;
 
-const num = (v: number | null) => (v === null ? '\\N' : String(v));
-
-/**
- * One COPY text line, in COLUMNS order; hot path, so no intermediate arrays.
- * Ids are lowercase hex (lib/otlp/types.ts), the resource id base64url and
- * protocol / role / op / result / trigger one of their enum values, so they
- * need no escaping; JSON text holds no raw tab or newline, only backslashes.
- */
+/** One COPY text line, in SPAN_COLUMNS order (the hot path of a PostgreSQL ingest). */
 export function spanCopyLine(r: SpanRow): string {
-  return (
-    r.traceId + '\t' + r.spanId + '\t' + (r.parentSpanId ?? '\\N') + '\t' + copyText(r.sagaId) + '\t' +
-    copyText(r.service) + '\t' + copyText(r.name) + '\t' + r.kind + '\t' + timestampText(r.startMs) + '\t' +
-    timestampText(r.endMs) + '\t' + (r.endMs - r.startMs) + '\t' + r.statusCode + '\t' + copyText(r.statusMessage) + '\t' +
-    copyText(r.sagaName) + '\t' + (r.protocol ?? '\\N') + '\t' + (r.role ?? '\\N') + '\t' + copyText(r.step) + '\t' +
-    num(r.stepIndex) + '\t' + copyText(r.branchId) + '\t' + (r.op ?? '\\N') + '\t' + num(r.attempt) + '\t' +
-    (r.result ?? '\\N') + '\t' + copyText(r.actionUrl) + '\t' + copyText(r.compensateUrl) + '\t' +
-    copyText(r.idempotencyKey) + '\t' + (r.zeroCode ? 't' : 'f') + '\t' + copyText(r.scope) + '\t' +
-    jsonCopyText(r.attributesJson) + '\t' + r.resourceId + '\t' + (r.eventsJson === null ? '\\N' : jsonCopyText(r.eventsJson)) + '\t' +
-    (r.trigger ?? '\\N') + '\n'
-  );
+  let line = COPY_FIELDS[0]!(r);
+  for (let i = 1; i < COPY_FIELDS.length; i++) line += '\t' + COPY_FIELDS[i]!(r);
+  return line + '\n';
 }
-
-const jsonCopyText = (json: string) => (json.indexOf('\\') === -1 ? json : json.replaceAll('\\', '\\\\'));
 
 const key = (traceId: string, spanId: string) => traceId + spanId;
 
@@ -115,9 +153,8 @@ async function insertViaCopy(tx: TxSql, rows: readonly SpanRow[]): Promise<SpanR
 }
 
 async function insertViaUnnest(tx: TxSql, rows: readonly SpanRow[]): Promise<SpanRow[]> {
-  const columns: unknown[][] = COLUMNS.map(() => new Array(rows.length));
-  rows.forEach((r, i) => rowValues(r).forEach((v, c) => (columns[c]![i] = v)));
-  const args = COLUMNS.map((_, i) => `$${i + 1}::${COLUMN_TYPES[i]}[]`).join(', ');
+  const columns: Value[][] = SPAN_COLUMNS.map((c) => rows.map(c.value));
+  const args = SPAN_COLUMNS.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
   const inserted = await tx.query<{ trace_id: string; span_id: string }>(
     `INSERT INTO spans (${COLUMN_LIST}) SELECT * FROM unnest(${args}) ${RETURNING}`,
     columns,

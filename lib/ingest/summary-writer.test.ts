@@ -7,7 +7,7 @@ import { modelConfig } from '../saga/config';
 import { BASE_MS, scenario } from '../../test/support/saga-fixtures';
 import type { Saga } from '../saga/types';
 
-/** The parameters column by column, as they were built before the one-pass version. */
+/** The parameters column by column, as they were built before the one-pass version (columns in the table's order, the write time last). */
 function columnByColumn(sagas: readonly Saga[], nowMs: number, rollups: readonly (string | null)[]): (string | number)[] {
   const text = (f: (s: Saga) => string | null) => arrayLiteral(sagas.map(f));
   const num = (f: (s: Saga) => number | boolean | null) => numberArrayLiteral(sagas.map(f));
@@ -17,8 +17,8 @@ function columnByColumn(sagas: readonly Saga[], nowMs: number, rollups: readonly
     text((s) => arrayLiteral(s.next ? s.next.anomalies : [])), num((s) => s.startMs), num((s) => s.lastEndMs),
     num((s) => s.durationMs), text((s) => arrayLiteral(s.services)), text((s) => arrayLiteral(s.traceIds)),
     num((s) => s.stepCount), num((s) => s.spanCount), text((s) => s.failedStep), num((s) => s.compensationCount),
-    num((s) => s.timeToConsistencyMs), num((s) => s.zeroCode), nowMs, num((s) => s.lastActivityMs), arrayLiteral(rollups),
-    num((s) => s.repairedAtMs), num((s) => s.timeToRepairMs),
+    num((s) => s.timeToConsistencyMs), num((s) => s.zeroCode), num((s) => s.lastActivityMs), arrayLiteral(rollups),
+    num((s) => s.repairedAtMs), num((s) => s.timeToRepairMs), nowMs,
   ];
 }
 

@@ -1,7 +1,7 @@
 /** Upsert of saga summary rows (table `sagas`) from model output, in one statement. */
 import type { Sql } from '../db/connection';
 import type { Saga } from '../saga/types';
-import { arrayLiteral, nestedTextElement, numberElement, textElement } from '../db/pg-text';
+import { nestedTextElement, numberElement, textElement } from '../db/pg-text';
 import { anomalyKinds } from '../saga/anomalies';
 
 /** `rollups[i]`: the encoded rollup contribution of `sagas[i]` (lib/stats/contribution.ts). */
@@ -22,85 +22,95 @@ export async function insertNewSummaries(sql: Sql, sagas: readonly Saga[], nowMs
   return new Set(rows.map((r) => r.id));
 }
 
+/**
+ * The `sagas` table's columns as the model fills them, declared once: the
+ * INSERT's column list, its unnest parameters and their types, the SELECT that
+ * turns them into column values, the upsert's SET list and the parameters'
+ * encoding all come from this table. Kinds: `text[]` travels as a nested
+ * array literal (unnest cannot take ragged 2-D arrays) cast back per row;
+ * `time` as epoch ms, turned into timestamptz by to_timestamp.
+ */
+const SAGA_COLUMNS = [
+  col('id', 'text', (s) => s.id),
+  col('name', 'text', (s) => s.name),
+  col('protocol', 'text', (s) => s.protocol),
+  col('status', 'text', (s) => s.status),
+  col('status_after', 'text', (s) => s.next?.status ?? null),
+  col('status_changes_at', 'time', (s) => s.next?.atMs ?? null),
+  col('anomalies', 'text[]', (s) => (s.anomalies.length === 0 ? NONE : anomalyKinds(s.anomalies))),
+  col('anomalies_after', 'text[]', (s) => (s.next ? s.next.anomalies : NONE)),
+  col('started_at', 'time', (s) => s.startMs),
+  col('last_span_end_at', 'time', (s) => s.lastEndMs),
+  col('duration_ms', 'float8', (s) => s.durationMs),
+  col('services', 'text[]', (s) => s.services),
+  col('trace_ids', 'text[]', (s) => s.traceIds),
+  col('step_count', 'int4', (s) => s.stepCount),
+  col('span_count', 'int4', (s) => s.spanCount),
+  col('failed_step', 'text', (s) => s.failedStep),
+  col('compensation_count', 'int4', (s) => s.compensationCount),
+  col('time_to_consistency_ms', 'float8', (s) => s.timeToConsistencyMs),
+  col('zero_code', 'bool', (s) => s.zeroCode),
+  col('last_activity_at', 'time', (s) => s.lastActivityMs),
+  col('rollup', 'text', (_, rollup) => rollup),
+  col('repaired_at', 'time', (s) => s.repairedAtMs),
+  col('time_to_repair_ms', 'float8', (s) => s.timeToRepairMs),
+];
+/** Not per saga: the time of the write, the statement's last parameter. */
+const WRITTEN_AT = 'updated_at';
+
+type Kind = 'text' | 'text[]' | 'int4' | 'float8' | 'bool' | 'time';
+
+interface SagaColumn {
+  name: string;
+  kind: Kind;
+  /** The saga's value as one element of its parameter's array literal. */
+  element: (s: Saga, rollup: string | null) => string;
+}
+
+function col<V extends string | number | boolean | null | readonly string[]>(name: string, kind: Kind, value: (s: Saga, rollup: string | null) => V): SagaColumn {
+  const element =
+    kind === 'text' ? (s: Saga, r: string | null) => textElement(value(s, r) as string | null)
+    : kind === 'text[]' ? (s: Saga, r: string | null) => nestedTextElement(value(s, r) as readonly string[])
+    : (s: Saga, r: string | null) => numberElement(value(s, r) as number | boolean | null);
+  return { name, kind, element };
+}
+
+const PARAM_TYPE: Record<Kind, string> = { text: 'text', 'text[]': 'text', int4: 'int4', float8: 'float8', bool: 'bool', time: 'float8' };
+const selected = (c: SagaColumn) => (c.kind === 'time' ? `to_timestamp(${c.name} / 1000.0)` : c.kind === 'text[]' ? `${c.name}::text[]` : c.name);
+const NOW_PARAM = `$${SAGA_COLUMNS.length + 1}`;
+
+const INSERT_SUMMARIES = `INSERT INTO sagas (${[...SAGA_COLUMNS.map((c) => c.name), WRITTEN_AT].join(', ')})
+     SELECT ${[...SAGA_COLUMNS.map(selected), `to_timestamp(${NOW_PARAM}::float8 / 1000.0)`].join(', ')}
+       FROM unnest(${SAGA_COLUMNS.map((c, i) => `$${i + 1}::${PARAM_TYPE[c.kind]}[]`).join(', ')})
+         AS t(${SAGA_COLUMNS.map((c) => c.name).join(', ')})`;
+const ON_CONFLICT = {
+  insert: 'ON CONFLICT (id) DO NOTHING RETURNING id',
+  upsert: `ON CONFLICT (id) DO UPDATE SET ${[...SAGA_COLUMNS.map((c) => c.name), WRITTEN_AT].filter((n) => n !== 'id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}`,
+};
+
 async function writeSummaries(
   sql: Sql, sagas: readonly Saga[], nowMs: number, rollups: readonly (string | null)[], mode: 'upsert' | 'insert',
 ): Promise<{ id: string }[]> {
   if (sagas.length === 0) return [];
-  return sql.query<{ id: string }>(
-    `INSERT INTO sagas (id, name, protocol, status, status_after, status_changes_at, anomalies, anomalies_after,
-        started_at, last_span_end_at, duration_ms, services, trace_ids, step_count, span_count, failed_step,
-        compensation_count, time_to_consistency_ms, zero_code, last_activity_at, updated_at, rollup,
-        repaired_at, time_to_repair_ms)
-     SELECT id, name, protocol, status, status_after, to_timestamp(changes_ms / 1000.0), anomalies::text[],
-        anomalies_after::text[], to_timestamp(start_ms / 1000.0), to_timestamp(last_end_ms / 1000.0), duration_ms,
-        services::text[], trace_ids::text[], step_count, span_count, failed_step, compensation_count, ttc_ms,
-        zero_code, to_timestamp(activity_ms / 1000.0), to_timestamp($20::float8 / 1000.0), rollup,
-        to_timestamp(repaired_ms / 1000.0), ttr_ms
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[],
-                   $9::float8[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::int4[], $15::int4[],
-                   $16::text[], $17::int4[], $18::float8[], $19::bool[], $21::float8[], $22::text[],
-                   $23::float8[], $24::float8[])
-         AS t(id, name, protocol, status, status_after, changes_ms, anomalies, anomalies_after, start_ms, last_end_ms,
-              duration_ms, services, trace_ids, step_count, span_count, failed_step, compensation_count, ttc_ms,
-              zero_code, activity_ms, rollup, repaired_ms, ttr_ms)
-     ${mode === 'insert' ? 'ON CONFLICT (id) DO NOTHING RETURNING id' : `ON CONFLICT (id) DO UPDATE SET
-        name = EXCLUDED.name, protocol = EXCLUDED.protocol, status = EXCLUDED.status,
-        status_after = EXCLUDED.status_after, status_changes_at = EXCLUDED.status_changes_at,
-        anomalies = EXCLUDED.anomalies, anomalies_after = EXCLUDED.anomalies_after,
-        started_at = EXCLUDED.started_at, last_span_end_at = EXCLUDED.last_span_end_at,
-        duration_ms = EXCLUDED.duration_ms, services = EXCLUDED.services, trace_ids = EXCLUDED.trace_ids,
-        step_count = EXCLUDED.step_count, span_count = EXCLUDED.span_count, failed_step = EXCLUDED.failed_step,
-        compensation_count = EXCLUDED.compensation_count, time_to_consistency_ms = EXCLUDED.time_to_consistency_ms,
-        zero_code = EXCLUDED.zero_code, last_activity_at = EXCLUDED.last_activity_at, updated_at = EXCLUDED.updated_at,
-        rollup = EXCLUDED.rollup, repaired_at = EXCLUDED.repaired_at, time_to_repair_ms = EXCLUDED.time_to_repair_ms`}`,
-    summaryParameters(sagas, nowMs, rollups),
-  );
+  return sql.query<{ id: string }>(`${INSERT_SUMMARIES}\n     ${ON_CONFLICT[mode]}`, summaryParameters(sagas, nowMs, rollups));
 }
 
 /**
- * The statement's parameters $1 … $24, in order. Arrays travel as literals we
- * build (lib/db/pg-text.ts), one string per parameter; per-row text[] values
- * travel as array literals too: unnest cannot take ragged 2-D arrays. One pass
- * over the sagas appends to every column: this runs for every saga ingest
- * touches, and a pass per column (an array and a closure each) cost twice as much.
+ * The statement's parameters: one array literal per column of SAGA_COLUMNS, in
+ * order, then the write time. Arrays travel as literals we build
+ * (lib/db/pg-text.ts), one string per parameter. One pass over the sagas
+ * appends to every column: this runs for every saga ingest touches, and a pass
+ * per column (an array and a closure each) cost twice as much.
  */
 export function summaryParameters(sagas: readonly Saga[], nowMs: number, rollups: readonly (string | null)[]): (string | number)[] {
-  let id = '', name = '', protocol = '', status = '', statusAfter = '', changesMs = '', anomalies = '', anomaliesAfter = '';
-  let startMs = '', lastEndMs = '', durationMs = '', services = '', traceIds = '', stepCount = '', spanCount = '';
-  let failedStep = '', compensationCount = '', ttcMs = '', zeroCode = '', activityMs = '', repairedMs = '', ttrMs = '';
+  const columns = SAGA_COLUMNS.map(() => '');
   for (let i = 0; i < sagas.length; i++) {
     const s = sagas[i]!;
+    const r = rollups[i] ?? null;
     const sep = i > 0 ? ',' : '';
-    id += sep + textElement(s.id);
-    name += sep + textElement(s.name);
-    protocol += sep + textElement(s.protocol);
-    status += sep + textElement(s.status);
-    statusAfter += sep + textElement(s.next?.status ?? null);
-    changesMs += sep + numberElement(s.next?.atMs ?? null);
-    anomalies += sep + nestedTextElement(s.anomalies.length === 0 ? NONE : anomalyKinds(s.anomalies));
-    anomaliesAfter += sep + nestedTextElement(s.next ? s.next.anomalies : NONE);
-    startMs += sep + numberElement(s.startMs);
-    lastEndMs += sep + numberElement(s.lastEndMs);
-    durationMs += sep + numberElement(s.durationMs);
-    services += sep + nestedTextElement(s.services);
-    traceIds += sep + nestedTextElement(s.traceIds);
-    stepCount += sep + numberElement(s.stepCount);
-    spanCount += sep + numberElement(s.spanCount);
-    failedStep += sep + textElement(s.failedStep);
-    compensationCount += sep + numberElement(s.compensationCount);
-    ttcMs += sep + numberElement(s.timeToConsistencyMs);
-    zeroCode += sep + numberElement(s.zeroCode);
-    activityMs += sep + numberElement(s.lastActivityMs);
-    repairedMs += sep + numberElement(s.repairedAtMs);
-    ttrMs += sep + numberElement(s.timeToRepairMs);
+    for (let c = 0; c < SAGA_COLUMNS.length; c++) columns[c] += sep + SAGA_COLUMNS[c]!.element(s, r);
   }
-  const a = (body: string) => '{' + body + '}';
-  return [
-    a(id), a(name), a(protocol), a(status), a(statusAfter), a(changesMs), a(anomalies), a(anomaliesAfter),
-    a(startMs), a(lastEndMs), a(durationMs), a(services), a(traceIds), a(stepCount), a(spanCount),
-    a(failedStep), a(compensationCount), a(ttcMs), a(zeroCode), nowMs, a(activityMs), arrayLiteral(rollups),
-    a(repairedMs), a(ttrMs),
-  ];
+  return [...columns.map((body) => '{' + body + '}'), nowMs];
 }
 
 const NONE: readonly string[] = Object.freeze([]);

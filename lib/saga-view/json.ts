@@ -4,10 +4,9 @@
  * API clients; the saga page does not go through it (it reads the SagaView).
  */
 import type { Saga, SagaSpan, Step, Anomaly, ModelConfig } from '../saga/types';
-import type { SagaSummary, StepJson, AnomalyJson, SagaDetail, AuditEntry } from '../api/types';
+import type { SagaSummary, StepJson, AnomalyJson, SagaDetail } from '../api/types';
 import { anomalyKinds } from '../saga/anomalies';
 import { repairGuide, type RepairSuggestion } from '../actions/suggest';
-import type { SagaView } from './view';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -57,23 +56,4 @@ export function anomalyToJson(a: Anomaly, repair: RepairSuggestion): AnomalyJson
 export function repairsToJson(saga: Saga, spans: readonly SagaSpan[], cfg: ModelConfig): Pick<SagaDetail, 'anomalies' | 'compensateSaga'> {
   const guide = repairGuide(saga, spans, { nowMs: cfg.nowMs, stuckAfterMs: cfg.stuckAfterMs, planIds: false });
   return { anomalies: saga.anomalies.map((a, i) => anomalyToJson(a, guide.repairs[i]!)), compensateSaga: guide.compensateSaga };
-}
-
-/** GET /api/sagas/{id}: the view's parts, its steps written as Step JSON. */
-export function sagaDetailJson(view: SagaView, audit: AuditEntry[]): SagaDetail {
-  return {
-    saga: view.saga,
-    steps: view.steps.map(stepToJson),
-    anomalies: view.anomalies,
-    compensateSaga: view.compensateSaga,
-    clockSkew: view.clockSkew,
-    modelledSpans: view.modelledSpans,
-    traceIds: view.traceIds,
-    audit,
-  };
-}
-
-/** A read's public JSON (GET /api/sagas/{id}); null stays null. */
-export function detailJson(read: { view: SagaView; audit: AuditEntry[] } | null): SagaDetail | null {
-  return read ? sagaDetailJson(read.view, read.audit) : null;
 }

@@ -42,7 +42,19 @@ async function createRule(body: Record<string, unknown>): Promise<AlertRuleJson>
 }
 
 const forRule = (rule: AlertRuleJson) => receiver.received.filter((r) => (r.body.rule as { id: string }).id === rule.id);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Runs the collector's alert loops now instead of waiting for their timers:
+ * the failure-rate evaluator, then the sender, twice — runNow() joins a pass
+ * already in progress, which may have begun before the spans just sent were
+ * committed; the second pass begins after it. Each pass must have succeeded, so
+ * "nothing was delivered" below means the loops ran and found nothing to send.
+ */
+async function alertPasses(): Promise<void> {
+  for (let i = 0; i < 2; i++) {
+    expect(await env.collector.alerts.rate.runNow()).not.toBeNull();
+    expect(await env.collector.alerts.delivery.runNow()).not.toBeNull();
+  }
+}
 
 function expectVerified(r: ReceivedWebhook) {
   const secret = secrets.get((r.body.rule as { id: string }).id)!;
@@ -157,7 +169,7 @@ describe('status and anomaly rules', () => {
     });
     // The same saga again (a re-sent batch) and a late span of it: re-summarised, still one alert.
     await sendSpans(env.httpUrl, failedSagaSpans({ id, name: 'status-check', participant: 'http://participant.invalid' }));
-    await sleep(1_000);
+    await alertPasses();
     expect(forRule(rule)).toHaveLength(1);
     const log = await listAlertDeliveries(env.db, { ruleId: rule.id, limit: 10 });
     expect(log.items).toHaveLength(1);
@@ -244,7 +256,7 @@ describe('delivery', () => {
       expect(hits.length).toBeGreaterThanOrEqual(30);
       return hits;
     });
-    await sleep(300);
+    await alertPasses(); // a duplicate would have been sent by now
     expect(forRule(rule)).toHaveLength(30);
     expect(new Set(got.map((h) => h.body.id)).size).toBe(30);
     expect(got.every((h) => h.body.event === 'test')).toBe(true);
@@ -260,7 +272,7 @@ describe('failure-rate rules', () => {
     // Sagas that must be counted together go in one request (one ingest transaction), so the evaluator never sees half.
     // One failed of two: above the threshold but under minSagas — nothing.
     await sendSpans(env.httpUrl, [...failed('f0'), ...committedSagaSpans(`rate-c0-${hex(3)}`, 'rate-check')]);
-    await sleep(800);
+    await alertPasses();
     expect(forRule(rule)).toHaveLength(0);
     await sendSpans(env.httpUrl, [...failed('f1'), ...failed('f2')]);
     const [firing] = await eventually(async () => {
@@ -276,7 +288,7 @@ describe('failure-rate rules', () => {
     });
     // Still above: evaluated again and again, no second delivery.
     await sendSpans(env.httpUrl, failed('f3'));
-    await sleep(1_000);
+    await alertPasses();
     expect(forRule(rule)).toHaveLength(1);
     // 4 failed of 8: at the threshold, the episode ends.
     await sendSpans(env.httpUrl, [1, 2, 3].flatMap((i) => committedSagaSpans(`rate-c${i}-${hex(3)}`, 'rate-check')));

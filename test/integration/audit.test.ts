@@ -4,7 +4,7 @@
  * the append-only trigger, tamper detection when a superuser bypasses the
  * trigger (API and CLI name the altered row), and the per-saga trail.
  */
-import { detailJson } from '../../lib/saga-view/json';
+import { detailJson } from '../../lib/saga-view/detail-json';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';

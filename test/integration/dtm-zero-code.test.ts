@@ -6,7 +6,7 @@
  * ingest (the list) and the model built on read (the saga page) agree on the
  * verdict and on the name, SAGASCOPE_SAGA_NAME_RULES included.
  */
-import { detailJson } from '../../lib/saga-view/json';
+import { detailJson } from '../../lib/saga-view/detail-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { startTestEnv, eventually, type TestEnv } from './harness';

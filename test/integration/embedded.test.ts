@@ -3,7 +3,7 @@
  * process, migrations applied in-process, spans written with an unnest INSERT
  * (no COPY), one writer. Same guarantees as on a server.
  */
-import { detailJson } from '../../lib/saga-view/json';
+import { detailJson } from '../../lib/saga-view/detail-json';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { startTestEnv, eventually, type TestEnv } from './harness';

@@ -3,7 +3,7 @@
  * 413 with a message (nothing stored); a span over the attribute / length
  * limits is stored cut down and flagged, and the rest of its batch is intact.
  */
-import { detailJson } from '../../lib/saga-view/json';
+import { detailJson } from '../../lib/saga-view/detail-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { hex, makeSpan, toOtlpJson } from '../support/spans';

@@ -7,14 +7,14 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import pg from 'pg';
-import { startTestEnv, type TestEnv } from './harness';
+import { eventually, startTestEnv, type TestEnv } from './harness';
 import { makeSpan, toOtlpJson, hex } from '../support/spans';
 import { encodeProtobufRequest } from '../../lib/otlp/encode-protobuf';
 import { decodeExportResponseProto } from '../../lib/otlp/response';
 import { openDb } from '../../lib/db/connection';
 import { parseConfig } from '../../lib/config/env';
 import { startCollector } from '../../collector/start-collector';
-import { LOCK_KEYS } from '../../lib/db/locks';
+import { LOCK_KEYS, lockIdParts } from '../../lib/db/locks';
 import { rawTraceClient } from '../../collector/trace-service';
 import type { FlatSpan } from '../../lib/otlp/types';
 
@@ -249,7 +249,15 @@ describe('unavailable storage and saturation', () => {
       const url = `http://127.0.0.1:${collector.httpPort}`;
       const accepted = [makeSpan({ attributes: { 'saga.id': `sat-${hex(3)}` } }), makeSpan()];
       const first = postHttp(url, encodeProtobufRequest(accepted), { 'Content-Type': PROTO });
-      await new Promise((r) => setTimeout(r, 300));
+      // The first batch is admitted and its writer waits on the lock (pg_locks shows the waiter): the queue is now full.
+      const { classid, objid } = lockIdParts('ingestPhase2');
+      await eventually(async () => {
+        const { rows } = await blocker.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = $1::oid AND objid = $2::oid`,
+          [classid, objid],
+        );
+        expect(rows[0]!.n).toBeGreaterThan(0);
+      });
       const refused = await postHttp(url, encodeProtobufRequest([makeSpan(), makeSpan()]), { 'Content-Type': PROTO });
       expect(refused.status).toBe(429);
       expect(refused.headers.get('retry-after')).toBe('1');

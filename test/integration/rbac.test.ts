@@ -298,7 +298,7 @@ describe('the table covers every route', () => {
         const key = `${method} ${route}`;
         if (key === 'GET /api/health') continue; // the probe is public on purpose
         expect(ROUTE_RULES, `${key} has no rule in lib/auth/routes.ts`).toHaveProperty([key]);
-        // The wrapper (app/api/_lib/route.ts) guards with the rule of the key it is given, before anything else.
+        // The wrapper (app/api/_lib/api-route.ts) guards with the rule of the key it is given, before anything else.
         expect(source, `${key} must be wrapped: export const ${method} = route('${key}', …)`).toMatch(new RegExp(`export const ${method} = route\\(\\s*'${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'`));
         if (method !== 'GET') mutating.push(key);
       }

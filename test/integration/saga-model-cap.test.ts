@@ -5,7 +5,7 @@
  * must describe the same saga — the earliest spans — not the page one saga and
  * the topology or the backfill another, built from all stored spans.
  */
-import { detailJson } from '../../lib/saga-view/json';
+import { detailJson } from '../../lib/saga-view/detail-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { hex, makeSpan, toOtlpJson } from '../support/spans';

@@ -3,7 +3,7 @@
  * HTTP/protobuf, HTTP/JSON) into the collector and PostgreSQL, then read back
  * through the same data-access functions the API and pages use.
  */
-import { detailJson } from '../../lib/saga-view/json';
+import { detailJson } from '../../lib/saga-view/detail-json';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';

@@ -1,6 +1,6 @@
 import { parseAuditListQuery } from '@/lib/api/audit-query';
 import { listAudit } from '@/lib/audit/store';
-import { route } from '../_lib/route';
+import { route } from '../_lib/api-route';
 import { json } from '../_lib/respond';
 
 export const dynamic = 'force-dynamic';

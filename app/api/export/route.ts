@@ -2,7 +2,7 @@ import { auditActorOf } from '@/lib/auth/principal';
 import { parseExportQuery } from '@/lib/export/query';
 import { startExport } from '@/lib/export/stream';
 import { AUDIT_HEAD_HEADER, EXPORT_ID_HEADER } from '@/lib/export/manifest';
-import { route } from '../_lib/route';
+import { route } from '../_lib/api-route';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';

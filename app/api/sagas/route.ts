@@ -1,6 +1,6 @@
 import { parseSagaListQuery } from '@/lib/api/query';
 import { getDb, listSagas } from '@/lib/db';
-import { route } from '../_lib/route';
+import { route } from '../_lib/api-route';
 import { json } from '../_lib/respond';
 
 export const dynamic = 'force-dynamic';

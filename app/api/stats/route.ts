@@ -1,6 +1,6 @@
 import { parseStatsQuery } from '@/lib/stats/query';
 import { getDb, getStats } from '@/lib/db';
-import { route } from '../_lib/route';
+import { route } from '../_lib/api-route';
 import { json } from '../_lib/respond';
 
 export const dynamic = 'force-dynamic';

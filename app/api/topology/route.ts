@@ -1,6 +1,6 @@
 import { parseTopologyQuery } from '@/lib/stats/query';
 import { getTopology } from '@/lib/db';
-import { route } from '../_lib/route';
+import { route } from '../_lib/api-route';
 import { json, notFound } from '../_lib/respond';
 
 export const dynamic = 'force-dynamic';

@@ -1,7 +1,7 @@
 import { auditActorOf } from '@/lib/auth/principal';
 import { alertRuleInputSchema } from '@/lib/alerts/rule-schema';
 import { createAlertRule, listAlertRules } from '@/lib/alerts/store';
-import { route } from '../../_lib/route';
+import { route } from '../../_lib/api-route';
 import { badRequest, json } from '../../_lib/respond';
 import { refuseWebhookUrl } from '../../_lib/alert-policy';
 

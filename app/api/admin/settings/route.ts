@@ -2,7 +2,7 @@ import { readOnlyState } from '@/lib/auth/guard';
 import { updateRuntimeSettings } from '@/lib/auth/accounts';
 import { settingsBodySchema } from '@/lib/auth/schemas';
 import { auditActorOf } from '@/lib/auth/principal';
-import { route } from '../../_lib/route';
+import { route } from '../../_lib/api-route';
 import { json } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

@@ -2,7 +2,7 @@ import { createUser } from '@/lib/auth/accounts';
 import { createUserBodySchema } from '@/lib/auth/schemas';
 import { auditActorOf } from '@/lib/auth/principal';
 import { listUsers } from '@/lib/auth/user-store';
-import { route } from '../../_lib/route';
+import { route } from '../../_lib/api-route';
 import { json } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
 import { verifyAuditChain } from '@/lib/audit/store';
-import { route } from '../../_lib/route';
+import { route } from '../../_lib/api-route';
 import { json } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

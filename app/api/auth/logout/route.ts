@@ -1,6 +1,6 @@
 import { logout } from '@/lib/auth/accounts';
 import { clearedSessionCookies } from '@/lib/auth/cookies';
-import { route } from '../../_lib/route';
+import { route } from '../../_lib/api-route';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';

@@ -1,6 +1,6 @@
 import { readOnlyState } from '@/lib/auth/guard';
 import { anyUserExists } from '@/lib/auth/user-store';
-import { route } from '../../_lib/route';
+import { route } from '../../_lib/api-route';
 import { json } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 import { changeOwnPassword } from '@/lib/auth/accounts';
 import { changePasswordBodySchema } from '@/lib/auth/schemas';
-import { route } from '../../_lib/route';
+import { route } from '../../_lib/api-route';
 import { badRequest, json } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

@@ -1,7 +1,7 @@
 import { setupFirstAdmin } from '@/lib/auth/accounts';
 import { setupBodySchema } from '@/lib/auth/schemas';
 import { sessionCookies } from '@/lib/auth/cookies';
-import { route } from '../../_lib/route';
+import { route } from '../../_lib/api-route';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Parsed } from '@/lib/api/query';
 import { findExportEntry } from '@/lib/export/store';
 import { manifestSchema } from '@/lib/export/manifest';
-import { route } from '../../_lib/route';
+import { route } from '../../_lib/api-route';
 import { json, notFound } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

@@ -1,7 +1,7 @@
 import { sagaIdSchema } from '@/lib/api/query';
 import { getSagaDetail } from '@/lib/db';
-import { sagaDetailJson } from '@/lib/saga-view/json';
-import { route } from '../../_lib/route';
+import { sagaDetailJson } from '@/lib/saga-view/detail-json';
+import { route } from '../../_lib/api-route';
 import { json, notFound } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

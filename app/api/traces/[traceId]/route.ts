@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatZodError, traceIdSchema, type Parsed } from '@/lib/api/query';
 import { getDb, getSpan, getTrace } from '@/lib/db';
-import { route } from '../../_lib/route';
+import { route } from '../../_lib/api-route';
 import { json, notFound } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

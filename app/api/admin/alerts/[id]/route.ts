@@ -2,7 +2,7 @@ import { uuidSchema } from '@/lib/auth/schemas';
 import { auditActorOf } from '@/lib/auth/principal';
 import { alertRulePatchSchema } from '@/lib/alerts/rule-schema';
 import { deleteAlertRule, updateAlertRule } from '@/lib/alerts/store';
-import { route, notFoundUnless } from '../../../_lib/route';
+import { route, notFoundUnless } from '../../../_lib/api-route';
 import { badRequest, json } from '../../../_lib/respond';
 import { refuseWebhookUrl } from '../../../_lib/alert-policy';
 

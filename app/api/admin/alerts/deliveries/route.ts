@@ -1,6 +1,6 @@
 import { parseDeliveryQuery } from '@/lib/alerts/delivery-query';
 import { listAlertDeliveries } from '@/lib/alerts/store';
-import { route } from '../../../_lib/route';
+import { route } from '../../../_lib/api-route';
 import { json } from '../../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

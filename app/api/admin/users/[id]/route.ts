@@ -1,7 +1,7 @@
 import { updateUserAccount } from '@/lib/auth/accounts';
 import { updateUserBodySchema, uuidSchema } from '@/lib/auth/schemas';
 import { auditActorOf } from '@/lib/auth/principal';
-import { route, notFoundUnless } from '../../../_lib/route';
+import { route, notFoundUnless } from '../../../_lib/api-route';
 import { json } from '../../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

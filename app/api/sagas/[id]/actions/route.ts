@@ -3,7 +3,7 @@ import { auditActorOf } from '@/lib/auth/principal';
 import { actionBodySchema } from '@/lib/actions/schemas';
 import { actOnSaga } from '@/lib/actions/run';
 import { actionEnvFor } from '../../../_lib/actions';
-import { route } from '../../../_lib/route';
+import { route } from '../../../_lib/api-route';
 import { json, notFound } from '../../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

@@ -9,7 +9,7 @@
 import { sagaIdSchema } from '@/lib/api/query';
 import { getSagaDetail } from '@/lib/db';
 import { timelineBody } from '@/lib/saga-view/page-timeline';
-import { route } from '../../../_lib/route';
+import { route } from '../../../_lib/api-route';
 import { notFound } from '../../../_lib/respond';
 
 export const dynamic = 'force-dynamic';

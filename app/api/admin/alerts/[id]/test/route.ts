@@ -1,7 +1,7 @@
 import { uuidSchema } from '@/lib/auth/schemas';
 import { auditActorOf } from '@/lib/auth/principal';
 import { queueTestDelivery } from '@/lib/alerts/store';
-import { route, notFoundUnless } from '../../../../_lib/route';
+import { route, notFoundUnless } from '../../../../_lib/api-route';
 import { json } from '../../../../_lib/respond';
 
 export const dynamic = 'force-dynamic';
