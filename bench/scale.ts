@@ -72,12 +72,20 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   }
 }
 
-/** Samples the phase-2 advisory lock: who holds it (pid + transaction start) and how many wait. */
+/**
+ * Samples the phase-2 advisory lock: who holds it exclusively (pid +
+ * transaction start) and how many wait for it; and how many of the database's
+ * sessions wait for any lock at all (advisory, a row, another transaction's
+ * insert). Since ADR 0006 ingest takes the advisory lock only in shared mode
+ * and waits on summary rows instead, so the second figure is the one that
+ * compares across versions.
+ */
 class LockSampler {
   private readonly holds = new Map<string, { first: number; last: number }>();
   private samples = 0;
   private held = 0;
   private waiting = 0;
+  private waitingAny = 0;
   private running = true;
   private done: Promise<void> = Promise.resolve();
 
@@ -87,12 +95,14 @@ class LockSampler {
     const { classid, objid } = lockIdParts('ingestPhase2');
     const sql = `SELECT l.pid, l.granted, a.xact_start::text AS xs FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                   WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                    AND l.classid = $1 AND l.objid = $2`;
+                    AND l.classid = $1 AND l.objid = $2 AND (l.mode = 'ExclusiveLock' OR NOT l.granted)`;
+    const anySql = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
     this.done = (async () => {
       while (this.running) {
         const t = performance.now();
         const { rows } = await this.client.query<{ pid: number; granted: boolean; xs: string }>(sql, [classid, objid]);
         this.samples++;
+        this.waitingAny += (await this.client.query<{ n: number }>(anySql)).rows[0]!.n;
         for (const r of rows) {
           if (!r.granted) { this.waiting++; continue; }
           this.held++;
@@ -119,6 +129,7 @@ class LockSampler {
       periodMs: period,
       heldShare: this.held / Math.max(1, this.samples),
       meanWaiters: this.waiting / Math.max(1, this.samples),
+      meanWaitersAny: this.waitingAny / Math.max(1, this.samples),
       holdsSeen: durations.length,
       holdMs: { p50: q(0.5), p90: q(0.9), max: durations[durations.length - 1] ?? 0, mean: durations.reduce((a, b) => a + b, 0) / Math.max(1, durations.length) },
     };
@@ -327,7 +338,8 @@ function print(r: Awaited<ReturnType<typeof run>>): void {
     ...r.report.perTarget.map((t, i) => `  collector ${i + 1} ${t.target}: ${t.spans} spans, ${t.requests} requests, ${(t.elapsedMs / 1000).toFixed(2)} s, ${t.retries} retries, CPU ${(r.collectorCpu[i]! / 1000).toFixed(1)} s (${pct(r.collectorCpu[i]!)} of one core)`),
     `acknowledged:       ${Math.round(r.rate)} spans/s (${s.toFixed(2)} s)`,
     `CPU sender:         ${(r.senderCpu / 1000).toFixed(1)} s; PostgreSQL backends (${r.pgBackends}): ${(r.pgCpu / 1000).toFixed(1)} s (${pct(r.pgCpu)} of one core)`,
-    `phase-2 lock:       held in ${(l.heldShare * 100).toFixed(0)} % of ${l.samples} samples (every ${l.periodMs.toFixed(1)} ms), mean waiters ${l.meanWaiters.toFixed(2)}; ` +
+    `lock waits:         mean sessions waiting for any lock ${l.meanWaitersAny.toFixed(2)}`,
+    `phase-2 lock:       held exclusively in ${(l.heldShare * 100).toFixed(0)} % of ${l.samples} samples (every ${l.periodMs.toFixed(1)} ms), mean waiters ${l.meanWaiters.toFixed(2)}; ` +
       `${l.holdsSeen} holds seen, duration p50 ${l.holdMs.p50.toFixed(0)} ms, p90 ${l.holdMs.p90.toFixed(0)} ms, max ${l.holdMs.max.toFixed(0)} ms, mean ${l.holdMs.mean.toFixed(0)} ms`,
     `stored:             ${r.check.spans} spans, ${r.check.sagas} sagas (${r.check.two_traces} with two traces), ${r.check.orphans} spans left without saga; statuses ${JSON.stringify(r.check.statuses)}`,
     `summaries vs model: ${Object.keys(r.check.mismatches).length === 0 ? 'all equal' : JSON.stringify(r.check.mismatches)}${r.check.examples.map((e) => `\n  ${e}`).join('')}`,

@@ -23,7 +23,14 @@ const LOCK_NAMESPACE = 7310575219633000000n;
 
 /** Append only: a lock's key is NAMESPACE + its position + 1. */
 const LOCK_NAMES = [
-  /** Serialises ingest phase 2 (linking, summaries) and whatever rewrites summaries: timed transitions, backfill, retention. */
+  /**
+   * Once serialised ingest phase 2 and everything that rewrites summaries. Since
+   * issue 19 (ADR 0006) writers lock the summary rows of their sagas instead and
+   * take this one only in SHARED mode, so they never wait for each other here; a
+   * process of an older version takes it exclusively and so still excludes them
+   * all during a rolling upgrade, and taking it exclusively from outside pauses
+   * every summary writer (tests do).
+   */
   'ingestPhase2',
   /** Serialises appends to the hash-chained audit trail (lib/audit/store.ts). */
   'auditChain',
@@ -54,6 +61,11 @@ export function lockIdParts(name: LockName): { classid: number; objid: number } 
 /** Takes the lock until the caller's transaction ends, waiting for it if need be. */
 export async function advisoryXactLock(tx: Sql, name: LockName): Promise<void> {
   await tx.query(`SELECT pg_advisory_xact_lock(${LOCK_KEYS[name]})`);
+}
+
+/** Takes the lock in shared mode until the caller's transaction ends: it waits only for an exclusive holder. */
+export async function advisoryXactLockShared(tx: Sql, name: LockName): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock_shared(${LOCK_KEYS[name]})`);
 }
 
 /** Takes the lock until the caller's transaction ends if it is free; false when someone else holds it. */

@@ -3,7 +3,7 @@
  * (sagas.rollup IS NULL) and so are in no chart. This re-summarises them from
  * their spans, batch by batch, exactly as the ingest transaction would: the
  * summary is rebuilt, its contribution added to the rollups and stored. Each
- * batch holds the phase-2 lock and re-checks `rollup IS NULL`, so running it
+ * batch locks its summary rows (ADR 0006) and re-checks `rollup IS NULL`, so running it
  * twice, or in two collectors, or while spans arrive, counts every saga once.
  * Sagas whose spans retention already removed are left as they are. A saga over
  * SAGASCOPE_MAX_SAGA_SPANS is modelled from the same cut as on ingest and on its
@@ -11,7 +11,7 @@
  */
 import type { Db } from '../db/connection';
 import type { ModelConfig } from '../saga/types';
-import { advisoryXactLock } from '../db/locks';
+import { lockSummaries } from './saga-locks';
 import { loadSagaModels } from '../saga/model-store';
 import { upsertSummaries } from './summary-writer';
 import { applyRollupDelta } from '../stats/rollup-writer';
@@ -35,8 +35,7 @@ export async function backfillRollups(
     if (ids.length === 0) return { sagas: done, complete: true };
     after = ids[ids.length - 1]!;
     done += await db.transaction(async (tx) => {
-      await advisoryXactLock(tx, 'ingestPhase2');
-      const still = (await tx.query<{ id: string }>(`SELECT id FROM sagas WHERE id = ANY($1::text[]) AND rollup IS NULL`, [ids])).map((r) => r.id);
+      const still = [...(await lockSummaries(tx, ids)).values()].filter((r) => r.rollup === null).map((r) => r.id);
       const nowMs = Date.now();
       const models = await loadSagaModels(tx, still, modelConfig(nowMs), opts.maxSagaSpans);
       const delta = new RollupDelta();

@@ -8,14 +8,18 @@
  * already stored (a re-sent batch), the savepoint is rolled back and the rows go
  * through a staging table and INSERT … ON CONFLICT DO NOTHING instead, which
  * names the new ones. PGlite has no COPY: one unnest INSERT … ON CONFLICT.
- * Phase 2 (serialised by one transaction-level advisory lock, held to commit):
- * saga-id inheritance against stored spans and summary recomputation. Phase 2
- * runs one at a time and READ COMMITTED takes a fresh snapshot per statement,
- * so the later of two overlapping batches always sees the other's spans: a
- * child stored before its parent is linked by whichever batch commits second,
- * and a saga touched by both is summarised from all of its spans.
+ * Phase 2 (per saga: the summary rows of the batch's sagas are locked in id
+ * order and held to commit, lib/ingest/saga-locks.ts, ADR 0006): saga-id inheritance
+ * against stored spans and summary recomputation. Two batches with spans of one
+ * saga run its phase 2 one after the other, and READ COMMITTED takes a fresh
+ * snapshot per statement, so the later one sees the other's spans and
+ * summarises the saga from all of them; batches with no saga in common do not
+ * wait for each other. A child stored before its parent is linked by the batch
+ * that brings the parent, or, if the two batches overlapped and neither saw the
+ * other's uncommitted rows, by the check each runs right after its commit
+ * (`linkStoredOrphans`): the later of the two checks sees both.
  */
-import type { Db, TxSql } from '../db/connection';
+import type { Db, Sql, TxSql } from '../db/connection';
 import type { SpanRow } from './span-row';
 import type { ModelConfig, Saga, SagaSpan } from '../saga/types';
 import { arrayLiteral, copyText, timestampText } from '../db/pg-text';
@@ -28,7 +32,7 @@ import { contributionOf, decodeContribution, encodeContribution, type Contributi
 import { RollupDelta } from '../stats/delta';
 import { applyRollupDelta } from '../stats/rollup-writer';
 import { enqueueSagaAlerts } from '../alerts/enqueue-store';
-import { advisoryXactLock } from '../db/locks';
+import { lockSummaries, readSummaries, type StoredSummary } from './saga-locks';
 
 const MAX_DEPTH = 64;
 
@@ -174,12 +178,11 @@ function dedupe(rows: readonly SpanRow[]): readonly SpanRow[] {
   return [...first.values()];
 }
 
-/** New spans still without a saga: adopt the saga of their nearest stored ancestor. */
-async function adoptFromAncestors(tx: TxSql, orphans: readonly SpanRow[]): Promise<Map<string, string>> {
-  const adopted = new Map<string, string>();
-  if (orphans.length === 0) return adopted;
-  const rows = await tx.query<{ trace_id: string; span_id: string; saga_id: string }>(
-    `WITH RECURSIVE up(trace_id, span_id, parent, depth) AS (
+/** A span without a saga, as the orphan walks need it. */
+type Orphan = Pick<SpanRow, 'traceId' | 'spanId' | 'parentSpanId'>;
+
+/** For each orphan, the saga of its nearest stored ancestor that has one (the walk up through ancestors without a saga). */
+const ANCESTOR_WALK = `WITH RECURSIVE up(trace_id, span_id, parent, depth) AS (
        SELECT *, 0 FROM unnest($1::text[], $2::text[], $3::text[])
        UNION ALL
        SELECT up.trace_id, up.span_id, p.parent_span_id, up.depth + 1
@@ -189,11 +192,34 @@ async function adoptFromAncestors(tx: TxSql, orphans: readonly SpanRow[]): Promi
        SELECT up.trace_id, up.span_id, p.saga_id
          FROM up JOIN spans p ON p.trace_id = up.trace_id AND p.span_id = up.parent
         WHERE p.saga_id IS NOT NULL
-     )
+     )`;
+
+const walkArgs = (orphans: readonly Orphan[]) =>
+  [orphans.map((o) => o.traceId), orphans.map((o) => o.spanId), orphans.map((o) => o.parentSpanId)];
+
+/** The sagas `orphans` would join, as stored now: read before locking, so they are locked in order with the rest. */
+async function ancestorSagas(sql: Sql, orphans: readonly Orphan[]): Promise<string[]> {
+  if (orphans.length === 0) return [];
+  const rows = await sql.query<{ saga_id: string }>(`${ANCESTOR_WALK} SELECT DISTINCT saga_id FROM found`, walkArgs(orphans));
+  return rows.map((r) => r.saga_id);
+}
+
+/**
+ * Orphans adopt the saga of their nearest stored ancestor, but only a saga in
+ * `held` (whose summary row this transaction holds): one it does not hold would
+ * have to be locked out of order. Such orphans stay orphans for now; the check
+ * after commit links them.
+ */
+async function adoptFromAncestors(tx: TxSql, orphans: readonly Orphan[], held: ReadonlySet<string>): Promise<Map<string, string>> {
+  const adopted = new Map<string, string>();
+  if (orphans.length === 0 || held.size === 0) return adopted;
+  const rows = await tx.query<{ trace_id: string; span_id: string; saga_id: string }>(
+    `${ANCESTOR_WALK}
      UPDATE spans s SET saga_id = found.saga_id FROM found
       WHERE s.trace_id = found.trace_id AND s.span_id = found.span_id AND s.saga_id IS NULL
+        AND found.saga_id = ANY($4::text[])
      RETURNING s.trace_id, s.span_id, s.saga_id`,
-    [orphans.map((o) => o.traceId), orphans.map((o) => o.spanId), orphans.map((o) => o.parentSpanId)],
+    [...walkArgs(orphans), arrayLiteral([...held])],
   );
   for (const r of rows) adopted.set(key(r.trace_id, r.span_id), r.saga_id);
   return adopted;
@@ -254,9 +280,11 @@ export interface WriteResult {
   sagasUpdated: number;
   /** Sagas at the size limit whose new spans were stored but not modelled. */
   sagasAtLimit?: number;
-  /** Time spent waiting for the phase-2 lock, and holding it until commit (ms). */
+  /** Time spent waiting for the summary row locks, and holding them until commit (ms). */
   lockWaitMs?: number;
   lockHeldMs?: number;
+  /** Stored orphans linked by the check after commit (`linkStoredOrphans` below). */
+  linkedAfterCommit?: number;
 }
 
 /** A saga's summary and rollup contribution, computed from its spans. */
@@ -283,17 +311,6 @@ export function groupBySaga(rows: readonly SpanRow[], receivedMs: number): Map<s
   }
   return bySaga;
 }
-
-/** A stored summary as phase 2 needs it; `version` is the row's xmin: any committed change to the row changes it. */
-interface StoredSummary {
-  id: string;
-  rollup: string | null;
-  span_count: number;
-  version: string;
-}
-
-const readSummaries = (tx: TxSql, ids: readonly string[]) =>
-  tx.query<StoredSummary>(`SELECT id, rollup, span_count, xmin::text AS version FROM sagas WHERE id = ANY($1::text[])`, [arrayLiteral(ids)]);
 
 /** A summary computed for this batch, with what it replaces. */
 interface Prepared extends Modelled {
@@ -343,21 +360,23 @@ export async function writeSpanBatch(
   if (rows.length === 0) return { stored: 0, sagasUpdated: 0 };
   await upsertResources(db, rows);
   let lockedAt = 0;
+  // Traces the check after commit looks at; all of the batch's when no new span
+  // was stored (a retry whose first attempt committed may not have checked).
+  let checkTraces: Iterable<string> = rows.map((r) => r.traceId);
   const result = await db.transaction(async (tx): Promise<WriteResult> => {
     const fresh = tx.copyFrom ? await insertViaCopy(tx, rows) : await insertViaUnnest(tx, rows);
     if (fresh.length === 0) return { stored: 0, sagasUpdated: 0 };
 
-    // Optimistic phase 2. BEFORE the lock: read the stored summaries of the
+    // Optimistic phase 2. BEFORE the locks: read the stored summaries of the
     // batch's sagas, reload and model them (new ones from the batch alone),
     // append their rollup changes (old → new; changes add up, ADR 0003) and
-    // insert the summaries of the new ones. UNDER the lock: link orphans, read
-    // the summaries of the already stored sagas again, and keep every prepared
-    // one whose row is unchanged (same xmin) — nothing else can have stored
-    // spans of it meanwhile, since storing spans of a saga always rewrites its
-    // summary under this lock. Only the others (changed by a concurrent batch,
-    // inserted first by one, or gaining spans by adoption) are modelled again
-    // under the lock, their prepared change taken back. With the model inside,
-    // the lock was held 93 % of the time and phase 2 was the ceiling of ingest.
+    // insert the summaries of the new ones. UNDER the locks (the summary rows of
+    // the batch's sagas, ADR 0006): link orphans, take the summaries as locked,
+    // and keep every prepared one whose row is unchanged (same xmin) — nothing
+    // else can have stored spans of it meanwhile, since storing spans of a saga
+    // always rewrites its summary while holding its row. Only the others
+    // (changed by a concurrent batch, inserted first by one, or gaining spans by
+    // adoption) are modelled again, their prepared change taken back.
     const preparedAt = Date.now();
     const named = [...new Set(fresh.flatMap((r) => (r.sagaId === null ? [] : [r.sagaId])))];
     const early = await prepare(tx, named, () => groupBySaga(fresh, preparedAt), modelConfig(preparedAt), maxSagaSpans);
@@ -374,12 +393,19 @@ export async function writeSpanBatch(
       tx, brandNew.map((p) => p.saga), preparedAt, brandNew.map((p) => encodeContribution(p.contribution)),
     );
 
+    // The sagas this batch's orphans would join are read before locking, so
+    // that they are locked in id order with the batch's own.
+    const orphans = fresh.filter((r) => r.sagaId === null && r.parentSpanId !== null);
+    const targets = await ancestorSagas(tx, orphans);
     const waitFrom = performance.now();
-    await advisoryXactLock(tx, 'ingestPhase2');
+    // Sagas this batch inserted are held already (and invisible to FOR UPDATE).
+    const now = await lockSummaries(tx, [...named, ...targets].filter((id) => !preInserted.has(id)));
     lockedAt = performance.now();
     const lockWaitMs = lockedAt - waitFrom;
-    const orphans = fresh.filter((r) => r.sagaId === null && r.parentSpanId !== null);
-    const adopted = await adoptFromAncestors(tx, orphans);
+    // Named sagas are held, or (a summary removed by retention meanwhile) get a
+    // row from this transaction's upsert: adoption into them is safe.
+    const held = new Set([...named, ...now.keys()]);
+    const adopted = await adoptFromAncestors(tx, orphans, held);
     const roots: SpanRow[] = [];
     for (const r of fresh) {
       if (r.sagaId !== null) roots.push(r);
@@ -389,12 +415,13 @@ export async function writeSpanBatch(
       }
     }
     const touchedStored = new Set(await adoptDescendants(tx, roots));
+    // A concurrent batch may hold what these link to: the parents of orphans
+    // left unlinked, or orphans below spans that name a saga.
+    checkTraces = new Set([...roots.map((r) => r.traceId), ...orphans.filter((o) => !adopted.has(key(o.traceId, o.spanId))).map((o) => o.traceId)]);
     // Sagas that gained spans by adoption: their prepared model lacks them.
     const gained = new Set([...adopted.values(), ...touchedStored]);
 
     const affected = [...new Set([...roots.map((r) => r.sagaId!), ...touchedStored])];
-    // Versions matter only for sagas this batch did not insert itself.
-    const now = new Map((await readSummaries(tx, affected.filter((id) => !preInserted.has(id)))).map((r) => [r.id, r]));
     const correction = new RollupDelta();
     const keep = new Map<string, Prepared>();
     const redo: string[] = [];
@@ -427,7 +454,56 @@ export async function writeSpanBatch(
     const atLimit = new Set([...early.atLimit, ...late.atLimit].filter((id) => !keep.has(id) && !late.prepared.has(id)));
     return { stored: fresh.length, sagasUpdated: sagas.length, sagasAtLimit: atLimit.size, lockWaitMs };
   });
-  // The lock is released by the commit, so its hold includes it.
+  // The locks are released by the commit, so their hold includes it.
   if (lockedAt > 0) result.lockHeldMs = performance.now() - lockedAt;
+  // Orphans and parents that overlapping batches stored without seeing each
+  // other are linked now, before the batch is acknowledged. Run for every
+  // batch, including a retried one whose first attempt committed.
+  result.linkedAfterCommit = await linkStoredOrphans(db, [...checkTraces], modelConfig, opts);
   return result;
+}
+
+const ORPHAN_TRACES = `SELECT DISTINCT trace_id FROM spans WHERE saga_id IS NULL AND parent_span_id IS NOT NULL AND trace_id = ANY($1::text[])`;
+const STORED_ORPHANS = `SELECT trace_id, span_id, parent_span_id FROM spans WHERE saga_id IS NULL AND parent_span_id IS NOT NULL AND trace_id = ANY($1::text[])`;
+
+/**
+ * Links stored orphans in `traceIds` to the saga of their nearest stored
+ * ancestor, and rebuilds those sagas' summaries and rollups; returns the number
+ * of spans linked. Every ingest batch runs it right after its commit, on its
+ * own traces. Why that is enough: an orphan O and its ancestor P stored by two
+ * overlapping batches A and B, each unable to see the other's uncommitted rows;
+ * A's check starts after A's commit, B's after B's. If B committed before A's
+ * check started, A's check sees P; otherwise B's commit (and so B's check) comes
+ * after A's check started, which is after A's commit: B's check sees O. The
+ * usual probe of the orphan index finds nothing and ends it. The collector's
+ * periodic pass calls it too, for orphans left by a process that stopped
+ * between a commit and its check.
+ */
+export async function linkStoredOrphans(
+  db: Db, traceIds: readonly string[], modelConfig: (nowMs: number) => ModelConfig, opts: { maxSagaSpans: number },
+): Promise<number> {
+  if (traceIds.length === 0) return 0;
+  const traces = (await db.query<{ trace_id: string }>(ORPHAN_TRACES, [arrayLiteral([...new Set(traceIds)])])).map((r) => r.trace_id);
+  if (traces.length === 0) return 0;
+  return db.transaction(async (tx) => {
+    const orphans: Orphan[] = (await tx.query<{ trace_id: string; span_id: string; parent_span_id: string }>(STORED_ORPHANS, [arrayLiteral(traces)]))
+      .map((r) => ({ traceId: r.trace_id, spanId: r.span_id, parentSpanId: r.parent_span_id }));
+    const targets = await ancestorSagas(tx, orphans);
+    if (targets.length === 0) return 0; // their ancestors are not stored yet
+    const locked = await lockSummaries(tx, targets);
+    // A target whose row is gone (retention) or that changed between the walk
+    // and the lock is skipped: whatever changed it runs this check itself.
+    const adopted = await adoptFromAncestors(tx, orphans, new Set(locked.keys()));
+    if (adopted.size === 0) return 0;
+    const nowMs = Date.now();
+    const gained = [...new Set(adopted.values())];
+    const { prepared } = await prepare(tx, gained, () => new Map(), modelConfig(nowMs), opts.maxSagaSpans, true);
+    const delta = new RollupDelta();
+    for (const p of prepared.values()) delta.change(p.old, p.contribution);
+    const done = [...prepared.values()];
+    await upsertSummaries(tx, done.map((p) => p.saga), nowMs, done.map((p) => encodeContribution(p.contribution)));
+    await applyRollupDelta(tx, delta);
+    await enqueueSagaAlerts(tx, done.map((p) => p.saga.id), nowMs);
+    return adopted.size;
+  });
 }

@@ -3,14 +3,15 @@
  * committed; lib/saga/transition.ts) permanent in the summary rows, moves the
  * sagas' rollup counts to the new status and queues alerts for them. Read paths
  * already apply a due transition themselves; this is what lets rollups and
- * alerts see it. Run by the collector (collector/transitions.ts) under the
- * ingest's phase-2 lock, so it never interleaves with a batch rebuilding the
- * same saga (which would compute the transition itself and subtract what this
- * stored).
+ * alerts see it. Run by the collector (collector/transitions.ts). It locks
+ * the rows it changes and skips rows another writer holds (ADR 0006), so it
+ * never interleaves with a batch rebuilding the same saga (which would compute
+ * the transition itself and subtract what this stored); a skipped saga is
+ * either rebuilt by that batch, transition included, or taken next pass.
  */
 import type { Db } from '../db/connection';
 import type { SagaStatus } from '../saga/types';
-import { advisoryXactLock } from '../db/locks';
+import { advisoryXactLockShared } from '../db/locks';
 import { decodeContribution, encodeContribution, sagaCounts, withSagaLevel } from '../stats/contribution';
 import { RollupDelta } from '../stats/delta';
 import { applyRollupDelta } from '../stats/rollup-writer';
@@ -31,13 +32,14 @@ interface DueRow {
 /** Applies up to `limit` due transitions in one transaction; returns how many. */
 export async function applyDueTransitions(db: Db, nowMs: number, limit = 1000): Promise<number> {
   return db.transaction(async (tx) => {
-    await advisoryXactLock(tx, 'ingestPhase2');
+    await advisoryXactLockShared(tx, 'ingestPhase2'); // excludes an older collector's exclusive phase 2 (ADR 0006)
     const due = await tx.query<DueRow>(
       `SELECT id, name, status_after, extract(epoch FROM started_at)::float8 * 1000 AS start_ms, duration_ms,
               time_to_consistency_ms AS ttc_ms, time_to_repair_ms AS ttr_ms, compensation_count, rollup
          FROM sagas
         WHERE status_after IS NOT NULL AND status_changes_at <= to_timestamp($1::float8 / 1000)
-        ORDER BY status_changes_at LIMIT $2`,
+        ORDER BY status_changes_at LIMIT $2
+          FOR UPDATE SKIP LOCKED`,
       [nowMs, limit],
     );
     if (due.length === 0) return 0;

@@ -22,7 +22,7 @@
  *   touched.
  */
 import type { Db } from '../db/connection';
-import { advisoryXactLock } from '../db/locks';
+import { advisoryXactLockShared } from '../db/locks';
 
 export const DEFAULT_RETENTION_BATCH = 5_000;
 
@@ -100,7 +100,9 @@ export async function pruneExpiredSpans(db: Db, opts: PruneOptions): Promise<Pru
     const ids = (await db.query<{ id: string }>(SAGA_CANDIDATES, [cutoff, batchSize, after])).map((r) => r.id);
     if (ids.length === 0) break;
     const n = await db.transaction(async (tx) => {
-      await advisoryXactLock(tx, 'ingestPhase2');
+      // The DELETE locks each row it removes and re-checks a row another writer
+      // changed meanwhile (ADR 0006); the shared lock excludes an older collector.
+      await advisoryXactLockShared(tx, 'ingestPhase2');
       const [row] = await tx.query<{ n: number }>(DELETE_SAGAS, [cutoff, ids]);
       return row?.n ?? 0;
     });
