@@ -9,7 +9,7 @@
  *   (c) the barrier did its job: re-sent calls are no-ops, null compensations
  *       are recorded as skipped, hanging actions are refused.
  */
-import { detailJson } from '../../lib/saga-view/json';
+import { detailJson } from '../../lib/saga-view/detail-json';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';

@@ -16,7 +16,7 @@ import { toOtlpJson } from '../support/spans';
 import { startBranchServer, type BranchServer, type BranchCall } from '../support/branch-server';
 import { startDtmDouble } from '../../demo/dtm/start';
 import { getSagaDetail } from '../../lib/db/read';
-import { sagaDetailJson } from '../../lib/saga-view/json';
+import { sagaDetailJson } from '../../lib/saga-view/detail-json';
 import { modelConfigFrom } from '../../lib/config/model';
 import { DtmClient } from '../../lib/dtm/client';
 import { DtmConnector } from '../../lib/dtm/connector';
