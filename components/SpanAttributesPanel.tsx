@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useRef, useState } from 'react';
+import { traceHref } from '@/lib/http/page-param';
 import Link from 'next/link';
 import type { SpanJson, TraceJson } from '@/lib/api/types';
 import { attributeValueToText, formatDuration } from '@/lib/ui/format';
@@ -130,7 +131,7 @@ function SpanDetails({ span, showTraceLink, showSagaLink }: { span: SpanJson; sh
         <dd className="mono truncate" title={span.traceId}>
           {showTraceLink ? (
             // Not prefetched: the trace of a large saga is a heavy page to render on the server.
-            <Link href={`/traces/${span.traceId}?span=${span.spanId}`} prefetch={false}>
+            <Link href={`${traceHref(span.traceId)}?span=${encodeURIComponent(span.spanId)}`} prefetch={false}>
               {span.traceId}
             </Link>
           ) : (

@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { traceHref } from '@/lib/http/page-param';
 import type { SagaSummary } from '@/lib/api/types';
 import { formatDuration } from '@/lib/ui/format';
 import { Timestamp } from '@/components/time/Timestamp';
@@ -80,7 +81,7 @@ export function SagaHeader({ saga, traceIds }: { saga: SagaSummary; traceIds: re
                 <li key={t}>
                   {/* Not prefetched: a trace can hold tens of thousands of spans, and a prefetch
                       renders its page on the server while this one is still loading. */}
-                  <Link href={`/traces/${t}`} className="mono" prefetch={false}>
+                  <Link href={traceHref(t)} className="mono" prefetch={false}>
                     {t}
                   </Link>
                 </li>

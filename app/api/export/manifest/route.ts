@@ -7,7 +7,7 @@ import { badRequest, internalError, json, notFound } from '../../_lib/respond';
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
-const querySchema = z.object({ id: z.uuid(), download: z.enum(['1']).optional() }).strict();
+const querySchema = z.object({ id: z.uuid(), download: z.enum(['1']).optional() }).strip();
 
 /**
  * GET ?id=<export id>[&download=1] → the export's manifest, read back from its
