@@ -295,6 +295,32 @@ describe('times', () => {
   });
 });
 
+describe('the page\'s download (a navigation, the page names the export)', () => {
+  it('check=1 answers 204 without exporting; a refusal is the same 400 as the export\'s', async () => {
+    const before = (await listAudit(env.db, { action: 'export', limit: 500 })).items.length;
+    const ok = await exportRoute.GET(apiRequest('GET', '/api/export?kind=spans&format=csv&check=1&exportId=6f1c1a52-2b3c-4d5e-8f90-a1b2c3d4e5f6', { bearer: auditor }));
+    expect(ok.status).toBe(204);
+    expect(await ok.text()).toBe('');
+    expect((await listAudit(env.db, { action: 'export', limit: 500 })).items).toHaveLength(before);
+    const bad = await exportRoute.GET(apiRequest('GET', '/api/export?kind=spans&traceId=xyz&check=1', { bearer: auditor }));
+    expect(bad.status).toBe(400);
+    expect((await exportRoute.GET(apiRequest('GET', '/api/export?kind=spans&exportId=not-a-uuid', { bearer: auditor }))).status).toBe(400);
+  });
+
+  it('an export named by the client is streamed as an attachment, its manifest found by that id; the id cannot be used twice', async () => {
+    const id = crypto.randomUUID();
+    const res = await exportRoute.GET(apiRequest('GET', `/api/export?kind=sagas&format=csv&exportId=${id}`, { bearer: auditor }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="sagascope-sagas-\d{8}T\d{6}Z\.csv"$/);
+    expect(res.headers.get('x-sagascope-export-id')).toBe(id);
+    const body = Buffer.from(await res.arrayBuffer());
+    const m = await manifestRoute.GET(apiRequest('GET', `/api/export/manifest?id=${id}`, { bearer: auditor }));
+    expect(m.status).toBe(200);
+    expect(await m.json()).toMatchObject({ exportId: id, rows: SAGAS, bytes: body.length });
+    expect((await exportRoute.GET(apiRequest('GET', `/api/export?kind=sagas&exportId=${id}`, { bearer: auditor }))).status).toBe(409);
+  });
+});
+
 describe('exports are audited', () => {
   it('records an intent and an ok entry carrying the manifest', async () => {
     const e = await doExport('kind=spans&format=ndjson&service=orders');
