@@ -149,7 +149,8 @@ export function TimeChart({ title, scope, kind, rows, series, format, bucketMs, 
                 {series.map((s) => (
                   <Area
                     key={s.key}
-                    type="stepAfter"
+                    // Centred on its bucket, so the last bucket too gets a width, not an edge.
+                    type="step"
                     dataKey={s.key}
                     name={s.label}
                     stroke={s.color}
