@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { formatZodError, searchParamsToRecord, type Parsed } from '../api/query';
+import { parseExportQuery, type ExportSpec } from './query';
 
 const deliverySchema = z
   .object({
@@ -28,4 +29,13 @@ export function parseExportDelivery(params: URLSearchParams | Record<string, str
   const r = deliverySchema.safeParse(searchParamsToRecord(params));
   if (!r.success) return { ok: false, error: formatZodError(r.error) };
   return { ok: true, value: { exportId: r.data.exportId?.toLowerCase() ?? null, check: r.data.check !== undefined } };
+}
+
+/** The export's filters (lib/export/query.ts) and how it is delivered, from one query string. */
+export function parseExportRequest(params: URLSearchParams): Parsed<{ spec: ExportSpec; delivery: ExportDelivery }> {
+  const spec = parseExportQuery(params);
+  if (!spec.ok) return spec;
+  const delivery = parseExportDelivery(params);
+  if (!delivery.ok) return delivery;
+  return { ok: true, value: { spec: spec.value, delivery: delivery.value } };
 }

@@ -1,11 +1,10 @@
-import { guard } from '@/lib/auth/guard';
 import { auditActorOf } from '@/lib/auth/principal';
-import { parseExportQuery } from '@/lib/export/query';
-import { parseExportDelivery } from '@/lib/export/delivery';
-import { findExportEntry } from '@/lib/db/export';
+import { parseExportRequest } from '@/lib/export/delivery';
+import { findExportEntry } from '@/lib/export/store';
 import { startExport } from '@/lib/export/stream';
 import { AUDIT_HEAD_HEADER, EXPORT_ID_HEADER } from '@/lib/export/manifest';
-import { badRequest, internalError, json } from '../_lib/respond';
+import { route } from '../_lib/route';
+import { json } from '../_lib/respond';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
@@ -21,24 +20,16 @@ let running = 0;
  * `exportId=<uuid>` names the export (the page's download); `check=1` answers
  * 204 when the export would start, without starting it (lib/export/delivery.ts).
  */
-export async function GET(request: Request): Promise<Response> {
-  const access = await guard(request, 'GET /api/export');
-  if (!access.ok) return access.response;
-  const params = new URL(request.url).searchParams;
-  const parsed = parseExportQuery(params);
-  if (!parsed.ok) return badRequest(parsed.error);
-  const delivery = parseExportDelivery(params);
-  if (!delivery.ok) return badRequest(delivery.error);
+export const GET = route('GET /api/export', { query: parseExportRequest }, async ({ access, query: { spec, delivery } }) => {
   if (running >= MAX_RUNNING_EXPORTS) {
     return Response.json({ error: `${MAX_RUNNING_EXPORTS} exports are already running; try again when one has finished` }, { status: 429, headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } });
   }
-  if (delivery.value.check) return new Response(null, { status: 204, headers: { 'Cache-Control': 'no-store' } });
-  const { exportId } = delivery.value;
-  if (exportId !== null && (await findExportEntry(access.db, exportId).catch(() => null))) return json({ error: 'exportId: this export id was used already' }, 409);
+  if (delivery.check) return new Response(null, { status: 204, headers: { 'Cache-Control': 'no-store' } });
+  if (delivery.exportId !== null && (await findExportEntry(access.db, delivery.exportId))) return json({ error: 'exportId: this export id was used already' }, 409);
   running++;
   let handedOver = false;
   try {
-    const exp = await startExport(access.db, auditActorOf(access.principal), parsed.value, { onEnd: () => void running--, id: exportId ?? undefined });
+    const exp = await startExport(access.db, auditActorOf(access.principal), spec, { onEnd: () => void running--, id: delivery.exportId ?? undefined });
     handedOver = true;
     return new Response(exp.stream, {
       headers: {
@@ -51,10 +42,7 @@ export async function GET(request: Request): Promise<Response> {
         'Access-Control-Expose-Headers': `${EXPORT_ID_HEADER}, ${AUDIT_HEAD_HEADER}`,
       },
     });
-  } catch (err) {
-    return internalError('GET /api/export', err);
   } finally {
     if (!handedOver) running--;
   }
-}
-
+});
