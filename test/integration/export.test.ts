@@ -47,7 +47,6 @@ function sagaSpans(id: string, fail: boolean, t0: number): FlatSpan[] {
       startMs: t0 + i * 10,
       // A duration that is no whole number of microseconds as a float (the export rounds it).
       endMs: t0 + i * 10 + 5.123456,
-      kind: i === 0 ? 2 : 3,
       statusCode: fail && i === 2 ? 2 : 1,
       statusMessage: fail && i === 2 ? 'card declined, "insufficient funds"\nretry later' : null,
       attributes: {
@@ -251,8 +250,8 @@ describe('readable columns (issue 18)', () => {
       expect(JSON.parse(r.resource!)).toHaveProperty(['service.name']);
     }
     expect(byStep.get('create-order')).toMatchObject({ kind: 'SERVER', status: 'OK', httpStatusCode: '200', rpcGrpcStatusCode: '' });
-    expect(byStep.get('reserve-inventory')).toMatchObject({ kind: 'CLIENT', httpStatusCode: '409' });
-    expect(byStep.get('charge-payment')).toMatchObject({ kind: 'CLIENT', status: 'ERROR', rpcGrpcStatusCode: '14', httpStatusCode: '' });
+    expect(byStep.get('reserve-inventory')).toMatchObject({ kind: 'SERVER', httpStatusCode: '409' });
+    expect(byStep.get('charge-payment')).toMatchObject({ kind: 'SERVER', status: 'ERROR', rpcGrpcStatusCode: '14', httpStatusCode: '' });
   });
 
   it('sagas CSV: ISO-8601 times and durations to the microsecond', async () => {
