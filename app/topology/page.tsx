@@ -32,7 +32,7 @@ export default async function TopologyPage({ searchParams }: { searchParams: Pro
   const scope = view.sagaId
     ? `Saga ${view.sagaId}`
     : parsed.ok
-      ? `${formatDateTime(parsed.value.fromMs, zone, { minutes: true })} – ${formatDateTime(parsed.value.toMs, zone, { minutes: true })}${view.sagaName ? `, saga name “${view.sagaName}”` : ''}`
+      ? `${formatDateTime(parsed.value.fromMs, zone, { minutes: true })} – ${formatDateTime(parsed.value.toMs, zone, { minutes: true })}${view.name ? `, saga name “${view.name}”` : ''}`
       : '';
 
   return (

@@ -1,6 +1,8 @@
 'use client';
 
-import { Bar, BarChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useEffect, useRef, useState } from 'react';
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { barsPerBucket, chooseBarForm } from '@/lib/ui/bar-form';
 import { formatBucketSpan, formatTick } from '@/lib/time/zone';
 import { formatAxisValue, formatValue, type ValueFormat } from '@/lib/ui/format-stats';
 import { useIsClient } from '../useIsClient';
@@ -31,6 +33,21 @@ interface Props {
 }
 
 const HEIGHT = 220;
+const MARGIN = { top: 8, right: 12, bottom: 0, left: 0 };
+
+/** The plot's width in px, followed as the page resizes (0 before the first layout). */
+function useWidth(ref: React.RefObject<HTMLElement | null>): number {
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    setWidth(el.clientWidth);
+    const ro = new ResizeObserver((entries) => setWidth(entries[0]?.contentRect.width ?? el.clientWidth));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [ref]);
+  return width;
+}
 
 /**
  * A chart over the chosen buckets. Drawn only in the browser (it sizes itself to
@@ -40,6 +57,12 @@ const HEIGHT = 220;
 export function TimeChart({ title, scope, kind, rows, series, format, bucketMs, testId, note }: Props) {
   const isClient = useIsClient();
   const { zone } = useTimeZone();
+  const plotRef = useRef<HTMLDivElement>(null);
+  const yAxisWidth = format === 'duration' ? 64 : 44;
+  // Counts per bucket: bars while each is at least MIN_BAR_PX wide, else a stepped area (lib/ui/bar-form.ts).
+  const plotPx = useWidth(plotRef) - yAxisWidth - MARGIN.left - MARGIN.right;
+  const barForm = kind === 'bar' ? chooseBarForm(plotPx, rows.length, barsPerBucket(series)) : null;
+  const form: 'bar' | 'area' | 'line' = barForm === null ? 'line' : barForm.form;
   const rangeMs = rows.length > 0 ? rows[rows.length - 1]!.t + bucketMs - rows[0]!.t : 0;
   const tick = (v: number) => formatTick(v, bucketMs, rangeMs, zone);
   const yTick = (v: number) => formatAxisValue(v, format);
@@ -75,12 +98,12 @@ export function TimeChart({ title, scope, kind, rows, series, format, bucketMs, 
       tick={{ fontSize: 11 }}
       stroke="#8a94a1"
       // Bars sit inside their band; a line's first and last points need room off the axes.
-      padding={kind === 'line' ? { left: 12, right: 12 } : undefined}
+      padding={form === 'line' ? { left: 12, right: 12 } : undefined}
     />,
     <YAxis
       key="y"
       tickFormatter={yTick}
-      width={format === 'duration' ? 64 : 44}
+      width={yAxisWidth}
       tick={{ fontSize: 11 }}
       stroke="#8a94a1"
       allowDecimals={format !== 'count'}
@@ -89,7 +112,7 @@ export function TimeChart({ title, scope, kind, rows, series, format, bucketMs, 
   ];
 
   return (
-    <figure className="chart" data-testid={testId} aria-label={title}>
+    <figure className="chart" data-testid={testId} aria-label={title} data-form={isClient ? form : undefined}>
       <figcaption className="chart__head">
         <span className="chart__title">{title}</span>
         <span className="chart__legend">
@@ -104,21 +127,43 @@ export function TimeChart({ title, scope, kind, rows, series, format, bucketMs, 
           time axis: {zone}
         </span>
       </figcaption>
-      <div className="chart__plot" style={{ height: HEIGHT }}>
+      <div className="chart__plot" style={{ height: HEIGHT }} ref={plotRef}>
         {!isClient ? (
           <p className="muted chart__pending">Drawing the chart…</p>
         ) : (
           <ResponsiveContainer width="100%" height={HEIGHT}>
-            {kind === 'bar' ? (
-              <BarChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} barCategoryGap="12%">
+            {barForm?.form === 'bar' ? (
+              <BarChart data={rows} margin={MARGIN} barCategoryGap={barForm.categoryGapPx} barGap={0}>
                 {axes}
                 {tooltip}
                 {series.map((s) => (
                   <Bar key={s.key} dataKey={s.key} name={s.label} fill={s.color} stackId={s.stack} isAnimationActive={false} />
                 ))}
               </BarChart>
+            ) : barForm?.form === 'area' ? (
+              // Too many buckets for bars: each bucket a flat step, stacks piled as the bars would be,
+              // a series of its own (retries) an outline over them.
+              <AreaChart data={rows} margin={MARGIN}>
+                {axes}
+                {tooltip}
+                {series.map((s) => (
+                  <Area
+                    key={s.key}
+                    // Centred on its bucket, so the last bucket too gets a width, not an edge.
+                    type="step"
+                    dataKey={s.key}
+                    name={s.label}
+                    stroke={s.color}
+                    strokeWidth={s.stack === undefined ? 1.5 : 1}
+                    fill={s.color}
+                    fillOpacity={s.stack === undefined ? 0.12 : 0.7}
+                    stackId={s.stack}
+                    isAnimationActive={false}
+                  />
+                ))}
+              </AreaChart>
             ) : (
-              <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+              <LineChart data={rows} margin={MARGIN}>
                 {axes}
                 {tooltip}
                 {series.map((s) => (

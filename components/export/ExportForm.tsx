@@ -1,8 +1,9 @@
 'use client';
 
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ANOMALY_KINDS, SAGA_STATUSES } from '@/lib/saga/types';
-import { EXPORT_FORMATS, RowCounter, type ExportFormat } from '@/lib/export/format';
+import { EXPORT_FORMATS, type ExportFormat } from '@/lib/export/format';
+import { exportDownloadHref } from '@/lib/export/download-href';
 import { EXPORT_KINDS, type ExportKind } from '@/lib/export/kinds';
 import { formatBytes } from '@/lib/ui/format-bytes';
 import { inputValueToIso, inputValueToIsoThrough } from '@/lib/time/zone';
@@ -20,9 +21,14 @@ interface Manifest {
 
 type State =
   | { phase: 'idle' }
-  | { phase: 'streaming'; bytes: number; rows: number }
-  | { phase: 'done'; bytes: number; rows: number; file: { name: string; url: string }; manifest: Manifest | null; manifestUrl: string | null; localSha256: string | null; problem: string | null }
+  | { phase: 'downloading'; exportId: string; fileHint: string }
+  | { phase: 'done'; manifest: Manifest; fileHint: string }
   | { phase: 'error'; message: string };
+
+/** How often, and how long, the page asks for the manifest of a download it started. */
+const POLL_MS = 1000;
+/** An export not even recorded as started by then did not start (the browser's download failed). */
+const START_TIMEOUT_MS = 30_000;
 
 const KIND_FILTERS: Record<ExportKind, { name: string; label: string; options?: readonly string[] }[]> = {
   sagas: [
@@ -44,23 +50,45 @@ const KIND_FILTERS: Record<ExportKind, { name: string; label: string; options?: 
   ],
 };
 
-async function sha256Hex(blob: Blob): Promise<string | null> {
-  // SubtleCrypto hashes a whole buffer: only for exports that fit comfortably in memory.
-  if (blob.size > 256 * 1024 * 1024 || !crypto.subtle) return null;
-  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /**
- * Streams an export with fetch + ReadableStream, showing bytes and rows as they
- * arrive, then offers the file and its manifest (fetched from the server once
- * the body is complete) and checks the received bytes against it.
+ * Starts an export as a plain download: the browser streams it to disk as it
+ * arrives (its own downloads list shows the progress), nothing is held in the
+ * tab. The page names the export (a random UUID), checks first that it would
+ * start (a refusal shows here, not as a failed download), and, once the export
+ * is recorded as complete, shows its manifest from the audit trail.
  */
 export function ExportForm() {
   const [kind, setKind] = useState<ExportKind>('sagas');
   const [state, setState] = useState<State>({ phase: 'idle' });
-  const abort = useRef<AbortController | null>(null);
+  const polling = useRef(0);
   const { zone } = useTimeZone();
+
+  useEffect(() => () => void (polling.current += 1), []);
+
+  const follow = async (exportId: string, fileHint: string) => {
+    const mine = ++polling.current;
+    const since = Date.now();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      if (polling.current !== mine) return;
+      const m = await fetch(`/api/export/manifest?id=${encodeURIComponent(exportId)}`, { credentials: 'same-origin' }).catch(() => null);
+      if (polling.current !== mine) return;
+      if (m?.ok) {
+        setState({ phase: 'done', manifest: (await m.json()) as Manifest, fileHint });
+        return;
+      }
+      const body = m ? ((await m.json().catch(() => null)) as { error?: string; outcome?: string } | null) : null;
+      // 409 with an outcome: it ended without completing; 409 without: still running; 404: not started yet.
+      if (m?.status === 409 && body?.outcome && body.outcome !== 'intent') {
+        setState({ phase: 'error', message: `The export did not complete (${body.outcome}); the file the browser saved is incomplete.` });
+        return;
+      }
+      if (m?.status === 404 && Date.now() - since > START_TIMEOUT_MS) {
+        setState({ phase: 'error', message: 'The export did not start; see the browser’s downloads for the reason.' });
+        return;
+      }
+    }
+  };
 
   const start = async (e: React.FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -69,65 +97,35 @@ export function ExportForm() {
     const q = new URLSearchParams({ kind, format });
     for (const [k, v] of form.entries()) {
       const value = String(v).trim();
-      if (!value || k === 'format') continue;
+      if (!value || k === 'format' || k === 'kind') continue;
       // Typed in the zone chosen in the header; To runs through the second typed (as the audit filter).
       if (k === 'from' || k === 'to') {
         const iso = k === 'from' ? inputValueToIso(value, zone) : inputValueToIsoThrough(value, zone);
         if (iso) q.set(k, iso);
       } else q.set(k, value);
     }
-    const controller = new AbortController();
-    abort.current = controller;
-    setState({ phase: 'streaming', bytes: 0, rows: 0 });
-    try {
-      const res = await fetch(`/api/export?${q}`, { signal: controller.signal, credentials: 'same-origin' });
-      if (!res.ok || !res.body) {
-        const body = (await res.json().catch(() => null)) as { error?: string } | null;
-        setState({ phase: 'error', message: body?.error ?? `export refused (${res.status})` });
-        return;
-      }
-      const id = res.headers.get('X-Sagascope-Export-Id');
-      const name = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? `sagascope-${kind}.${format}`;
-      const counter = new RowCounter(format);
-      const chunks: Uint8Array[] = [];
-      let bytes = 0;
-      const reader = res.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        bytes += value.length;
-        counter.push(value);
-        setState({ phase: 'streaming', bytes, rows: counter.rows });
-      }
-      const blob = new Blob(chunks as BlobPart[], { type: res.headers.get('Content-Type') ?? 'application/octet-stream' });
-      const file = { name, url: URL.createObjectURL(blob) };
-      let manifest: Manifest | null = null;
-      let manifestUrl: string | null = null;
-      let problem: string | null = null;
-      if (id) {
-        const m = await fetch(`/api/export/manifest?id=${encodeURIComponent(id)}`, { credentials: 'same-origin' });
-        if (m.ok) {
-          const text = await m.text();
-          manifest = JSON.parse(text) as Manifest;
-          manifestUrl = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-        } else problem = `the manifest could not be fetched (${m.status})`;
-      }
-      const localSha256 = await sha256Hex(blob);
-      if (manifest) {
-        if (manifest.bytes !== bytes) problem = `received ${bytes} bytes, the manifest says ${manifest.bytes}`;
-        else if (manifest.rows !== counter.rows) problem = `received ${counter.rows} rows, the manifest says ${manifest.rows}`;
-        else if (localSha256 && localSha256 !== manifest.sha256) problem = 'the received bytes do not hash to the manifest’s SHA-256';
-      }
-      setState({ phase: 'done', bytes, rows: counter.rows, file, manifest, manifestUrl, localSha256, problem });
-    } catch (err) {
-      setState({ phase: 'error', message: controller.signal.aborted ? 'export cancelled' : `export interrupted: ${err instanceof Error ? err.message : String(err)}` });
-    } finally {
-      abort.current = null;
+    const exportId = crypto.randomUUID();
+    const check = await fetch(exportDownloadHref(q, exportId, true), { credentials: 'same-origin' }).catch(() => null);
+    if (!check || check.status !== 204) {
+      const body = check ? ((await check.json().catch(() => null)) as { error?: string } | null) : null;
+      setState({ phase: 'error', message: body?.error ?? `export refused (${check ? check.status : 'no answer'})` });
+      return;
     }
+    // A navigation, not fetch(): the response (Content-Disposition: attachment) goes straight to the
+    // browser's download, written to disk as it streams. The session cookie goes with it.
+    const link = document.createElement('a');
+    link.href = exportDownloadHref(q, exportId);
+    link.download = '';
+    link.rel = 'noopener';
+    document.body.append(link);
+    link.click();
+    link.remove();
+    const fileHint = `sagascope-${kind}-….${format}`;
+    setState({ phase: 'downloading', exportId, fileHint });
+    void follow(exportId, fileHint);
   };
 
-  const busy = state.phase === 'streaming';
+  const busy = state.phase === 'downloading';
   return (
     <>
       <form className="filters" onSubmit={start} aria-label="Export" data-testid="export-form">
@@ -174,71 +172,62 @@ export function ExportForm() {
             </label>
           ))}
           <div className="filters__actions">
-            {busy ? (
-              <button type="button" className="button" onClick={() => abort.current?.abort()}>
-                Cancel
-              </button>
-            ) : null}
-            <button type="submit" className="button button--primary" disabled={busy}>
+            <button type="submit" className="button button--primary" disabled={busy} data-testid="export-start">
               {busy ? 'Exporting…' : 'Export'}
             </button>
           </div>
         </div>
       </form>
-      {state.phase === 'streaming' || state.phase === 'done' ? (
+      {state.phase === 'downloading' ? (
         <section className="section" aria-live="polite" data-testid="export-progress">
           <p>
-            <strong data-testid="export-rows">{state.rows.toLocaleString('en-US')}</strong> rows,{' '}
-            <strong data-testid="export-bytes">{formatBytes(state.bytes)}</strong> {state.phase === 'streaming' ? 'received so far…' : 'received.'}
+            Your browser is saving the export as it streams (its downloads list shows the progress; cancel it there). Its manifest appears
+            here when the file is complete.
           </p>
-          {state.phase === 'done' ? (
-            <>
-              <p className="row-actions">
-                <a className="button button--primary" href={state.file.url} download={state.file.name} data-testid="export-download">
-                  Save {state.file.name}
-                </a>
-                {state.manifestUrl ? (
-                  <a className="button" href={state.manifestUrl} download={`${state.file.name}.manifest.json`} data-testid="manifest-download">
-                    Save the manifest
-                  </a>
-                ) : null}
-              </p>
-              {state.manifest ? (
-                <dl className="facts facts--compact" data-testid="export-manifest">
-                  <div>
-                    <dt>Rows</dt>
-                    <dd>{state.manifest.rows.toLocaleString('en-US')}</dd>
-                  </div>
-                  <div className="facts__wide">
-                    <dt>SHA-256</dt>
-                    <dd className="mono">{state.manifest.sha256}</dd>
-                  </div>
-                  <div className="facts__wide">
-                    <dt>Audit head at export</dt>
-                    <dd className="mono">
-                      #{state.manifest.auditHead.seq} {state.manifest.auditHead.hash}
-                    </dd>
-                  </div>
-                  {state.manifest.auditEntry ? (
-                    <div>
-                      <dt>Recorded as audit entry</dt>
-                      <dd className="mono">#{state.manifest.auditEntry.seq}</dd>
-                    </div>
-                  ) : null}
-                </dl>
-              ) : null}
-              {state.problem ? (
-                <p className="alert alert--error" role="alert">
-                  {state.problem}
-                </p>
-              ) : (
-                <p className="alert alert--ok" role="status" data-testid="export-verified">
-                  {state.localSha256 ? 'The received file matches its manifest (size, rows, SHA-256).' : 'The received file matches its manifest (size, rows).'} Check
-                  it later with <code>npm run audit:verify -- --export {state.file.name} --manifest {state.file.name}.manifest.json</code>.
-                </p>
-              )}
-            </>
-          ) : null}
+        </section>
+      ) : null}
+      {state.phase === 'done' ? (
+        <section className="section" aria-live="polite" data-testid="export-progress">
+          <p>
+            <strong data-testid="export-rows">{state.manifest.rows.toLocaleString('en-US')}</strong> rows,{' '}
+            <strong data-testid="export-bytes">{formatBytes(state.manifest.bytes)}</strong> saved by your browser.
+          </p>
+          <p className="row-actions">
+            <a
+              className="button"
+              href={`/api/export/manifest?id=${encodeURIComponent(state.manifest.exportId)}&download=1`}
+              download
+              data-testid="manifest-download"
+            >
+              Save the manifest
+            </a>
+          </p>
+          <dl className="facts facts--compact" data-testid="export-manifest">
+            <div>
+              <dt>Rows</dt>
+              <dd>{state.manifest.rows.toLocaleString('en-US')}</dd>
+            </div>
+            <div className="facts__wide">
+              <dt>SHA-256</dt>
+              <dd className="mono">{state.manifest.sha256}</dd>
+            </div>
+            <div className="facts__wide">
+              <dt>Audit head at export</dt>
+              <dd className="mono">
+                #{state.manifest.auditHead.seq} {state.manifest.auditHead.hash}
+              </dd>
+            </div>
+            {state.manifest.auditEntry ? (
+              <div>
+                <dt>Recorded as audit entry</dt>
+                <dd className="mono">#{state.manifest.auditEntry.seq}</dd>
+              </div>
+            ) : null}
+          </dl>
+          <p className="alert alert--ok" role="status" data-testid="export-verified">
+            The export is complete and recorded in the audit trail. Check the saved file against it with{' '}
+            <code>npm run audit:verify -- --export {state.fileHint} --manifest sagascope-export-{state.manifest.exportId}.manifest.json</code>.
+          </p>
         </section>
       ) : null}
       {state.phase === 'error' ? (

@@ -30,7 +30,7 @@ export function TopologyRangeControls({ view }: { view: TopologyView }) {
         range: from || to ? null : view.range,
         from,
         to,
-        sagaName: text('sagaName'),
+        name: text('name'),
       }),
     );
   };
@@ -57,9 +57,9 @@ export function TopologyRangeControls({ view }: { view: TopologyView }) {
         </div>
         <ZonedDateTimeField name="from" label="From" iso={view.from} />
         <ZonedDateTimeField name="to" label="To" iso={view.to} />
-        <label className="field" key={`name-${view.sagaName}`}>
+        <label className="field" key={`name-${view.name}`}>
           <span className="field__label">Saga name</span>
-          <input name="sagaName" type="text" defaultValue={view.sagaName ?? ''} placeholder="any" maxLength={200} />
+          <input name="name" type="text" defaultValue={view.name ?? ''} placeholder="any" maxLength={200} />
         </label>
         <div className="filters__actions">
           <button type="submit" className="button button--primary">

@@ -11,7 +11,7 @@ export const deliveryQuerySchema = z
     /** The id of the last delivery of the previous page. */
     cursor: z.string().regex(/^[1-9]\d{0,18}$/, 'not a cursor returned by this API').optional(),
   })
-  .strict();
+  .strip();
 
 export function parseDeliveryQuery(params: URLSearchParams | Record<string, string | string[] | undefined>): Parsed<DeliveryQuery> {
   const parsed = deliveryQuerySchema.safeParse(searchParamsToRecord(params));

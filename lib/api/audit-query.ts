@@ -1,4 +1,4 @@
-/** `GET /api/audit` query parameters (zod; unknown parameters are a 400). */
+/** `GET /api/audit` query parameters (zod; unknown parameters are ignored, known ones validated). */
 import { z } from 'zod';
 import { formatZodError, isoDate, searchParamsToRecord, shortText, type Parsed } from './query';
 
@@ -16,7 +16,7 @@ export const auditListQuerySchema = z
     /** seq of the last entry of the previous page. */
     cursor: z.string().regex(/^\d{1,15}$/, 'not a cursor returned by this API').optional(),
   })
-  .strict()
+  .strip()
   .refine((q) => !(q.from && q.to) || q.from <= q.to, { message: '`from` must not be after `to`', path: ['from'] });
 
 export type AuditListQuery = z.infer<typeof auditListQuerySchema>;

@@ -61,7 +61,9 @@ export const sagaListQuerySchema = z
     limit: z.coerce.number().int().min(1).max(500).default(50),
     cursor: shortText(200).optional(),
   })
-  .strict()
+  // Unknown parameters are dropped, not refused: a link that went through a chat
+  // tool or a campaign tracker (`utm_source=…`) still opens (docs/adr/0006-links-and-exports.md).
+  .strip()
   .refine((q) => !(q.from && q.to) || q.from <= q.to, { message: '`from` must not be after `to`', path: ['from'] });
 
 export type SagaListQuery = z.infer<typeof sagaListQuerySchema>;

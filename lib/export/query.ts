@@ -1,6 +1,9 @@
 /**
- * `GET /api/export` query parameters, per kind (zod, strict: an unknown filter
- * is a 400, never silently ignored in an auditor's export).
+ * `GET /api/export` query parameters, per kind. Like every other URL of the
+ * product, unknown parameters are ignored (a link pasted through a chat tool
+ * keeps working) and known ones validated (a 400 with the reason). What an
+ * export applied is never a guess: its manifest and audit entry list exactly
+ * the filters used (`specFilters`), so a misspelt filter shows as absent there.
  */
 import { z } from 'zod';
 import { ANOMALY_KINDS, SAGA_STATUSES } from '../saga/types';
@@ -30,7 +33,7 @@ export const sagaExportSchema = z
     q: text(512).optional(),
     anomaly: z.enum(ANOMALY_KINDS as [string, ...string[]]).optional(),
   })
-  .strict()
+  .strip()
   .refine(fromBeforeTo, ORDER);
 
 export const spanExportSchema = z
@@ -41,7 +44,7 @@ export const spanExportSchema = z
     service: text(200).optional(),
     traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, 'trace id must be 32 hex characters').transform((s) => s.toLowerCase()).optional(),
   })
-  .strict()
+  .strip()
   .refine(fromBeforeTo, ORDER);
 
 export const auditExportSchema = z
@@ -53,7 +56,7 @@ export const auditExportSchema = z
     saga: text(512).optional(),
     outcome: text(50).optional(),
   })
-  .strict()
+  .strip()
   .refine(fromBeforeTo, ORDER);
 
 export type SagaExport = z.infer<typeof sagaExportSchema>;

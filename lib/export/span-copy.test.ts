@@ -8,39 +8,11 @@
 import { describe, expect, it } from 'vitest';
 import { EXPORT_FORMATS, ExportEncoder, type ExportFormat, type ExportRow } from './format';
 import { EXPORT_COLUMNS } from './kinds';
-import { SpanCopyEncoder, SPAN_COPY_COLUMNS } from './span-copy';
+import { SpanCopyEncoder, SPAN_COPY_COLUMNS, SPAN_COPY_TYPE as T } from './span-copy';
 import { isoMicros } from './store';
 
-interface Span {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  sagaId: string | null;
-  service: string;
-  name: string;
-  kind: number;
-  startUs: bigint;
-  endUs: bigint;
-  durationMs: number;
-  statusCode: number;
-  statusMessage: string | null;
-  sagaName: string | null;
-  protocol: string | null;
-  role: string | null;
-  step: string | null;
-  stepIndex: number | null;
-  branchId: string | null;
-  op: string | null;
-  attempt: number | null;
-  result: string | null;
-  actionUrl: string | null;
-  compensateUrl: string | null;
-  idempotencyKey: string | null;
-  attributes: string;
-  resource: string | null;
-  events: string | null;
-  receivedUs: bigint;
-}
+/** One span as the COPY sends it: each exported column's value (times as epoch microseconds). */
+type Span = Record<string, string | number | bigint | null>;
 
 const PG_EPOCH_US = 946_684_800_000_000n;
 const us = (iso: string, extraMicros = 0) => BigInt(Date.parse(iso)) * 1000n + BigInt(extraMicros);
@@ -65,49 +37,53 @@ const NASTY = [
   'del \u007f',
 ];
 
+const KINDS = ['INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+
 function baseSpan(i: number): Span {
   const t = us('2026-11-21T10:00:00.000Z', i * 1_234_567);
   return {
     traceId: `${i.toString(16).padStart(32, '0')}`,
     spanId: `${(i * 7).toString(16).padStart(16, '0')}`,
     parentSpanId: i % 3 === 0 ? null : 'aaaaaaaaaaaaaaaa',
-    sagaId: i % 4 === 0 ? null : `saga-${i}`,
+    startedAt: t,
+    endedAt: t + BigInt(i * 1001),
+    durationMs: i * 1.001,
     service: NASTY[i % NASTY.length]!,
     name: NASTY[(i + 5) % NASTY.length]!,
-    kind: (i % 5) + 1,
-    startUs: t,
-    endUs: t + BigInt(i * 1001),
-    durationMs: i * 1.001,
-    statusCode: i % 3,
+    kind: KINDS[i % 5]!,
+    status: ['UNSET', 'OK', 'ERROR'][i % 3]!,
     statusMessage: i % 2 ? NASTY[(i + 9) % NASTY.length]! : null,
+    sagaId: i % 4 === 0 ? null : `saga-${i}`,
     sagaName: 'checkout',
+    step: `step-${i}`,
+    op: 'action',
+    result: null,
+    httpStatusCode: i % 2 ? 200 + i : null,
+    rpcGrpcStatusCode: i % 5 === 1 ? i % 17 : null,
     protocol: i % 2 ? 'saga' : null,
     role: 'participant',
-    step: `step-${i}`,
     stepIndex: i % 2 ? i : null,
-    branchId: null,
-    op: 'action',
     attempt: i % 3 ? 1 : null,
-    result: null,
+    branchId: null,
     actionUrl: 'http://x.example/a?b=1,2',
     compensateUrl: null,
     idempotencyKey: '-key',
-    attributes: JSON.stringify({ 'saga.id': `saga-${i}`, note: NASTY[i % NASTY.length], n: i }).replaceAll(':', ': ').replaceAll(',"', ', "'),
+    attributes: JSON.stringify({ note: NASTY[i % NASTY.length], n: i }).replaceAll(':', ': ').replaceAll(',"', ', "'),
     resource: i % 5 ? '{"service.name": "orders", "x": "=1,2"}' : null,
     events: i % 2 ? '[{"name": "retry", "attributes": {}}]' : i % 7 === 0 ? '-1' : null,
-    receivedUs: us('2026-11-21T10:00:05.000Z', i),
+    receivedAt: us('2026-11-21T10:00:05.000Z', i),
   };
 }
 
 const SPANS: Span[] = [
   ...Array.from({ length: 40 }, (_, i) => baseSpan(i)),
   // Times: whole seconds, pre-1970, pre-2000, far future (BigInt path), odd durations.
-  { ...baseSpan(100), startUs: us('2026-11-21T10:00:00.000Z'), endUs: us('1969-12-31T23:59:59.999Z', 999), durationMs: 5e-7 },
-  { ...baseSpan(101), startUs: us('1999-12-31T23:59:59.000Z', 1), endUs: us('2000-01-01T00:00:00.000Z'), durationMs: 1e21 },
-  { ...baseSpan(102), startUs: us('1600-02-29T12:00:00.000Z', 123), endUs: us('9999-12-31T23:59:59.999Z', 999), durationMs: 0.1 + 0.2 },
-  { ...baseSpan(103), startUs: us('+010000-01-01T00:00:00.000Z', 5), endUs: us('-000001-06-01T00:00:00.000Z', 7), durationMs: -0 },
-  { ...baseSpan(104), durationMs: Number.NaN, stepIndex: -2147483648, attempt: 2147483647, kind: -32768, statusCode: 32767 },
-  { ...baseSpan(105), durationMs: Number.POSITIVE_INFINITY, receivedUs: us('2026-11-21T10:00:05.000Z', 999_999) },
+  { ...baseSpan(100), startedAt: us('2026-11-21T10:00:00.000Z'), endedAt: us('1969-12-31T23:59:59.999Z', 999), durationMs: 5e-7 },
+  { ...baseSpan(101), startedAt: us('1999-12-31T23:59:59.000Z', 1), endedAt: us('2000-01-01T00:00:00.000Z'), durationMs: 1e21 },
+  { ...baseSpan(102), startedAt: us('1600-02-29T12:00:00.000Z', 123), endedAt: us('9999-12-31T23:59:59.999Z', 999), durationMs: 0.1 + 0.2 },
+  { ...baseSpan(103), startedAt: us('+010000-01-01T00:00:00.000Z', 5), endedAt: us('-000001-06-01T00:00:00.000Z', 7), durationMs: -0 },
+  { ...baseSpan(104), durationMs: Number.NaN, stepIndex: -2147483648, attempt: 2147483647, kind: '-32768', status: '32767', httpStatusCode: 999_999_999 },
+  { ...baseSpan(105), durationMs: Number.POSITIVE_INFINITY, receivedAt: us('2026-11-21T10:00:05.000Z', 999_999) },
   { ...baseSpan(106), durationMs: Number.NEGATIVE_INFINITY, attributes: '{}', resource: '{}', events: '[]' },
   // Long values (over 64 bytes take another code path): with and without anything to escape or guard.
   { ...baseSpan(120), statusMessage: NASTY.join(' | '), name: `=${'x'.repeat(100)}`, step: 'y'.repeat(200), attributes: `{"k": "${'z'.repeat(100)}"}` },
@@ -145,12 +121,15 @@ function tuple(s: Span): Buffer {
     b.writeBigInt64BE(v - PG_EPOCH_US);
     field(b);
   };
-  text(s.traceId), text(s.spanId), text(s.parentSpanId), text(s.sagaId), text(s.service), text(s.name);
-  i2(s.kind), ts(s.startUs), ts(s.endUs), f8(s.durationMs), i2(s.statusCode);
-  text(s.statusMessage), text(s.sagaName), text(s.protocol), text(s.role), text(s.step);
-  i4(s.stepIndex), text(s.branchId), text(s.op), i4(s.attempt), text(s.result);
-  text(s.actionUrl), text(s.compensateUrl), text(s.idempotencyKey);
-  jsonb(s.attributes), jsonb(s.resource), jsonb(s.events), ts(s.receivedUs);
+  for (const c of SPAN_COPY_COLUMNS) {
+    const v = s[c.name] ?? null;
+    if (c.type === T.Text) text(v as string | null);
+    else if (c.type === T.Jsonb) jsonb(v as string | null);
+    else if (c.type === T.Int2) i2(v as number);
+    else if (c.type === T.Int4) i4(v as number | null);
+    else if (c.type === T.Float8) f8(v as number);
+    else ts(v as bigint);
+  }
   return Buffer.concat(parts);
 }
 
@@ -161,13 +140,12 @@ const page = (spans: Span[]) => Buffer.concat([HEADER, ...spans.map(tuple), TRAI
 /** What spansPlan.toRow makes of the text PostgreSQL would send for the same values. */
 function toRow(s: Span): ExportRow {
   const pgFloatText = (v: number) => (Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : String(v));
-  return {
-    ...s,
-    startedAt: isoMicros(String(s.startUs)),
-    endedAt: isoMicros(String(s.endUs)),
-    receivedAt: isoMicros(String(s.receivedUs)),
-    durationMs: Number(pgFloatText(s.durationMs)),
-  } as unknown as ExportRow;
+  const row: ExportRow = {};
+  for (const c of SPAN_COPY_COLUMNS) {
+    const v = s[c.name] ?? null;
+    row[c.name] = c.type === T.Time ? isoMicros(String(v)) : c.type === T.Float8 ? Number(pgFloatText(v as number)) : (v as string | number | null);
+  }
+  return row;
 }
 
 function expected(format: ExportFormat, spans: Span[]): Buffer {
@@ -198,8 +176,9 @@ const whole = (b: Buffer) => [b];
 const every = (n: number) => (b: Buffer) => Array.from({ length: Math.ceil(b.length / n) }, (_, i) => b.subarray(i * n, (i + 1) * n));
 
 describe('SpanCopyEncoder', () => {
-  it('has one copied column per exported span column', () => {
-    expect(SPAN_COPY_COLUMNS).toHaveLength(EXPORT_COLUMNS.spans.length);
+  it('has one copied column per exported span column, in the same order', () => {
+    expect(SPAN_COPY_COLUMNS.map((c) => c.name)).toEqual(EXPORT_COLUMNS.spans.map((c) => c.name));
+    expect(Object.keys(baseSpan(0))).toEqual(EXPORT_COLUMNS.spans.map((c) => c.name));
   });
 
   for (const format of EXPORT_FORMATS) {
@@ -234,7 +213,7 @@ describe('SpanCopyEncoder', () => {
   it('refuses an infinite timestamp, as the text path does', () => {
     const enc = new SpanCopyEncoder('ndjson');
     enc.beginPage();
-    const inf = { ...SPANS[0]!, startUs: 0x7fffffffffffffffn + PG_EPOCH_US };
+    const inf = { ...SPANS[0]!, startedAt: 0x7fffffffffffffffn + PG_EPOCH_US };
     expect(() => enc.push(page([inf]))).toThrow(/infinite/);
   });
 

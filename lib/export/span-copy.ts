@@ -37,6 +37,7 @@ const T = {
   Jsonb: 5,
 } as const;
 type T = (typeof T)[keyof typeof T];
+export { T as SPAN_COPY_TYPE };
 
 /**
  * The span's events with each event's time also as ISO-8601 UTC (`time`, next to
@@ -53,42 +54,89 @@ export const EVENTS_WITH_ISO_TIME_SQL = `CASE WHEN jsonb_typeof(s.events) = 'arr
       FROM jsonb_array_elements(s.events) WITH ORDINALITY AS ev(e, n))
   ELSE s.events END`;
 
-/** The SELECT list of the copy, one entry per exported span column (EXPORT_COLUMNS.spans order). */
-export const SPAN_COPY_COLUMNS: readonly { sql: string; type: T }[] = [
-  { sql: 's.trace_id', type: T.Text },
-  { sql: 's.span_id', type: T.Text },
-  { sql: 's.parent_span_id', type: T.Text },
-  { sql: 's.saga_id', type: T.Text },
-  { sql: 's.service', type: T.Text },
-  { sql: 's.name', type: T.Text },
-  { sql: 's.kind', type: T.Int2 },
-  { sql: 's.start_time', type: T.Time },
-  { sql: 's.end_time', type: T.Time },
-  { sql: 's.duration_ms', type: T.Float8 },
-  { sql: 's.status_code', type: T.Int2 },
-  { sql: 's.status_message', type: T.Text },
-  { sql: 's.saga_name', type: T.Text },
-  { sql: 's.protocol', type: T.Text },
-  { sql: 's.role', type: T.Text },
-  { sql: 's.step', type: T.Text },
-  { sql: 's.step_index', type: T.Int4 },
-  { sql: 's.branch_id', type: T.Text },
-  { sql: 's.op', type: T.Text },
-  { sql: 's.attempt', type: T.Int4 },
-  { sql: 's.result', type: T.Text },
-  { sql: 's.action_url', type: T.Text },
-  { sql: 's.compensate_url', type: T.Text },
-  { sql: 's.idempotency_key', type: T.Text },
-  { sql: 's.attributes', type: T.Jsonb },
-  { sql: 'r.attributes', type: T.Jsonb },
-  { sql: EVENTS_WITH_ISO_TIME_SQL, type: T.Jsonb },
-  { sql: 's.received_at', type: T.Time },
+/** SPAN_KIND_* of OTLP by name, as Jaeger and Tempo show them; an unknown number stays a number. */
+const KIND_NAME_SQL = `(CASE s.kind WHEN 0 THEN 'UNSPECIFIED' WHEN 1 THEN 'INTERNAL' WHEN 2 THEN 'SERVER' WHEN 3 THEN 'CLIENT'
+  WHEN 4 THEN 'PRODUCER' WHEN 5 THEN 'CONSUMER' ELSE s.kind::text END)`;
+/** STATUS_CODE_* by name. */
+const STATUS_NAME_SQL = `(CASE s.status_code WHEN 0 THEN 'UNSET' WHEN 1 THEN 'OK' WHEN 2 THEN 'ERROR' ELSE s.status_code::text END)`;
+
+/** True where attribute `key` holds a status code: a whole number (or its digits as text) up to 9 digits. */
+// coalesce: an absent key gives NULL, and NOT NULL would be NULL, not true.
+const codeIn = (key: string) => `coalesce(jsonb_typeof(s.attributes -> '${key}') IN ('number', 'string') AND (s.attributes ->> '${key}') ~ '^[0-9]{1,9}$', false)`;
+const codeOf = (key: string) => `(s.attributes ->> '${key}')::int4`;
+const HTTP_NEW = 'http.response.status_code';
+const HTTP_OLD = 'http.status_code';
+const GRPC = 'rpc.grpc.status_code';
+const HTTP_STATUS_SQL = `(CASE WHEN ${codeIn(HTTP_NEW)} THEN ${codeOf(HTTP_NEW)} WHEN ${codeIn(HTTP_OLD)} THEN ${codeOf(HTTP_OLD)} END)`;
+const GRPC_STATUS_SQL = `(CASE WHEN ${codeIn(GRPC)} THEN ${codeOf(GRPC)} END)`;
+
+/**
+ * The span's attributes less those shown in a column of their own — and only
+ * where the column shows exactly that value (a `saga.op` of "bogus" is no op:
+ * it stays here), so nothing the span carried is lost from the export. NULL
+ * array elements remove nothing.
+ */
+const sameText = (key: string, column: string) => `CASE WHEN jsonb_typeof(s.attributes -> '${key}') = 'string' AND (s.attributes ->> '${key}') = ${column} THEN '${key}' END`;
+export const OTHER_ATTRIBUTES_SQL = `(CASE WHEN jsonb_typeof(s.attributes) = 'object' THEN s.attributes - ARRAY[
+    ${sameText('saga.id', 's.saga_id')}, ${sameText('saga.name', 's.saga_name')}, ${sameText('saga.step', 's.step')},
+    ${sameText('saga.op', 's.op')}, ${sameText('saga.step.result', 's.result')},
+    CASE WHEN ${codeIn(HTTP_NEW)} THEN '${HTTP_NEW}' END,
+    CASE WHEN NOT ${codeIn(HTTP_NEW)} AND ${codeIn(HTTP_OLD)} THEN '${HTTP_OLD}' END,
+    CASE WHEN ${codeIn(GRPC)} THEN '${GRPC}' END
+  ]::text[] ELSE s.attributes END)`;
+
+/**
+ * The exported span columns (EXPORT_COLUMNS.spans order): the SQL of each and
+ * its PostgreSQL binary representation. Both export paths select these same
+ * expressions (the row-object path in lib/export/store.ts spansPlan), so their
+ * bytes agree. Made for a person reading the file (issue 18): times first and
+ * as ISO-8601, the duration rounded to microseconds, kind and status by name,
+ * the well-known attributes as columns and the others as one JSON object.
+ */
+export const SPAN_COPY_COLUMNS: readonly { name: string; sql: string; type: T }[] = [
+  { name: 'traceId', sql: 's.trace_id', type: T.Text },
+  { name: 'spanId', sql: 's.span_id', type: T.Text },
+  { name: 'parentSpanId', sql: 's.parent_span_id', type: T.Text },
+  { name: 'startedAt', sql: 's.start_time', type: T.Time },
+  { name: 'endedAt', sql: 's.end_time', type: T.Time },
+  // Microseconds: what the span's own timestamps resolve (the stored float shows binary noise, 35.64794921875).
+  { name: 'durationMs', sql: 'round(s.duration_ms::numeric, 3)::float8', type: T.Float8 },
+  { name: 'service', sql: 's.service', type: T.Text },
+  { name: 'name', sql: 's.name', type: T.Text },
+  { name: 'kind', sql: KIND_NAME_SQL, type: T.Text },
+  { name: 'status', sql: STATUS_NAME_SQL, type: T.Text },
+  { name: 'statusMessage', sql: 's.status_message', type: T.Text },
+  { name: 'sagaId', sql: 's.saga_id', type: T.Text },
+  { name: 'sagaName', sql: 's.saga_name', type: T.Text },
+  { name: 'step', sql: 's.step', type: T.Text },
+  { name: 'op', sql: 's.op', type: T.Text },
+  { name: 'result', sql: 's.result', type: T.Text },
+  { name: 'httpStatusCode', sql: HTTP_STATUS_SQL, type: T.Int4 },
+  { name: 'rpcGrpcStatusCode', sql: GRPC_STATUS_SQL, type: T.Int4 },
+  { name: 'protocol', sql: 's.protocol', type: T.Text },
+  { name: 'role', sql: 's.role', type: T.Text },
+  { name: 'stepIndex', sql: 's.step_index', type: T.Int4 },
+  { name: 'attempt', sql: 's.attempt', type: T.Int4 },
+  { name: 'branchId', sql: 's.branch_id', type: T.Text },
+  { name: 'actionUrl', sql: 's.action_url', type: T.Text },
+  { name: 'compensateUrl', sql: 's.compensate_url', type: T.Text },
+  { name: 'idempotencyKey', sql: 's.idempotency_key', type: T.Text },
+  { name: 'attributes', sql: OTHER_ATTRIBUTES_SQL, type: T.Jsonb },
+  { name: 'resource', sql: 'r.attributes', type: T.Jsonb },
+  { name: 'events', sql: EVENTS_WITH_ISO_TIME_SQL, type: T.Jsonb },
+  { name: 'receivedAt', sql: 's.received_at', type: T.Time },
 ];
 
-if (SPAN_COPY_COLUMNS.length !== EXPORT_COLUMNS.spans.length) throw new Error('SPAN_COPY_COLUMNS must match EXPORT_COLUMNS.spans');
+if (SPAN_COPY_COLUMNS.map((c) => c.name).join() !== EXPORT_COLUMNS.spans.map((c) => c.name).join()) {
+  throw new Error('SPAN_COPY_COLUMNS must match EXPORT_COLUMNS.spans');
+}
+if (SPAN_COPY_COLUMNS[0]!.sql !== 's.trace_id' || SPAN_COPY_COLUMNS[1]!.sql !== 's.span_id') throw new Error('the keyset columns come first');
 
 const TYPES = Int8Array.from(SPAN_COPY_COLUMNS.map((c) => c.type));
 const NCOLS = TYPES.length;
+/** Per timestamp column, its slot in the one-day caches. */
+const TIME_SLOT = Int8Array.from(SPAN_COPY_COLUMNS.map((c, i) => (c.type === T.Time ? SPAN_COPY_COLUMNS.slice(0, i).filter((d) => d.type === T.Time).length : -1)));
+const TIME_COLUMNS = SPAN_COPY_COLUMNS.filter((c) => c.type === T.Time).length;
 
 /** Output buffers of this size are filled and handed on whole (one stream chunk each). */
 export const SPAN_COPY_CHUNK_BYTES = 128 * 1024;
@@ -127,8 +175,8 @@ export class SpanCopyEncoder {
   private readonly ends = new Int32Array(NCOLS);
   // One cached day per timestamp column (start, end, received): rows mostly
   // share it, and the calendar date (Date#toISOString) is the costly part.
-  private readonly cachedDay = [NaN, NaN, NaN];
-  private readonly cachedPrefix = ['', '', ''];
+  private readonly cachedDay: number[] = Array.from({ length: TIME_COLUMNS }, () => NaN);
+  private readonly cachedPrefix: string[] = Array.from({ length: TIME_COLUMNS }, () => '');
 
   constructor(
     readonly format: ExportFormat,
@@ -347,7 +395,7 @@ export class SpanCopyEncoder {
     const us = hi * TWO_32 + buf.readUInt32BE(a + 4) + PG_EPOCH_US;
     const day = Math.floor(us / US_PER_DAY);
     let rest = us - day * US_PER_DAY;
-    const slot = column === 7 ? 0 : column === 8 ? 1 : 2;
+    const slot = TIME_SLOT[column]!;
     let prefix: string;
     if (this.cachedDay[slot] === day) prefix = this.cachedPrefix[slot]!;
     else {

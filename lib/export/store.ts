@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import type { Db, Sql } from '../db/connection';
 import type { ExportRow } from './format';
 import type { ExportSpec, SpanExport } from './query';
-import { EVENTS_WITH_ISO_TIME_SQL, SpanCopyEncoder, SPAN_COPY_COLUMNS } from './span-copy';
+import { SpanCopyEncoder, SPAN_COPY_COLUMNS, SPAN_COPY_TYPE as T } from './span-copy';
 import type { ExportFormat } from './format';
 import { sagaRowToSummaryJson } from '../db/to-json';
 import { auditWhere } from '../audit/store';
@@ -39,6 +39,11 @@ export function isoMicros(us: string | null): string | null {
   const ms = n / 1000n - (n % 1000n < 0n ? 1n : 0n);
   const frac = ((n % 1000n) + 1000n) % 1000n;
   return new Date(Number(ms)).toISOString().replace(/Z$/, `${String(frac).padStart(3, '0')}Z`);
+}
+
+/** Milliseconds rounded to whole microseconds (3 decimals), as the spans export does in SQL. */
+export function roundMicros(ms: number | null): number | null {
+  return ms === null || !Number.isFinite(ms) ? ms : Math.round(ms * 1000) / 1000;
 }
 
 function push(plan: { params: unknown[] }, value: unknown): string {
@@ -83,6 +88,10 @@ function sagasPlan(spec: Extract<ExportSpec, { kind: 'sagas' }>, nowMs: number):
       );
       return {
         ...summary,
+        // Microseconds, like the spans': the float the model computes shows binary noise (35.64794921875).
+        durationMs: roundMicros(summary.durationMs),
+        timeToConsistencyMs: roundMicros(summary.timeToConsistencyMs),
+        timeToRepairMs: roundMicros(summary.timeToRepairMs),
         spanCount: Number(r.span_count),
         traceIds: r.trace_ids as string[],
       };
@@ -109,51 +118,35 @@ function sagasPlan(spec: Extract<ExportSpec, { kind: 'sagas' }>, nowMs: number):
 
 const micros = (col: string) => `(extract(epoch FROM ${col}) * 1000000)::int8::text`;
 
+/** A span column as the row-object path selects it: the fast path's expression, times as epoch microseconds, jsonb as text. */
+function rowSelect(c: (typeof SPAN_COPY_COLUMNS)[number], i: number): string {
+  const sql = c.type === T.Time ? micros(c.sql) : c.type === T.Jsonb ? `(${c.sql})::text` : c.sql;
+  return `${sql} AS c${i}`;
+}
+
+/** The value of a selected span column in an export row (what the fast path writes from its binary form). */
+function rowValue(v: unknown, type: number): string | number | null {
+  if (v === null || v === undefined) return null;
+  if (type === T.Time) return isoMicros(v as string);
+  if (type === T.Int2 || type === T.Int4 || type === T.Float8) return Number(v);
+  return v as string;
+}
+
 function spansPlan(spec: Extract<ExportSpec, { kind: 'spans' }>): Plan {
-  const num = (v: unknown) => (v === null ? null : Number(v));
   const plan: Plan = {
-    select: `SELECT s.trace_id, s.span_id, s.parent_span_id, s.saga_id, s.service, s.name, s.kind,
-                    ${micros('s.start_time')} AS start_us, ${micros('s.end_time')} AS end_us, s.duration_ms,
-                    s.status_code, s.status_message, s.saga_name, s.protocol, s.role, s.step, s.step_index, s.branch_id,
-                    s.op, s.attempt, s.result, s.action_url, s.compensate_url, s.idempotency_key,
-                    s.attributes::text AS attributes, r.attributes::text AS resource, (${EVENTS_WITH_ISO_TIME_SQL})::text AS events,
-                    ${micros('s.received_at')} AS received_us
+    select: `SELECT ${SPAN_COPY_COLUMNS.map(rowSelect).join(', ')}
                FROM spans s LEFT JOIN resources r ON r.id = s.resource_id`,
     where: [],
     params: [],
     order: ['s.trace_id', 's.span_id'],
     descending: false,
-    keyOf: (r) => [r.trace_id, r.span_id],
-    toRow: (r) => ({
-      traceId: r.trace_id as string,
-      spanId: r.span_id as string,
-      parentSpanId: r.parent_span_id as string | null,
-      sagaId: r.saga_id as string | null,
-      service: r.service as string,
-      name: r.name as string,
-      kind: Number(r.kind),
-      startedAt: isoMicros(r.start_us as string),
-      endedAt: isoMicros(r.end_us as string),
-      durationMs: Number(r.duration_ms),
-      statusCode: Number(r.status_code),
-      statusMessage: r.status_message as string | null,
-      sagaName: r.saga_name as string | null,
-      protocol: r.protocol as string | null,
-      role: r.role as string | null,
-      step: r.step as string | null,
-      stepIndex: num(r.step_index),
-      branchId: r.branch_id as string | null,
-      op: r.op as string | null,
-      attempt: num(r.attempt),
-      result: r.result as string | null,
-      actionUrl: r.action_url as string | null,
-      compensateUrl: r.compensate_url as string | null,
-      idempotencyKey: r.idempotency_key as string | null,
-      attributes: r.attributes as string,
-      resource: (r.resource as string | null) ?? null,
-      events: (r.events as string | null) ?? null,
-      receivedAt: isoMicros(r.received_us as string),
-    }),
+    // The first two columns are (trace_id, span_id): the keyset.
+    keyOf: (r) => [r.c0, r.c1],
+    toRow: (r) => {
+      const row: ExportRow = {};
+      SPAN_COPY_COLUMNS.forEach((c, i) => (row[c.name] = rowValue(r[`c${i}`], c.type)));
+      return row;
+    },
   };
   if (spec.saga) plan.where.push(`s.saga_id = ${push(plan, spec.saga)}`);
   if (spec.service) plan.where.push(`s.service = ${push(plan, spec.service)}`);

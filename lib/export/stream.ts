@@ -37,10 +37,12 @@ export interface ExportOptions {
   copyPageRows?: number;
   /** Called once the export ended (ok, aborted or failed). */
   onEnd?: () => void;
+  /** The export's id, when the client named it (lib/export/delivery.ts); else a new UUID. */
+  id?: string;
 }
 
 export async function startExport(db: Db, by: AuditActor, spec: ExportSpec, opts: ExportOptions = {}): Promise<StartedExport> {
-  const id = randomUUID();
+  const id = opts.id ?? randomUUID();
   const startedAt = new Date();
   const head = await auditHead(db);
   const filters = specFilters(spec);

@@ -53,7 +53,6 @@ describe('GET /api/stats query', () => {
     ['bad bucket', 'bucket=fast', /bucket/],
     ['too many buckets', 'range=30d&bucket=1m', /at most 1500/],
     ['unknown range', 'range=2y', /range/],
-    ['unknown parameter', 'colour=red', /colour|unrecognized/i],
     ['control characters', 'name=a%00b', /control/],
     ['service without step', 'service=payment', /step/],
   ])('%s → a 400 message', (_, qs, message) => {
@@ -63,12 +62,34 @@ describe('GET /api/stats query', () => {
   });
 });
 
+describe('unknown parameters', () => {
+  it('are ignored (a pasted link keeps working) while known ones are still checked', () => {
+    const plain = q('range=6h&name=checkout');
+    const tracked = q('range=6h&name=checkout&utm_source=slack&utm_medium=chat&fbclid=x&colour=red');
+    expect(tracked).toEqual(plain);
+    expect(tracked.ok).toBe(true);
+    const bad = q('range=2y&utm_source=slack');
+    expect(!bad.ok && bad.error).toMatch(/^range:/);
+  });
+});
+
 describe('GET /api/topology query', () => {
   it('saga name or one saga, over whole minutes', () => {
-    const r = parseTopologyQuery(new URLSearchParams('range=1h&sagaName=checkout'), NOW);
+    const r = parseTopologyQuery(new URLSearchParams('range=1h&name=checkout'), NOW);
     expect(r).toMatchObject({ ok: true, value: { sagaName: 'checkout', sagaId: null } });
     expect(r.ok && (r.value.toMs - r.value.fromMs) / 60_000).toBe(61);
     expect(parseTopologyQuery(new URLSearchParams('sagaId=gid-1'), NOW)).toMatchObject({ ok: true, value: { sagaId: 'gid-1' } });
-    expect(parseTopologyQuery(new URLSearchParams('bucket=5m'), NOW).ok).toBe(false);
+    // Parameters of other pages (the analyze pages' bucket) and trackers are ignored.
+    expect(parseTopologyQuery(new URLSearchParams('bucket=5m&utm_source=slack'), NOW).ok).toBe(true);
+  });
+
+  it('takes `sagaName` as an alias of `name`, and refuses the two when they disagree', () => {
+    const alias = parseTopologyQuery(new URLSearchParams('range=1h&sagaName=checkout'), NOW);
+    expect(alias).toEqual(parseTopologyQuery(new URLSearchParams('range=1h&name=checkout'), NOW));
+    expect(parseTopologyQuery(new URLSearchParams('name=checkout&sagaName=checkout'), NOW)).toMatchObject({ ok: true, value: { sagaName: 'checkout' } });
+    const clash = parseTopologyQuery(new URLSearchParams('name=checkout&sagaName=refund'), NOW);
+    expect(!clash.ok && clash.error).toMatch(/sagaName.*another name for `name`/);
+    const bad = parseTopologyQuery(new URLSearchParams('name=a%00b'), NOW);
+    expect(!bad.ok && bad.error).toMatch(/^name: .*control/);
   });
 });

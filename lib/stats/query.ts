@@ -1,7 +1,8 @@
 /**
  * Query-string contracts of GET /api/stats and GET /api/topology (DESIGN.md §5),
  * shared by the route handlers and the pages. Never throws: a typed query or a
- * message for a 400.
+ * message for a 400. Unknown parameters are ignored (a pasted link keeps working);
+ * known ones are validated.
  */
 import { z } from 'zod';
 import { formatZodError, isoDate, shortText, searchParamsToRecord, type Parsed } from '../api/query';
@@ -26,16 +27,23 @@ const statsSchema = z
     service: shortText(200).optional(),
     op: shortText(32).optional(),
   })
-  .strict();
+  .strip();
 
 const topologySchema = z
   .object({
     ...rangeFields,
+    /** The saga name, called `name` as on every other page and API. */
+    name: shortText(200).optional(),
+    /** Alias of `name` (DESIGN.md §5 names it so for /api/topology); links written before keep working. */
     sagaName: shortText(200).optional(),
     /** One saga's own graph, from its spans. */
     sagaId: shortText(200).optional(),
   })
-  .strict();
+  .strip()
+  .refine((q) => q.name === undefined || q.sagaName === undefined || q.name === q.sagaName, {
+    message: '`sagaName` is another name for `name`: give one of them, or the same value for both',
+    path: ['sagaName'],
+  });
 
 export interface StatsQuery {
   range: MinuteRange;
@@ -90,5 +98,5 @@ export function parseTopologyQuery(params: Params, nowMs: number = Date.now()): 
   const span = resolveRange(r.data, nowMs);
   if (!span.ok) return span;
   const aligned = alignRange(span.value.fromMs, span.value.toMs, 1);
-  return { ok: true, value: { fromMs: aligned.fromMs, toMs: aligned.toMs, sagaName: r.data.sagaName ?? null, sagaId: r.data.sagaId ?? null } };
+  return { ok: true, value: { fromMs: aligned.fromMs, toMs: aligned.toMs, sagaName: r.data.name ?? r.data.sagaName ?? null, sagaId: r.data.sagaId ?? null } };
 }

@@ -6,9 +6,15 @@ const view = (raw: Record<string, string>) => readTopologyView(raw).view;
 
 describe('topology view', () => {
   it('splits the view-only refresh from the API query', () => {
-    const r = readTopologyView({ range: '6h', sagaName: 'checkout', refresh: '5', from: '' });
-    expect(r.apiParams).toEqual({ range: '6h', sagaName: 'checkout' });
-    expect(r.view).toEqual({ range: '6h', from: null, to: null, sagaName: 'checkout', sagaId: null, refresh: true });
+    const r = readTopologyView({ range: '6h', name: 'checkout', refresh: '5', from: '' });
+    expect(r.apiParams).toEqual({ range: '6h', name: 'checkout' });
+    expect(r.view).toEqual({ range: '6h', from: null, to: null, name: 'checkout', sagaId: null, refresh: true });
+  });
+
+  it('reads the older `sagaName` as the saga name, and writes `name` in its links', () => {
+    const old = readTopologyView({ range: '6h', sagaName: 'checkout', utm_source: 'slack' });
+    expect(old.view.name).toBe('checkout');
+    expect(topologyHref(old.view)).toBe('/topology?range=6h&name=checkout');
   });
 
   it('defaults to the last hour; absolute bounds replace a preset', () => {
@@ -19,11 +25,11 @@ describe('topology view', () => {
 
   it('builds its own URL without empty values', () => {
     expect(topologyHref({})).toBe('/topology');
-    expect(topologyHref({ range: '15m', sagaName: 'a&b=c', from: '', refresh: true })).toBe('/topology?range=15m&sagaName=a%26b%3Dc&refresh=5');
+    expect(topologyHref({ range: '15m', name: 'a&b=c', from: '', refresh: true })).toBe('/topology?range=15m&name=a%26b%3Dc&refresh=5');
   });
 
   it('links a service to the list with the same preset and name, or to its one saga whatever the range', () => {
-    expect(sagaListHrefForService('payment', view({ range: '24h', sagaName: 'checkout' }), resolved)).toBe(
+    expect(sagaListHrefForService('payment', view({ range: '24h', name: 'checkout' }), resolved)).toBe(
       '/sagas?service=payment&name=checkout&range=24h',
     );
     expect(sagaListHrefForService('order', view({}), resolved)).toBe('/sagas?service=order&range=1h');

@@ -20,7 +20,8 @@ export interface TopologyView {
   range: string | null;
   from: string | null;
   to: string | null;
-  sagaName: string | null;
+  /** The saga name (`name`; the older `sagaName` is read as an alias). */
+  name: string | null;
   sagaId: string | null;
   refresh: boolean;
 }
@@ -41,7 +42,7 @@ export function readTopologyView(raw: Record<string, string | string[] | undefin
       range: first(raw.range),
       from: first(raw.from),
       to: first(raw.to),
-      sagaName: first(raw.sagaName),
+      name: first(raw.name) ?? first(raw.sagaName),
       sagaId: first(raw.sagaId),
       refresh: first(raw.refresh) !== null,
     },
@@ -58,7 +59,7 @@ export function effectiveRange(view: Pick<TopologyView, 'range' | 'from' | 'to'>
 
 export function topologyHref(view: Partial<Record<keyof TopologyView, string | boolean | null>>): string {
   const sp = new URLSearchParams();
-  for (const key of ['range', 'from', 'to', 'sagaName', 'sagaId'] as const) {
+  for (const key of ['range', 'from', 'to', 'name', 'sagaId'] as const) {
     const v = view[key];
     if (typeof v === 'string' && v !== '') sp.set(key, v);
   }
@@ -70,7 +71,7 @@ export function topologyHref(view: Partial<Record<keyof TopologyView, string | b
 /** The saga list filtered to sagas involving `service`, over the graph's range and saga name (or its one saga). */
 export function sagaListHrefForService(service: string, view: TopologyView, resolved: { fromMs: number; toMs: number }): string {
   // One saga's graph ignores the time range, and so does its link.
-  if (view.sagaId !== null) return sagaListHref({ service, name: view.sagaName, q: view.sagaId });
+  if (view.sagaId !== null) return sagaListHref({ service, name: view.name, q: view.sagaId });
   const range = effectiveRange(view);
   const listPreset = RANGE_PRESETS.find((p) => p.value === range);
   const time: Record<string, string | null> = listPreset
@@ -81,7 +82,7 @@ export function sagaListHrefForService(service: string, view: TopologyView, reso
       : { from: view.from, to: view.to };
   return sagaListHref({
     service,
-    name: view.sagaName,
+    name: view.name,
     q: view.sagaId,
     ...time,
   });

@@ -3,11 +3,10 @@ import { activePreset, analyzeHref, bucketChoices, readAnalyzeState, sagaListFor
 import { parseStatsQuery } from '../stats/query';
 
 describe('analyze URL state', () => {
-  it('splits the view-only refresh from the stats query and keeps unknown keys for the strict parser', () => {
-    const { state, unknown } = readAnalyzeState({ range: '6h', refresh: '5', name: ['checkout', 'x'], bogus: '1', step: '' });
+  it('splits the view-only refresh from the stats query and drops unknown keys (utm_source and the like)', () => {
+    const { state } = readAnalyzeState({ range: '6h', refresh: '5', name: ['checkout', 'x'], bogus: '1', utm_source: 'slack', step: '' });
     expect(state).toEqual({ range: '6h', refresh: '5', name: 'checkout' });
-    expect(statsParams(state, unknown)).toEqual({ range: '6h', name: 'checkout', bogus: '1' });
-    expect(parseStatsQuery(statsParams(state, unknown)).ok).toBe(false);
+    expect(statsParams(state)).toEqual({ range: '6h', name: 'checkout' });
     expect(parseStatsQuery(statsParams(state)).ok).toBe(true);
   });
 

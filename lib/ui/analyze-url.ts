@@ -1,8 +1,8 @@
 /**
  * URL state of the analyze pages (the Overview at `/` and `/insights`): the
  * time range, the bucket, the saga name and step, and auto-refresh. Everything
- * a view shows is in its URL, so a copied link reproduces it. The stats query
- * (lib/stats/query.ts) is strict, so the view-only `refresh` is split off here.
+ * a view shows is in its URL, so a copied link reproduces it. Other parameters
+ * (a tracker's `utm_source`, another page's filter) are dropped, never an error.
  */
 import { MAX_POINTS, NICE_BUCKET_MINUTES, RELATIVE_RANGES, formatBucket, type RelativeRange } from '../stats/range';
 import { sagaListHref } from './saga-list-params';
@@ -21,22 +21,20 @@ export const RANGE_LABELS: Record<RelativeRange, string> = {
 };
 export const RANGE_KEYS = Object.keys(RELATIVE_RANGES) as RelativeRange[];
 
-/** The analyze parameters of a page's search params (first value of each, empties dropped); unknown keys are kept for the strict parser to reject. */
-export function readAnalyzeState(raw: Record<string, string | string[] | undefined>): { state: AnalyzeState; unknown: Record<string, string> } {
+/** The analyze parameters of a page's search params (first value of each, empties and unknown keys dropped). */
+export function readAnalyzeState(raw: Record<string, string | string[] | undefined>): { state: AnalyzeState } {
   const state: AnalyzeState = {};
-  const unknown: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
     const value = Array.isArray(v) ? v[0] : v;
     if (value === undefined || value === '') continue;
     if ((ANALYZE_KEYS as readonly string[]).includes(k)) state[k as AnalyzeKey] = value;
-    else unknown[k] = value;
   }
-  return { state, unknown };
+  return { state };
 }
 
 /** Parameters for parseStatsQuery: everything but the view-only `refresh`. */
-export function statsParams(state: AnalyzeState, unknown: Record<string, string> = {}): Record<string, string> {
-  const out: Record<string, string> = { ...unknown };
+export function statsParams(state: AnalyzeState): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const k of ANALYZE_KEYS) if (k !== 'refresh' && state[k]) out[k] = state[k]!;
   return out;
 }

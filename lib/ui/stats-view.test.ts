@@ -21,10 +21,16 @@ describe('an analyze page URL resolved for one render', () => {
   });
 
   it('a bad URL yields the message and no range', () => {
-    for (const raw of [{ range: '2y' }, { from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' }, { range: '30d', bucket: '1m' }, { sort: 'x' }, { service: 'a' }]) {
+    for (const raw of [{ range: '2y' }, { from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' }, { range: '30d', bucket: '1m' }, { service: 'a' }]) {
       const v = resolveStatsView(raw, now);
       expect(v.parsed.ok, JSON.stringify(raw)).toBe(false);
       expect(v.resolved).toBeNull();
     }
+  });
+
+  it('a parameter of no analyze page (a tracker, another page) changes nothing', () => {
+    const plain = resolveStatsView({ range: '6h', name: 'checkout' }, now);
+    expect(resolveStatsView({ range: '6h', name: 'checkout', utm_source: 'slack', sort: 'x' }, now)).toEqual(plain);
+    expect(plain.parsed.ok).toBe(true);
   });
 });

@@ -23,8 +23,8 @@ export interface StatsView {
 }
 
 export function resolveStatsView(raw: Record<string, string | string[] | undefined>, nowMs: number): StatsView {
-  const { state, unknown } = readAnalyzeState(raw);
-  const params = statsParams(state, unknown);
+  const { state } = readAnalyzeState(raw);
+  const params = statsParams(state);
   const parsed = parseStatsQuery(params, nowMs);
   if (!parsed.ok) return { state, parsed, resolved: null };
   const { bucket: _chosen, ...withoutBucket } = params;

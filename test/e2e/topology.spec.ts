@@ -149,11 +149,11 @@ test('hostile service names render as inert text in the topology', async ({ page
 });
 
 test('topology: range presets and saga name live in the URL; a bad query is explained', async ({ page }) => {
-  await gotoWhenStored(page, `/topology?range=15m&sagaName=topo-checkout-${run}`, 'topology-node');
+  await gotoWhenStored(page, `/topology?range=15m&name=topo-checkout-${run}`, 'topology-node');
   await expect(page.getByTestId('topology-node')).toHaveCount(4);
   await expect(page.getByRole('button', { name: 'Last 15 min' })).toHaveAttribute('aria-pressed', 'true');
   await page.getByRole('button', { name: 'Last 6 h' }).click();
-  await expect(page).toHaveURL(new RegExp(`/topology\\?range=6h&sagaName=topo-checkout-${run}$`));
+  await expect(page).toHaveURL(new RegExp(`/topology\\?range=6h&name=topo-checkout-${run}$`));
   await expect(page.getByTestId('topology-node')).toHaveCount(4);
   // Positions do not move on a refresh.
   const positions = () =>

@@ -19,7 +19,7 @@ import { CsvParser, unguardCell } from '../../lib/export/csv';
 import { parseExportQuery, type ExportSpec, type SpanExport } from '../../lib/export/query';
 import { manifestSchema, type ExportManifest } from '../../lib/export/manifest';
 import { EXPORT_FORMATS } from '../../lib/export/format';
-import { EXPORT_KINDS } from '../../lib/export/kinds';
+import { EXPORT_COLUMNS, EXPORT_KINDS } from '../../lib/export/kinds';
 import { apiRequest } from '../support/api-client';
 import { hex, makeSpan, toOtlpJson } from '../support/spans';
 import { runCli } from '../support/cli';
@@ -45,10 +45,15 @@ function sagaSpans(id: string, fail: boolean, t0: number): FlatSpan[] {
       service: i === 1 ? INJECTION : 'orders',
       name: `POST /${step}`,
       startMs: t0 + i * 10,
-      endMs: t0 + i * 10 + 5,
+      // A duration that is no whole number of microseconds as a float (the export rounds it).
+      endMs: t0 + i * 10 + 5.123456,
       statusCode: fail && i === 2 ? 2 : 1,
       statusMessage: fail && i === 2 ? 'card declined, "insufficient funds"\nretry later' : null,
-      attributes: { 'saga.id': id, 'saga.name': 'checkout', 'saga.step': step, 'saga.step.index': i, 'saga.op': 'action', note: '+1 formula?', comma: 'a,b' },
+      attributes: {
+        'saga.id': id, 'saga.name': 'checkout', 'saga.step': step, 'saga.step.index': i, 'saga.op': 'action', note: '+1 formula?', comma: 'a,b',
+        // Well-known status attributes, each in one of the forms senders use.
+        ...(i === 0 ? { 'http.response.status_code': 200 } : i === 1 ? { 'http.status_code': '409' } : { 'rpc.grpc.status_code': fail ? 14 : 0 }),
+      },
     }),
   );
 }
@@ -92,6 +97,13 @@ function csvRecords(text: string): string[][] {
   p.push(text, (r) => out.push(r));
   p.end((r) => out.push(r));
   return out;
+}
+
+/** An export's body straight from startExport (another database than the shared one). */
+async function bodyOf(target: TestEnv, q: string): Promise<Buffer> {
+  const p = parseExportQuery(new URLSearchParams(q));
+  if (!p.ok) throw new Error(p.error);
+  return Buffer.from(await new Response((await startExport(target.db, SYSTEM, p.value)).stream).arrayBuffer());
 }
 
 const verify = (args: string[]) => runCli('cli/audit-verify.ts', args, { DATABASE_URL: env.databaseUrl });
@@ -185,9 +197,14 @@ describe('contents', () => {
     expect(recent.map((r) => r.id).sort()).toEqual(['06', '07', '08', '09', '10', '11'].map((n) => `export-saga-${n}`));
     const spans = JSON.parse((await doExport('kind=spans&format=json&saga=export-saga-03')).body.toString('utf8')) as { sagaId: string; startedAt: string; attributes: Record<string, unknown> }[];
     expect(spans).toHaveLength(3);
-    expect(spans[0]!.attributes).toMatchObject({ 'saga.id': 'export-saga-03', comma: 'a,b' });
+    expect(spans[0]!.attributes).toMatchObject({ note: '+1 formula?', comma: 'a,b' });
+    expect(spans[0]!.attributes).not.toHaveProperty(['saga.id']);
+    expect(spans[0]!.sagaId).toBe('export-saga-03');
     expect(spans[0]!.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
-    expect((await exportRoute.GET(apiRequest('GET', '/api/export?kind=sagas&bogus=1', { bearer: auditor }))).status).toBe(400);
+    // Unknown parameters (a tracker's, a misspelt filter) are ignored like everywhere else; the manifest lists what applied.
+    const tracked = await doExport('kind=sagas&format=json&status=failed&utm_source=slack&colour=red');
+    expect(tracked.manifest.filters).toEqual({ status: 'failed' });
+    expect((await exportRoute.GET(apiRequest('GET', '/api/export?kind=sagas&status=bogus&utm_source=x', { bearer: auditor }))).status).toBe(400);
     expect((await exportRoute.GET(apiRequest('GET', '/api/export?kind=everything', { bearer: auditor }))).status).toBe(400);
   });
 
@@ -208,6 +225,60 @@ describe('contents', () => {
   });
 });
 
+describe('readable columns (issue 18)', () => {
+  const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,6}Z$/;
+  const MICROS = /^\d+(\.\d{1,3})?$/;
+
+  it('spans CSV: times first as ISO-8601, the duration to the microsecond, kind and status by name, well-known attributes as columns, the rest as one JSON object', async () => {
+    const [header, ...rows] = csvRecords((await doExport('kind=spans&format=csv&saga=export-saga-03')).body.toString('utf8')).filter((r) => r.length > 1);
+    expect(header).toEqual(EXPORT_COLUMNS.spans.map((c) => c.name));
+    expect(header!.slice(0, 11)).toEqual(['traceId', 'spanId', 'parentSpanId', 'startedAt', 'endedAt', 'durationMs', 'service', 'name', 'kind', 'status', 'statusMessage']);
+    const byStep = new Map(rows.map((r) => [r[header!.indexOf('step')], Object.fromEntries(header!.map((h, i) => [h, r[i]!]))]));
+    expect([...byStep.keys()].sort()).toEqual(['charge-payment', 'create-order', 'reserve-inventory']);
+    for (const r of byStep.values()) {
+      expect(r.startedAt).toMatch(ISO);
+      expect(r.endedAt).toMatch(ISO);
+      expect(r.receivedAt).toMatch(ISO);
+      expect(r.durationMs).toMatch(MICROS);
+      // 5.123456 ms sent, as the microseconds OTLP carries it; stored as a float, exported to the microsecond.
+      expect(Math.abs(Number(r.durationMs) - 5.123)).toBeLessThanOrEqual(0.001);
+      expect(r).toMatchObject({ sagaId: 'export-saga-03', sagaName: 'checkout', op: 'action' });
+      const rest = JSON.parse(r.attributes!) as Record<string, unknown>;
+      // Shown in columns, so not repeated; everything else kept.
+      for (const k of ['saga.id', 'saga.name', 'saga.step', 'saga.op', 'http.response.status_code', 'http.status_code', 'rpc.grpc.status_code']) expect(rest).not.toHaveProperty(k);
+      expect(rest).toMatchObject({ note: '+1 formula?', comma: 'a,b' });
+      expect(JSON.parse(r.resource!)).toHaveProperty(['service.name']);
+    }
+    expect(byStep.get('create-order')).toMatchObject({ kind: 'SERVER', status: 'OK', httpStatusCode: '200', rpcGrpcStatusCode: '' });
+    expect(byStep.get('reserve-inventory')).toMatchObject({ kind: 'SERVER', httpStatusCode: '409' });
+    expect(byStep.get('charge-payment')).toMatchObject({ kind: 'SERVER', status: 'ERROR', rpcGrpcStatusCode: '14', httpStatusCode: '' });
+  });
+
+  it('sagas CSV: ISO-8601 times and durations to the microsecond', async () => {
+    const [header, ...rows] = csvRecords((await doExport('kind=sagas&format=csv')).body.toString('utf8')).filter((r) => r.length > 1);
+    expect(rows).toHaveLength(SAGAS);
+    for (const r of rows) {
+      const o = Object.fromEntries(header!.map((h, i) => [h, r[i]!]));
+      expect(o.startedAt).toMatch(ISO);
+      expect(o.durationMs).toMatch(MICROS);
+      expect(Math.abs(Number(o.durationMs) - 25.123)).toBeLessThanOrEqual(0.001);
+    }
+  });
+
+  it('keeps an attribute whose column shows something else (nothing the span carried is lost)', async () => {
+    const other = await startTestEnv();
+    try {
+      const attrs = { 'saga.id': 'odd-1', 'saga.op': 'bogus', 'http.response.status_code': 'not a number', 'rpc.grpc.status_code': 2.5, keep: 1 };
+      await ingest(other, [makeSpan({ attributes: attrs })]);
+      const [row] = JSON.parse((await bodyOf(other, 'kind=spans&format=json')).toString('utf8')) as Record<string, unknown>[];
+      expect(row).toMatchObject({ sagaId: 'odd-1', op: null, httpStatusCode: null, rpcGrpcStatusCode: null });
+      expect(row!.attributes).toEqual({ 'saga.op': 'bogus', 'http.response.status_code': 'not a number', 'rpc.grpc.status_code': 2.5, keep: 1 });
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('times', () => {
   it('every time in every kind is ISO-8601 UTC with its zone designator, never epoch numbers', async () => {
     const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3,6}Z$/;
@@ -220,6 +291,32 @@ describe('times', () => {
       expect(e.manifest.startedAt).toMatch(iso);
       expect(e.manifest.finishedAt).toMatch(iso);
     }
+  });
+});
+
+describe('the page\'s download (a navigation, the page names the export)', () => {
+  it('check=1 answers 204 without exporting; a refusal is the same 400 as the export\'s', async () => {
+    const before = (await listAudit(env.db, { action: 'export', limit: 500 })).items.length;
+    const ok = await exportRoute.GET(apiRequest('GET', '/api/export?kind=spans&format=csv&check=1&exportId=6f1c1a52-2b3c-4d5e-8f90-a1b2c3d4e5f6', { bearer: auditor }));
+    expect(ok.status).toBe(204);
+    expect(await ok.text()).toBe('');
+    expect((await listAudit(env.db, { action: 'export', limit: 500 })).items).toHaveLength(before);
+    const bad = await exportRoute.GET(apiRequest('GET', '/api/export?kind=spans&traceId=xyz&check=1', { bearer: auditor }));
+    expect(bad.status).toBe(400);
+    expect((await exportRoute.GET(apiRequest('GET', '/api/export?kind=spans&exportId=not-a-uuid', { bearer: auditor }))).status).toBe(400);
+  });
+
+  it('an export named by the client is streamed as an attachment, its manifest found by that id; the id cannot be used twice', async () => {
+    const id = crypto.randomUUID();
+    const res = await exportRoute.GET(apiRequest('GET', `/api/export?kind=sagas&format=csv&exportId=${id}`, { bearer: auditor }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="sagascope-sagas-\d{8}T\d{6}Z\.csv"$/);
+    expect(res.headers.get('x-sagascope-export-id')).toBe(id);
+    const body = Buffer.from(await res.arrayBuffer());
+    const m = await manifestRoute.GET(apiRequest('GET', `/api/export/manifest?id=${id}`, { bearer: auditor }));
+    expect(m.status).toBe(200);
+    expect(await m.json()).toMatchObject({ exportId: id, rows: SAGAS, bytes: body.length });
+    expect((await exportRoute.GET(apiRequest('GET', `/api/export?kind=sagas&exportId=${id}`, { bearer: auditor }))).status).toBe(409);
   });
 });
 

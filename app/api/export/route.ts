@@ -1,8 +1,12 @@
 import { auditActorOf } from '@/lib/auth/principal';
-import { parseExportQuery } from '@/lib/export/query';
+import { parseExportRequest } from '@/lib/export/delivery';
+import { findExportEntry } from '@/lib/export/store';
 import { startExport } from '@/lib/export/stream';
 import { AUDIT_HEAD_HEADER, EXPORT_ID_HEADER } from '@/lib/export/manifest';
 import { route } from '../_lib/api-route';
+
+
+import { json } from '../_lib/respond';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
@@ -15,15 +19,19 @@ let running = 0;
  * GET ?kind=sagas|spans|audit&format=csv|ndjson|json&from=&to=&… → the rows,
  * streamed (auditor, admin). The X-Sagascope-Export-Id header names the export;
  * once the body is complete its manifest is at /api/export/manifest?id=….
+ * `exportId=<uuid>` names the export (the page's download); `check=1` answers
+ * 204 when the export would start, without starting it (lib/export/delivery.ts).
  */
-export const GET = route('GET /api/export', { query: parseExportQuery }, async ({ access, query }) => {
+export const GET = route('GET /api/export', { query: parseExportRequest }, async ({ access, query: { spec, delivery } }) => {
   if (running >= MAX_RUNNING_EXPORTS) {
     return Response.json({ error: `${MAX_RUNNING_EXPORTS} exports are already running; try again when one has finished` }, { status: 429, headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } });
   }
+  if (delivery.check) return new Response(null, { status: 204, headers: { 'Cache-Control': 'no-store' } });
+  if (delivery.exportId !== null && (await findExportEntry(access.db, delivery.exportId))) return json({ error: 'exportId: this export id was used already' }, 409);
   running++;
   let handedOver = false;
   try {
-    const exp = await startExport(access.db, auditActorOf(access.principal), query, { onEnd: () => void running-- });
+    const exp = await startExport(access.db, auditActorOf(access.principal), spec, { onEnd: () => void running--, id: delivery.exportId ?? undefined });
     handedOver = true;
     return new Response(exp.stream, {
       headers: {

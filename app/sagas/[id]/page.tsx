@@ -2,6 +2,8 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { sagaIdSchema } from '@/lib/api/query';
+import { decodePageParam } from '@/lib/http/page-param';
+import { sagaHref } from '@/lib/ui/trace-links';
 import { getSagaDetail } from '@/lib/db';
 import { SagaHeader } from '@/components/saga/SagaHeader';
 import { SagaDetailView } from '@/components/saga/SagaDetailView';
@@ -22,17 +24,19 @@ type Props = {
 };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const { id } = await params;
-  return { title: `Saga ${id}` };
+  // Unlike the page's, generateMetadata's params arrive decoded (Next 16.4, measured): used as they are.
+  return { title: `Saga ${(await params).id}` };
 }
 
 const SPAN_ID = /^[0-9a-fA-F]{16}$/;
 
 export default async function SagaPage({ params, searchParams }: Props) {
-  const { id } = await params;
+  const raw = (await params).id;
   const { span } = await searchParams;
-  const principal = await requirePage('read', `/sagas/${encodeURIComponent(id)}`);
-  if (!sagaIdSchema.safeParse(id).success) notFound();
+  // Pages get their segment percent-encoded: decoded once here, so any id opens (lib/http/page-param.ts).
+  const id = decodePageParam(raw);
+  const principal = await requirePage('read', id === null ? `/sagas/${raw}` : sagaHref(id));
+  if (id === null || !sagaIdSchema.safeParse(id).success) notFound();
   const detail = await getSagaDetail(id);
   if (!detail) notFound();
   const { view, audit } = detail;

@@ -8,7 +8,7 @@ import { json, notFound } from '../../_lib/respond';
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
-const querySchema = z.object({ id: z.uuid(), download: z.enum(['1']).optional() }).strict();
+const querySchema = z.object({ id: z.uuid(), download: z.enum(['1']).optional() }).strip();
 
 function parseManifestQuery(search: URLSearchParams): Parsed<z.output<typeof querySchema>> {
   const q = querySchema.safeParse(Object.fromEntries(search));
