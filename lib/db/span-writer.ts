@@ -29,6 +29,8 @@ import { RollupDelta } from '../stats/delta';
 import { applyRollupDelta } from './rollup-writer';
 import { enqueueSagaAlerts } from './alert-enqueue';
 import { advisoryXactLock } from './locks';
+import { insertKeys, insertKeysUnderLock, keysOfRows, keysOfStoredSpans } from '../search/key-writer';
+import { keyExtractorFor } from '../search/keys';
 
 const MAX_DEPTH = 64;
 
@@ -168,7 +170,7 @@ async function adoptFromAncestors(tx: TxSql, orphans: readonly SpanRow[]): Promi
  * first (a probe of the small partial index per trace); the recursive walk
  * runs only for roots in those traces — usually none.
  */
-async function adoptDescendants(tx: TxSql, roots: readonly SpanRow[]): Promise<string[]> {
+async function adoptDescendants(tx: TxSql, roots: readonly SpanRow[]): Promise<Adopted[]> {
   if (roots.length === 0) return [];
   const traces = [...new Set(roots.map((r) => r.traceId))];
   const withOrphans = await tx.query<{ trace_id: string }>(
@@ -178,7 +180,7 @@ async function adoptDescendants(tx: TxSql, roots: readonly SpanRow[]): Promise<s
   if (withOrphans.length === 0) return [];
   const orphanTraces = new Set(withOrphans.map((r) => r.trace_id));
   const candidates = roots.filter((r) => orphanTraces.has(r.traceId));
-  const rows = await tx.query<{ saga_id: string }>(
+  return tx.query<Adopted>(
     `WITH RECURSIVE down(trace_id, span_id, saga_id, depth) AS (
        SELECT c.trace_id, c.span_id, r.saga_id, 0
          FROM unnest($1::text[], $2::text[], $3::text[]) AS r(trace_id, span_id, saga_id)
@@ -190,14 +192,20 @@ async function adoptDescendants(tx: TxSql, roots: readonly SpanRow[]): Promise<s
      )
      UPDATE spans s SET saga_id = down.saga_id FROM down
       WHERE s.trace_id = down.trace_id AND s.span_id = down.span_id AND s.saga_id IS NULL
-     RETURNING s.saga_id`,
+     RETURNING s.trace_id, s.span_id, s.saga_id`,
     [
       arrayLiteral(candidates.map((r) => r.traceId)),
       arrayLiteral(candidates.map((r) => r.spanId)),
       arrayLiteral(candidates.map((r) => r.sagaId)),
     ],
   );
-  return rows.map((r) => r.saga_id);
+}
+
+/** A stored span that joined a saga. */
+interface Adopted {
+  trace_id: string;
+  span_id: string;
+  saga_id: string;
 }
 
 /** A fresh row as the model sees it; `receivedMs` matches the stored received_at closely enough. */
@@ -298,8 +306,11 @@ export async function writeSpanBatch(
   db: Db,
   batch: readonly SpanRow[],
   modelConfig: (nowMs: number) => ModelConfig,
-  /** maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS — the same cap as every other reader of the saga (lib/db/saga-model.ts). */
-  opts: { maxSagaSpans: number },
+  /**
+   * maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS — the same cap as every other reader of the saga (lib/db/saga-model.ts).
+   * keyAttributes: SAGASCOPE_KEY_ATTRIBUTES, for the keys of stored spans adopted by a saga (rows carry their own).
+   */
+  opts: { maxSagaSpans: number; keyAttributes?: readonly string[] },
 ): Promise<WriteResult> {
   const { maxSagaSpans } = opts;
   const rows = dedupe(batch);
@@ -336,6 +347,8 @@ export async function writeSpanBatch(
     const preInserted = await insertNewSummaries(
       tx, brandNew.map((p) => p.saga), preparedAt, brandNew.map((p) => encodeContribution(p.contribution)),
     );
+    // Business keys of the spans that name their saga (lib/search/key-writer.ts: before the lock, sorted).
+    await insertKeys(tx, keysOfRows(fresh));
 
     const waitFrom = performance.now();
     await advisoryXactLock(tx, 'ingestPhase2');
@@ -351,7 +364,14 @@ export async function writeSpanBatch(
         if (sagaId !== undefined) roots.push({ ...r, sagaId });
       }
     }
-    const touchedStored = new Set(await adoptDescendants(tx, roots));
+    const descendants = await adoptDescendants(tx, roots);
+    const touchedStored = new Set(descendants.map((d) => d.saga_id));
+    // Keys of spans that joined a saga by adoption (rare: a child exported before its parent).
+    if (adopted.size > 0 || descendants.length > 0) {
+      const adoptedKeys = keysOfRows(roots.filter((r) => r.keys !== null && adopted.has(key(r.traceId, r.spanId))));
+      adoptedKeys.push(...(await keysOfStoredSpans(tx, descendants, keyExtractorFor(opts.keyAttributes))));
+      await insertKeysUnderLock(tx, adoptedKeys);
+    }
     // Sagas that gained spans by adoption: their prepared model lacks them.
     const gained = new Set([...adopted.values(), ...touchedStored]);
 
