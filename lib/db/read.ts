@@ -4,7 +4,6 @@
  * derived from its spans with the same model the collector uses.
  */
 import type { Db } from './connection';
-import type { Prisma } from './generated/client.ts';
 import type { SagaListQuery } from '../api/query';
 import { decodeCursor, encodeCursor } from '../api/query';
 import type { SagaList, SagaDetail, TraceJson, SpanJson } from '../api/types';
@@ -13,51 +12,51 @@ import { loadSagaModel } from './saga-model';
 import { sagaRowToSummaryJson, sagaToSummaryJson, stepToJson, repairsToJson } from './to-json';
 import { auditForSaga } from './audit';
 import { cachedDetail, detailStamp, rememberDetail } from './saga-detail-cache';
+import { sagaFilterConditions } from '../search/saga-filter';
+import { keysOfSaga } from '../search/key-writer';
+
+/** Columns of a summary row (lib/db/to-json.ts sagaRowToSummaryJson), as SQL. */
+const SUMMARY_COLUMNS = `id, name, protocol, status, status_after, status_changes_at, anomalies, anomalies_after, started_at,
+  last_span_end_at, duration_ms, services, step_count, failed_step, compensation_count, time_to_consistency_ms,
+  repaired_at, time_to_repair_ms`;
+
+interface SummaryRecord {
+  id: string; name: string | null; protocol: string; status: string; status_after: string | null;
+  status_changes_at: Date | string | null; anomalies: string[]; anomalies_after: string[]; started_at: Date | string;
+  last_span_end_at: Date | string; duration_ms: number; services: string[]; step_count: number; failed_step: string | null;
+  compensation_count: number; time_to_consistency_ms: number | null; repaired_at: Date | string | null; time_to_repair_ms: number | null;
+}
+
+const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+const dateOrNull = (v: Date | string | null) => (v === null ? null : date(v));
+const numOrNull = (v: number | null) => (v === null ? null : Number(v));
 
 /**
- * The summary stores the status at ingest time plus one pending transition
- * (status_after at status_changes_at). "Effective status = X at `now`" is:
- * (status = X and the transition is not due) or (status_after = X and it is due).
+ * Newest first, filtered by lib/search/saga-filter.ts (raw SQL: `q`'s
+ * case-insensitive and prefix matches need expression indexes Prisma cannot name).
  */
-function effectiveStatusIs(status: string, now: Date): Prisma.SagaWhereInput {
-  return {
-    OR: [
-      { status, OR: [{ statusChangesAt: null }, { statusChangesAt: { gt: now } }] },
-      { statusAfter: status, statusChangesAt: { lte: now } },
-    ],
-  };
-}
-
-function effectiveAnomalyIs(kind: string, now: Date): Prisma.SagaWhereInput {
-  return {
-    OR: [
-      { anomalies: { has: kind }, OR: [{ statusChangesAt: null }, { statusChangesAt: { gt: now } }] },
-      { anomaliesAfter: { has: kind }, statusChangesAt: { lte: now } },
-    ],
-  };
-}
-
 export async function listSagas(db: Db, q: SagaListQuery, nowMs: number = Date.now()): Promise<SagaList> {
-  const now = new Date(nowMs);
-  const and: Prisma.SagaWhereInput[] = [];
-  if (q.status) and.push(effectiveStatusIs(q.status, now));
-  if (q.anomaly) and.push(effectiveAnomalyIs(q.anomaly, now));
-  if (q.name) and.push({ name: q.name });
-  if (q.service) and.push({ services: { has: q.service } });
-  if (q.q) and.push({ OR: [{ id: q.q }, { traceIds: { has: q.q.toLowerCase() } }] });
-  if (q.from) and.push({ startedAt: { gte: q.from } });
-  if (q.to) and.push({ startedAt: { lte: q.to } });
+  const params: unknown[] = [];
+  const where = sagaFilterConditions(q, nowMs, params);
   const cursor = q.cursor ? decodeCursor(q.cursor) : null;
   if (cursor) {
-    const at = new Date(cursor.startedAtMs);
-    and.push({ OR: [{ startedAt: { lt: at } }, { startedAt: at, id: { lt: cursor.id } }] });
+    params.push(new Date(cursor.startedAtMs).toISOString(), cursor.id);
+    where.push(`(started_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`);
   }
-  const rows = await db.prisma.saga.findMany({
-    where: { AND: and },
-    orderBy: [{ startedAt: 'desc' }, { id: 'desc' }],
-    take: q.limit + 1,
-  });
-  const page = rows.slice(0, q.limit);
+  params.push(q.limit + 1);
+  const rows = await db.query<SummaryRecord>(
+    `SELECT ${SUMMARY_COLUMNS} FROM sagas ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
+    params,
+  );
+  const page = rows.slice(0, q.limit).map((r) => ({
+    id: r.id, name: r.name, protocol: r.protocol, status: r.status, statusAfter: r.status_after,
+    statusChangesAt: dateOrNull(r.status_changes_at), anomalies: r.anomalies, anomaliesAfter: r.anomalies_after,
+    startedAt: date(r.started_at), lastSpanEndAt: date(r.last_span_end_at), durationMs: Number(r.duration_ms),
+    services: r.services, stepCount: Number(r.step_count), failedStep: r.failed_step,
+    compensationCount: Number(r.compensation_count), timeToConsistencyMs: numOrNull(r.time_to_consistency_ms),
+    repairedAt: dateOrNull(r.repaired_at), timeToRepairMs: numOrNull(r.time_to_repair_ms),
+  }));
   const last = page[page.length - 1];
   return {
     items: page.map((r) => sagaRowToSummaryJson(r, nowMs)),
@@ -101,8 +100,10 @@ export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig, maxSag
     };
     if (stamp) rememberDetail(id, stamp, cfg.nowMs, saga.next?.atMs ?? null, built);
   }
-  // Audit entries targeting this saga (manual actions), oldest first: never cached.
-  return { ...built, audit: await auditForSaga(db, id) };
+  // Audit entries targeting this saga (manual actions), oldest first, and its
+  // business keys (they grow as spans arrive): never cached.
+  const [audit, keys] = await Promise.all([auditForSaga(db, id), keysOfSaga(db, id)]);
+  return { ...built, audit, keys: keys.map((k) => ({ name: k.name, value: k.value })) };
 }
 
 export async function getTrace(db: Db, traceId: string): Promise<TraceJson | null> {

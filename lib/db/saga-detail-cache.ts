@@ -18,7 +18,7 @@ export const CACHE_MIN_STEPS = 2_000;
 /** About 0.4 KB per step as JSON objects: ~40 MB at most. */
 const CACHE_MAX_STEPS = 100_000;
 
-export type CachedDetail = Omit<SagaDetail, 'audit'>;
+export type CachedDetail = Omit<SagaDetail, 'audit' | 'keys'>;
 
 interface Entry {
   stamp: string;
