@@ -92,7 +92,7 @@ export const envSchema = z.object({
   /**
    * Attribute names (comma-separated) whose values are a saga's business keys, besides every
    * `saga.key.<name>` (lib/search/keys.ts). Unset: the default list in README "Finding a saga";
-   * `+a,b` adds to it; `none`: saga.key.* only.
+   * `+a,b` adds to it; `none`: saga.key.* only; `off`: no business keys at all.
    */
   SAGASCOPE_KEY_ATTRIBUTES: z
     .string()

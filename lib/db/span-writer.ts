@@ -310,7 +310,7 @@ export async function writeSpanBatch(
    * maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS — the same cap as every other reader of the saga (lib/db/saga-model.ts).
    * keyAttributes: SAGASCOPE_KEY_ATTRIBUTES, for the keys of stored spans adopted by a saga (rows carry their own).
    */
-  opts: { maxSagaSpans: number; keyAttributes?: readonly string[] },
+  opts: { maxSagaSpans: number; keyAttributes?: readonly string[] | null },
 ): Promise<WriteResult> {
   const { maxSagaSpans } = opts;
   const rows = dedupe(batch);

@@ -15,8 +15,8 @@ import { keyExtractorFor } from '../search/keys';
 import { MAX_REJECT_REASONS } from '../otlp/span-validation';
 
 export type Encoding = 'protobuf' | 'json';
-/** keyAttributes: SAGASCOPE_KEY_ATTRIBUTES (lib/search/keys.ts); omitted, the default list. */
-export type RequestLimits = SpanLimits & DecodeBudgets & { keyAttributes?: readonly string[] };
+/** keyAttributes: SAGASCOPE_KEY_ATTRIBUTES (lib/search/keys.ts; null: off); omitted, the default list. */
+export type RequestLimits = SpanLimits & DecodeBudgets & { keyAttributes?: readonly string[] | null };
 
 export interface RequestRows {
   rows: SpanRow[];

@@ -66,8 +66,10 @@ function keyValue(v: AttrValue): string | null {
 export class KeyExtractor {
   private readonly names: ReadonlySet<string>;
 
-  constructor(names: readonly string[]) {
-    this.names = new Set(names);
+  /** names: attribute names that are keys; null: business keys are off (not even saga.key.*). */
+  constructor(names: readonly string[] | null) {
+    this.names = new Set(names ?? []);
+    if (names === null) this.extract = () => null;
   }
 
   /**
@@ -109,9 +111,12 @@ export function keyPairs(flat: readonly string[] | null): BusinessKey[] {
 
 const extractors = new Map<string, KeyExtractor>();
 
-/** The extractor for a list of names (cached: the list comes from configuration and does not change). */
-export function keyExtractorFor(names: readonly string[] = DEFAULT_KEY_ATTRIBUTES): KeyExtractor {
-  const id = names.join('\n');
+/**
+ * The extractor for a SAGASCOPE_KEY_ATTRIBUTES setting (parseKeyAttributes; null: off), cached:
+ * the setting does not change while a process runs.
+ */
+export function keyExtractorFor(names: readonly string[] | null = DEFAULT_KEY_ATTRIBUTES): KeyExtractor {
+  const id = names === null ? '\u0000off' : names.join('\n');
   let e = extractors.get(id);
   if (!e) extractors.set(id, (e = new KeyExtractor(names)));
   return e;
@@ -120,13 +125,14 @@ export function keyExtractorFor(names: readonly string[] = DEFAULT_KEY_ATTRIBUTE
 /**
  * SAGASCOPE_KEY_ATTRIBUTES: comma-separated attribute names. Unset or empty:
  * DEFAULT_KEY_ATTRIBUTES. A leading `+` adds the names to the default list;
- * `none` indexes `saga.key.*` attributes only. Throws with a message naming the
- * bad entry (lib/config/env.ts reports it).
+ * `none` indexes `saga.key.*` attributes only; `off` stores no business keys at
+ * all (null). Throws with a message naming the bad entry (lib/config/env.ts reports it).
  */
-export function parseKeyAttributes(text: string | undefined): readonly string[] {
+export function parseKeyAttributes(text: string | undefined): readonly string[] | null {
   const raw = (text ?? '').trim();
   if (raw === '') return DEFAULT_KEY_ATTRIBUTES;
   if (raw === 'none') return [];
+  if (raw === 'off') return null;
   const extend = raw.startsWith('+');
   const names = (extend ? raw.slice(1) : raw).split(',').map((s) => s.trim()).filter(Boolean);
   for (const n of names) {
