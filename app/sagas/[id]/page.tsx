@@ -8,6 +8,7 @@ import { SagaDetailView } from '@/components/saga/SagaDetailView';
 import { AuditTrail } from '@/components/saga/AuditTrail';
 import { ClockSkewNotice } from '@/components/saga/ClockSkewNotice';
 import { SagaSizeNotice } from '@/components/saga/SagaSizeNotice';
+import { SagaKeys } from '@/components/saga/SagaKeys';
 import { roleCan } from '@/lib/auth/roles';
 import { currentReadOnly, requirePage } from '../../_lib/auth';
 import { stepsToTimelineItems } from '@/lib/ui/timeline-items';
@@ -57,6 +58,7 @@ export default async function SagaPage({ params, searchParams }: Props) {
         <Link href="/sagas">Sagas</Link> <span aria-hidden="true">/</span> <span className="mono">{detail.saga.id}</span>
       </nav>
       <SagaHeader saga={detail.saga} traceIds={detail.traceIds} />
+      <SagaKeys keys={detail.keys} />
       <SagaSizeNotice sizes={detail.modelledSpans} />
       <ClockSkewNotice corrections={detail.clockSkew} />
       <SagaDetailView
