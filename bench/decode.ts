@@ -6,7 +6,7 @@
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { decodeJsonRequest } from '../lib/otlp/decode-json';
 import { decodeProtobufRequest } from '../lib/otlp/decode-protobuf';
-import { ingestBatch } from '../lib/otlp/test-support/sdk-spans';
+import { ingestBatch } from '../test/support/otlp/sdk-spans';
 import type { DecodedRequest } from '../lib/otlp/types';
 
 const SPANS_PER_BATCH = 1_000;

@@ -22,9 +22,9 @@
 import { randomUUID } from 'node:crypto';
 import { generateSagas } from './saga-generator';
 import { toSpanRows } from '../lib/ingest/span-row';
-import { spanCopyLine, COLUMN_LIST } from '../lib/db/span-writer';
+import { spanCopyLine, COLUMN_LIST } from '../lib/ingest/span-writer';
 import { copyChunks } from '../lib/db/copy-chunks';
-import { insertApiToken } from '../lib/db/users';
+import { insertApiToken } from '../lib/auth/user-store';
 import { newApiToken } from '../lib/auth/secrets';
 import { parseConfig } from '../lib/config/env';
 import { openMigratedDb } from '../lib/db/setup';

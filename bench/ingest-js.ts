@@ -13,14 +13,14 @@ import { encodeProtobufRequest } from '../lib/otlp/encode-protobuf';
 import { decodeProtobufRequest } from '../lib/otlp/decode-protobuf';
 import { toSpanRows, type SpanRow } from '../lib/ingest/span-row';
 import { inheritSagaIds } from '../lib/ingest/inherit-saga-ids';
-import { groupBySaga, spanCopyLine } from '../lib/db/span-writer';
+import { groupBySaga, spanCopyLine } from '../lib/ingest/span-writer';
 import { copyChunks } from '../lib/db/copy-chunks';
 import { buildSaga } from '../lib/saga/model';
 import { modelConfig } from '../lib/saga/config';
 import { contributionOf, decodeContribution, encodeContribution } from '../lib/stats/contribution';
 import { RollupDelta } from '../lib/stats/delta';
-import { summaryParameters } from '../lib/db/summary-writer';
-import { rollupParameters } from '../lib/db/rollup-writer';
+import { summaryParameters } from '../lib/ingest/summary-writer';
+import { rollupParameters } from '../lib/stats/rollup-writer';
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

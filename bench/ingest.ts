@@ -26,7 +26,7 @@ import { openMigratedDb } from '../lib/db/setup';
 import { startCollector } from '../collector/start-collector';
 import { generateSagas } from './saga-generator';
 import { toSpanRows, type SpanRow } from '../lib/ingest/span-row';
-import { spanCopyLine, COLUMN_LIST } from '../lib/db/span-writer';
+import { spanCopyLine, COLUMN_LIST } from '../lib/ingest/span-writer';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { backendCpu, backendCpuSince, processCpuSeconds } from './support/cpu-time';

@@ -4,7 +4,7 @@
  * detail page runs it on read).
  */
 import { buildSaga } from '../lib/saga/model';
-import { largeSaga, lastEnd, sagaSpans, scenario } from '../lib/saga/fixtures';
+import { largeSaga, lastEnd, sagaSpans, scenario } from '../test/support/saga-fixtures';
 import { modelConfig } from '../lib/saga/config';
 import type { SagaSpan } from '../lib/saga/types';
 

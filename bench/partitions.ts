@@ -3,7 +3,7 @@
  * start_time) would change, measured on a scratch database. Builds the
  * current `spans` table and a partitioned copy with the same rows spread over
  * several days, then compares
- *   - retention: the collector's batched DELETE (lib/db/retention.ts) against
+ *   - retention: the collector's batched DELETE (lib/retention/store.ts) against
  *     DETACH PARTITION [CONCURRENTLY] + DROP TABLE: time, rows/s, WAL (exact,
  *     per transaction id through pg_walinspect), and the latency of a
  *     concurrent inserter meanwhile;
@@ -20,8 +20,8 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { parseConfig } from '../lib/config/env';
 import { openMigratedDb } from '../lib/db/setup';
-import { COLUMN_LIST, spanCopyLine } from '../lib/db/span-writer';
-import { SAGA_SPAN_SELECT } from '../lib/db/saga-spans';
+import { COLUMN_LIST, spanCopyLine } from '../lib/ingest/span-writer';
+import { SAGA_SPAN_SELECT } from '../lib/saga/span-store';
 import { toSpanRows } from '../lib/ingest/span-row';
 import { generateSagas } from './saga-generator';
 
@@ -246,7 +246,7 @@ async function main() {
     const dayRows = async (table: string, from: number) =>
       (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE start_time >= $1 AND start_time < $2`, [new Date(from).toISOString(), new Date(from + DAY_MS).toISOString()])).rows[0]!.n;
 
-    // (a) batched DELETE on the current table, one transaction per batch, as lib/db/retention.ts does.
+    // (a) batched DELETE on the current table, one transaction per batch, as lib/retention/store.ts does.
     {
       const inserter = new Inserter(ins, 'spans', 'ON CONFLICT (trace_id, span_id) DO NOTHING');
       inserter.start();

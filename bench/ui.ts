@@ -3,7 +3,7 @@
  * against the real server process. Loads a saga of BENCH_UI_STEPS step
  * executions (default 50,000) into a scratch database through the collector's
  * write path, starts server/start.ts (builds the UI first if needed), then:
- *  - server side: where a page read's time goes (spans load, model, packing)
+ *  - server side: where a page read's time goes (spans load, model, view, wire body)
  *    and the page's TTFB / size over plain HTTP;
  *  - in Chromium: cold (fresh browser context) and warm (same context again) loads —
  *    TTFB, first timeline row, interactive (a click on a row has selected it),
@@ -23,17 +23,14 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { chromiumLaunchOptions } from '../playwright.config';
 import { openDb } from '../lib/db/connection';
 import { getSagaDetail } from '../lib/db/read';
-import { loadSagaSpans } from '../lib/db/saga-spans';
+import { loadSagaSpans } from '../lib/saga/span-store';
 import { buildSaga } from '../lib/saga/model';
 import { modelConfigFrom } from '../lib/config/model';
 import { parseConfig } from '../lib/config/env';
 import { openMigratedDb } from '../lib/db/setup';
 import { gzipSync } from 'node:zlib';
-import { packTimeline } from '../lib/ui/timeline-pack';
-import { stepsToTimelineItems } from '../lib/ui/timeline-items';
 import { encodeTimelineWire } from '../lib/ui/timeline-wire';
-import { packedChainSteps } from '../lib/ui/timeline-rows';
-import { buildChainFromSteps } from '../lib/saga/compensation-chain';
+import { buildSagaView } from '../lib/saga-view/view';
 import { setLogLevel } from '../lib/log';
 import { createScratchDb, startServer, quantile, type ServerProcess } from './support/server-process';
 import { largeSagaSpans, storeLargeSaga } from './support/large-saga-load';
@@ -210,9 +207,8 @@ async function serverSide(databaseUrl: string, server: ServerProcess): Promise<v
     const load: number[] = [];
     const model: number[] = [];
     const detail: number[] = [];
-    const pack: number[] = [];
+    const viewMs: number[] = [];
     const wire: number[] = [];
-    let packedBytes = 0;
     let wireBytes = 0;
     let wireGzipBytes = 0;
     let steps = 0;
@@ -221,30 +217,30 @@ async function serverSide(databaseUrl: string, server: ServerProcess): Promise<v
       const spans = (await loadSagaSpans(db, [SAGA_ID])).get(SAGA_ID)!;
       load.push(performance.now() - t);
       t = performance.now();
-      buildSaga(SAGA_ID, spans, cfg);
+      const saga = buildSaga(SAGA_ID, spans, cfg);
       model.push(performance.now() - t);
+      // Rows, chain, step graph, summary and the repair guide, as getSagaDetail builds them.
       t = performance.now();
-      const d = (await getSagaDetail(db, SAGA_ID, cfg, config.SAGASCOPE_MAX_SAGA_SPANS))!;
+      const view = buildSagaView(saga, spans, cfg, null);
+      viewMs.push(performance.now() - t);
+      t = performance.now();
+      await getSagaDetail(db, SAGA_ID, cfg, config.SAGASCOPE_MAX_SAGA_SPANS);
       detail.push(performance.now() - t);
+      // The body of GET /api/sagas/<id>/timeline: rows and chain in their wire form.
       t = performance.now();
-      const packed = packTimeline(stepsToTimelineItems(d.steps));
-      pack.push(performance.now() - t);
-      packedBytes = JSON.stringify(packed).length;
-      // The body of GET /api/sagas/<id>/timeline: wire form + the chain built on the server.
-      t = performance.now();
-      const body = JSON.stringify(encodeTimelineWire(packed, buildChainFromSteps(packedChainSteps(packed), d.saga.status)));
+      const body = JSON.stringify(encodeTimelineWire(view.rows, view.chain));
       wire.push(performance.now() - t);
       wireBytes = body.length;
       wireGzipBytes = gzipSync(body).length;
-      steps = d.steps.length;
+      steps = view.steps.length;
     }
     console.log(`server, in-process (${steps.toLocaleString('en-US')} steps):`);
     console.log(`  load spans (SQL + rows)     ${stat(load)}`);
     console.log(`  model (buildSaga)           ${stat(model)}`);
+    console.log(`  view (buildSagaView)        ${stat(viewMs)}`);
     console.log(`  getSagaDetail (all of it)   ${stat(detail)}`);
-    console.log(`  timeline rows + pack        ${stat(pack)}   packed JSON ${(packedBytes / 1024 / 1024).toFixed(1)} MiB`);
     const mib = (b: number) => `${(b / 1024 / 1024).toFixed(2)} MiB`;
-    console.log(`  chain + wire body           ${stat(wire)}   wire JSON ${mib(wireBytes)} (gzip ${mib(wireGzipBytes)})`);
+    console.log(`  wire body                   ${stat(wire)}   wire JSON ${mib(wireBytes)} (gzip ${mib(wireGzipBytes)})`);
   } finally {
     await db.close();
   }

@@ -7,7 +7,7 @@ import { createScratchDatabase } from '../test/integration/harness';
 import { parseConfig } from '../lib/config/env';
 import { openMigratedDb } from '../lib/db/setup';
 import type { Db, TxSql } from '../lib/db/connection';
-import { writeSpanBatch } from '../lib/db/span-writer';
+import { writeSpanBatch } from '../lib/ingest/span-writer';
 import { modelConfigFrom } from '../lib/config/model';
 import { generateSagas } from './saga-generator';
 import { toSpanRows } from '../lib/ingest/span-row';

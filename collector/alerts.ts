@@ -10,7 +10,7 @@ import type { Db } from '../lib/db/connection';
 import type { Config } from '../lib/config/env';
 import { deliverDue, type DeliveryPassResult } from '../lib/alerts/deliver';
 import { backoffPolicyFrom, webhookPolicyFrom } from '../lib/alerts/policy';
-import { evaluateRateRules, type RateEvaluation } from '../lib/db/alert-rate';
+import { evaluateRateRules, type RateEvaluation } from '../lib/alerts/rate-store';
 import { startPeriodic, type PeriodicTask } from './periodic';
 
 export interface AlertLoops {

@@ -1,13 +1,13 @@
 /**
  * The collector's retention loop: every SAGASCOPE_RETENTION_INTERVAL_MS, delete
- * spans older than SAGASCOPE_RETENTION_DAYS (lib/db/retention.ts). One pass at a
+ * spans older than SAGASCOPE_RETENTION_DAYS (lib/retention/store.ts). One pass at a
  * time (the next is scheduled when the previous ends); failures are logged and
  * retried on the next tick, never thrown. The timer is unref'd so it never keeps
  * the process alive. Several collectors pruning the same database is safe (see
- * lib/db/retention.ts), only redundant.
+ * lib/retention/store.ts), only redundant.
  */
 import type { Db } from '../lib/db/connection';
-import { pruneExpiredSpans, pruneExpiredRollups, retentionCutoff, DEFAULT_RETENTION_BATCH, type PruneResult } from '../lib/db/retention';
+import { pruneExpiredSpans, pruneExpiredRollups, retentionCutoff, DEFAULT_RETENTION_BATCH, type PruneResult } from '../lib/retention/store';
 import { log, errorFields } from '../lib/log';
 
 export interface RetentionLoop {

@@ -6,7 +6,7 @@
 import type { Db } from '../lib/db/connection';
 import type { Config } from '../lib/config/env';
 import { modelConfigFrom } from '../lib/config/model';
-import { writeSpanBatch } from '../lib/db/span-writer';
+import { writeSpanBatch } from '../lib/ingest/span-writer';
 import { IngestPipeline } from '../lib/ingest/pipeline';
 import { IngestMetrics, registerProcessMetrics } from '../lib/ingest/metrics';
 import { createDecoder, DecodePool } from '../lib/ingest/decode-pool';
@@ -15,8 +15,8 @@ import { startHttpServer } from './http';
 import { startRetentionLoop, type RetentionLoop } from './retention';
 import { startTransitionLoop } from './transitions';
 import { startPeriodic } from './periodic';
-import { RollupCompactor, type CompactionResult } from '../lib/db/rollup-writer';
-import { backfillRollups } from '../lib/db/rollup-backfill';
+import { RollupCompactor, type CompactionResult } from '../lib/stats/rollup-writer';
+import { backfillRollups } from '../lib/ingest/rollup-backfill';
 import { startAlertLoops, type AlertLoops } from './alerts';
 import type { PeriodicTask } from './periodic';
 import { log, errorFields } from '../lib/log';
@@ -28,9 +28,9 @@ export interface RunningCollector {
   pipeline: IngestPipeline;
   /** Span retention (SAGASCOPE_RETENTION_DAYS); a no-op when retention is 0. */
   retention: RetentionLoop;
-  /** Timed status changes made permanent for rollups and alerts (lib/db/transitions.ts). */
+  /** Timed status changes made permanent for rollups and alerts (lib/ingest/transition-writer.ts). */
   transitions: PeriodicTask<number>;
-  /** Pending rollup changes folded into the rollup tables (lib/db/rollup-writer.ts). */
+  /** Pending rollup changes folded into the rollup tables (lib/stats/rollup-writer.ts). */
   compaction: PeriodicTask<CompactionResult>;
   /** Webhook sender and failure-rate evaluator (collector/alerts.ts). */
   alerts: AlertLoops;
@@ -102,7 +102,7 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     },
   });
   registerProcessMetrics(metrics);
-  // Every collector prunes; concurrent pruners are safe (lib/db/retention.ts).
+  // Every collector prunes; concurrent pruners are safe (lib/retention/store.ts).
   const retention = startRetentionLoop(db, {
     days: config.SAGASCOPE_RETENTION_DAYS,
     intervalMs: config.SAGASCOPE_RETENTION_INTERVAL_MS,

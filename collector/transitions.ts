@@ -1,11 +1,11 @@
 /**
- * The collector's timed-transition pass (lib/db/transitions.ts): every
+ * The collector's timed-transition pass (lib/ingest/transition-writer.ts): every
  * SAGASCOPE_TRANSITION_INTERVAL_MS, due transitions are made permanent so the
  * rollups count a stalled saga as stuck and its alert goes out. Several
  * collectors doing this is safe: each pass holds the ingest's phase-2 lock.
  */
 import type { Db } from '../lib/db/connection';
-import { applyDueTransitions } from '../lib/db/transitions';
+import { applyDueTransitions } from '../lib/ingest/transition-writer';
 import { startPeriodic, type PeriodicTask } from './periodic';
 
 const PER_TRANSACTION = 1000;

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { getDb } from '@/lib/db';
-import { listApiTokens, listUsers } from '@/lib/db/users';
+import { listApiTokens, listUsers } from '@/lib/auth/user-store';
 import { currentReadOnly, requirePage } from '../_lib/auth';
 import { UsersPanel } from '@/components/admin/UsersPanel';
 import { TokensPanel } from '@/components/admin/TokensPanel';

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { getDb } from '@/lib/db';
 import { parseAuditListQuery } from '@/lib/api/audit-query';
-import { listAudit } from '@/lib/db/audit';
+import { listAudit } from '@/lib/audit/store';
 import { pathWithQuery, requirePage } from '../_lib/auth';
 import { AuditFilters } from '@/components/audit/AuditFilters';
 import { AuditTable } from '@/components/audit/AuditTable';

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import { getDb } from '@/lib/db';
-import { anyUserExists } from '@/lib/db/users';
+import { anyUserExists } from '@/lib/auth/user-store';
 import { currentPrincipal, safeNext } from '../_lib/auth';
 import { LoginForm } from '@/components/auth/LoginForm';
 

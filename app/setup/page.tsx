@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { getDb } from '@/lib/db';
-import { anyUserExists } from '@/lib/db/users';
+import { anyUserExists } from '@/lib/auth/user-store';
 import { SetupForm } from '@/components/auth/SetupForm';
 
 export const dynamic = 'force-dynamic';

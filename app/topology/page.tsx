@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { parseTopologyQuery } from '@/lib/stats/query';
-import { currentModelConfig, getDb, getTopology, sagaSpanLimit } from '@/lib/db';
+import { getTopology } from '@/lib/db';
 import { buildServiceGraph } from '@/lib/topology/service-graph';
 import { readTopologyView, sagaListHrefForService, topologyHref } from '@/lib/topology/view';
 import { formatDateTime } from '@/lib/time/zone';
@@ -24,7 +24,7 @@ export default async function TopologyPage({ searchParams }: { searchParams: Pro
   await requirePage('read', pathWithQuery('/topology', raw));
   const { view, apiParams } = readTopologyView(raw);
   const parsed = parseTopologyQuery(apiParams);
-  const topology = parsed.ok ? await getTopology(await getDb(), parsed.value, currentModelConfig(), sagaSpanLimit()) : null;
+  const topology = parsed.ok ? await getTopology(parsed.value) : null;
   const graph =
     parsed.ok && topology ? buildServiceGraph(topology, (service) => sagaListHrefForService(service, view, parsed.value)) : null;
 

@@ -6,7 +6,7 @@
  */
 import type { FlatSpan, Attributes } from '../../lib/otlp/types';
 import { toSpanRows } from '../../lib/ingest/span-row';
-import { spanCopyLine, COLUMN_LIST, writeSpanBatch } from '../../lib/db/span-writer';
+import { spanCopyLine, COLUMN_LIST, writeSpanBatch } from '../../lib/ingest/span-writer';
 import { copyChunks } from '../../lib/db/copy-chunks';
 import { modelConfigFrom } from '../../lib/config/model';
 import { parseConfig } from '../../lib/config/env';

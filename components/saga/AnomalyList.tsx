@@ -1,7 +1,7 @@
 'use client';
 
 import type { AnomalyJson } from '@/lib/api/types';
-import type { TimelineItem } from '@/lib/ui/timeline-items';
+import type { TimelineItem } from '@/lib/ui/timeline-columns';
 import { anomalyLabel } from '../AnomalyChips';
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;

@@ -2,8 +2,10 @@
 
 import { memo, useEffect, useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { ChainSide, CompensationChain, CompensationPair, PairStatus } from '@/lib/saga/compensation-chain';
-import type { SagaStatus } from '@/lib/saga/types';
+import type { ChainSide, CompensationChain, CompensationPair, PairStatus } from '@/lib/saga-view/chain';
+import type { SagaStatus, StepResult } from '@/lib/saga/types';
+import { RESULT_OF_OUTCOME } from '@/lib/ui/timeline-columns';
+import type { TimelineRows } from '@/lib/ui/timeline-rows';
 import { UndoIcon } from '../UndoIcon';
 
 const COLUMN_WIDTH = 168;
@@ -19,7 +21,7 @@ const STATUS_TEXT: Record<PairStatus, string> = {
   null_compensation: 'compensation without action',
 };
 
-const RESULT_MARK: Record<ChainSide['result'], string> = {
+const RESULT_MARK: Record<StepResult, string> = {
   success: '✓',
   failure: '✕',
   skipped: '∅',
@@ -34,15 +36,20 @@ const RESULT_MARK: Record<ChainSide['result'], string> = {
  * Forward steps left → right in step-index order; each one's compensation under
  * it. Compensations run right → left (reverse order), so the lower lane's arrows
  * point left; the number on a compensation is the order it actually ran in.
- * Virtualised horizontally, since a saga can have thousands of steps.
+ * Virtualised horizontally, since a saga can have thousands of steps. Each
+ * side names a timeline row (lib/saga-view/chain.ts): op, span and result are
+ * read from `rows`, for the columns drawn only.
  */
 export function CompensationChainView({
   chain,
+  rows,
   sagaStatus,
   selectedId,
   onSelect,
 }: {
   chain: CompensationChain;
+  /** The rows the chain points into. */
+  rows: TimelineRows;
   sagaStatus: SagaStatus;
   selectedId: string | null;
   onSelect: (spanId: string) => void;
@@ -59,8 +66,9 @@ export function CompensationChainView({
 
   const selectedColumn = useMemo(() => {
     if (selectedId === null) return -1;
-    return pairs.findIndex((p) => p.forward?.spanId === selectedId || p.compensation?.spanId === selectedId);
-  }, [pairs, selectedId]);
+    const shows = (side: ChainSide | null) => side !== null && rows.idAt(side.row) === selectedId;
+    return pairs.findIndex((p) => shows(p.forward) || shows(p.compensation));
+  }, [pairs, rows, selectedId]);
   useEffect(() => {
     if (selectedColumn >= 0) virtualizer.scrollToIndex(selectedColumn, { align: 'auto' });
   }, [selectedColumn, virtualizer]);
@@ -97,6 +105,7 @@ export function CompensationChainView({
               <PairColumn
                 key={pairs[v.index].key}
                 pair={pairs[v.index]}
+                rows={rows}
                 left={v.start}
                 last={v.index === pairs.length - 1}
                 selectedId={selectedId}
@@ -112,12 +121,14 @@ export function CompensationChainView({
 
 const PairColumn = memo(function PairColumn({
   pair,
+  rows,
   left,
   last,
   selectedId,
   onSelect,
 }: {
   pair: CompensationPair;
+  rows: TimelineRows;
   left: number;
   last: boolean;
   selectedId: string | null;
@@ -139,10 +150,11 @@ const PairColumn = memo(function PairColumn({
       <div className="pair__step" title={pair.step}>
         <span className="pair__index">{pair.index}</span> {pair.step}
       </div>
-      <Cell side={pair.forward} kind="forward" selectedId={selectedId} onSelect={onSelect} emptyText="never ran" />
+      <Cell side={pair.forward} rows={rows} kind="forward" selectedId={selectedId} onSelect={onSelect} emptyText="never ran" />
       <div className="pair__link" aria-hidden="true" />
       <Cell
         side={pair.compensation}
+        rows={rows}
         kind="compensation"
         selectedId={selectedId}
         onSelect={onSelect}
@@ -164,6 +176,7 @@ function ordinal(n: number): string {
 
 function Cell({
   side,
+  rows,
   kind,
   selectedId,
   onSelect,
@@ -174,6 +187,7 @@ function Cell({
   statusText = null,
 }: {
   side: ChainSide | null;
+  rows: TimelineRows;
   kind: 'forward' | 'compensation';
   selectedId: string | null;
   onSelect: (spanId: string) => void;
@@ -190,6 +204,8 @@ function Cell({
       </div>
     );
   }
+  const row = rows.at(side.row);
+  const result = RESULT_OF_OUTCOME[row.outcome];
   const retries =
     side.attempts > 1
       ? `${side.attempts} attempts${side.failures > 0 ? `, ${side.failures} failed` : ''}${side.successes > 1 ? `, ${side.successes} succeeded` : ''}`
@@ -197,15 +213,15 @@ function Cell({
   return (
     <button
       type="button"
-      className={`cell cell--${kind} cell--${side.result}${gap ? ' cell--gap' : ''}`}
-      aria-pressed={selectedId === side.spanId}
-      onClick={() => onSelect(side.spanId)}
+      className={`cell cell--${kind} cell--${result}${gap ? ' cell--gap' : ''}`}
+      aria-pressed={selectedId === row.id}
+      onClick={() => onSelect(row.id)}
       data-testid={gap ? 'chain-gap' : undefined}
-      title={`${side.op}: ${side.result}${retries ? ` (${retries})` : ''}${side.manual ? ', a repair run by an operator' : ''}`}
+      title={`${row.op}: ${result}${retries ? ` (${retries})` : ''}${row.manual ? ', a repair run by an operator' : ''}`}
     >
       <span className="cell__op">
         {kind === 'compensation' ? <UndoIcon /> : null}
-        {side.op} <span className="cell__mark">{RESULT_MARK[side.result]}</span>
+        {row.op} <span className="cell__mark">{RESULT_MARK[result]}</span>
       </span>
       {order !== null ? (
         <span className="cell__note" title="Position in the order the compensations actually ran">
@@ -213,7 +229,7 @@ function Cell({
         </span>
       ) : null}
       {retries ? <span className="cell__note">{retries}</span> : null}
-      {side.manual ? (
+      {row.manual ? (
         <span className="cell__note" title="Run by an operator from sagascope; not judged for compensation order">
           <span className="manual-badge" data-testid="chain-repair">
             repair
@@ -221,7 +237,11 @@ function Cell({
         </span>
       ) : null}
       {outOfOrder ? (
-        <span className="cell__note cell__note--warn" title="Compensated before a step with a higher index was; compensations should run in reverse step order">
+        <span
+          className="cell__note cell__note--warn"
+          data-testid="chain-out-of-order"
+          title="Compensated before a step that ran after it was: compensations of sequential steps should run in reverse order (see the anomaly)"
+        >
           out of order
         </span>
       ) : null}

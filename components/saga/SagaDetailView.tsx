@@ -3,13 +3,12 @@
 import { startTransition, useCallback, useEffect, useMemo, useState } from 'react';
 import Link from 'next/link';
 import type { AnomalyJson } from '@/lib/api/types';
-import { buildChainFromSteps, type CompensationChain } from '@/lib/saga/compensation-chain';
+import type { CompensationChain } from '@/lib/saga-view/chain';
 import type { SagaStatus } from '@/lib/saga/types';
-import type { TimelineItem } from '@/lib/ui/timeline-items';
-import type { PackedTimeline } from '@/lib/ui/timeline-pack';
-import { decodeTimelineWire } from '@/lib/ui/timeline-wire';
+import type { TimelineColumns, TimelineItem } from '@/lib/ui/timeline-columns';
+import { decodeTimelineWire, type TimelineWire } from '@/lib/ui/timeline-wire';
 import { decodeChainWire } from '@/lib/ui/chain-wire';
-import { packedChainSteps, rowsFromPacked } from '@/lib/ui/timeline-rows';
+import { rowsFromColumns } from '@/lib/ui/timeline-rows';
 import type { TimeScale } from '@/lib/ui/timeline-scale';
 import { whenSettled } from '@/lib/ui/idle';
 import { SpanAttributesPanel, type SpanTarget } from '../SpanAttributesPanel';
@@ -21,12 +20,12 @@ import { ActionDialog, SagaActions, type ActionRequest, type ActionStepOption } 
 import { CompensationChainView } from './CompensationChainView';
 import { LazyStepGraph } from './LazyStepGraph';
 import { StepGraphLegend } from './StepGraphLegend';
-import type { StepGraphView } from '@/lib/saga/step-graph-view';
+import type { StepGraphView } from '@/lib/saga-view/step-graph-layout';
 
 type RowsState =
   | { state: 'loading' }
-  /** `chain`: built on the server from these rows, still encoded (null from a body without one: built here then). */
-  | { state: 'loaded'; packed: PackedTimeline; chain: unknown }
+  /** `chain`: built on the server, pointing into these rows, still encoded. */
+  | { state: 'loaded'; columns: TimelineColumns; chain: unknown }
   | { state: 'error'; message: string };
 
 /**
@@ -48,9 +47,9 @@ function useRemainingRows(src: string | null): [RowsState, () => void] {
         // (a first click) goes first.
         await new Promise((resolve) => setTimeout(resolve, 0));
         if (abort.signal.aborted) return;
-        const { packed, chain } = decodeTimelineWire(body);
+        const { columns, chain } = decodeTimelineWire(body);
         // Not urgent: a click or a key press on the first screen goes first.
-        startTransition(() => setState({ state: 'loaded', packed, chain }));
+        startTransition(() => setState({ state: 'loaded', columns, chain }));
       } catch (err) {
         if (abort.signal.aborted) return;
         setState({ state: 'error', message: err instanceof Error ? err.message : String(err) });
@@ -70,7 +69,7 @@ export function SagaDetailView({
   sagaName,
   sagaStatus,
   timeline,
-  timelineTotal = timeline.id.length,
+  timelineTotal = timeline.n,
   timelineScale,
   timelineSrc = null,
   initialItem = null,
@@ -84,8 +83,8 @@ export function SagaDetailView({
 }: {
   sagaName: string;
   sagaStatus: SagaStatus;
-  /** All rows, or the first screen of them when `timelineSrc` is set. */
-  timeline: PackedTimeline;
+  /** All rows and their chain, or the first screen of rows when `timelineSrc` is set (lib/saga-view/page-timeline.ts). */
+  timeline: TimelineWire;
   /** Rows in the whole timeline. */
   timelineTotal?: number;
   /** Scale of the whole timeline (the first screen is drawn on it). */
@@ -108,7 +107,7 @@ export function SagaDetailView({
     /** The failed step, the selector's default when no anomaly names a repairable step. */
     failedStep: string | null;
   } | null;
-  /** Laid out on the server (lib/saga/step-graph-view.ts). */
+  /** Laid out on the server (lib/saga-view/step-graph-layout.ts). */
   stepGraph?: StepGraphView | null;
   /** For the link to this saga's service graph. */
   sagaId?: string | null;
@@ -116,10 +115,15 @@ export function SagaDetailView({
   const [selectedId, select] = useSpanSelection(initialSpan);
   const [remaining, retryRows] = useRemainingRows(timelineSrc);
   const complete = timelineSrc === null || remaining.state === 'loaded';
-  const packed = remaining.state === 'loaded' ? remaining.packed : timeline;
+  // The page's own rows (and, for a saga small enough to carry whole, its chain), decoded once.
+  const inline = useMemo(() => decodeTimelineWire(timeline), [timeline]);
+  const columns = remaining.state === 'loaded' ? remaining.columns : inline.columns;
   // Row objects are made only for the rows drawn (lib/ui/timeline-rows.ts).
-  const rows = useMemo(() => rowsFromPacked(packed, timelineScale), [packed, timelineScale]);
-  const chain = useDeferredChain(complete ? packed : null, sagaStatus, remaining.state === 'loaded' ? remaining.chain : null);
+  const rows = useMemo(() => rowsFromColumns(columns, timelineScale), [columns, timelineScale]);
+  const [chain, chainError] = useChain(
+    timelineSrc === null ? inline.columns : remaining.state === 'loaded' ? remaining.columns : null,
+    timelineSrc === null ? inline.chain : remaining.state === 'loaded' ? remaining.chain : null,
+  );
   const itemOf = useCallback(
     (id: string): TimelineItem | undefined => {
       const i = rows.indexOf(id);
@@ -183,10 +187,12 @@ export function SagaDetailView({
 
       <section className="section" aria-labelledby="chain-h">
         <h2 id="chain-h">Compensation chain</h2>
-        {chain ? (
-          <CompensationChainView chain={chain} sagaStatus={sagaStatus} selectedId={selectedId} onSelect={select} />
+        {chain && complete ? (
+          <CompensationChainView chain={chain} rows={rows} sagaStatus={sagaStatus} selectedId={selectedId} onSelect={select} />
         ) : remaining.state === 'error' ? (
           <p className="muted">The compensation chain needs all {timelineTotal.toLocaleString('en-US')} steps, which could not be loaded.</p>
+        ) : chainError ? (
+          <p className="muted">The compensation chain could not be read ({chainError}).</p>
         ) : (
           <p className="muted" data-testid="chain-loading">
             Building the compensation chain of {timelineTotal.toLocaleString('en-US')} steps…
@@ -265,35 +271,38 @@ export function SagaDetailView({
 }
 
 /**
- * A large saga's compensation chain comes built with its rows (`shipped`, still
- * encoded): building it here cost 0.06–0.3 s of main-thread time over 50,000
- * steps; decoding it, ~15–60 ms. Either runs once the rows have arrived and the
- * page has settled (the first input or CHAIN_SETTLE_MS, then an idle period:
- * lib/ui/idle.ts whenSettled), so it delays neither the first screen nor a first
- * click. A small saga's chain is built during render (no flash of "building…").
+ * The compensation chain, built on the server and sent with the rows it points
+ * into (lib/ui/chain-wire.ts). A small saga's is decoded during render (no
+ * flash of "building…"). A large saga's is decoded once its rows have arrived
+ * and the page has settled (the first input or CHAIN_SETTLE_MS, then an idle
+ * period: lib/ui/idle.ts whenSettled): decoding a 50,000-step saga's chain took ~15–60 ms,
+ * which should delay neither the first screen nor a first click.
  */
 const DEFER_CHAIN_ROWS = 2_000;
 const CHAIN_SETTLE_MS = 1_000;
 
-function useDeferredChain(packed: PackedTimeline | null, status: SagaStatus, shipped: unknown): CompensationChain | null {
-  const small = shipped === null && packed !== null && packed.id.length <= DEFER_CHAIN_ROWS;
-  const immediate = useMemo(() => (small && packed ? buildChainFromSteps(packedChainSteps(packed), status) : null), [small, packed, status]);
-  const [deferred, setDeferred] = useState<{ packed: PackedTimeline; status: SagaStatus; chain: CompensationChain } | null>(null);
+type ChainState = [chain: CompensationChain | null, error: string | null];
+
+function decodeChain(shipped: unknown, columns: TimelineColumns): ChainState {
+  if (shipped === null) return [null, 'the server sent none'];
+  try {
+    return [decodeChainWire(shipped, columns), null];
+  } catch (err) {
+    return [null, err instanceof Error ? err.message : String(err)];
+  }
+}
+
+function useChain(columns: TimelineColumns | null, shipped: unknown): ChainState {
+  const small = columns !== null && columns.id.length <= DEFER_CHAIN_ROWS;
+  const immediate = useMemo<ChainState | null>(() => (small && columns ? decodeChain(shipped, columns) : null), [small, columns, shipped]);
+  const [deferred, setDeferred] = useState<{ columns: TimelineColumns; state: ChainState } | null>(null);
   useEffect(() => {
-    if (small || packed === null) return;
+    if (small || columns === null) return;
     return whenSettled(() => {
-      let chain: CompensationChain | null = null;
-      if (shipped !== null) {
-        try {
-          chain = decodeChainWire(shipped, packed);
-        } catch {
-          // A malformed chain is not worth an error on the page: the rows are good, build it from them.
-        }
-      }
-      chain ??= buildChainFromSteps(packedChainSteps(packed), status);
-      startTransition(() => setDeferred({ packed, status, chain }));
+      const state = decodeChain(shipped, columns);
+      startTransition(() => setDeferred({ columns, state }));
     }, CHAIN_SETTLE_MS);
-  }, [small, packed, status, shipped]);
-  if (small) return immediate;
-  return deferred && deferred.packed === packed && deferred.status === status ? deferred.chain : null;
+  }, [small, columns, shipped]);
+  if (immediate) return immediate;
+  return deferred && deferred.columns === columns ? deferred.state : [null, null];
 }

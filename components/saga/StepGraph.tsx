@@ -5,9 +5,9 @@ import '../topology/topology.css';
 import { memo, useMemo, useRef } from 'react';
 import { BaseEdge, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type EdgeProps, type Node, type NodeProps } from '@xyflow/react';
 import { READ_ONLY_FLOW } from '../graph/read-only-flow';
-import type { StepGraphView } from '@/lib/saga/step-graph-view';
-import type { StepEdgeKind, StepGraphNode } from '@/lib/saga/step-graph';
-import { STEP_NODE_HEIGHT, STEP_NODE_WIDTH } from '@/lib/saga/step-graph-view';
+import type { StepGraphView } from '@/lib/saga-view/step-graph-layout';
+import type { StepEdgeKind, StepGraphNode } from '@/lib/saga-view/step-graph';
+import { STEP_NODE_HEIGHT, STEP_NODE_WIDTH } from '@/lib/saga-view/step-graph-layout';
 import { UndoIcon } from '../UndoIcon';
 
 type StepNodeData = StepGraphNode & { selected: boolean; onSelect: (spanId: string) => void };
@@ -82,7 +82,7 @@ const nodeTypes = { step: StepNodeBox };
 const edgeTypes = { arc: ArcEdge };
 
 /**
- * Steps as nodes on one line (lib/saga/step-graph-view.ts), forward edges in
+ * Steps as nodes on one line (lib/saga-view/step-graph-layout.ts), forward edges in
  * step order, compensation edges in the order compensations ran, and dotted
  * "undo" arcs from each step to its compensation. Selecting a node selects its latest run
  * on the timeline.

@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import type { TimelineItem } from '@/lib/ui/timeline-items';
+import type { TimelineItem } from '@/lib/ui/timeline-columns';
 import { barBox, type TimeScale } from '@/lib/ui/timeline-scale';
 import { formatDuration } from '@/lib/ui/format';
 import { UndoIcon } from '../UndoIcon';

@@ -1,17 +1,17 @@
 'use client';
 
 import { useMemo } from 'react';
-import type { PackedTimeline } from '@/lib/ui/timeline-pack';
-import { rowsFromPacked } from '@/lib/ui/timeline-rows';
+import { decodeTimelineWire, type TimelineWire } from '@/lib/ui/timeline-wire';
+import { rowsFromColumns } from '@/lib/ui/timeline-rows';
 import { SpanAttributesPanel } from '../SpanAttributesPanel';
 import { Timeline } from '../timeline/Timeline';
 import { TimelineLegend } from '../timeline/TimelineLegend';
 import { useSpanSelection } from '../useSpanSelection';
 
 /** A trace's spans as an indented timeline, with the selected span's attributes. */
-export function TraceView({ timeline, traceId, initialSpan }: { timeline: PackedTimeline; traceId: string; initialSpan: string | null }) {
+export function TraceView({ timeline, traceId, initialSpan }: { timeline: TimelineWire; traceId: string; initialSpan: string | null }) {
   const [selectedId, select] = useSpanSelection(initialSpan);
-  const rows = useMemo(() => rowsFromPacked(timeline), [timeline]);
+  const rows = useMemo(() => rowsFromColumns(decodeTimelineWire(timeline).columns), [timeline]);
   return (
     <section className="section" aria-labelledby="spans-h">
       <div className="section__head">

@@ -4,9 +4,9 @@ import { core, tracing } from '@opentelemetry/sdk-node';
 import { executePlan, MAX_BODY_CHARS, type ExecuteDeps } from './execute';
 import { planAction, type ActionPlan } from './plan';
 import { CallRefused, type SafeCallResult } from './safe-call';
-import { sagaAfter, sagaSpans } from '../saga/fixtures';
+import { sagaAfter, sagaSpans } from '../../test/support/saga-fixtures';
 import type { SagaSpan } from '../saga/types';
-import type { AuditInput, AuditRecord } from '../db/audit';
+import type { AuditInput, AuditRecord } from '../audit/store';
 
 // ---- a tracer that keeps what it exports -----------------------------------------------------
 

@@ -29,7 +29,7 @@ import { SpanKind, SpanStatusCode, context, propagation, trace, type Attributes,
 import type { ActionPlan, PlannedCall } from './plan';
 import type { Protocol } from '../saga/types';
 import type { AuditActor } from '../auth/principal';
-import type { AuditInput, AuditRecord } from '../db/audit';
+import type { AuditInput, AuditRecord } from '../audit/store';
 import { CallRefused, type RefusalReason, type SafeCallResult } from './safe-call';
 import { log, errorFields } from '../log';
 

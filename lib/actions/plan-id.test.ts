@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planAction } from './plan';
 import { sagaVersion } from './plan-id';
-import { sagaSpans, sagaAfter, shuffledWithDuplicates, prng, withStepUrls } from '../saga/fixtures';
+import { sagaSpans, sagaAfter, shuffledWithDuplicates, prng, withStepUrls } from '../../test/support/saga-fixtures';
 import type { SagaSpan } from '../saga/types';
 
 const withUrls = withStepUrls;

@@ -9,7 +9,7 @@
  * order, give the same digest.
  */
 import { createHash } from 'node:crypto';
-import type { ActionPlan } from './plan';
+import type { ActionPlan } from './plan-types';
 
 /** The modelled spans' identities, in a fixed order: any new span (a retry, a manual step, a late compensation) changes it. */
 export function sagaVersion(spans: readonly { traceId: string; spanId: string }[]): string {

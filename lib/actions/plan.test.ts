@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { planAction, idempotencyKey } from './plan';
 import { attemptSlot } from './unanswered';
-import { sagaSpans, sagaAfter, withStepUrls } from '../saga/fixtures';
+import { sagaSpans, sagaAfter, withStepUrls } from '../../test/support/saga-fixtures';
 import type { SagaSpan } from '../saga/types';
 
 const withUrls = withStepUrls;

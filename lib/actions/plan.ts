@@ -21,56 +21,8 @@ import { attemptSlot } from './unanswered';
 import { checkAction, UNDO_OP, type ActionKind, type Refusal, type SafetyRule, type SagaSafetyFacts, type StepSafetyFacts } from './safety';
 import { planIdOf, sagaVersion } from './plan-id';
 
-export type { ActionKind } from './safety';
-
-export interface ActionRequest {
-  action: ActionKind;
-  /** Step display name or key; omitted for "compensate saga". */
-  step?: string;
-}
-
-export interface PlannedCall {
-  order: number;
-  step: string;
-  key: string;
-  index: number;
-  op: Op;
-  /** The attempt number this call will be (one above any seen). */
-  attempt: number;
-  url: string;
-  idempotencyKey: string;
-  /** The coordinator's branch id of the step (DTM), when its spans recorded one. */
-  branchId: string | null;
-}
-
-export interface ActionPlan {
-  sagaId: string;
-  action: ActionKind;
-  scope: 'step' | 'saga';
-  step: string | null;
-  calls: PlannedCall[];
-  /**
-   * Why the action is refused (a safety rule, or the network policy), as one
-   * sentence; null when it may go ahead. The calls stay listed when the rule may
-   * be overridden, so an admin sees what an override would do.
-   */
-  refusal: string | null;
-  /** The safety rule behind the refusal; `policy` for the network policy. */
-  rule: SafetyRule | 'policy' | 'no_url' | 'no_step' | null;
-  /** An admin may carry the plan out anyway by typing the saga id (plan.ts, safety.ts). */
-  overridable: boolean;
-  /**
-   * Digest of the saga's version and of this plan (plan-id.ts): a real run must
-   * carry the planId of the preview it confirms, and is refused when the saga or
-   * the plan changed since.
-   */
-  planId: string;
-  evidence: {
-    status: SagaStatus;
-    failedStep: string | null;
-    anomalies: string[];
-  };
-}
+export type { ActionKind, ActionRequest, PlannedCall, ActionPlan } from './plan-types';
+import type { ActionPlan, ActionRequest, PlannedCall } from './plan-types';
 
 const UNDO_OPS = new Set<Op>(['compensate', 'cancel', 'rollback']);
 const FIRST_PHASE = new Set<Op>(FIRST_PHASE_OPS);

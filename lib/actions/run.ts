@@ -31,9 +31,9 @@ import type { Db } from '../db/connection';
 import type { AuditActor } from '../auth/principal';
 import type { SagaListQuery } from '../api/query';
 import type { ModelConfig } from '../saga/types';
-import type { BatchActionItem, BatchActionResponse, BatchItemOutcome } from '../api/types';
-import { loadSagaModel } from '../db/saga-model';
-import { appendAudit, auditForSaga, type AuditRecord } from '../db/audit';
+import type { BatchActionItem, BatchActionResponse, BatchItemOutcome } from './types';
+import { loadSagaModel } from '../saga/model-store';
+import { appendAudit, auditForSaga, type AuditRecord } from '../audit/store';
 import { unansweredCalls } from './unanswered';
 import { listSagas } from '../db/read';
 import type { Protocol } from '../saga/types';
@@ -51,7 +51,7 @@ export interface ActionEnv {
   policy: SafeCallPolicy;
   /** Model thresholds at the current instant. */
   modelConfig: () => ModelConfig;
-  /** SAGASCOPE_MAX_SAGA_SPANS: the planner models a saga exactly as its page and summary do (lib/db/saga-model.ts). */
+  /** SAGASCOPE_MAX_SAGA_SPANS: the planner models a saga exactly as its page and summary do (lib/saga/model-store.ts). */
   maxSagaSpans: number;
   /** The tracer of manual spans; asked for only when an action is carried out. */
   tracer: () => Tracer;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { suggestRepairs } from './suggest';
-import { sagaSpans, sagaAfter, withStepUrls, type Thresholds } from '../saga/fixtures';
+import { sagaSpans, sagaAfter, withStepUrls, type Thresholds } from '../../test/support/saga-fixtures';
 import type { SagaSpan } from '../saga/types';
 
 const withUrls = withStepUrls;

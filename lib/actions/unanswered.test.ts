@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../api/types';
+import type { AuditEntry } from '../audit/types';
 import { attemptSlot, unansweredCalls } from './unanswered';
 
 let seq = 0;

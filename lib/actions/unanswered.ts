@@ -7,7 +7,7 @@
  * settled, and the next attempt gets a key of its own.
  */
 import { z } from 'zod';
-import type { AuditEntry } from '../api/types';
+import type { AuditEntry } from '../audit/types';
 
 /** Key of one planned attempt in the map below. */
 export const attemptSlot = (step: string, op: string, attempt: number) => `${step}\u0000${op}\u0000${attempt}`;

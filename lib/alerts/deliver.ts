@@ -6,7 +6,7 @@
  * last attempt.
  */
 import type { Db } from '../db/connection';
-import { abandonUnsendable, claimDueDeliveries, recordAttempt, type AttemptOutcome, type ClaimedDelivery } from '../db/alert-deliveries';
+import { abandonUnsendable, claimDueDeliveries, recordAttempt, type AttemptOutcome, type ClaimedDelivery } from './delivery-store';
 import { CallRefused, safeCall, type SafeCallPolicy } from '../actions/safe-call';
 import { afterFailure, type BackoffPolicy } from './backoff';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signatureHeader } from './signing';

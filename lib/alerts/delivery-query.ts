@@ -1,7 +1,7 @@
 /** Query string of GET /api/admin/alerts/deliveries (also read by the /admin/alerts page). */
 import { z } from 'zod';
 import { formatZodError, searchParamsToRecord, type Parsed } from '../api/query';
-import type { DeliveryQuery } from '../db/alerts';
+import type { DeliveryQuery } from './store';
 
 export const deliveryQuerySchema = z
   .object({

@@ -1,6 +1,6 @@
 /**
  * The JSON body of a webhook delivery. The stored payload (written when the
- * delivery is queued: lib/db/alert-enqueue.ts, lib/db/alert-rate.ts) says what
+ * delivery is queued: lib/alerts/enqueue-store.ts, lib/alerts/rate-store.ts) says what
  * happened; the body adds the delivery id (receivers deduplicate on it: a retry
  * after a lost 2xx sends the same id again) and a link into the UI.
  */

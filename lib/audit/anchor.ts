@@ -12,8 +12,8 @@
 import type { Sql } from '../db/connection';
 import type { Config } from '../config/env';
 import { loadConfig } from '../config/env';
-import { auditBatches, auditHead } from '../db/audit';
-import { highWaterMark, insertCheckpoint, latestValidCheckpoint } from '../db/audit-checkpoints';
+import { auditBatches, auditHead } from './store';
+import { highWaterMark, insertCheckpoint, latestValidCheckpoint } from './checkpoint-store';
 import { log, errorFields } from '../log';
 import { ChainVerifier } from './chain';
 import type { CheckpointReason, CheckpointSigner, SignedCheckpoint } from './checkpoint';

@@ -156,7 +156,7 @@ export function loadAuditVerifier(s: AuditKeySettings): LoadedVerifier {
   };
 }
 
-/** What `audit:verify` and `/api/audit/verify` check checkpoints with (see lib/db/audit-checkpoints.ts). */
+/** What `audit:verify` and `/api/audit/verify` check checkpoints with (see lib/audit/checkpoint-store.ts). */
 export interface AnchorCheckSettings extends AuditKeySettings {
   SAGASCOPE_AUDIT_WITNESS_FILE?: string;
 }

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, Sql } from '../db/connection';
-import { appendAudit } from '../db/audit';
+import { appendAudit } from '../audit/store';
 import {
   countActiveAdmins,
   deleteExpiredSessions,
@@ -28,13 +28,13 @@ import {
   anyUserExists,
   type ApiTokenRecord,
   type UserRecord,
-} from '../db/users';
+} from './user-store';
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password';
 import { csrfTokenFor, newApiToken, randomSecret, safeEqual, sha256Hex } from './secrets';
 import type { AuditActor, Principal, UserPrincipal } from './principal';
 import type { Role } from './roles';
 import type { ThrottleSettings } from './throttle';
-import { claimLoginAttempt, pruneLoginThrottle, recordLoginSuccess } from '../db/login-throttle';
+import { claimLoginAttempt, pruneLoginThrottle, recordLoginSuccess } from './throttle-store';
 import { loginCounters } from './login-metrics';
 import { log, errorFields } from '../log';
 
@@ -69,7 +69,7 @@ export interface LoginInput {
 
 export type LoginResult = { ok: true; user: UserRecord; session: NewSession } | Refusal;
 
-/** Stale throttle rows are pruned on every this-many-th attempt of this process (lib/db/login-throttle.ts). */
+/** Stale throttle rows are pruned on every this-many-th attempt of this process (lib/auth/throttle-store.ts). */
 const PRUNE_EVERY = 64;
 
 /**

@@ -4,7 +4,7 @@
  * components through app/_lib/auth.ts.
  */
 import type { Sql } from '../db/connection';
-import { anyUserExists, findSessionUser, useApiToken } from '../db/users';
+import { anyUserExists, findSessionUser, useApiToken } from './user-store';
 import type { Principal } from './principal';
 import { SESSION_COOKIE, parseCookies } from './cookies';
 import { csrfTokenFor, looksLikeApiToken, looksLikeSessionToken, sha256Hex } from './secrets';

@@ -13,8 +13,9 @@
 import type { Db } from '../db/connection';
 import { getDb } from '../db';
 import { loadConfig } from '../config/env';
-import { appendAudit } from '../db/audit';
+import { appendAudit } from '../audit/store';
 import { log, errorFields } from '../log';
+import { internalError } from '../http/internal-error';
 import { authenticate } from './authenticate';
 import { authSettingsFrom, type AuthSettings } from './settings';
 import { CSRF_HEADER } from './cookies';
@@ -68,10 +69,8 @@ export async function guard(request: Request, key: RouteKey): Promise<GuardResul
   try {
     return await check(request, key);
   } catch (err) {
-    // Database down or a bug: the same opaque 500 as the routes' own (app/api/_lib/respond.ts).
-    const ref = crypto.randomUUID().slice(0, 8);
-    log.error('authorisation failed', { route: key, ref, ...errorFields(err) });
-    return { ok: false, response: Response.json({ error: `internal error (ref ${ref})` }, { status: 500, headers: { 'Cache-Control': 'no-store' } }) };
+    // Database down or a bug: the same opaque 500 as the routes' own.
+    return { ok: false, response: internalError(key, err, 'authorisation failed') };
   }
 }
 

@@ -28,7 +28,7 @@ export interface AnonymousPrincipal {
 
 export type Principal = UserPrincipal | TokenPrincipal | AnonymousPrincipal;
 
-/** Who an audit entry names: `actor`, `role`, `via` (lib/db/audit.ts appendAudit). */
+/** Who an audit entry names: `actor`, `role`, `via` (lib/audit/store.ts appendAudit). */
 export interface AuditActor {
   actor: string;
   role: string;

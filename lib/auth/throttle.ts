@@ -1,6 +1,6 @@
 /**
  * The login throttle's rules, as pure functions of the stored state (the state
- * lives in PostgreSQL, lib/db/login-throttle.ts, so that every process sees the
+ * lives in PostgreSQL, lib/auth/throttle-store.ts, so that every process sees the
  * same counts and concurrent attempts are counted one after another).
  *
  * - An attempt is counted BEFORE its password is checked. Per (account, client

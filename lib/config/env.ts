@@ -113,7 +113,7 @@ export const envSchema = z.object({
   SAGASCOPE_ROLLUP_RETENTION_DAYS: int(90, 0),
   /** How often the collector makes due timed status changes (running → stuck, …) permanent for rollups and alerts. */
   SAGASCOPE_TRANSITION_INTERVAL_MS: int(5_000, 100),
-  /** How often the collector folds pending rollup changes into the rollup tables (lib/db/rollup-writer.ts). */
+  /** How often the collector folds pending rollup changes into the rollup tables (lib/stats/rollup-writer.ts). */
   SAGASCOPE_ROLLUP_COMPACT_INTERVAL_MS: int(2_000, 100),
   /** Optional bearer token the collector requires from senders. */
   SAGASCOPE_COLLECTOR_TOKEN: z.string().min(16).optional(),

@@ -5,12 +5,16 @@
 import { loadConfig } from '../config/env';
 import { modelConfigFrom } from '../config/model';
 import { sharedDb, type Db } from './connection';
+import { getSagaDetail as readSagaDetail, type SagaDetailRead } from './read';
+import { getTopology as readTopology } from '../stats/store';
+import type { TopologyQuery } from '../stats/query';
+import type { TopologyResponse } from '../stats/types';
 
 export function getDb(): Promise<Db> {
   return sharedDb(loadConfig());
 }
 
-/** SAGASCOPE_MAX_SAGA_SPANS: the part of an oversized saga the model covers (lib/db/saga-spans.ts). */
+/** SAGASCOPE_MAX_SAGA_SPANS: the part of an oversized saga the model covers (lib/saga/span-store.ts). */
 export function sagaSpanLimit(): number {
   return loadConfig().SAGASCOPE_MAX_SAGA_SPANS;
 }
@@ -19,6 +23,19 @@ export function currentModelConfig(nowMs: number = Date.now()) {
   return modelConfigFrom(loadConfig(), nowMs);
 }
 
-export { listSagas, getSagaDetail, getTrace, getSpan } from './read';
-export { getStats, getTopology } from './stats';
+export { listSagas, getTrace, getSpan } from './read';
+
+/**
+ * One saga's detail as the page and the API show it, under this process's
+ * configuration (model thresholds now, the span limit), or null when no such saga.
+ */
+export async function getSagaDetail(id: string): Promise<SagaDetailRead | null> {
+  return readSagaDetail(await getDb(), id, currentModelConfig(), sagaSpanLimit());
+}
+export { getStats } from '../stats/store';
+
+/** The service graph of a range or of one saga, under this process's configuration; null when the saga is not found. */
+export async function getTopology(query: TopologyQuery): Promise<TopologyResponse | null> {
+  return readTopology(await getDb(), query, currentModelConfig(), sagaSpanLimit());
+}
 export type { Db } from './connection';

@@ -25,11 +25,11 @@ const LOCK_NAMESPACE = 7310575219633000000n;
 const LOCK_NAMES = [
   /** Serialises ingest phase 2 (linking, summaries) and whatever rewrites summaries: timed transitions, backfill, retention. */
   'ingestPhase2',
-  /** Serialises appends to the hash-chained audit trail (lib/db/audit.ts). */
+  /** Serialises appends to the hash-chained audit trail (lib/audit/store.ts). */
   'auditChain',
-  /** Serialises changes to users, so "at least one active admin remains" holds (lib/db/users.ts). */
+  /** Serialises changes to users, so "at least one active admin remains" holds (lib/auth/user-store.ts). */
   'users',
-  /** One rollup compaction at a time, across collectors (lib/db/rollup-writer.ts). */
+  /** One rollup compaction at a time, across collectors (lib/stats/rollup-writer.ts). */
   'rollupCompaction',
 ] as const;
 

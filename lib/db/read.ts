@@ -6,12 +6,13 @@
 import type { Db } from './connection';
 import type { SagaListQuery } from '../api/query';
 import { decodeCursor, encodeCursor } from '../api/query';
-import type { SagaList, SagaDetail, TraceJson, SpanJson } from '../api/types';
+import type { SagaList, TraceJson, SpanJson, AuditEntry } from '../api/types';
 import type { ModelConfig } from '../saga/types';
-import { loadSagaModel } from './saga-model';
-import { sagaRowToSummaryJson, sagaToSummaryJson, stepToJson, repairsToJson } from './to-json';
-import { auditForSaga } from './audit';
-import { cachedDetail, detailStamp, rememberDetail } from './saga-detail-cache';
+import { loadSagaModel } from '../saga/model-store';
+import { sagaRowToSummaryJson } from './to-json';
+import { auditForSaga } from '../audit/store';
+import { cachedView, viewStamp, rememberView } from '../saga-view/cache';
+import { buildSagaView, type SagaView } from '../saga-view/view';
 import { sagaFilterConditions } from '../search/saga-filter';
 import { keysOfSaga } from '../search/key-writer';
 
@@ -78,32 +79,32 @@ async function spansBehindStamp(db: Db, id: string, summarySpanCount: number, ma
   return n;
 }
 
+/** A saga's view (lib/saga-view/view.ts) and the audit entries that target it (manual actions, oldest first: never cached). */
+export interface SagaDetailRead {
+  view: SagaView;
+  audit: AuditEntry[];
+  /** Business keys (lib/search/keys.ts), by name then value; at most 200. */
+  keys: { name: string; value: string }[];
+}
+
 /** maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS (lib/db/index.ts sagaSpanLimit()), the cap ingest, topology and backfill use too. */
-export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig, maxSagaSpans: number): Promise<SagaDetail | null> {
+export async function getSagaDetail(db: Db, id: string, cfg: ModelConfig, maxSagaSpans: number): Promise<SagaDetailRead | null> {
   // Read before the spans: a span committed in between leaves an older stamp on
   // the entry, so the next read rebuilds rather than keeping a stale model.
   const [summary] = await db.query<{ updated_at: Date; span_count: number }>(`SELECT updated_at, span_count FROM sagas WHERE id = $1`, [id]);
-  const stamp = summary ? detailStamp(new Date(summary.updated_at), await spansBehindStamp(db, id, Number(summary.span_count), maxSagaSpans), cfg) : null;
-  let built = stamp ? cachedDetail(id, stamp, cfg.nowMs) : null;
-  if (!built) {
-    // The same cut as on ingest (lib/db/saga-model.ts), so the page and the summary describe the same spans.
+  const stamp = summary ? viewStamp(new Date(summary.updated_at), await spansBehindStamp(db, id, Number(summary.span_count), maxSagaSpans), cfg) : null;
+  let view = stamp ? cachedView(id, stamp, cfg.nowMs) : null;
+  if (!view) {
+    // The same cut as on ingest (lib/saga/model-store.ts), so the page and the summary describe the same spans.
     const modelled = await loadSagaModel(db, id, cfg, maxSagaSpans);
     if (!modelled) return null;
     const { saga, spans, storedSpans, capped } = modelled;
-    built = {
-      saga: sagaToSummaryJson(saga),
-      steps: saga.steps.map(stepToJson),
-      ...repairsToJson(saga, spans, cfg),
-      clockSkew: saga.clockSkew,
-      modelledSpans: capped ? { modelled: spans.length, stored: storedSpans } : null,
-      traceIds: saga.traceIds,
-    };
-    if (stamp) rememberDetail(id, stamp, cfg.nowMs, saga.next?.atMs ?? null, built);
+    view = buildSagaView(saga, spans, cfg, capped ? { modelled: spans.length, stored: storedSpans } : null);
+    if (stamp) rememberView(id, stamp, cfg.nowMs, saga.next?.atMs ?? null, view);
   }
-  // Audit entries targeting this saga (manual actions), oldest first, and its
-  // business keys (they grow as spans arrive): never cached.
+  // Its business keys grow as spans arrive: never cached either.
   const [audit, keys] = await Promise.all([auditForSaga(db, id), keysOfSaga(db, id)]);
-  return { ...built, audit, keys: keys.map((k) => ({ name: k.name, value: k.value })) };
+  return { view, audit, keys: keys.map((k) => ({ name: k.name, value: k.value })) };
 }
 
 export async function getTrace(db: Db, traceId: string): Promise<TraceJson | null> {

@@ -1,7 +1,7 @@
 /**
  * The COPY fast path must give exactly the bytes of the row-object path: binary
  * COPY tuples are built here the way PostgreSQL sends them, the same values go
- * through `ExportEncoder` as the rows `exportBatches` makes (lib/db/export.ts
+ * through `ExportEncoder` as the rows `exportBatches` makes (lib/export/store.ts
  * spansPlan.toRow: numbers from text, times via isoMicros), and both outputs
  * are compared byte for byte, with the input cut at every kind of boundary.
  */
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { EXPORT_FORMATS, ExportEncoder, type ExportFormat, type ExportRow } from './format';
 import { EXPORT_COLUMNS } from './kinds';
 import { SpanCopyEncoder, SPAN_COPY_COLUMNS } from './span-copy';
-import { isoMicros } from '../db/export';
+import { isoMicros } from './store';
 
 interface Span {
   traceId: string;

@@ -9,7 +9,7 @@
  * into a row string and encoded back to UTF-8.
  *
  * The bytes produced are exactly those of `ExportEncoder` over the rows of
- * `exportBatches` (lib/db/export.ts, the path of every other kind and of the
+ * `exportBatches` (lib/export/store.ts, the path of every other kind and of the
  * embedded database); `span-copy.test.ts` and test/integration/export.test.ts
  * hold the two paths to that. The rules repeated here, per value:
  * - CSV text: a cell starting with = + - @ tab CR or ' gets a leading ';
@@ -19,7 +19,7 @@
  *   escapes only ever concern ASCII bytes and the rest is copied as is.
  * - jsonb: its text (binary jsonb = version byte 1 + the same text as ::text).
  * - numbers: String(n) (CSV) / JSON.stringify(n) (JSON: NaN, ±Infinity → null).
- * - timestamps: ISO-8601 with 6 fraction digits (isoMicros in lib/db/export.ts).
+ * - timestamps: ISO-8601 with 6 fraction digits (isoMicros in lib/export/store.ts).
  */
 import { EXPORT_COLUMNS } from './kinds';
 import type { ExportFormat } from './format';
@@ -42,7 +42,7 @@ type T = (typeof T)[keyof typeof T];
  * The span's events with each event's time also as ISO-8601 UTC (`time`, next to
  * the stored epoch-millisecond `timeMs`), so no time in an export needs a
  * conversion to be read. Times outside years 1970–9999 (hostile input) are left
- * as stored. Used by both export paths (lib/db/export.ts), so their bytes agree.
+ * as stored. Used by both export paths (lib/export/store.ts), so their bytes agree.
  */
 export const EVENTS_WITH_ISO_TIME_SQL = `CASE WHEN jsonb_typeof(s.events) = 'array' THEN (
     SELECT coalesce(jsonb_agg(CASE WHEN jsonb_typeof(ev.e -> 'timeMs') = 'number' AND (ev.e ->> 'timeMs')::numeric BETWEEN 0 AND 253402300799999

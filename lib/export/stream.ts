@@ -10,8 +10,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../db/connection';
-import { appendAudit, auditHead } from '../db/audit';
-import { exportBatches, spanCopyExport, type EncodedExport, type ExportContext } from '../db/export';
+import { appendAudit, auditHead } from '../audit/store';
+import { exportBatches, spanCopyExport, type EncodedExport, type ExportContext } from './store';
 import { log, errorFields } from '../log';
 import { checkpointForProcess } from '../audit/anchor';
 import type { AuditActor } from '../auth/principal';

@@ -5,7 +5,7 @@ import {
   anyJson, damagedJson, damagedProtobuf, damagedProtobufBudgets, jsonBudgets, jsonScanExact, protobufBudgets,
   protobufRoundTrip, randomProtobuf, sagaModel,
 } from './targets';
-import { toOtlpJson } from '../otlp/test-support/flat-spans';
+import { toOtlpJson } from '../../test/support/otlp/flat-spans';
 
 const spans = fc.array(flatSpan, { minLength: 1, maxLength: 4 });
 const SPAN_FIELDS = ['traceId', 'spanId', 'parentSpanId', 'name', 'kind', 'startTimeUnixNano', 'endTimeUnixNano', 'attributes', 'status', 'events', 'trace_id', 'span_id'];

@@ -15,7 +15,7 @@ import { contributionOf, decodeContribution, encodeContribution } from '../stats
 import { applyDamage, type Damage } from './arbitraries';
 import { BudgetExceeded, type DecodeBudgets } from '../otlp/decode-budget';
 import { JsonBudgetScanner, jsonDepthLimit, scanJsonBudgets } from '../otlp/json-budget-scan';
-import { toOtlpJson } from '../otlp/test-support/flat-spans';
+import { toOtlpJson } from '../../test/support/otlp/flat-spans';
 import type { AttrValue, Attributes } from '../otlp/types';
 
 export class PropertyViolation extends Error {}

@@ -3,8 +3,8 @@ import zlib from 'node:zlib';
 import { DecodePool, INLINE_DECODE_BYTES, InlineDecoder } from './decode-pool';
 import { decodeRequestRows, type RequestLimits } from './decode-rows';
 import { encodeProtobufRequest } from '../otlp/encode-protobuf';
-import { numberedSpans } from '../otlp/test-support/flat-spans';
-import { jsonWithEmptyValues, protobufWithEmptyValues } from '../otlp/test-support/amplified';
+import { numberedSpans } from '../../test/support/otlp/flat-spans';
+import { jsonWithEmptyValues, protobufWithEmptyValues } from '../../test/support/otlp/amplified';
 import { DEFAULT_SPAN_LIMITS } from './limits';
 import { DEFAULT_DECODE_BUDGETS } from '../otlp/decode-budget';
 

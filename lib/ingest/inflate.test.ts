@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import { contentEncodingOf, inflateAsync, inflateSync, inflateWatching } from './inflate';
 import { JsonBudgetScanner } from '../otlp/json-budget-scan';
 import { DEFAULT_DECODE_BUDGETS } from '../otlp/decode-budget';
-import { jsonWithEmptyValues } from '../otlp/test-support/amplified';
+import { jsonWithEmptyValues } from '../../test/support/otlp/amplified';
 
 const LIMIT = 1024 * 1024;
 const text = Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: Array.from({ length: 2_000 }, (_, i) => ({ name: `s${i}` })) }] }] }));

@@ -2,7 +2,7 @@
  * In-batch saga-id inheritance: a span without saga.id belongs to the saga of its
  * nearest ancestor in the same trace. Children usually end (and are exported)
  * before their parent, so most resolutions happen inside one batch; the rest is
- * resolved against stored spans in the database (lib/db/span-writer.ts).
+ * resolved against stored spans in the database (lib/ingest/span-writer.ts).
  * Returns a new array; rows that gain a saga id are copied, inputs are untouched.
  */
 import type { SpanRow } from './span-row';

@@ -18,7 +18,7 @@ export class IngestMetrics {
   batchCount = 0;
   batchLatencySum = 0;
   batchLatencyBuckets = new Array<number>(LATENCY_BUCKETS_S.length).fill(0);
-  /** The ingest transaction's serial part (lib/db/span-writer.ts): time waited for its lock, and held. */
+  /** The ingest transaction's serial part (lib/ingest/span-writer.ts): time waited for its lock, and held. */
   phase2WaitSeconds = 0;
   phase2HeldSeconds = 0;
   /** Batch attempts repeated because the database was briefly away. */

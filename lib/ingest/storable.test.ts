@@ -3,7 +3,7 @@ import { rowProblem } from './storable';
 import { toSpanRows, type SpanRow } from './span-row';
 import { MAX_SPAN_TIME_MS, spanProblem } from '../otlp/span-validation';
 import { timestampText } from '../db/pg-text';
-import { flatSpan } from '../otlp/test-support/flat-spans';
+import { flatSpan } from '../../test/support/otlp/flat-spans';
 
 const good = (): SpanRow => toSpanRows([flatSpan({ attributes: { 'saga.id': 'g', 'saga.step.index': 2, 'saga.attempt': 1 } })])[0]!;
 

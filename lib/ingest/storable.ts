@@ -1,6 +1,6 @@
 /**
  * The last check before a span row joins a group commit: every column against
- * what PostgreSQL takes (lib/db/span-writer.ts COPY / unnest path). The
+ * what PostgreSQL takes (lib/ingest/span-writer.ts COPY / unnest path). The
  * decoders and toSpanRows already produce only such rows (span-validation
  * bounds times, clean-text makes text and JSON storable, saga attributes cap
  * the int4 fields); this gate turns a row that slipped through anyway into a

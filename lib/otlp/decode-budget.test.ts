@@ -5,8 +5,8 @@ import { encodeProtobufRequest } from './encode-protobuf';
 import { BudgetExceeded, type BudgetKind, type DecodeBudgets } from './decode-budget';
 import { jsonDepthLimit, scanJsonBudgets } from './json-budget-scan';
 import type { AttrValue, DecodedRequest, FlatSpan } from './types';
-import { flatSpan, numberedSpans, toOtlpJson } from './test-support/flat-spans';
-import { jsonWithEmptyValues, protobufWithEmptyValues } from './test-support/amplified';
+import { flatSpan, numberedSpans, toOtlpJson } from '../../test/support/otlp/flat-spans';
+import { jsonWithEmptyValues, protobufWithEmptyValues } from '../../test/support/otlp/amplified';
 
 const BUDGETS: DecodeBudgets = { maxSpansPerRequest: 4, maxListValues: 10, maxValues: 200, maxDepth: 3 };
 

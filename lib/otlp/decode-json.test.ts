@@ -4,8 +4,8 @@ import { decodeJsonRequest } from './decode-json';
 import { decodeProtobufRequest } from './decode-protobuf';
 import { DecodeError } from './types';
 import { nanosPartsToMs } from './wire-conversions';
-import { sagaTraceSpans } from './test-support/sdk-spans';
-import { expectedFlatSpan } from './test-support/expected-spans';
+import { sagaTraceSpans } from '../../test/support/otlp/sdk-spans';
+import { expectedFlatSpan } from '../../test/support/otlp/expected-spans';
 
 const sdkSpans = sagaTraceSpans();
 

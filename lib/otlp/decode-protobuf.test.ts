@@ -6,9 +6,9 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { decodeProtobufRequest } from './decode-protobuf';
 import { encodeProtobufRequest } from './encode-protobuf';
 import { DecodeError, type DecodedRequest } from './types';
-import { ingestBatch, sagaTraceSpans } from './test-support/sdk-spans';
-import { expectedFlatSpan } from './test-support/expected-spans';
-import { flatSpan } from './test-support/flat-spans';
+import { ingestBatch, sagaTraceSpans } from '../../test/support/otlp/sdk-spans';
+import { expectedFlatSpan } from '../../test/support/otlp/expected-spans';
+import { flatSpan } from '../../test/support/otlp/flat-spans';
 
 function serialize(spans: Parameters<typeof ProtobufTraceSerializer.serializeRequest>[0]): Uint8Array {
   const bytes = ProtobufTraceSerializer.serializeRequest(spans);

@@ -4,8 +4,8 @@ import { decodeProtobufRequest } from './decode-protobuf';
 import { encodeProtobufRequest } from './encode-protobuf';
 import { EMPTY_ATTRIBUTES } from './wire-conversions';
 import type { FlatSpan } from './types';
-import { ingestBatch, sagaTraceSpans } from './test-support/sdk-spans';
-import { flatSpan } from './test-support/flat-spans';
+import { ingestBatch, sagaTraceSpans } from '../../test/support/otlp/sdk-spans';
+import { flatSpan } from '../../test/support/otlp/flat-spans';
 
 describe('encodeProtobufRequest', () => {
   it('round-trips decoded SDK spans exactly', () => {

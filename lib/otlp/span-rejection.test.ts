@@ -3,7 +3,7 @@ import { decodeJsonRequest } from './decode-json';
 import { decodeProtobufRequest } from './decode-protobuf';
 import { encodeProtobufRequest } from './encode-protobuf';
 import type { DecodedRequest, FlatSpan } from './types';
-import { flatSpan, numberedSpans, toOtlpJson } from './test-support/flat-spans';
+import { flatSpan, numberedSpans, toOtlpJson } from '../../test/support/otlp/flat-spans';
 
 const encodings: [string, (spans: FlatSpan[]) => DecodedRequest][] = [
   ['protobuf', (spans) => decodeProtobufRequest(encodeProtobufRequest(spans))],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sagaSpans, sagaAfter, BASE_MS, prng, shuffledWithDuplicates, frozen } from './fixtures';
+import { sagaSpans, sagaAfter, BASE_MS, prng, shuffledWithDuplicates, frozen } from '../../test/support/saga-fixtures';
 import { correctClockSkew } from './clock-skew';
 import { canonicalize } from './spans';
 import type { SagaSpan } from './types';

@@ -1,5 +1,6 @@
 import type { Protocol, SagaSpan } from './types';
 import { activityMs } from './spans';
+import { SAGASCOPE_SERVICE } from './repair';
 
 /** Saga-level facts that every span contributes to, step span or not. */
 export interface SpanFacts {
@@ -48,7 +49,8 @@ export function spanFacts(spans: readonly SagaSpan[], parentIndex: Int32Array, r
 
   for (let i = 0; i < spans.length; i++) {
     const s = spans[i];
-    services.add(s.service);
+    // sagascope's own client spans of a repair are not a service of the saga (DESIGN §3).
+    if (s.service !== SAGASCOPE_SERVICE) services.add(s.service);
     traceIds.add(s.traceId);
     if (s.sagaName !== null) names.set(s.sagaName, (names.get(s.sagaName) ?? 0) + 1);
     if (s.protocol !== null) protocols.set(s.protocol, (protocols.get(s.protocol) ?? 0) + 1);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { anomalyKinds } from './anomalies';
-import { sagaAfter, sagaSpans, scenario } from './fixtures';
+import { sagaAfter, sagaSpans, scenario } from '../../test/support/saga-fixtures';
 import type { Anomaly, AnomalyKind, Op, Saga } from './types';
 import { ANOMALY_KINDS } from './types';
 

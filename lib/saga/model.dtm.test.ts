@@ -1,5 +1,5 @@
 /**
- * Sagas run by DTM, with spans exactly as DTM leaves them (lib/saga/dtm-fixtures.ts:
+ * Sagas run by DTM, with spans exactly as DTM leaves them (test/support/dtm-fixtures.ts:
  * stock HTTP / gRPC server spans, DTM's query parameters or metadata, DTM's
  * answers and retry timing), fed through the collector's attribute extraction
  * and the model — each one judged in any arrival order, with duplicates
@@ -8,8 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildSaga } from './model';
 import { modelConfig } from './config';
-import { BASE_MS, lastEnd, prng, shuffledWithDuplicates } from './fixtures';
-import { DtmTransaction, type DtmAnswer } from './dtm-fixtures';
+import { BASE_MS, lastEnd, prng, shuffledWithDuplicates } from '../../test/support/saga-fixtures';
+import { DtmTransaction, type DtmAnswer } from '../../test/support/dtm-fixtures';
 import { toSpanRows } from '../ingest/span-row';
 import type { FlatSpan } from '../otlp/types';
 import type { AnomalyKind, Saga, SagaSpan, SagaNameRule } from './types';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildSaga } from './model';
-import { BASE_MS, frozen, lastEnd, prng, sagaSpans, scenario, shuffledWithDuplicates } from './fixtures';
+import { BASE_MS, frozen, lastEnd, prng, sagaSpans, scenario, shuffledWithDuplicates } from '../../test/support/saga-fixtures';
 import { modelConfig } from './config';
 import { FORWARD_OPS } from './ops';
 import { COMPENSATION_OPS, type Op, type ResultOverride, type Role, type SagaSpan } from './types';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { anomalyKinds } from './anomalies';
-import { BASE_MS, lastEnd, sagaAfter, sagaAtMs, sagaSpans, type SagaSpanBuilder } from './fixtures';
+import { BASE_MS, lastEnd, sagaAfter, sagaAtMs, sagaSpans, type SagaSpanBuilder } from '../../test/support/saga-fixtures';
 import { canonicalize } from './spans';
 import { repairSpanFlags, SAGASCOPE_SERVICE } from './repair';
 import type { SagaSpan } from './types';
@@ -53,6 +53,11 @@ describe('a failed saga repaired by a manual compensation minutes later', () => 
     expect(anomalyKinds(before.anomalies)).toEqual(['missing_compensation', 'compensation_failed']);
     expect(after.status).toBe('compensated');
     expect(after.anomalies).toEqual([]);
+  });
+
+  it('lists the participants of the repair as services, but not sagascope itself', () => {
+    expect(after.services).toContain('b-svc');
+    expect(after.services).not.toContain(SAGASCOPE_SERVICE);
   });
 
   it('keeps the saga’s own start, end, duration and time to consistency', () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildSaga } from './model';
-import { largeSaga, lastEnd, sagaSpans, scenario } from './fixtures';
+import { largeSaga, lastEnd, sagaSpans, scenario } from '../../test/support/saga-fixtures';
 import { modelConfig } from './config';
 import type { SagaSpan } from './types';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSaga } from './model';
 import { anomalyKinds } from './anomalies';
-import { BASE_MS, configAt, lastEnd, sagaAfter, sagaSpans, scenario } from './fixtures';
+import { BASE_MS, configAt, lastEnd, sagaAfter, sagaSpans, scenario } from '../../test/support/saga-fixtures';
 import type { Op } from './types';
 
 const GRACE = 60_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSaga } from './model';
-import { BASE_MS, TRACE_ID, configAt, sagaAfter, sagaSpans, scenario } from './fixtures';
+import { BASE_MS, TRACE_ID, configAt, sagaAfter, sagaSpans, scenario } from '../../test/support/saga-fixtures';
 import type { SagaSpan } from './types';
 
 const row = (s: { step: string; op: string; attempt: number; result: string }) => `${s.step} ${s.op}#${s.attempt} ${s.result}`;

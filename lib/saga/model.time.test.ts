@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { anomalyKinds } from './anomalies';
-import { BASE_MS, lastEnd, sagaAfter, sagaAtMs, sagaSpans, scenario } from './fixtures';
+import { BASE_MS, lastEnd, sagaAfter, sagaAtMs, sagaSpans, scenario } from '../../test/support/saga-fixtures';
 import type { SagaSpan } from './types';
 
 const FIXTURES: Array<[string, SagaSpan[]]> = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyPendingTransition, pendingTransitionFromColumns, type TimedSummary } from './transition';
 import { anomalyKinds } from './anomalies';
-import { prng, sagaAtMs, scenario, lastEnd, sagaSpans } from './fixtures';
+import { prng, sagaAtMs, scenario, lastEnd, sagaSpans } from '../../test/support/saga-fixtures';
 import type { SagaSpan } from './types';
 
 const running: TimedSummary & { id: string } = {

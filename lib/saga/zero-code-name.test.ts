@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normaliseRoute, sagaName } from './zero-code-name';
 import { buildStepModel } from './steps';
 import { canonicalize } from './spans';
-import { sagaSpans } from './fixtures';
+import { sagaSpans } from '../../test/support/saga-fixtures';
 
 const groupsOf = (b: ReturnType<typeof sagaSpans>) => {
   const c = canonicalize(b.build());

@@ -1,6 +1,6 @@
 /**
  * Turns grouped rollup rows into the /api/stats and /api/topology responses.
- * Pure: the SQL (lib/db/stats.ts) only sums rows; every rate and percentile is
+ * Pure: the SQL (lib/stats/store.ts) only sums rows; every rate and percentile is
  * computed here, from merged histograms.
  */
 import { SAGA_STATUSES, type SagaStatus } from '../saga/types';

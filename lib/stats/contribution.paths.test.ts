@@ -4,7 +4,7 @@ import { contributionOf, decodeContribution, encodeContribution, type Contributi
 import { sagaSpans as arbitrarySagaSpans } from '../fuzz/arbitraries';
 import { buildSaga } from '../saga/model';
 import { modelConfig } from '../saga/config';
-import { largeSaga, scenario } from '../saga/fixtures';
+import { largeSaga, scenario } from '../../test/support/saga-fixtures';
 import type { SagaSpan } from '../saga/types';
 
 const cfg = modelConfig({ nowMs: 10_000_000 });

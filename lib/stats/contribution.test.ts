@@ -3,7 +3,7 @@ import { contributionOf, decodeContribution, encodeContribution, factsOf, withSa
 import { RollupDelta } from './delta';
 import { SERIES } from './series';
 import { bucketOf } from './histogram';
-import { scenario, sagaAfter, sagaAtMs, sagaSpans, BASE_MS, shuffledWithDuplicates, prng } from '../saga/fixtures';
+import { scenario, sagaAfter, sagaAtMs, sagaSpans, BASE_MS, shuffledWithDuplicates, prng } from '../../test/support/saga-fixtures';
 import { buildSaga } from '../saga/model';
 import { modelConfig } from '../saga/config';
 import type { SagaSpan } from '../saga/types';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RollupDelta, type CountRows, type LatencyRows } from './delta';
 import { compareKeys, type Contribution, type Entry } from './contribution';
-import { prng } from '../saga/fixtures';
+import { prng } from '../../test/support/saga-fixtures';
 
 /**
  * The plain definition the summing RollupDelta must match row for row: every

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { axisTicks, BREAK_PCT, repairAwarePackedScale, repairAwareScale } from './timeline-break';
+import { axisTicks, BREAK_PCT, repairAwareColumnsScale, repairAwareScale } from './timeline-break';
 import { barBox, timeScale } from './timeline-scale';
-import { packTimeline } from './timeline-pack';
-import type { TimelineItem } from './timeline-items';
+import { ColumnsBuilder } from './timeline-columns';
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
 const MIN = 60_000;
@@ -62,11 +61,14 @@ describe('repairAwareScale', () => {
     expect(repairAwareScale(both).breaks!.map((b) => b.fromMs - T0)).toEqual([5 * MIN + 40]);
   });
 
-  it('gives the same scale from packed rows', () => {
-    const items: TimelineItem[] = [...own, row(3 * MIN, 3 * MIN + 30, true)].map((r, i) => ({
-      id: `s${i}`, traceId: 't', label: 'x', op: 'action', attempt: 1, service: 'svc', startMs: r.startMs, endMs: r.endMs,
-      depth: 0, stepIndex: 1, tone: 'forward', outcome: 'ok', error: null, manual: r.manual,
-    }));
-    expect(repairAwarePackedScale(packTimeline(items))).toEqual(repairAwareScale(items));
+  it('gives the same scale from timeline columns', () => {
+    const rows = [...own, row(3 * MIN, 3 * MIN + 30, true)];
+    const b = new ColumnsBuilder(T0);
+    rows.forEach((r, i) =>
+      b.add({ id: `s${i}`, traceId: 't', label: 'x', op: 'action', attempt: 1, service: 'svc', startMs: r.startMs, endMs: r.endMs, depth: 0, stepIndex: 1, tone: 'forward', outcome: 'ok', error: null, manual: r.manual }),
+    );
+    const scale = repairAwareColumnsScale(b.columns);
+    expect(scale.breaks).toHaveLength(1);
+    expect(scale).toEqual(repairAwareScale(rows));
   });
 });

@@ -11,7 +11,7 @@
  * once per timeline (O(n log n)); bars then map in O(log pieces) (barBox).
  */
 import { formatDuration } from './format';
-import type { PackedTimeline } from './timeline-pack';
+import type { TimelineColumns } from './timeline-columns';
 import { timeTicks, type ScaleBreak, type ScalePiece, type Tick, type TimeScale } from './timeline-scale';
 
 /** Width of a break mark, % of the track. */
@@ -39,10 +39,11 @@ export function repairAwareScale(rows: ReadonlyArray<{ startMs: number; endMs: n
   return scaleOf({ n: rows.length, start: (i) => rows[i]!.startMs, end: (i) => rows[i]!.endMs, manual: (i) => rows[i]!.manual });
 }
 
-/** The same from packed rows (lib/ui/timeline-pack.ts), without building row objects. */
-export function repairAwarePackedScale(p: PackedTimeline): TimeScale {
-  const manual = new Set(p.manual);
-  return scaleOf({ n: p.id.length, start: (i) => p.t0 + p.start[i]!, end: (i) => p.t0 + p.start[i]! + Math.max(0, p.duration[i]!), manual: (i) => manual.has(i) });
+/** The same from timeline columns (lib/ui/timeline-columns.ts), without building row objects. */
+export function repairAwareColumnsScale(c: TimelineColumns): TimeScale {
+  const manual = new Set(c.manual);
+  const start = (i: number) => c.t0 + c.startUs[i]! / 1000;
+  return scaleOf({ n: c.id.length, start, end: (i) => start(i) + Math.max(0, c.durationUs[i]!) / 1000, manual: (i) => manual.has(i) });
 }
 
 function scaleOf(c: Columns): TimeScale {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildChainFromSteps } from '../saga/compensation-chain';
-import { timelineItemsToChainSteps, type TimelineItem } from './timeline-items';
-import { packTimeline, unpackTimeline } from './timeline-pack';
-import { packedChainSteps, packedScale, ROW_CACHE, rowsFromItems, rowsFromPacked } from './timeline-rows';
+import { allRows, ColumnsBuilder, earliestStart, headOfColumns, type TimelineItem } from './timeline-columns';
+import { repairAwareColumnsScale } from './timeline-break';
+import { ROW_CACHE, rowsFromColumns } from './timeline-rows';
 import { timeScale } from './timeline-scale';
 
 const T0 = Date.parse('2025-01-01T00:00:00Z');
@@ -28,19 +27,58 @@ function item(i: number, extra: Partial<TimelineItem> = {}): TimelineItem {
   };
 }
 
+/** Rows written into columns, as the saga view and the trace page do. */
+function columnsOf(rows: readonly TimelineItem[]) {
+  const b = new ColumnsBuilder(earliestStart(rows));
+  for (const r of rows) b.add(r);
+  return b.columns;
+}
+
 const items = [item(0), item(1, { manual: true }), item(2, { outcome: 'failed', error: 'no stock <b>' }), item(3), item(4, { op: null, stepIndex: -1, tone: 'span' })];
 
-describe('rowsFromPacked', () => {
-  it('gives the same rows as unpacking, the same object each time', () => {
-    const rows = rowsFromPacked(packTimeline(items));
+describe('timeline columns', () => {
+  it('give back the rows written into them', () => {
+    expect(allRows(columnsOf(items))).toEqual(items);
+    expect(allRows(columnsOf([]))).toEqual([]);
+  });
+
+  it('keep times to the microsecond after t0, and an end before the start as no length', () => {
+    const c = columnsOf([item(0, { startMs: T0 + 1.0004, endMs: T0 + 3.5 }), item(1, { startMs: T0 + 2, endMs: T0 + 1 })]);
+    expect(c.t0).toBe(T0 + 1.0004);
+    expect(c.startUs).toEqual([0, 1000]);
+    expect(c.durationUs).toEqual([2500, 0]);
+  });
+
+  it('intern strings and keep errors and manual marks sparse', () => {
+    const c = columnsOf(items);
+    expect(c.strings.filter((x) => x === 'svc')).toHaveLength(1);
+    expect(c.errors).toEqual([[2, c.strings.indexOf('no stock <b>')]]);
+    expect(c.manual).toEqual([1]);
+  });
+
+  it('head: the first rows, only the strings they use, and their errors and manual marks', () => {
+    const c = columnsOf(items);
+    const head = headOfColumns(c, 2);
+    expect(allRows(head)).toEqual(items.slice(0, 2));
+    expect(head.strings).not.toContain('no stock <b>');
+    expect(head.errors).toEqual([]);
+    expect(head.manual).toEqual([1]);
+    expect(headOfColumns(c, 10)).toBe(c);
+  });
+});
+
+describe('rowsFromColumns', () => {
+  it('gives the rows written, the same object each time', () => {
+    const rows = rowsFromColumns(columnsOf(items));
     expect(rows.length).toBe(items.length);
-    expect(Array.from({ length: rows.length }, (_, i) => rows.at(i))).toEqual(unpackTimeline(packTimeline(items)));
+    expect(Array.from({ length: rows.length }, (_, i) => rows.at(i))).toEqual(items);
     expect(rows.at(2)).toBe(rows.at(2));
+    expect(rows.idAt(3)).toBe(items[3].id);
   });
 
   it('keeps a bounded number of built rows: recent ones stay the same object, old ones are rebuilt equal', () => {
     const many = Array.from({ length: ROW_CACHE + 500 }, (_, i) => item(i));
-    const rows = rowsFromPacked(packTimeline(many));
+    const rows = rowsFromColumns(columnsOf(many));
     const first = rows.at(0);
     expect(rows.at(0)).toBe(first);
     for (let i = 1; i < rows.length; i++) rows.at(i);
@@ -51,7 +89,7 @@ describe('rowsFromPacked', () => {
   });
 
   it('finds rows by span id (the first one when an id repeats)', () => {
-    const rows = rowsFromPacked(packTimeline([...items, item(0)]));
+    const rows = rowsFromColumns(columnsOf([...items, item(0)]));
     expect(rows.indexOf(items[3].id)).toBe(3);
     expect(rows.indexOf(items[0].id)).toBe(0);
     expect(rows.indexOf('ffffffffffffffff')).toBe(-1);
@@ -59,7 +97,7 @@ describe('rowsFromPacked', () => {
 
   it('answers the same before and after it switches from scanning to its id map', () => {
     const many = [...Array.from({ length: 300 }, (_, i) => item(i)), item(7), item(250)];
-    const rows = rowsFromPacked(packTimeline(many));
+    const rows = rowsFromColumns(columnsOf(many));
     const asked = [...many.map((it) => it.id), 'ffffffffffffffff'];
     const expected = asked.map((id) => many.findIndex((it) => it.id === id));
     // Every id twice: the first lookups scan, the later ones use the map.
@@ -67,27 +105,11 @@ describe('rowsFromPacked', () => {
   });
 
   it('has the scale of the rows unless given the whole timeline’s', () => {
-    const p = packTimeline(items);
-    expect(rowsFromPacked(p).scale).toEqual(timeScale(items));
-    expect(packedScale(p)).toEqual(timeScale(items));
+    const c = columnsOf(items);
+    expect(rowsFromColumns(c).scale).toEqual(timeScale(items));
+    expect(repairAwareColumnsScale(c)).toEqual(timeScale(items));
     const whole = { t0: T0, t1: T0 + 1_000, spanMs: 1_000 };
-    expect(rowsFromPacked(p, whole).scale).toBe(whole);
-    expect(packedScale(packTimeline([]))).toEqual(timeScale([]));
-  });
-
-  it('matches rowsFromItems', () => {
-    const a = rowsFromItems(items);
-    const b = rowsFromPacked(packTimeline(items));
-    expect(a.scale).toEqual(b.scale);
-    expect(a.indexOf(items[4].id)).toBe(b.indexOf(items[4].id));
-    expect(a.at(1)).toEqual(b.at(1));
-  });
-});
-
-describe('packedChainSteps', () => {
-  it('is the chain input of the unpacked rows', () => {
-    const p = packTimeline(items);
-    expect(packedChainSteps(p)).toEqual(timelineItemsToChainSteps(unpackTimeline(p)));
-    expect(buildChainFromSteps(packedChainSteps(p), 'compensated')).toEqual(buildChainFromSteps(timelineItemsToChainSteps(items), 'compensated'));
+    expect(rowsFromColumns(c, whole).scale).toBe(whole);
+    expect(repairAwareColumnsScale(columnsOf([]))).toEqual(timeScale([]));
   });
 });

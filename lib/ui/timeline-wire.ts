@@ -1,24 +1,23 @@
 /**
- * The body of GET /api/sagas/<id>/timeline: a large saga's packed timeline
- * (lib/ui/timeline-pack.ts) in a smaller JSON form. As plain packed columns a
- * 50,000-row timeline was 2.9 MiB, which the server compressed for every
- * request while a first visit's scripts waited behind it, and which the
- * browser parsed and checked value by value. Here:
- *  - start offsets and durations are whole microseconds (the packed form is
- *    rounded to the microsecond already), so they delta- and run-encode;
- *  - every other column is an IntColumn (lib/ui/int-column.ts): a saga's rows
- *    are mostly runs and steady climbs.
- * The server encodes once per cached model; the browser decodes back to a
- * PackedTimeline, checking as it goes (the checks of parsePackedTimeline), and
- * decodes the chain separately (lib/ui/chain-wire.ts), when the main thread is idle.
+ * The wire form of timeline columns (lib/ui/timeline-columns.ts), with a
+ * saga's compensation chain when it has one (lib/ui/chain-wire.ts): what the
+ * saga page carries inline, what GET /api/sagas/<id>/timeline answers for a
+ * large saga, and what the trace page carries. Every column is an IntColumn
+ * (lib/ui/int-column.ts): a saga's rows are mostly runs and steady climbs,
+ * and times are already whole microseconds, so they delta- and run-encode. As
+ * plain columns a 50,000-row timeline was 2.9 MiB.
+ *
+ * The server encodes once per cached view; the browser decodes with
+ * decodeTimelineWire, checking as it goes (the body comes off the network),
+ * into the columns the timeline reads its rows from.
  */
 import { OPS } from '../saga/types';
-import type { CompensationChain } from '../saga/compensation-chain';
+import type { CompensationChain } from '../saga-view/chain';
 import { encodeChainWire, type ChainWire } from './chain-wire';
 import { decodeIntColumn, encodeIntColumn, type IntColumn } from './int-column';
-import { TIMELINE_OUTCOMES, TIMELINE_TONES, type PackedTimeline } from './timeline-pack';
+import { TIMELINE_OUTCOMES, TIMELINE_TONES, type TimelineColumns } from './timeline-columns';
 
-export const TIMELINE_WIRE_VERSION = 2;
+export const TIMELINE_WIRE_VERSION = 3;
 
 export interface TimelineWire {
   v: typeof TIMELINE_WIRE_VERSION;
@@ -46,40 +45,45 @@ export interface TimelineWire {
   outcome: IntColumn;
   errors: Array<[number, number]>;
   manual: number[];
-  /** The compensation chain of these rows, built on the server (lib/ui/chain-wire.ts). */
+  /** The saga's compensation chain, pointing into these rows (built on the server only). */
   chain?: ChainWire;
 }
 
-const toUs = (ms: number) => Math.round(ms * 1000);
-
-/** `chain`, when given, must have been built from `p`'s rows. */
-export function encodeTimelineWire(p: PackedTimeline, chain?: CompensationChain): TimelineWire {
-  const n = p.id.length;
+/** `chain`, when given, must point into `c`'s rows. */
+export function encodeTimelineWire(c: TimelineColumns, chain?: CompensationChain): TimelineWire {
   return {
     v: TIMELINE_WIRE_VERSION,
-    n,
-    t0: p.t0,
-    strings: p.strings,
-    id: p.id,
-    trace: encodeIntColumn(p.trace),
-    label: encodeIntColumn(p.label),
-    service: encodeIntColumn(p.service),
-    op: encodeIntColumn(p.op),
-    attempt: encodeIntColumn(p.attempt),
-    startUs: encodeIntColumn(p.start.map(toUs)),
-    durationUs: encodeIntColumn(p.duration.map(toUs)),
-    depth: encodeIntColumn(p.depth),
-    stepIndex: encodeIntColumn(p.stepIndex),
-    tone: encodeIntColumn(p.tone),
-    outcome: encodeIntColumn(p.outcome),
-    errors: p.errors,
-    manual: p.manual,
-    ...(chain ? { chain: encodeChainWire(chain, p) } : {}),
+    n: c.id.length,
+    t0: c.t0,
+    strings: c.strings,
+    id: c.id,
+    trace: encodeIntColumn(c.trace),
+    label: encodeIntColumn(c.label),
+    service: encodeIntColumn(c.service),
+    op: encodeIntColumn(c.op),
+    attempt: encodeIntColumn(c.attempt),
+    startUs: encodeIntColumn(c.startUs),
+    durationUs: encodeIntColumn(c.durationUs),
+    depth: encodeIntColumn(c.depth),
+    stepIndex: encodeIntColumn(c.stepIndex),
+    tone: encodeIntColumn(c.tone),
+    outcome: encodeIntColumn(c.outcome),
+    errors: c.errors,
+    manual: c.manual,
+    ...(chain ? { chain: encodeChainWire(chain) } : {}),
   };
 }
 
-/** A fetched body back to packed columns, checked (throws on anything malformed). The chain stays encoded: decodeChainWire. */
-export function decodeTimelineWire(input: unknown): { packed: PackedTimeline; chain: unknown } {
+/**
+ * A wire body back to columns, checked (throws on anything malformed): every
+ * column of the right length, every index inside its table, so the row code
+ * can trust them. The chain stays encoded (decodeChainWire, when the page has
+ * settled). Written out instead of a zod schema because this runs in the
+ * browser: zod would add ~100 KB of script that a first visit compiles before
+ * the page hydrates, and element-wise schemas over 50,000 rows cost 2–5× the
+ * JSON parse itself.
+ */
+export function decodeTimelineWire(input: unknown): { columns: TimelineColumns; chain: unknown } {
   const fail = (what: string): never => {
     throw new Error(`timeline body: ${what}`);
   };
@@ -96,12 +100,6 @@ export function decodeTimelineWire(input: unknown): { packed: PackedTimeline; ch
   for (const v of id) if (typeof v !== 'string') fail('bad id');
   const lastString = strings.length - 1;
   const col = (name: string, min?: number, max?: number) => decodeIntColumn(w[name], n, name, min, max);
-  // Offsets from t0 (the earliest start) and durations are never negative.
-  const ms = (name: string) => {
-    const us = col(name, 0);
-    for (let i = 0; i < n; i++) us[i] = us[i] / 1000;
-    return us;
-  };
   const isRow = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < n;
   const errors = Array.isArray(w.errors) ? (w.errors as unknown[]) : fail('errors is not an array');
   for (const e of errors) {
@@ -109,8 +107,7 @@ export function decodeTimelineWire(input: unknown): { packed: PackedTimeline; ch
   }
   const manual = Array.isArray(w.manual) ? (w.manual as unknown[]) : fail('manual is not an array');
   for (const row of manual) if (!isRow(row)) fail('bad manual row');
-  // The same checks as parsePackedTimeline (lib/ui/timeline-pack.ts), made while decoding.
-  const packed: PackedTimeline = {
+  const columns: TimelineColumns = {
     t0: w.t0 as number,
     strings: strings as string[],
     id: id as string[],
@@ -119,8 +116,9 @@ export function decodeTimelineWire(input: unknown): { packed: PackedTimeline; ch
     service: col('service', 0, lastString),
     op: col('op', -1, OPS.length - 1),
     attempt: col('attempt', 0),
-    start: ms('startUs'),
-    duration: ms('durationUs'),
+    // Offsets from t0 (no row starts before it) and durations are never negative.
+    startUs: col('startUs', 0),
+    durationUs: col('durationUs', 0),
     depth: col('depth', 0),
     stepIndex: col('stepIndex', -1),
     tone: col('tone', 0, TIMELINE_TONES.length - 1),
@@ -128,5 +126,5 @@ export function decodeTimelineWire(input: unknown): { packed: PackedTimeline; ch
     errors: errors as Array<[number, number]>,
     manual: manual as number[],
   };
-  return { packed, chain: w.chain ?? null };
+  return { columns, chain: w.chain ?? null };
 }

@@ -114,7 +114,7 @@ test('bad filters get a message, not a crash', async ({ page, request }) => {
 });
 
 test('a saga too large to go into its page: first screen in the HTML, the rest fetched; chain, graph and ?span= still work', async ({ page, request }) => {
-  // 2,400 step rows: above the page's inline limit (app/sagas/[id]/page-data.ts), 1,200 distinct steps.
+  // 2,400 step rows: above the page's inline limit (lib/saga-view/page-timeline.ts), 1,200 distinct steps.
   const spans = largeSagaSpans(ids.large, 2_400, Date.now() - 120_000);
   for (let i = 0; i < spans.length; i += 800) {
     const res = await request.post(`http://127.0.0.1:${e2ePorts.http}/v1/traces`, {

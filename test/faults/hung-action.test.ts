@@ -20,7 +20,7 @@ import { openMigratedDb } from '../../lib/db/setup';
 import type { Db } from '../../lib/db/connection';
 import { setSharedDb } from '../../lib/db/connection';
 import { startCollector, type RunningCollector } from '../../collector/start-collector';
-import { auditForSaga } from '../../lib/db/audit';
+import { auditForSaga } from '../../lib/audit/store';
 import { createToken } from '../../lib/auth/accounts';
 import { shutdownSelfTelemetry } from '../../lib/telemetry/self';
 import type { CallResult } from '../../lib/actions/execute';

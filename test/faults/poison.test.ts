@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { encodeProtobufRequest } from '../../lib/otlp/encode-protobuf';
 import { decodeExportResponseProto } from '../../lib/otlp/response';
 import type { FlatSpan } from '../../lib/otlp/types';
-import { jsonWithEmptyValues, protobufWithEmptyValues } from '../../lib/otlp/test-support/amplified';
+import { jsonWithEmptyValues, protobufWithEmptyValues } from '../support/otlp/amplified';
 import { makeSpan, toOtlpJson } from '../support/spans';
 import {
   createFaultDb, memoryOf, report, sagaSpans, sampleRss, sleep, startChildServer, storedCounts, type ChildCollector, type FaultDb,

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { setSharedDb } from '../../lib/db/connection';
-import { auditForSaga, verifyAuditChain } from '../../lib/db/audit';
+import { auditForSaga, verifyAuditChain } from '../../lib/audit/store';
 import { createToken } from '../../lib/auth/accounts';
 import { shutdownSelfTelemetry } from '../../lib/telemetry/self';
 import type { ActionPlan } from '../../lib/actions/plan';

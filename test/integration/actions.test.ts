@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, startTestEnv, type TestEnv } from './harness';
 import { setSharedDb } from '../../lib/db/connection';
-import { auditForSaga } from '../../lib/db/audit';
+import { auditForSaga } from '../../lib/audit/store';
 import { createToken } from '../../lib/auth/accounts';
 import { shutdownSelfTelemetry } from '../../lib/telemetry/self';
 import type { ActionPlan } from '../../lib/actions/plan';

@@ -14,8 +14,8 @@ import { createScratchDatabase } from './harness';
 import { parseConfig } from '../../lib/config/env';
 import { openMigratedDb } from '../../lib/db/setup';
 import type { Db } from '../../lib/db/connection';
-import { appendAudit, verifyAuditChain } from '../../lib/db/audit';
-import { compactRollups } from '../../lib/db/rollup-writer';
+import { appendAudit, verifyAuditChain } from '../../lib/audit/store';
+import { compactRollups } from '../../lib/stats/rollup-writer';
 
 const WAIT_MS = 5_000;
 const ACTOR = { actor: 'alice', role: 'admin', via: 'session' } as const;

@@ -18,7 +18,7 @@ import { createScratchDatabase, eventually, startTestEnv } from './harness';
 import { parseConfig } from '../../lib/config/env';
 import { openMigratedDb } from '../../lib/db/setup';
 import { setSharedDb, type Db } from '../../lib/db/connection';
-import { appendAudit, auditHead, auditRowToEntry, verifyAuditChain, type VerifyReport } from '../../lib/db/audit';
+import { appendAudit, auditHead, auditRowToEntry, verifyAuditChain, type VerifyReport } from '../../lib/audit/store';
 import { hashEntry } from '../../lib/audit/chain';
 import { CheckpointSigner, decodeKeyBytes, type SignedCheckpoint } from '../../lib/audit/checkpoint';
 import { checkpointAuditHead } from '../../lib/audit/anchor';

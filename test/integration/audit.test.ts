@@ -4,11 +4,12 @@
  * the append-only trigger, tamper detection when a superuser bypasses the
  * trigger (API and CLI name the altered row), and the per-saga trail.
  */
+import { detailJson } from '../../lib/saga-view/json';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { openDb, setSharedDb, type Db } from '../../lib/db/connection';
-import { appendAudit, auditForSaga, auditHead, listAudit, verifyAuditChain } from '../../lib/db/audit';
+import { appendAudit, auditForSaga, auditHead, listAudit, verifyAuditChain } from '../../lib/audit/store';
 import { GENESIS_HASH, hashEntry } from '../../lib/audit/chain';
 import { createToken } from '../../lib/auth/accounts';
 import { getSagaDetail } from '../../lib/db/read';
@@ -189,7 +190,7 @@ describe('reading the trail', () => {
     expect(res.status).toBe(200);
     const intent = await appendAudit(env.db, { ...ACTOR, action: 'saga.retry', sagaId, step: 'create', outcome: 'intent', reason: 'customer waiting' });
     await appendAudit(env.db, { ...ACTOR, action: 'saga.retry', sagaId, step: 'create', outcome: 'ok', ref: intent.seq });
-    const detail = await getSagaDetail(env.db, sagaId, modelConfigFrom(env.config, Date.now()), env.config.SAGASCOPE_MAX_SAGA_SPANS);
+    const detail = detailJson(await getSagaDetail(env.db, sagaId, modelConfigFrom(env.config, Date.now()), env.config.SAGASCOPE_MAX_SAGA_SPANS));
     expect(detail!.audit.map((a) => [a.action, a.outcome, a.step, a.reason])).toEqual([
       ['saga.retry', 'intent', 'create', 'customer waiting'],
       ['saga.retry', 'ok', 'create', null],

@@ -12,7 +12,7 @@ import { createToken, createUser, ensureSetupToken, login, updateUserAccount } f
 import { authSettingsFrom } from '../../lib/auth/settings';
 import { PEER_HEADER, declareEdge } from '../../lib/http/forwarded';
 import { sha256Hex } from '../../lib/auth/secrets';
-import { listAudit, verifyAuditChain } from '../../lib/db/audit';
+import { listAudit, verifyAuditChain } from '../../lib/audit/store';
 import { PASSWORD, apiRequest, cookieHeader, cookieValue, signIn } from '../support/api-client';
 import { runCli } from '../support/cli';
 import * as loginRoute from '../../app/api/auth/login/route';

@@ -17,7 +17,7 @@ import { listSagas, getSagaDetail } from '../../lib/db/read';
 import { parseSagaListQuery } from '../../lib/api/query';
 import { setSharedDb } from '../../lib/db/connection';
 import { createToken } from '../../lib/auth/accounts';
-import { pruneExpiredSpans } from '../../lib/db/retention';
+import { pruneExpiredSpans } from '../../lib/retention/store';
 import { modelConfigFrom } from '../../lib/config/model';
 import { apiRequest } from '../support/api-client';
 import type { FlatSpan } from '../../lib/otlp/types';

@@ -1,7 +1,7 @@
 /**
  * Several ingest transactions at once, each holding spans of the same new
  * sagas: each one inserts the summaries of sagas it found new before the
- * phase-2 lock, so they race for the same rows (lib/db/span-writer.ts). After
+ * phase-2 lock, so they race for the same rows (lib/ingest/span-writer.ts). After
  * all commit, every summary must equal the model of its stored spans and the
  * rollups must equal the sum of the contributions stored with the summaries.
  */
@@ -10,14 +10,14 @@ import { startTestEnv, type TestEnv } from './harness';
 import { hex, makeSpan } from '../support/spans';
 import { toSpanRows } from '../../lib/ingest/span-row';
 import pg from 'pg';
-import { writeSpanBatch } from '../../lib/db/span-writer';
+import { writeSpanBatch } from '../../lib/ingest/span-writer';
 import { LOCK_KEYS } from '../../lib/db/locks';
 import { modelConfigFrom } from '../../lib/config/model';
-import { loadSagaSpans } from '../../lib/db/saga-spans';
+import { loadSagaSpans } from '../../lib/saga/span-store';
 import { buildSaga } from '../../lib/saga/model';
 import { contributionOf, decodeContribution, encodeContribution } from '../../lib/stats/contribution';
 import { RollupDelta } from '../../lib/stats/delta';
-import { compactRollups } from '../../lib/db/rollup-writer';
+import { compactRollups } from '../../lib/stats/rollup-writer';
 import type { FlatSpan } from '../../lib/otlp/types';
 
 let env: TestEnv;

@@ -8,6 +8,7 @@
  *   (c) the barrier did its job: re-sent calls are no-ops, null compensations
  *       are recorded as skipped, hanging actions are refused.
  */
+import { detailJson } from '../../lib/saga-view/json';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -122,7 +123,7 @@ describe('demo fleet', () => {
       const mismatches: string[] = [];
       const out = new Map<string, SagaDetail>();
       for (const d of sagas) {
-        const detail = await getSagaDetail(env.db, d.gid, cfg, env.config.SAGASCOPE_MAX_SAGA_SPANS);
+        const detail = detailJson(await getSagaDetail(env.db, d.gid, cfg, env.config.SAGASCOPE_MAX_SAGA_SPANS));
         const want = EXPECTED[d.scenario];
         const got = { status: detail?.saga.status, anomalies: [...(detail?.saga.anomalies ?? [])].sort() };
         if (got.status !== want.status || got.anomalies.join() !== [...want.anomalies].sort().join()) {
@@ -213,7 +214,7 @@ describe('demo fleet', () => {
 
   it('keeps the barrier promises: re-sent calls are no-ops, null compensations skipped, hanging actions refused', async () => {
     const cfg = () => modelConfigFrom(env.config, Date.now());
-    const stepsOf = async (key: string) => (await getSagaDetail(env.db, saga(key).gid, cfg(), env.config.SAGASCOPE_MAX_SAGA_SPANS))!.steps.map((s) => `${s.step}:${s.op}:${s.attempt}:${s.result}`);
+    const stepsOf = async (key: string) => (detailJson(await getSagaDetail(env.db, saga(key).gid, cfg(), env.config.SAGASCOPE_MAX_SAGA_SPANS)))!.steps.map((s) => `${s.step}:${s.op}:${s.attempt}:${s.result}`);
 
     // A timed-out call retried: the first attempt, arriving late, found the retry's row and did nothing.
     expect(await stepsOf('checkout:retried_timeout')).toEqual(
@@ -221,7 +222,7 @@ describe('demo fleet', () => {
     );
     // The reservation held up in the network: its compensation found nothing to undo
     // (skipped, a null compensation at the barrier), then the reservation itself was refused.
-    const hanging = await getSagaDetail(env.db, saga('checkout:hanging_action').gid, cfg(), env.config.SAGASCOPE_MAX_SAGA_SPANS);
+    const hanging = detailJson(await getSagaDetail(env.db, saga('checkout:hanging_action').gid, cfg(), env.config.SAGASCOPE_MAX_SAGA_SPANS));
     expect(hanging!.steps.map((s) => `${s.step}:${s.op}:${s.result}`)).toEqual([
       'create-order:action:success',
       'reserve-inventory:compensate:skipped',
@@ -233,7 +234,7 @@ describe('demo fleet', () => {
       ['null_compensation', 'info'],
     ]);
     // Zero-code: a compensation whose action was lost is flagged as a null compensation.
-    const lost = await getSagaDetail(env.db, saga('refund:lost_request').gid, cfg(), env.config.SAGASCOPE_MAX_SAGA_SPANS);
+    const lost = detailJson(await getSagaDetail(env.db, saga('refund:lost_request').gid, cfg(), env.config.SAGASCOPE_MAX_SAGA_SPANS));
     expect(lost!.anomalies.map((a) => [a.kind, a.step])).toEqual([['null_compensation', '/inventory/restock-revert']]);
 
     // The URLs the steps record can be invoked again as they are (manual actions): a settled step is a no-op.

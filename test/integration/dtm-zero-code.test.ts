@@ -1,16 +1,17 @@
 /**
  * Zero-code DTM sagas end to end (issue #16 parts 1–2): spans exactly as DTM
- * leaves them (lib/saga/dtm-fixtures.ts: stock HTTP server spans with DTM's
+ * leaves them (test/support/dtm-fixtures.ts: stock HTTP server spans with DTM's
  * query parameters, a 409 leaving the status unset, DTM's retry timing) sent
  * over OTLP/HTTP to the collector on real PostgreSQL; the summary written on
  * ingest (the list) and the model built on read (the saga page) agree on the
  * verdict and on the name, SAGASCOPE_SAGA_NAME_RULES included.
  */
+import { detailJson } from '../../lib/saga-view/json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { startTestEnv, eventually, type TestEnv } from './harness';
 import { toOtlpJson } from '../support/spans';
-import { DtmTransaction } from '../../lib/saga/dtm-fixtures';
+import { DtmTransaction } from '../support/dtm-fixtures';
 import { getSagaDetail, listSagas } from '../../lib/db/read';
 import { modelConfigFrom } from '../../lib/config/model';
 import type { FlatSpan } from '../../lib/otlp/types';
@@ -61,7 +62,7 @@ afterAll(async () => {
 async function both(id: string) {
   return eventually(async () => {
     const now = Date.now();
-    const detail = await getSagaDetail(env.db, id, modelConfigFrom(env.config, now), env.config.SAGASCOPE_MAX_SAGA_SPANS);
+    const detail = detailJson(await getSagaDetail(env.db, id, modelConfigFrom(env.config, now), env.config.SAGASCOPE_MAX_SAGA_SPANS));
     const listed = (await listSagas(env.db, { q: id, limit: 1 }, now)).items[0];
     if (!detail || !listed) throw new Error(`${id} not stored yet`);
     return { detail, listed };

@@ -3,6 +3,7 @@
  * process, migrations applied in-process, spans written with an unnest INSERT
  * (no COPY), one writer. Same guarantees as on a server.
  */
+import { detailJson } from '../../lib/saga-view/json';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { startTestEnv, eventually, type TestEnv } from './harness';
@@ -48,7 +49,7 @@ describe('embedded PGlite', () => {
     await fleet.flush();
     await fleet.shutdown();
     const detail = await eventually(async () => {
-      const d = await getSagaDetail(env.db, id, modelConfigFrom(env.config, Date.now()), env.config.SAGASCOPE_MAX_SAGA_SPANS);
+      const d = detailJson(await getSagaDetail(env.db, id, modelConfigFrom(env.config, Date.now()), env.config.SAGASCOPE_MAX_SAGA_SPANS));
       expect(d?.saga.status).toBe('compensated');
       return d!;
     });

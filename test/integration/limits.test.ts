@@ -3,11 +3,12 @@
  * 413 with a message (nothing stored); a span over the attribute / length
  * limits is stored cut down and flagged, and the rest of its batch is intact.
  */
+import { detailJson } from '../../lib/saga-view/json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { hex, makeSpan, toOtlpJson } from '../support/spans';
 import { TRUNCATION_FLAGS } from '../../lib/ingest/limits';
-import { CACHE_MIN_STEPS } from '../../lib/db/saga-detail-cache';
+import { CACHE_MIN_STEPS } from '../../lib/saga-view/cache';
 
 let env: TestEnv;
 
@@ -68,7 +69,7 @@ describe('saga size limit', () => {
   async function detailOf(env: TestEnv, sagaId: string, maxSagaSpans: number) {
     const { getSagaDetail } = await import('../../lib/db/read');
     const { modelConfigFrom } = await import('../../lib/config/model');
-    return (await getSagaDetail(env.db, sagaId, modelConfigFrom(env.config, Date.now()), maxSagaSpans))!;
+    return (detailJson(await getSagaDetail(env.db, sagaId, modelConfigFrom(env.config, Date.now()), maxSagaSpans)))!;
   }
 
   it('a saga over SAGASCOPE_MAX_SAGA_SPANS keeps its spans but the summary covers the first ones; the detail says so', async () => {

@@ -15,7 +15,7 @@ import { createUser, login } from '../../lib/auth/accounts';
 import { authSettingsFrom } from '../../lib/auth/settings';
 import { loginCounters } from '../../lib/auth/login-metrics';
 import { PEER_HEADER, declareEdge } from '../../lib/http/forwarded';
-import { listAudit } from '../../lib/db/audit';
+import { listAudit } from '../../lib/audit/store';
 import { PASSWORD, apiRequest } from '../support/api-client';
 import * as loginRoute from '../../app/api/auth/login/route';
 import * as metricsRoute from '../../app/metrics/route';

@@ -17,7 +17,7 @@ import { startTestEnv, type TestEnv } from './harness';
 import { setSharedDb } from '../../lib/db/connection';
 import { createToken } from '../../lib/auth/accounts';
 import { sagaIdSchema, traceIdSchema } from '../../lib/api/query';
-import { currentModelConfig, getSagaDetail, getTrace, sagaSpanLimit } from '../../lib/db';
+import { getSagaDetail, getTrace } from '../../lib/db';
 import { undecodablePath } from '../../lib/http/request-path';
 import { apiRequest } from '../support/api-client';
 import { failedSagaSpans, sendSpans } from '../support/failed-saga';
@@ -169,7 +169,7 @@ describe('no read route answers 500 to any string', () => {
     const db = env.db;
     await fc.assert(
       fc.asyncProperty(anyText, async (id) => {
-        if (sagaIdSchema.safeParse(id).success) await getSagaDetail(db, id, currentModelConfig(), sagaSpanLimit());
+        if (sagaIdSchema.safeParse(id).success) await getSagaDetail(id);
         const trace = traceIdSchema.safeParse(id);
         if (trace.success) await getTrace(db, trace.data);
       }),

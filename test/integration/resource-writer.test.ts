@@ -7,7 +7,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { createScratchDatabase } from './harness';
 import { openMigratedDb } from '../../lib/db/setup';
 import { parseConfig } from '../../lib/config/env';
-import { upsertResources } from '../../lib/db/resource-writer';
+import { upsertResources } from '../../lib/ingest/resource-writer';
 import { toSpanRows } from '../../lib/ingest/span-row';
 import { makeSpan } from '../support/spans';
 import type { Db } from '../../lib/db/connection';

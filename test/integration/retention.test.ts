@@ -7,8 +7,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startTestEnv, eventually, type TestEnv } from './harness';
 import { makeSpan, hex } from '../support/spans';
 import { encodeProtobufRequest } from '../../lib/otlp/encode-protobuf';
-import { appendAudit, verifyAuditChain } from '../../lib/db/audit';
-import { pruneExpiredSpans, retentionCutoff } from '../../lib/db/retention';
+import { appendAudit, verifyAuditChain } from '../../lib/audit/store';
+import { pruneExpiredSpans, retentionCutoff } from '../../lib/retention/store';
 import type { FlatSpan } from '../../lib/otlp/types';
 
 const DAY = 86_400_000;

@@ -1,16 +1,17 @@
 /**
  * One saga, one model (issue #14 §7): above SAGASCOPE_MAX_SAGA_SPANS every
- * reader cuts the saga the same way (lib/db/saga-model.ts). The page, the
+ * reader cuts the saga the same way (lib/saga/model-store.ts). The page, the
  * summary written on ingest, the per-saga topology and the rollup backfill
  * must describe the same saga — the earliest spans — not the page one saga and
  * the topology or the backfill another, built from all stored spans.
  */
+import { detailJson } from '../../lib/saga-view/json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { hex, makeSpan, toOtlpJson } from '../support/spans';
 import { getSagaDetail } from '../../lib/db/read';
-import { getTopology } from '../../lib/db/stats';
-import { backfillRollups } from '../../lib/db/rollup-backfill';
+import { getTopology } from '../../lib/stats/store';
+import { backfillRollups } from '../../lib/ingest/rollup-backfill';
 import { modelConfigFrom } from '../../lib/config/model';
 import type { SagaDetail } from '../../lib/api/types';
 
@@ -47,7 +48,7 @@ async function sendOversizedSaga(sagaId: string): Promise<void> {
 }
 
 async function page(sagaId: string): Promise<SagaDetail> {
-  const d = (await getSagaDetail(env.db, sagaId, cfg(), cap()))!;
+  const d = (detailJson(await getSagaDetail(env.db, sagaId, cfg(), cap())))!;
   // The page itself covers the first MAX spans and says so.
   expect(d.modelledSpans).toEqual({ modelled: MAX, stored: MAX + 3 });
   expect(d.steps.map((s) => s.service)).not.toContain('late-svc');

@@ -1,7 +1,7 @@
 /**
  * GET /api/sagas/{id}/timeline (the rest of a large saga's rows, fetched by its
- * page) on real PostgreSQL: the body decodes to the same packed rows the page
- * would carry and to the compensation chain the browser would build from them;
+ * page) on real PostgreSQL: the body decodes to the saga's rows (the steps
+ * GET /api/sagas/{id} lists, in its order) and to the view's compensation chain;
  * with server/start.ts in front, the body is compressed once and kept, marked
  * for that server and left alone by Next (no-transform); ETag / If-None-Match.
  */
@@ -12,12 +12,10 @@ import { setSharedDb } from '../../lib/db/connection';
 import { toOtlpJson } from '../support/spans';
 import { largeSagaSpans } from '../../bench/support/large-saga-load';
 import type { SagaDetail } from '../../lib/api/types';
-import { buildChainFromSteps } from '../../lib/saga/compensation-chain';
 import { PRE_ENCODED_HEADER, preEncodingEnabled } from '../../lib/http/pre-encoded';
-import { stepsToTimelineItems } from '../../lib/ui/timeline-items';
-import { packTimeline } from '../../lib/ui/timeline-pack';
-import { packedChainSteps } from '../../lib/ui/timeline-rows';
+import { allRows } from '../../lib/ui/timeline-columns';
 import { decodeTimelineWire } from '../../lib/ui/timeline-wire';
+import { getSagaDetail } from '../../lib/db';
 import { decodeChainWire } from '../../lib/ui/chain-wire';
 import * as sagaRoute from '../../app/api/sagas/[id]/route';
 import * as timelineRoute from '../../app/api/sagas/[id]/timeline/route';
@@ -42,7 +40,7 @@ afterEach(() => preEncodingEnabled(false));
 const params = { params: Promise.resolve({ id: ID }) };
 const get = (headers: Record<string, string> = {}) => timelineRoute.GET(new Request(`http://127.0.0.1/api/sagas/${ID}/timeline`, { headers }), params);
 
-it('returns all rows and the chain the browser would build from them', async () => {
+it("returns all rows (the API's steps, in its order) and the view's chain", async () => {
   const detail = (await (await sagaRoute.GET(new Request(`http://127.0.0.1/api/sagas/${ID}`), params)).json()) as SagaDetail;
   expect(detail.steps).toHaveLength(2_400);
   const res = await get({ 'accept-encoding': 'gzip, br' });
@@ -51,12 +49,16 @@ it('returns all rows and the chain the browser would build from them', async () 
   expect(res.headers.get('cache-control')).toBe('no-store');
   // Not behind server/start.ts: plain JSON, which Next's server compresses as before.
   expect(res.headers.get(PRE_ENCODED_HEADER)).toBeNull();
-  const { packed, chain } = decodeTimelineWire(await res.json());
-  const expected = packTimeline(stepsToTimelineItems(detail.steps));
-  expect(packed).toEqual(expected);
-  const built = buildChainFromSteps(packedChainSteps(expected), detail.saga.status);
-  expect(built.gapCount + built.compensatedCount).toBeGreaterThan(1_000);
-  expect(decodeChainWire(chain, packed)).toEqual(built);
+  const { columns, chain } = decodeTimelineWire(await res.json());
+  const rows = allRows(columns);
+  // The same steps in the same order; times to the microsecond where the JSON has milliseconds.
+  expect(rows.map((r) => [r.id, r.label, r.op, r.attempt, r.stepIndex, r.service])).toEqual(detail.steps.map((s) => [s.spanId, s.step, s.op, s.attempt, s.index, s.service]));
+  rows.forEach((r, i) => expect(Math.floor(r.startMs)).toBe(Date.parse(detail.steps[i]!.startedAt)));
+  const { view } = (await getSagaDetail(ID))!;
+  expect(columns).toEqual(view.rows);
+  const decoded = decodeChainWire(chain, columns);
+  expect(decoded).toEqual(view.chain);
+  expect(decoded.gapCount + decoded.compensatedCount).toBeGreaterThan(1_000);
 });
 
 it('behind server/start.ts: a kept brotli or gzip body, the same bytes each time; 304 for its ETag', async () => {

@@ -3,6 +3,7 @@
  * HTTP/protobuf, HTTP/JSON) into the collector and PostgreSQL, then read back
  * through the same data-access functions the API and pages use.
  */
+import { detailJson } from '../../lib/saga-view/json';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -53,7 +54,7 @@ describe.each(exporters)('OTel SDK exporter %s', (kind, factory) => {
 
     const cfg = modelConfigFrom(env.config, Date.now());
     const okDetail = await eventually(async () => {
-      const d = await getSagaDetail(env.db, ok, cfg, env.config.SAGASCOPE_MAX_SAGA_SPANS);
+      const d = detailJson(await getSagaDetail(env.db, ok, cfg, env.config.SAGASCOPE_MAX_SAGA_SPANS));
       expect(d?.saga.status).toBe('committed');
       return d!;
     });
@@ -68,7 +69,7 @@ describe.each(exporters)('OTel SDK exporter %s', (kind, factory) => {
     expect(child).toHaveLength(1);
 
     const compDetail = await eventually(async () => {
-      const d = await getSagaDetail(env.db, comp, cfg, env.config.SAGASCOPE_MAX_SAGA_SPANS);
+      const d = detailJson(await getSagaDetail(env.db, comp, cfg, env.config.SAGASCOPE_MAX_SAGA_SPANS));
       expect(d?.saga.status).toBe('compensated');
       return d!;
     });

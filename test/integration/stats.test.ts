@@ -14,7 +14,7 @@ import { hex, makeSpan, toOtlpJson } from '../support/spans';
 import { ERROR_BOUND } from '../../lib/stats/histogram';
 import { seededRandom } from '../../lib/random';
 import type { FlatSpan } from '../../lib/otlp/types';
-import { compactRollups, RollupCompactor } from '../../lib/db/rollup-writer';
+import { compactRollups, RollupCompactor } from '../../lib/stats/rollup-writer';
 import type { StatsResponse, TopologyResponse } from '../../lib/stats/types';
 import * as statsRoute from '../../app/api/stats/route';
 import * as topologyRoute from '../../app/api/topology/route';
@@ -302,7 +302,7 @@ describe('rollups after an upgrade, and their retention', () => {
     for (const t of ['rollup_counts', 'rollup_latency', 'rollup_counts_hourly', 'rollup_latency_hourly', 'rollup_counts_delta', 'rollup_latency_delta']) {
       await sql(`DELETE FROM ${t}`);
     }
-    const { backfillRollups } = await import('../../lib/db/rollup-backfill');
+    const { backfillRollups } = await import('../../lib/ingest/rollup-backfill');
     const { modelConfigFrom } = await import('../../lib/config/model');
     const r = await backfillRollups(env.db, (now) => modelConfigFrom(env.config, now), { maxSagaSpans: env.config.SAGASCOPE_MAX_SAGA_SPANS, batchSize: 7 });
     expect(r).toEqual({ sagas: 61, complete: true });
@@ -311,7 +311,7 @@ describe('rollups after an upgrade, and their retention', () => {
   });
 
   it('rollup retention deletes rows older than its cutoff only', async () => {
-    const { pruneExpiredRollups } = await import('../../lib/db/retention');
+    const { pruneExpiredRollups } = await import('../../lib/retention/store');
     await compactRollups(env.db, { wait: true });
     const cutoff = new Date(NOW - 20 * 60_000);
     const [{ old, recent }] = await sql<{ old: number; recent: number }>(

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { getDb } from '@/lib/db';
-import { listAlertDeliveries, listAlertRules } from '@/lib/db/alerts';
+import { listAlertDeliveries, listAlertRules } from '@/lib/alerts/store';
 import { parseDeliveryQuery } from '@/lib/alerts/delivery-query';
 import { pathWithQuery, requirePage } from '../../_lib/auth';
 import { AlertRulesPanel } from '@/components/admin/AlertRulesPanel';

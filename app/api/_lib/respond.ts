@@ -1,6 +1,7 @@
 /**
  * Response helpers shared by the API route handlers, so every route answers
- * errors with the same `{ error }` shape and never leaks internals on a 500.
+ * errors with the same `{ error }` shape. A 500 is the route wrapper's alone
+ * (route.ts, lib/http/internal-error.ts): it never leaks internals.
  */
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
@@ -15,14 +16,4 @@ export function badRequest(message: string): Response {
 
 export function notFound(message: string): Response {
   return json({ error: message }, 404);
-}
-
-/**
- * Log the cause server-side with a reference the operator can quote; the client
- * sees only the reference (database errors can carry SQL, hosts, user names).
- */
-export function internalError(route: string, err: unknown): Response {
-  const ref = crypto.randomUUID().slice(0, 8);
-  console.error(`[${route}] internal error ref=${ref}`, err);
-  return json({ error: `internal error (ref ${ref})` }, 500);
 }

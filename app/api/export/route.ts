@@ -1,9 +1,8 @@
-import { guard } from '@/lib/auth/guard';
 import { auditActorOf } from '@/lib/auth/principal';
 import { parseExportQuery } from '@/lib/export/query';
 import { startExport } from '@/lib/export/stream';
 import { AUDIT_HEAD_HEADER, EXPORT_ID_HEADER } from '@/lib/export/manifest';
-import { badRequest, internalError } from '../_lib/respond';
+import { route } from '../_lib/route';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
@@ -17,18 +16,14 @@ let running = 0;
  * streamed (auditor, admin). The X-Sagascope-Export-Id header names the export;
  * once the body is complete its manifest is at /api/export/manifest?id=….
  */
-export async function GET(request: Request): Promise<Response> {
-  const access = await guard(request, 'GET /api/export');
-  if (!access.ok) return access.response;
-  const parsed = parseExportQuery(new URL(request.url).searchParams);
-  if (!parsed.ok) return badRequest(parsed.error);
+export const GET = route('GET /api/export', { query: parseExportQuery }, async ({ access, query }) => {
   if (running >= MAX_RUNNING_EXPORTS) {
     return Response.json({ error: `${MAX_RUNNING_EXPORTS} exports are already running; try again when one has finished` }, { status: 429, headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } });
   }
   running++;
   let handedOver = false;
   try {
-    const exp = await startExport(access.db, auditActorOf(access.principal), parsed.value, { onEnd: () => void running-- });
+    const exp = await startExport(access.db, auditActorOf(access.principal), query, { onEnd: () => void running-- });
     handedOver = true;
     return new Response(exp.stream, {
       headers: {
@@ -41,10 +36,7 @@ export async function GET(request: Request): Promise<Response> {
         'Access-Control-Expose-Headers': `${EXPORT_ID_HEADER}, ${AUDIT_HEAD_HEADER}`,
       },
     });
-  } catch (err) {
-    return internalError('GET /api/export', err);
   } finally {
     if (!handedOver) running--;
   }
-}
-
+});

@@ -1,19 +1,10 @@
 import { parseSagaListQuery } from '@/lib/api/query';
 import { getDb, listSagas } from '@/lib/db';
-import { guard } from '@/lib/auth/guard';
-import { badRequest, internalError, json } from '../_lib/respond';
+import { route } from '../_lib/route';
+import { json } from '../_lib/respond';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
-export async function GET(request: Request): Promise<Response> {
-  const access = await guard(request, 'GET /api/sagas');
-  if (!access.ok) return access.response;
-  const parsed = parseSagaListQuery(new URL(request.url).searchParams);
-  if (!parsed.ok) return badRequest(parsed.error);
-  try {
-    return json(await listSagas(await getDb(), parsed.value));
-  } catch (err) {
-    return internalError('GET /api/sagas', err);
-  }
-}
+/** GET ?status=&name=&service=&anomaly=&from=&to=&q=&limit=&cursor= → { items, nextCursor }, newest first. */
+export const GET = route('GET /api/sagas', { query: parseSagaListQuery }, async ({ query }) => json(await listSagas(await getDb(), query)));

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { sagaIdSchema } from '@/lib/api/query';
-import { currentModelConfig, getDb, getSagaDetail, sagaSpanLimit } from '@/lib/db';
+import { getSagaDetail } from '@/lib/db';
 import { SagaHeader } from '@/components/saga/SagaHeader';
 import { SagaDetailView } from '@/components/saga/SagaDetailView';
 import { AuditTrail } from '@/components/saga/AuditTrail';
@@ -11,8 +11,8 @@ import { SagaSizeNotice } from '@/components/saga/SagaSizeNotice';
 import { SagaKeys } from '@/components/saga/SagaKeys';
 import { roleCan } from '@/lib/auth/roles';
 import { currentReadOnly, requirePage } from '../../_lib/auth';
-import { stepsToTimelineItems } from '@/lib/ui/timeline-items';
-import { sagaPageData } from './page-data';
+import { pageTimeline } from '@/lib/saga-view/page-timeline';
+import { rowOf, errorsOf } from '@/lib/ui/timeline-columns';
 
 export const dynamic = 'force-dynamic';
 
@@ -33,15 +33,15 @@ export default async function SagaPage({ params, searchParams }: Props) {
   const { span } = await searchParams;
   const principal = await requirePage('read', `/sagas/${encodeURIComponent(id)}`);
   if (!sagaIdSchema.safeParse(id).success) notFound();
-  const detail = await getSagaDetail(await getDb(), id, currentModelConfig(), sagaSpanLimit());
+  const detail = await getSagaDetail(id);
   if (!detail) notFound();
+  const { view, audit } = detail;
 
-  const { timeline, stepOptions, stepGraph } = sagaPageData(detail);
+  const timeline = pageTimeline(view);
   const initialSpan = typeof span === 'string' && SPAN_ID.test(span) ? span.toLowerCase() : null;
-  const partial = timeline.packed.id.length < timeline.total;
-  const rowsSrc = partial ? `/api/sagas/${encodeURIComponent(detail.saga.id)}/timeline` : null;
+  const rowsSrc = timeline.partial ? `/api/sagas/${encodeURIComponent(view.saga.id)}/timeline` : null;
   // A selection (?span=) outside the first screen still names its step before the rest arrives.
-  const initialStep = partial && initialSpan ? detail.steps.find((s) => s.spanId === initialSpan) : undefined;
+  const initialRow = timeline.partial && initialSpan ? view.rows.id.indexOf(initialSpan) : -1;
   // Manual actions: only for roles that may act, and never in read-only mode (the API refuses them too).
   const canAct = principal.kind !== 'anonymous' && roleCan(principal.role, 'act') && !(await currentReadOnly()).active;
 
@@ -55,38 +55,38 @@ export default async function SagaPage({ params, searchParams }: Props) {
           is what fetch() matches. */}
       {rowsSrc ? <link rel="preload" href={rowsSrc} as="fetch" crossOrigin="anonymous" /> : null}
       <nav className="breadcrumb" aria-label="Breadcrumb">
-        <Link href="/sagas">Sagas</Link> <span aria-hidden="true">/</span> <span className="mono">{detail.saga.id}</span>
+        <Link href="/sagas">Sagas</Link> <span aria-hidden="true">/</span> <span className="mono">{view.saga.id}</span>
       </nav>
-      <SagaHeader saga={detail.saga} traceIds={detail.traceIds} />
+      <SagaHeader saga={view.saga} traceIds={view.traceIds} />
       <SagaKeys keys={detail.keys} />
-      <SagaSizeNotice sizes={detail.modelledSpans} />
-      <ClockSkewNotice corrections={detail.clockSkew} />
+      <SagaSizeNotice sizes={view.modelledSpans} />
+      <ClockSkewNotice corrections={view.clockSkew} />
       <SagaDetailView
-        sagaName={detail.saga.name ?? detail.saga.id}
-        sagaStatus={detail.saga.status}
-        timeline={timeline.packed}
+        sagaName={view.saga.name ?? view.saga.id}
+        sagaStatus={view.saga.status}
+        timeline={timeline.wire}
         timelineTotal={timeline.total}
-        timelineScale={timeline.scale}
+        timelineScale={view.scale}
         timelineSrc={rowsSrc}
-        initialItem={initialStep ? stepsToTimelineItems([initialStep])[0] : null}
-        stepOptions={stepOptions}
-        anomalies={detail.anomalies}
-        traceIds={detail.traceIds}
+        initialItem={initialRow >= 0 ? rowOf(view.rows, initialRow, errorsOf(view.rows), new Set(view.rows.manual)) : null}
+        stepOptions={view.stepOptions}
+        anomalies={view.anomalies}
+        traceIds={view.traceIds}
         initialSpan={initialSpan}
         actions={
           canAct
             ? {
-                sagaId: detail.saga.id,
+                sagaId: view.saga.id,
                 canOverride: principal.role === 'admin',
-                compensateSaga: detail.compensateSaga,
-                failedStep: detail.saga.failedStep,
+                compensateSaga: view.compensateSaga,
+                failedStep: view.saga.failedStep,
               }
             : null
         }
-        stepGraph={stepGraph}
-        sagaId={detail.saga.id}
+        stepGraph={view.stepGraph}
+        sagaId={view.saga.id}
       />
-      {detail.audit.length > 0 ? <AuditTrail entries={detail.audit} /> : null}
+      {audit.length > 0 ? <AuditTrail entries={audit} /> : null}
     </div>
   );
 }

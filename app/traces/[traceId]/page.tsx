@@ -3,9 +3,9 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { traceIdSchema } from '@/lib/api/query';
 import { getDb, getTrace } from '@/lib/db';
-import { spansToTimelineItems } from '@/lib/ui/timeline-items';
+import { traceColumns, traceRows } from '@/lib/ui/trace-columns';
 import { timeScale } from '@/lib/ui/timeline-scale';
-import { packTimeline } from '@/lib/ui/timeline-pack';
+import { encodeTimelineWire } from '@/lib/ui/timeline-wire';
 import { formatDuration } from '@/lib/ui/format';
 import { Timestamp } from '@/components/time/Timestamp';
 import { TraceView } from '@/components/trace/TraceView';
@@ -34,7 +34,7 @@ export default async function TracePage({ params, searchParams }: Props) {
   if (!trace) notFound();
 
   // Attributes stay on the server; the panel fetches them for the selected span only.
-  const items = spansToTimelineItems(trace.spans);
+  const items = traceRows(trace.spans);
   const services = [...new Set(trace.spans.map((s) => s.service))].sort();
   const sagaIds = [...new Set(trace.spans.map((s) => s.sagaId).filter((s): s is string => s !== null))].sort();
   const errors = items.filter((i) => i.outcome === 'failed').length;
@@ -90,7 +90,7 @@ export default async function TracePage({ params, searchParams }: Props) {
           ) : null}
         </dl>
       </header>
-      <TraceView timeline={packTimeline(items)} traceId={trace.traceId} initialSpan={initialSpan} />
+      <TraceView timeline={encodeTimelineWire(traceColumns(items))} traceId={trace.traceId} initialSpan={initialSpan} />
     </div>
   );
 }

@@ -1,6 +1,6 @@
-import { guard } from '@/lib/auth/guard';
-import { verifyAuditChain } from '@/lib/db/audit';
-import { internalError, json } from '../../_lib/respond';
+import { verifyAuditChain } from '@/lib/audit/store';
+import { route } from '../../_lib/route';
+import { json } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
@@ -14,12 +14,4 @@ export const runtime = 'nodejs';
  * `firstBroken`, when the chain itself is intact) names it and the checkpoint.
  * 200 whether or not the chain is intact (the answer is the report); auditor, admin.
  */
-export async function GET(request: Request): Promise<Response> {
-  const access = await guard(request, 'GET /api/audit/verify');
-  if (!access.ok) return access.response;
-  try {
-    return json(await verifyAuditChain(access.db));
-  } catch (err) {
-    return internalError('GET /api/audit/verify', err);
-  }
-}
+export const GET = route('GET /api/audit/verify', async ({ access }) => json(await verifyAuditChain(access.db)));

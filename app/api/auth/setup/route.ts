@@ -1,26 +1,16 @@
-import { guard } from '@/lib/auth/guard';
 import { setupFirstAdmin } from '@/lib/auth/accounts';
 import { setupBodySchema } from '@/lib/auth/schemas';
 import { sessionCookies } from '@/lib/auth/cookies';
-import { readJson } from '../../_lib/body';
-import { internalError } from '../../_lib/respond';
+import { route } from '../../_lib/route';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
 /** POST {token, name, password} → the first admin (only while no user exists), signed in. */
-export async function POST(request: Request): Promise<Response> {
-  const access = await guard(request, 'POST /api/auth/setup');
-  if (!access.ok) return access.response;
-  const body = await readJson(request, setupBodySchema);
-  if (!body.ok) return body.response;
-  try {
-    const result = await setupFirstAdmin(access.db, { ...body.value, userAgent: request.headers.get('user-agent'), ttlMinutes: access.settings.sessionTtlMinutes });
-    if (!result.ok) return Response.json({ error: result.error }, { status: result.status, headers: { 'Cache-Control': 'no-store' } });
-    const headers = new Headers({ 'Cache-Control': 'no-store' });
-    for (const c of sessionCookies(result.session.token, result.session.csrfToken, result.session.maxAgeSeconds, access.secureCookies)) headers.append('Set-Cookie', c);
-    return Response.json({ user: { name: result.user.name, role: result.user.role } }, { status: 201, headers });
-  } catch (err) {
-    return internalError('POST /api/auth/setup', err);
-  }
-}
+export const POST = route('POST /api/auth/setup', { body: setupBodySchema }, async ({ request, access, body }) => {
+  const result = await setupFirstAdmin(access.db, { ...body, userAgent: request.headers.get('user-agent'), ttlMinutes: access.settings.sessionTtlMinutes });
+  if (!result.ok) return Response.json({ error: result.error }, { status: result.status, headers: { 'Cache-Control': 'no-store' } });
+  const headers = new Headers({ 'Cache-Control': 'no-store' });
+  for (const c of sessionCookies(result.session.token, result.session.csrfToken, result.session.maxAgeSeconds, access.secureCookies)) headers.append('Set-Cookie', c);
+  return Response.json({ user: { name: result.user.name, role: result.user.role } }, { status: 201, headers });
+});

@@ -1,9 +1,14 @@
-import { answerFromSagaDetail } from '../../_lib/saga-detail-route';
-import { json } from '../../_lib/respond';
+import { sagaIdSchema } from '@/lib/api/query';
+import { getSagaDetail } from '@/lib/db';
+import { sagaDetailJson } from '@/lib/saga-view/json';
+import { route } from '../../_lib/route';
+import { json, notFound } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
-export function GET(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return answerFromSagaDetail(request, ctx, 'GET /api/sagas/[id]', (detail) => json(detail));
-}
+/** GET → the saga's detail (lib/api/types.ts SagaDetail), the same the saga page shows. */
+export const GET = route('GET /api/sagas/[id]', { params: { id: sagaIdSchema } }, async ({ params }) => {
+  const detail = await getSagaDetail(params.id);
+  return detail ? json(sagaDetailJson(detail.view, detail.audit, detail.keys)) : notFound('saga not found');
+});

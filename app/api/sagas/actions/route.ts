@@ -1,11 +1,10 @@
 import { parseSagaListQuery } from '@/lib/api/query';
-import { guard } from '@/lib/auth/guard';
 import { auditActorOf } from '@/lib/auth/principal';
 import { batchBodySchema } from '@/lib/actions/schemas';
 import { actOnSelection, previewSelection } from '@/lib/actions/run';
-import { readJson } from '../../_lib/body';
 import { actionEnvFor } from '../../_lib/actions';
-import { badRequest, internalError, json } from '../../_lib/respond';
+import { route } from '../../_lib/route';
+import { badRequest, json } from '../../_lib/respond';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
@@ -20,23 +19,15 @@ export const runtime = 'nodejs';
  *   when its plan is still the one previewed (else outcome `stale`, nothing called). One saga's failure
  *   does not stop the others.
  */
-export async function POST(request: Request): Promise<Response> {
-  const access = await guard(request, 'POST /api/sagas/actions');
-  if (!access.ok) return access.response;
-  const body = await readJson(request, batchBodySchema);
-  if (!body.ok) return body.response;
-  const { filter, action, step, reason, dryRun, limit, selection } = body.value;
+export const POST = route('POST /api/sagas/actions', { body: batchBodySchema }, async ({ access, body }) => {
+  const { filter, action, step, reason, dryRun, limit, selection } = body;
   const filterText: Record<string, string> = {};
   for (const [k, v] of Object.entries(filter)) if (typeof v === 'string' && v.trim() !== '') filterText[k] = v.trim();
   const env = actionEnvFor(access.db);
   const actor = auditActorOf(access.principal);
   const stepPart = step !== undefined ? { step } : {};
-  try {
-    if (!dryRun) return json(await actOnSelection(env, { action, ...stepPart, reason: reason ?? '', selection: selection!, filterText }, actor));
-    const query = parseSagaListQuery({ ...filterText, limit: String(limit) });
-    if (!query.ok) return badRequest(`filter: ${query.error}`);
-    return json(await previewSelection(env, { action, ...stepPart, filter: query.value }, actor));
-  } catch (err) {
-    return internalError('POST /api/sagas/actions', err);
-  }
-}
+  if (!dryRun) return json(await actOnSelection(env, { action, ...stepPart, reason: reason ?? '', selection: selection!, filterText }, actor));
+  const query = parseSagaListQuery({ ...filterText, limit: String(limit) });
+  if (!query.ok) return badRequest(`filter: ${query.error}`);
+  return json(await previewSelection(env, { action, ...stepPart, filter: query.value }, actor));
+});

@@ -1,11 +1,10 @@
-import { sagaIdSchema, formatZodError } from '@/lib/api/query';
-import { guard } from '@/lib/auth/guard';
+import { sagaIdSchema } from '@/lib/api/query';
 import { auditActorOf } from '@/lib/auth/principal';
 import { actionBodySchema } from '@/lib/actions/schemas';
 import { actOnSaga } from '@/lib/actions/run';
-import { readJson } from '../../../_lib/body';
 import { actionEnvFor } from '../../../_lib/actions';
-import { badRequest, internalError, json, notFound } from '../../../_lib/respond';
+import { route } from '../../../_lib/route';
+import { json, notFound } from '../../../_lib/respond';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
@@ -21,41 +20,31 @@ export const runtime = 'nodejs';
  * - carried out → 200 { plan, results, audit, ok: true }, or 502 { error, plan, results, audit, ok: false }
  *   when a call did not succeed (non-2xx, refused at call time such as a redirect, timeout); later calls are not made.
  */
-export async function POST(request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  const access = await guard(request, 'POST /api/sagas/[id]/actions');
-  if (!access.ok) return access.response;
-  const id = sagaIdSchema.safeParse((await ctx.params).id);
-  if (!id.success) return badRequest(`id: ${formatZodError(id.error)}`);
-  const body = await readJson(request, actionBodySchema);
-  if (!body.ok) return body.response;
-  const { action, step, reason, dryRun, planId, override } = body.value;
-  try {
-    const r = await actOnSaga(
-      actionEnvFor(access.db),
-      id.data,
-      {
-        action, ...(step !== undefined ? { step } : {}), reason: reason ?? '', dryRun,
-        ...(planId !== undefined ? { planId } : {}), ...(override !== undefined ? { override } : {}),
-      },
-      auditActorOf(access.principal),
-    );
-    switch (r.kind) {
-      case 'not_found':
-        return notFound('saga not found');
-      case 'preview':
-        return json({ plan: r.plan });
-      case 'stale':
-        return json({ error: r.message, stale: true, plan: r.plan, audit: r.audit }, 409);
-      case 'refused':
-        return json({ error: r.plan.refusal, rule: r.plan.rule, plan: r.plan, audit: r.audit }, 409);
-      case 'executed': {
-        if (r.ok) return json({ ok: true, plan: r.plan, results: r.results, audit: r.audit });
-        const failed = r.results.find((c) => c.outcome !== 'ok' && c.outcome !== 'not_called') ?? r.results.find((c) => c.error);
-        const error = `call ${failed?.order ?? '?'} (${failed?.step ?? '?'}) did not succeed: ${failed?.error ?? 'unknown error'}`;
-        return json({ ok: false, error, plan: r.plan, results: r.results, audit: r.audit }, 502);
-      }
+export const POST = route('POST /api/sagas/[id]/actions', { params: { id: sagaIdSchema }, body: actionBodySchema }, async ({ access, params, body }) => {
+  const { action, step, reason, dryRun, planId, override } = body;
+  const r = await actOnSaga(
+    actionEnvFor(access.db),
+    params.id,
+    {
+      action, ...(step !== undefined ? { step } : {}), reason: reason ?? '', dryRun,
+      ...(planId !== undefined ? { planId } : {}), ...(override !== undefined ? { override } : {}),
+    },
+    auditActorOf(access.principal),
+  );
+  switch (r.kind) {
+    case 'not_found':
+      return notFound('saga not found');
+    case 'preview':
+      return json({ plan: r.plan });
+    case 'stale':
+      return json({ error: r.message, stale: true, plan: r.plan, audit: r.audit }, 409);
+    case 'refused':
+      return json({ error: r.plan.refusal, rule: r.plan.rule, plan: r.plan, audit: r.audit }, 409);
+    case 'executed': {
+      if (r.ok) return json({ ok: true, plan: r.plan, results: r.results, audit: r.audit });
+      const failed = r.results.find((c) => c.outcome !== 'ok' && c.outcome !== 'not_called') ?? r.results.find((c) => c.error);
+      const error = `call ${failed?.order ?? '?'} (${failed?.step ?? '?'}) did not succeed: ${failed?.error ?? 'unknown error'}`;
+      return json({ ok: false, error, plan: r.plan, results: r.results, audit: r.audit }, 502);
     }
-  } catch (err) {
-    return internalError('POST /api/sagas/[id]/actions', err);
   }
-}
+});

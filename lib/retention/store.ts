@@ -1,0 +1,159 @@
+/**
+ * Span retention: deletes spans older than a cutoff in small batches, then the
+ * saga summaries left without spans. Run by the collector (collector/retention.ts).
+ *
+ * Concurrency (ingest keeps running, and several collectors may prune at once):
+ * - Spans: one short transaction per batch. Victims are picked with
+ *   `FOR UPDATE SKIP LOCKED`, so a batch never waits on rows an ingest
+ *   transaction (or another pruner) holds — those are left for the next run —
+ *   and the pruner cannot take part in a deadlock. Rows are deleted by ctid
+ *   (a TID scan), locked in the same statement, so the ctids cannot go stale.
+ * - Saga summaries: candidates (no span left, last activity before the cutoff)
+ *   are listed without locks, then deleted in a short transaction that holds
+ *   the ingest's phase-2 advisory lock and re-checks both conditions. An ingest
+ *   batch that brings a new span for such a saga either committed before (the
+ *   re-check sees its span and keeps the summary) or runs its phase 2 after (it
+ *   finds no summary and builds a new one from its spans).
+ * - Resources (content-addressed, shared by spans) are NOT pruned: the table has
+ *   no creation time, and an ingest batch inserts its resources in their own
+ *   transaction before its spans, so "unreferenced" cannot be told apart from
+ *   "about to be referenced". They are few (one row per distinct SDK resource).
+ * - Business keys (saga_keys) are deleted with their saga summary. Ingest
+ *   inserts a returning saga's keys before it takes the lock; a key it found
+ *   already stored is not inserted again, so if retention deletes that saga in
+ *   between, the saga comes back without that key (it needs a saga silent for
+ *   the whole retention period that sends again within that instant).
+ * - The audit trail (audit_log) and users, sessions, tokens, settings are never
+ *   touched.
+ */
+import type { Db } from '../db/connection';
+import { advisoryXactLock } from '../db/locks';
+
+export const DEFAULT_RETENTION_BATCH = 5_000;
+
+export interface PruneOptions {
+  /** Spans with start_time strictly before this are deleted. */
+  olderThan: Date;
+  /** Rows per transaction (spans) / per statement (saga summaries). */
+  batchSize?: number;
+  /** Checked between batches: return false to stop early (collector shutdown). */
+  shouldContinue?: () => boolean;
+  /** Called after each committed batch (tests, metrics). */
+  onBatch?: (table: 'spans' | 'sagas', deleted: number) => void;
+}
+
+export interface PruneResult {
+  spansDeleted: number;
+  sagasDeleted: number;
+  /** Transactions that deleted spans (the last one may delete fewer than batchSize). */
+  spanBatches: number;
+  sagaBatches: number;
+  /** Always null: resource pruning is not done (see the module comment). */
+  resourcesDeleted: null;
+  /** False when shouldContinue stopped the run before it was done. */
+  complete: boolean;
+}
+
+const DELETE_SPANS = `
+  WITH d AS (
+    DELETE FROM spans
+     WHERE ctid = ANY(ARRAY(
+       SELECT ctid FROM spans WHERE start_time < $1 LIMIT $2 FOR UPDATE SKIP LOCKED
+     ))
+    RETURNING 1)
+  SELECT count(*)::int AS n FROM d`;
+
+const SAGA_CANDIDATES = `
+  SELECT s.id FROM sagas s
+   WHERE s.id > $3 AND s.last_activity_at < $1
+     AND NOT EXISTS (SELECT 1 FROM spans p WHERE p.saga_id = s.id)
+   ORDER BY s.id
+   LIMIT $2`;
+
+// A saga's business keys (lib/search) go with its summary, in the same statement.
+const DELETE_SAGAS = `
+  WITH d AS (
+    DELETE FROM sagas s
+     WHERE s.id = ANY($2::text[]) AND s.last_activity_at < $1
+       AND NOT EXISTS (SELECT 1 FROM spans p WHERE p.saga_id = s.id)
+    RETURNING s.id),
+  k AS (DELETE FROM saga_keys WHERE saga_id IN (SELECT id FROM d))
+  SELECT count(*)::int AS n FROM d`;
+
+export async function pruneExpiredSpans(db: Db, opts: PruneOptions): Promise<PruneResult> {
+  const batchSize = opts.batchSize ?? DEFAULT_RETENTION_BATCH;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`pruneExpiredSpans: batchSize must be a positive integer, got ${batchSize}`);
+  if (Number.isNaN(opts.olderThan.getTime())) throw new Error('pruneExpiredSpans: olderThan is not a valid date');
+  const cutoff = opts.olderThan.toISOString();
+  const goOn = opts.shouldContinue ?? (() => true);
+  const result: PruneResult = { spansDeleted: 0, sagasDeleted: 0, spanBatches: 0, sagaBatches: 0, resourcesDeleted: null, complete: false };
+
+  for (;;) {
+    if (!goOn()) return result;
+    const n = await db.transaction(async (tx) => {
+      const [row] = await tx.query<{ n: number }>(DELETE_SPANS, [cutoff, batchSize]);
+      return row?.n ?? 0;
+    });
+    if (n === 0) break;
+    result.spansDeleted += n;
+    result.spanBatches += 1;
+    opts.onBatch?.('spans', n);
+    if (n < batchSize) break;
+  }
+
+  let after = '';
+  for (;;) {
+    if (!goOn()) return result;
+    const ids = (await db.query<{ id: string }>(SAGA_CANDIDATES, [cutoff, batchSize, after])).map((r) => r.id);
+    if (ids.length === 0) break;
+    const n = await db.transaction(async (tx) => {
+      await advisoryXactLock(tx, 'ingestPhase2');
+      const [row] = await tx.query<{ n: number }>(DELETE_SAGAS, [cutoff, ids]);
+      return row?.n ?? 0;
+    });
+    if (n > 0) {
+      result.sagasDeleted += n;
+      result.sagaBatches += 1;
+      opts.onBatch?.('sagas', n);
+    }
+    if (ids.length < batchSize) break;
+    after = ids[ids.length - 1]!;
+  }
+  result.complete = true;
+  return result;
+}
+
+const DELETE_ROLLUPS = (table: string, time: string) => `
+  WITH d AS (
+    DELETE FROM ${table}
+     WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE ${time} < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
+    RETURNING 1)
+  SELECT count(*)::int AS n FROM d`;
+
+/**
+ * Rollup rows (lib/stats) older than the cutoff, in short batches that skip rows
+ * an ingest transaction holds. Rollups outlive spans (default 90 days vs 7), so
+ * charts keep their history after the raw spans are gone.
+ */
+export async function pruneExpiredRollups(db: Db, olderThan: Date, batchSize = DEFAULT_RETENTION_BATCH, shouldContinue: () => boolean = () => true): Promise<number> {
+  let deleted = 0;
+  // An hour row is deleted once the whole hour is past the cutoff.
+  const hourCutoff = new Date(Math.floor(olderThan.getTime() / 3_600_000) * 3_600_000);
+  const tables = [['rollup_counts', 'minute', olderThan], ['rollup_latency', 'minute', olderThan],
+    ['rollup_counts_hourly', 'hour', hourCutoff], ['rollup_latency_hourly', 'hour', hourCutoff]] as const;
+  for (const [table, time, cutoff] of tables) {
+    for (;;) {
+      if (!shouldContinue()) return deleted;
+      const [row] = await db.query<{ n: number }>(DELETE_ROLLUPS(table, time), [cutoff.toISOString(), batchSize]);
+      const n = row?.n ?? 0;
+      deleted += n;
+      if (n < batchSize) break;
+    }
+  }
+  return deleted;
+}
+
+/** The cutoff for a retention of `days` days at `nowMs`. */
+export function retentionCutoff(days: number, nowMs: number = Date.now()): Date {
+  return new Date(nowMs - days * 86_400_000);
+}
