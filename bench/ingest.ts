@@ -6,7 +6,14 @@
  * taken against their mean: this machine's speed drifts by a quarter within
  * minutes, and one measurement on one side made the ratio drift with it.
  *
+ * Business keys (issue 18): the same traffic is ingested twice, into two fresh
+ * databases, with SAGASCOPE_KEY_ATTRIBUTES=off (no key extracted or stored) and
+ * with the default list (order, payment, user ids and saga.key.*), in
+ * alternating order per round; the printed key cost is the ratio of their
+ * ingest / COPY ratios (BENCH_KEYS=on or off runs one side only).
+ *
  *   BENCH_SPANS (default 200000)  BENCH_BATCH (1000)  BENCH_CONCURRENCY (8)
+ *   BENCH_KEYS (compare | on | off; default compare)  BENCH_ROUNDS (1: each side once per round)
  *   SAGASCOPE_TEST_DATABASE_URL   admin connection used to create a scratch database
  */
 import { fork } from 'node:child_process';
@@ -84,7 +91,30 @@ async function rawCopyRate(url: string, rows: SpanRow[]): Promise<{ rate: number
   return { rate: rows.length / seconds, cpuPerRow: cpu / rows.length };
 }
 
+const KEYS = process.env.BENCH_KEYS ?? 'compare';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+
 async function main() {
+  if (!['compare', 'on', 'off'].includes(KEYS)) throw new Error('BENCH_KEYS: compare, on or off');
+  const sides = KEYS === 'compare' ? ['off', 'on'] : [KEYS];
+  const ratios: Record<string, number[]> = { off: [], on: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate which side goes first, so a drift of the machine's speed does not favour one.
+    for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+      console.log(`\n== round ${round + 1}, business keys ${side} ==`);
+      ratios[side]!.push(await ingestOnce(side === 'off' ? 'off' : ''));
+    }
+  }
+  if (KEYS === 'compare') {
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const [off, on] = [mean(ratios.off!), mean(ratios.on!)];
+    console.log(`\nbusiness keys: ratio ingest / raw COPY ${off.toFixed(3)} off, ${on.toFixed(3)} on (rounds: off ${ratios.off!.map((r) => r.toFixed(3)).join(', ')}; on ${ratios.on!.map((r) => r.toFixed(3)).join(', ')})`);
+    console.log(`on / off: ${(on / off).toFixed(3)} (target ≥ 0.95: ${on / off >= 0.95 ? 'met' : 'MISSED'})`);
+  }
+}
+
+/** One ingest into a fresh database; returns its ratio ingest / raw COPY. keyAttributes: SAGASCOPE_KEY_ATTRIBUTES ('' = default list). */
+async function ingestOnce(keyAttributes: string): Promise<number> {
   const scratch = await createScratchDatabase();
   try {
     const config = parseConfig({
@@ -93,6 +123,7 @@ async function main() {
       COLLECTOR_GRPC_PORT: '0',
       COLLECTOR_HTTP_PORT: '0',
       SAGASCOPE_LOG_LEVEL: 'warn',
+      SAGASCOPE_KEY_ATTRIBUTES: keyAttributes,
     });
     const db = await openMigratedDb(config);
     const startMs = Date.now() - 3_600_000;
@@ -114,9 +145,10 @@ async function main() {
     const lockWait = collector.metrics.phase2WaitSeconds / (report.elapsedMs / 1000);
     const pgCpu = backendCpuSince(database, pgBefore);
     await collector.close();
-    const [stored] = await db.query<{ spans: number; sagas: number; compensated: number }>(
+    const [stored] = await db.query<{ spans: number; sagas: number; compensated: number; keys: number }>(
       `SELECT (SELECT count(*)::int FROM spans) AS spans, (SELECT count(*)::int FROM sagas) AS sagas,
-              (SELECT count(*)::int FROM sagas WHERE status = 'compensated') AS compensated`,
+              (SELECT count(*)::int FROM sagas WHERE status = 'compensated') AS compensated,
+              (SELECT count(*)::int FROM saga_keys) AS keys`,
     );
     await db.close();
     const ingestRate = report.spans / (report.elapsedMs / 1000);
@@ -129,7 +161,7 @@ async function main() {
     console.log(
       [
         `spans sent:                     ${report.spans} in ${report.requests} gRPC requests (batch ${BATCH}, concurrency ${CONCURRENCY}, ${report.retries} retries)`,
-        `spans stored / sagas:           ${stored!.spans} / ${stored!.sagas} (${stored!.compensated} compensated)`,
+        `spans stored / sagas / keys:    ${stored!.spans} / ${stored!.sagas} (${stored!.compensated} compensated) / ${stored!.keys} business keys`,
         `ingest, acked after commit:     ${Math.round(ingestRate)} spans/s (${(report.elapsedMs / 1000).toFixed(2)} s)`,
         `raw COPY, same rows:            ${Math.round(copyRate)} rows/s, mean of ${Math.round(copyBefore.rate)} before and ${Math.round(copyAfter.rate)} after the ingest (its backend: ${(copyCpu * 1e6).toFixed(1)} µs CPU per row)`,
         `ratio ingest / raw COPY:        ${(ingestRate / copyRate).toFixed(2)} (${(ingestRate / Math.max(copyBefore.rate, copyAfter.rate)).toFixed(2)}–${(ingestRate / Math.min(copyBefore.rate, copyAfter.rate)).toFixed(2)} against either)`,
@@ -142,6 +174,8 @@ async function main() {
       ].join('\n'),
     );
     if (stored!.spans !== report.spans) throw new Error(`stored ${stored!.spans} spans, sent ${report.spans}`);
+    if ((stored!.keys > 0) !== (keyAttributes !== 'off')) throw new Error(`${stored!.keys} business keys stored with SAGASCOPE_KEY_ATTRIBUTES=${keyAttributes || '(default)'}`);
+    return ingestRate / copyRate;
   } finally {
     await scratch.drop();
   }

@@ -17,6 +17,7 @@ import type { SpanRow } from '../lib/ingest/span-row';
 import type { Op } from '../lib/saga/types';
 import { toJsonText } from '../lib/ingest/clean-text';
 import { seededRandom } from '../lib/random';
+import { keyExtractorFor } from '../lib/search/keys';
 
 export const SERVICES = ['order', 'inventory', 'payment', 'shipping'] as const;
 const COORDINATOR = 'orchestrator';
@@ -64,6 +65,16 @@ const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 
 export const sagaIdOf = (seed: number, i: number) => `bq-${hex(seed, 4)}-${hex(i, 8)}`;
 
+/**
+ * Business keys of saga `i` (lib/search/keys.ts): its order id (root span
+ * `saga.key.order_id`, participant spans `order.id`), its payment id (spans of
+ * the payment service, `payment.id`) and its user (root span `user.id`, shared
+ * by ~20 sagas per million: a user has many orders).
+ */
+export const orderIdOf = (seed: number, i: number) => `ORD-${hex(seed, 2)}${String(i).padStart(8, '0')}`;
+export const paymentIdOf = (seed: number, i: number) => `pay_${hex((i * 2_654_435_761) >>> 0, 8)}${hex(seed, 4)}`;
+export const userIdOf = (seed: number, i: number) => `user-${(seed * 7 + i) % 50_000}`;
+
 /** A stored span row that is also the model's view of it (received at the load instant). */
 export type GeneratedSpan = SpanRow & { receivedMs: number };
 
@@ -109,7 +120,8 @@ export function generateSaga(o: DataSetOptions, i: number): GeneratedSpan[] {
         'saga.id': sagaId, 'saga.name': kind.name, 'saga.protocol': kind.protocol, 'saga.role': 'participant',
         'saga.step': step, 'saga.step.index': s + 1, 'saga.op': op, 'saga.attempt': attempt,
         'http.request.method': 'POST', 'url.full': `http://${service}:8080${path}?gid=${sagaId}`,
-        'http.response.status_code': ok ? 200 : 503, 'server.address': service,
+        'http.response.status_code': ok ? 200 : 503, 'server.address': service, 'order.id': orderIdOf(o.seed, i),
+        ...(service === 'payment' ? { 'payment.id': paymentIdOf(o.seed, i) } : {}),
       },
       scope: '@opentelemetry/instrumentation-http',
     }));
@@ -149,7 +161,10 @@ export function generateSaga(o: DataSetOptions, i: number): GeneratedSpan[] {
       traceId, spanId: rootId, parentSpanId: null, service: COORDINATOR, name: `saga ${kind.name}`, kind: 1, startMs: start,
       endMs: cursor, statusCode: failed ? 2 : 0, statusMessage: null, sagaId, sagaName: kind.name, protocol: kind.protocol,
       role: 'coordinator', step: null, stepIndex: null, op: null, attempt: null, actionUrl: null, compensateUrl: null,
-      attributes: { 'saga.id': sagaId, 'saga.name': kind.name, 'saga.protocol': kind.protocol, 'saga.role': 'coordinator' },
+      attributes: {
+        'saga.id': sagaId, 'saga.name': kind.name, 'saga.protocol': kind.protocol, 'saga.role': 'coordinator',
+        'saga.key.order_id': orderIdOf(o.seed, i), 'user.id': userIdOf(o.seed, i),
+      },
       scope: 'orchestrator',
     }));
   }
@@ -165,6 +180,8 @@ interface RowSpec {
   attributes: Record<string, string | number>; scope: string;
 }
 
+const KEYS = keyExtractorFor();
+
 // One literal with every field: spreading these 30-field rows makes V8 fall back to slow objects.
 function spanRow(s: RowSpec, receivedMs: number): GeneratedSpan {
   const res = RESOURCES.get(s.service)!;
@@ -175,6 +192,6 @@ function spanRow(s: RowSpec, receivedMs: number): GeneratedSpan {
     attributesJson: JSON.stringify(s.attributes), resourceId: res.id, resourceJson: res.json, eventsJson: null,
     sagaId: s.sagaId, sagaName: s.sagaName, protocol: s.protocol, role: s.role, step: s.step, stepIndex: s.stepIndex,
     branchId: null, op: s.op, attempt: s.attempt, result: null, actionUrl: s.actionUrl, compensateUrl: s.compensateUrl,
-    idempotencyKey: null, trigger: null, zeroCode: false,
+    idempotencyKey: null, trigger: null, zeroCode: false, keys: KEYS.extract(s.attributes),
   };
 }

@@ -28,9 +28,11 @@ import { modelConfig } from '../lib/saga/config';
 import { contributionOf, encodeContribution } from '../lib/stats/contribution';
 import { RollupDelta } from '../lib/stats/delta';
 import { generateSaga, RESOURCES, type DataSetOptions } from './query-data';
+import { keysOfRows } from '../lib/search/key-writer';
+import { copyText } from '../lib/db/pg-text';
 
 export const DEFAULT_BENCH_URL = 'postgresql://postgres@127.0.0.1:5432/sagascope_bench_query';
-const TABLES = ['spans', 'sagas', 'resources', 'rollup_counts', 'rollup_latency', 'rollup_counts_hourly', 'rollup_latency_hourly', 'rollup_counts_delta', 'rollup_latency_delta'] as const;
+const TABLES = ['spans', 'sagas', 'saga_keys', 'resources', 'rollup_counts', 'rollup_latency', 'rollup_counts_hourly', 'rollup_latency_hourly', 'rollup_counts_delta', 'rollup_latency_delta'] as const;
 // Kept during the load: the upserts of summaries and rollups need their keys.
 const KEEP_CONSTRAINTS = new Set(['sagas_pkey', 'resources_pkey', 'rollup_counts_pkey', 'rollup_latency_pkey', 'rollup_counts_hourly_pkey', 'rollup_latency_hourly_pkey']);
 const ROLLUP_FLUSH_SAGAS = 50_000;
@@ -107,9 +109,9 @@ async function schemaObjects(c: pg.Client): Promise<SchemaObject[]> {
 
 const sqlOf = (c: pg.Client): Sql => ({ query: async (text, params) => (await c.query(text, params as unknown[])).rows });
 
-function copyInto(c: pg.Client, text: string): Promise<void> {
+function copyInto(c: pg.Client, text: string, into = `spans (${COLUMN_LIST})`): Promise<void> {
   return new Promise((resolve, reject) => {
-    const stream = c.query(copyFrom(`COPY spans (${COLUMN_LIST}) FROM STDIN`));
+    const stream = c.query(copyFrom(`COPY ${into} FROM STDIN`));
     stream.on('error', reject);
     stream.on('finish', resolve);
     stream.end(text);
@@ -190,6 +192,7 @@ async function main(): Promise<void> {
     const sagas: Saga[] = [];
     const rollups: string[] = [];
     const text: string[] = [];
+    const keyLines: string[] = [];
     let spanCount = 0;
     let jsStart = performance.now();
     for (let i = first; i < last; i++) {
@@ -203,6 +206,8 @@ async function main(): Promise<void> {
       let lines = '';
       for (const r of rows) lines += spanCopyLine(r);
       text.push(lines);
+      // Business keys as ingest stores them (lib/search/key-writer.ts): one row per distinct (saga, name, value).
+      for (const k of keysOfRows(rows)) keyLines.push(`${copyText(k.sagaId)}\t${copyText(k.name)}\t${copyText(k.value)}\n`);
       spanCount += rows.length;
       if ((i - first) % 250 === 249) {
         // Let the previous chunk's COPY drain into the socket while this one is built.
@@ -222,7 +227,7 @@ async function main(): Promise<void> {
       deltaSagas = 0;
     }
     inFlight = Promise.all([
-      phases.spans.time(spanCount, copyInto(spansConn, text.join(''))),
+      phases.spans.time(spanCount, copyInto(spansConn, text.join('')).then(() => copyInto(spansConn, keyLines.join(''), 'saga_keys (saga_id, name, value)'))),
       phases.sagas.time(sagas.length, upsertSummaries(sagaSql, sagas, nowMs, rollups)).then(() => (flush ? flushRollups(flush) : undefined)),
     ]);
     if (last % 100_000 === 0 || last === args.sagas) {
@@ -264,7 +269,7 @@ async function main(): Promise<void> {
   await Promise.all([
     spansConn.query('VACUUM (ANALYZE) spans'),
     // The fold deleted every appended change: without this the delta tables keep their pages and every chart query scans them.
-    sagaConn.query('VACUUM (ANALYZE) sagas, resources, rollup_counts, rollup_latency, rollup_counts_hourly, rollup_latency_hourly, rollup_counts_delta, rollup_latency_delta'),
+    sagaConn.query('VACUUM (ANALYZE) sagas, saga_keys, resources, rollup_counts, rollup_latency, rollup_counts_hourly, rollup_latency_hourly, rollup_counts_delta, rollup_latency_delta'),
   ]);
   vacuum.ms = performance.now() - tv;
   vacuum.rows = TABLES.length;

@@ -35,6 +35,7 @@ export function generateSagas(opts: { minSpans: number; failRate: number; seed?:
     const sagaId = `bench-${sagas.toString(36)}-${hex(4)}`;
     const traceId = hex(16);
     const rootId = hex(8);
+    const orderId = `ORD-${sagas + 100_000}`;
     const steps = 4 + Math.floor(rand() * 5);
     const failAt = rand() < opts.failRate ? Math.floor(rand() * steps) : -1;
     if (failAt >= 0) failing++;
@@ -69,6 +70,9 @@ export function generateSagas(opts: { minSpans: number; failRate: number; seed?:
           'http.response.status_code': ok ? 200 : 500,
           'server.address': service,
           'network.protocol.version': '1.1',
+          // Business keys (lib/search/keys.ts), as the services of issue 18 record them.
+          'order.id': orderId,
+          ...(service === 'payment' ? { 'payment.id': `pay-${orderId}` } : {}),
         },
         resource: resources.get(service)!,
         scope: '@opentelemetry/instrumentation-http',
@@ -95,7 +99,10 @@ export function generateSagas(opts: { minSpans: number; failRate: number; seed?:
       endMs: cursor,
       statusCode: failAt >= 0 ? 2 : 0,
       statusMessage: null,
-      attributes: { 'saga.id': sagaId, 'saga.name': 'checkout', 'saga.protocol': 'saga', 'saga.role': 'coordinator' },
+      attributes: {
+        'saga.id': sagaId, 'saga.name': 'checkout', 'saga.protocol': 'saga', 'saga.role': 'coordinator',
+        'saga.key.order_id': orderId, 'user.id': `user-${sagas % 5_000}`,
+      },
       resource: resources.get('orchestrator')!,
       scope: 'orchestrator',
       events: null,

@@ -46,7 +46,7 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     // PGlite is one backend: concurrent transactions would only queue inside it.
     writers: db.kind === 'pglite' ? 1 : config.SAGASCOPE_INGEST_WRITERS,
     write: async (rows) => {
-      const result = await writeSpanBatch(db, rows, (now) => modelConfigFrom(config, now), { maxSagaSpans: config.SAGASCOPE_MAX_SAGA_SPANS });
+      const result = await writeSpanBatch(db, rows, (now) => modelConfigFrom(config, now), { maxSagaSpans: config.SAGASCOPE_MAX_SAGA_SPANS, keyAttributes: config.SAGASCOPE_KEY_ATTRIBUTES });
       metrics.phase2WaitSeconds += (result.lockWaitMs ?? 0) / 1000;
       metrics.phase2HeldSeconds += (result.lockHeldMs ?? 0) / 1000;
       return result;
@@ -78,6 +78,7 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
         maxAttributes: config.SAGASCOPE_MAX_ATTRIBUTES,
         maxValueLength: config.SAGASCOPE_MAX_ATTRIBUTE_LENGTH,
         maxEvents: config.SAGASCOPE_MAX_EVENTS,
+        keyAttributes: config.SAGASCOPE_KEY_ATTRIBUTES,
       },
       maxBytes: config.SAGASCOPE_MAX_REQUEST_BYTES,
     },

@@ -14,6 +14,8 @@ export interface FilterValues {
   name?: string;
   service?: string;
   q?: string;
+  /** Business key filter, `name:value`. */
+  key?: string;
   /** ISO-8601, as in the URL. */
   from?: string;
   to?: string;
@@ -52,6 +54,7 @@ export function SagaFilters({ values }: { values: FilterValues }) {
         name: text('name'),
         service: text('service'),
         q: text('q'),
+        key: text('key'),
         // Typed bounds replace a preset; otherwise the preset stays.
         range: from || to ? '' : (values.range ?? ''),
         from,
@@ -70,6 +73,7 @@ export function SagaFilters({ values }: { values: FilterValues }) {
         name: values.name,
         service: values.service,
         q: values.q,
+        key: values.key,
         range,
       }),
     );
@@ -111,8 +115,25 @@ export function SagaFilters({ values }: { values: FilterValues }) {
           <input name="service" type="text" defaultValue={values.service ?? ''} placeholder="payments" maxLength={200} />
         </label>
         <label className="field field--wide">
-          <span className="field__label">Saga id or trace id</span>
-          <input name="q" type="search" className="mono" defaultValue={values.q ?? ''} maxLength={512} spellCheck={false} />
+          <span className="field__label" title="A business key value (order, payment, user id …), a saga id or its first 6+ characters, a trace id or a span id; any case">
+            Search
+          </span>
+          <input
+            name="q"
+            type="search"
+            className="mono"
+            defaultValue={values.q ?? ''}
+            maxLength={512}
+            spellCheck={false}
+            placeholder="order id, payment id, saga id, trace or span id"
+            data-testid="saga-search"
+          />
+        </label>
+        <label className="field">
+          <span className="field__label" title="One business key: name:value">
+            Business key
+          </span>
+          <input name="key" type="text" className="mono" defaultValue={values.key ?? ''} maxLength={512} spellCheck={false} placeholder="order_id:ORD-1234" />
         </label>
       </div>
       <div className="filters__row">

@@ -38,6 +38,7 @@ export default async function SagasPage({ searchParams }: { searchParams: Promis
     name: first(raw.name),
     service: first(raw.service),
     q: first(raw.q),
+    key: first(raw.key),
     from: first(raw.from),
     to: first(raw.to),
     range: view.range ?? undefined,

@@ -14,6 +14,7 @@ import { BARRIER_DDL, queryPrepared, recordMessageCommitted } from '../db/barrie
 import { BusinessRefusal } from '../participant/errors';
 import { endpoint } from '../participant/server';
 import type { ServiceDefinition } from './definition';
+import { recordBusinessKeys } from '../telemetry/business-keys';
 
 const id = z.string().regex(/^[\w.:-]{1,128}$/);
 
@@ -41,6 +42,7 @@ export const orderService: ServiceDefinition = {
       body: z.object({ customer: id, sku: id, qty: z.number().int().min(1).max(100), amount: z.number().int().min(0) }),
       // The order's id is the checkout saga's gid: one order per checkout.
       run: async (tx, call, b) => {
+        recordBusinessKeys({ 'saga.key.order_id': call.gid, 'account.id': b.customer });
         await tx.query(`INSERT INTO orders (id, customer, sku, qty, amount, status) VALUES ($1, $2, $3, $4, $5, 'placed')`, [
           call.gid, b.customer, b.sku, b.qty, b.amount,
         ]);
@@ -65,6 +67,7 @@ export const orderService: ServiceDefinition = {
       compensatePath: '/order/refund-revert',
       body: z.object({ orderId: id }),
       run: async (tx, call, b) => {
+        recordBusinessKeys({ 'saga.key.order_id': b.orderId });
         const r = await tx.query(`UPDATE orders SET status = 'refunded', updated_at = now() WHERE id = $1 AND status = 'placed' RETURNING id`, [b.orderId]);
         if (r.rows.length === 0) throw new BusinessRefusal(`order ${b.orderId} is not placed`);
         await tx.query(`INSERT INTO order_changes (gid, branch_id, order_id, before, after) VALUES ($1, $2, $3, 'placed', 'refunded')`, [

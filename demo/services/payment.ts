@@ -17,6 +17,7 @@ import { BusinessRefusal } from '../participant/errors';
 import { endpoint } from '../participant/server';
 import { INITIAL_BALANCE } from './catalog';
 import type { ServiceDefinition } from './definition';
+import { recordBusinessKeys } from '../telemetry/business-keys';
 
 const account = z.string().regex(/^[\w.:-]{1,128}$/);
 const amount = z.number().int().min(1).max(10_000_000);
@@ -75,9 +76,11 @@ export const paymentService: ServiceDefinition = {
         await ensureAccount(tx, b.customer);
         const r = await tx.query(`UPDATE accounts SET balance = balance - $2 WHERE id = $1 AND balance - frozen >= $2`, [b.customer, b.amount]);
         if (r.rowCount === 0) throw new BusinessRefusal(`insufficient funds: ${b.customer}`);
-        await tx.query(`INSERT INTO charges (gid, branch_id, customer, amount, status) VALUES ($1, $2, $3, $4, 'charged')`, [
-          call.gid, call.branchId, b.customer, b.amount,
-        ]);
+        const charge = await tx.query<{ id: string }>(
+          `INSERT INTO charges (gid, branch_id, customer, amount, status) VALUES ($1, $2, $3, $4, 'charged') RETURNING id`,
+          [call.gid, call.branchId, b.customer, b.amount],
+        );
+        recordBusinessKeys({ 'payment.id': `PAY-${charge.rows[0]!.id}`, 'account.id': b.customer, 'order.id': call.gid });
         return null;
       },
     }),
@@ -104,6 +107,7 @@ export const paymentService: ServiceDefinition = {
       body: z.object({ orderId: account }),
       // The order's charges are those of its checkout saga, whose gid is the order id.
       run: async (tx, call, b) => {
+        recordBusinessKeys({ 'order.id': b.orderId });
         const r = await tx.query<{ customer: string; amount: number }>(
           `UPDATE charges SET status = 'refunded' WHERE gid = $1 AND status = 'charged' RETURNING customer, amount`,
           [b.orderId],
@@ -165,6 +169,7 @@ export const paymentService: ServiceDefinition = {
       ...tccPaths('debit'),
       body: z.object({ account, amount }),
       run: async (tx, call, b) => {
+        recordBusinessKeys({ 'account.id': b.account });
         await ensureAccount(tx, b.account);
         const r = await tx.query(`UPDATE accounts SET frozen = frozen + $2 WHERE id = $1 AND balance - frozen >= $2`, [b.account, b.amount]);
         if (r.rowCount === 0) throw new BusinessRefusal(`insufficient funds: ${b.account}`);
@@ -205,6 +210,7 @@ export const paymentService: ServiceDefinition = {
       ...tccPaths('credit'),
       body: z.object({ account, amount }),
       run: async (tx, call, b) => {
+        recordBusinessKeys({ 'account.id': b.account });
         await ensureAccount(tx, b.account);
         await tx.query(`UPDATE accounts SET incoming = incoming + $2 WHERE id = $1`, [b.account, b.amount]);
         await tx.query(

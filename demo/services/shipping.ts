@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BARRIER_DDL } from '../db/barrier';
 import { endpoint } from '../participant/server';
 import type { ServiceDefinition } from './definition';
+import { recordBusinessKeys } from '../telemetry/business-keys';
 
 export const shippingService: ServiceDefinition = {
   name: 'shipping',
@@ -21,6 +22,8 @@ export const shippingService: ServiceDefinition = {
       compensatePath: '/shipping/cancel',
       body: z.object({ orderId: z.string().min(1).max(128), address: z.string().min(1).max(200) }),
       run: async (tx, call, b) => {
+        // One shipment per order and branch: its id is what a carrier's support would quote.
+        recordBusinessKeys({ 'order.id': b.orderId, 'shipment.id': `SHP-${b.orderId}-${call.branchId}` });
         await tx.query(`INSERT INTO shipments (gid, branch_id, order_id, address, status) VALUES ($1, $2, $3, $4, 'booked')`, [
           call.gid, call.branchId, b.orderId, b.address,
         ]);

@@ -55,7 +55,7 @@ const filterText = z.string().max(512).optional();
 
 /** The saga list's filters (GET /api/sagas), with the same meaning; paging is not part of a selection. */
 export const batchFilterSchema = z
-  .object({ status: filterText, name: filterText, service: filterText, anomaly: filterText, from: filterText, to: filterText, q: filterText })
+  .object({ status: filterText, name: filterText, service: filterText, anomaly: filterText, from: filterText, to: filterText, q: filterText, key: filterText })
   .strict();
 
 export const batchBodySchema = z

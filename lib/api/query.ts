@@ -48,13 +48,40 @@ export const shortText = (max: number) =>
     .max(max)
     .refine((s) => !CONTROL_CHARS.test(s) && s.isWellFormed(), { message: 'must not contain control characters or unpaired surrogates' });
 
+/**
+ * `key=<name>:<value>` (DESIGN.md §5): split at the first colon, so a value may
+ * hold colons; a name may not. Any text a stored key can hold is accepted
+ * (control characters too: a saga page links to each of its keys), but not NUL.
+ */
+export const keyFilterSchema = z
+  .string()
+  .max(512, { message: 'must be at most 512 characters' })
+  .transform((raw, ctx) => {
+    const at = raw.indexOf(':');
+    const name = at === -1 ? '' : raw.slice(0, at).trim();
+    const value = at === -1 ? '' : raw.slice(at + 1);
+    const problem =
+      at === -1 ? 'must be <name>:<value>, e.g. key=order_id:ORD-1234'
+      : name === '' ? 'the key name before the colon is empty (e.g. key=order_id:ORD-1234)'
+      : value.trim() === '' ? `the value after "${name}:" is empty (e.g. key=${name}:ORD-1234)`
+      : !pgText(raw) ? 'must not contain NUL or unpaired surrogates'
+      : null;
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
+    return { name, value };
+  });
+
 export const sagaListQuerySchema = z
   .object({
     status: z.enum(SAGA_STATUSES as [string, ...string[]]).optional(),
     name: shortText(200).optional(),
     service: shortText(200).optional(),
-    /** A saga id or a trace id (exact match). */
+    /** A saga id (whole, or a prefix of ≥ 6 characters, any case), a trace id, a span id or a business-key value (lib/search/saga-filter.ts). */
     q: shortText(512).optional(),
+    /** One business key, `<name>:<value>`. */
+    key: keyFilterSchema.optional(),
     from: isoDate.optional(),
     to: isoDate.optional(),
     anomaly: z.enum(ANOMALY_KINDS as [string, ...string[]]).optional(),

@@ -84,6 +84,8 @@ export interface SagaDetail {
   modelledSpans: { modelled: number; stored: number } | null;
   traceIds: string[];
   audit: AuditEntry[];
+  /** Business keys (lib/search/keys.ts), by name then value; at most 200. */
+  keys: { name: string; value: string }[];
 }
 
 export interface SagaList {

@@ -9,6 +9,7 @@ import { parseCidr } from '../actions/address-policy';
 import { KEY_FORMAT_HINT, decodeKeyBytes } from '../audit/checkpoint';
 import { sagaNameRulesSetting } from './saga-name-rules';
 import { parseDtmServer } from '../dtm/servers';
+import { parseKeyAttributes } from '../search/keys';
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
@@ -89,6 +90,22 @@ export const envSchema = z.object({
   SAGASCOPE_MAX_ATTEMPTS: int(5, 1),
   /** Names for sagas without saga.name (zero-code DTM sagas): a JSON array of {"name","gid"?,"route"?} (lib/config/saga-name-rules.ts). */
   SAGASCOPE_SAGA_NAME_RULES: sagaNameRulesSetting,
+  /**
+   * Attribute names (comma-separated) whose values are a saga's business keys, besides every
+   * `saga.key.<name>` (lib/search/keys.ts). Unset: the default list in README "Finding a saga";
+   * `+a,b` adds to it; `none`: saga.key.* only; `off`: no business keys at all.
+   */
+  SAGASCOPE_KEY_ATTRIBUTES: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      try {
+        return parseKeyAttributes(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** Spans whose start_time is older than this many days are deleted by the collector (0 = keep forever). */
   SAGASCOPE_RETENTION_DAYS: int(7, 0),
   /** How often the collector's retention pass runs. */

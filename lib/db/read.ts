@@ -4,7 +4,6 @@
  * derived from its spans with the same model the collector uses.
  */
 import type { Db } from './connection';
-import type { Prisma } from './generated/client.ts';
 import type { SagaListQuery } from '../api/query';
 import { decodeCursor, encodeCursor } from '../api/query';
 import type { SagaList, TraceJson, SpanJson, AuditEntry } from '../api/types';
@@ -15,53 +14,62 @@ import { auditForSaga } from '../audit/store';
 import { cachedView, viewStamp, rememberView } from '../saga-view/cache';
 import { buildSagaView, type SagaView } from '../saga-view/view';
 import { coordinatorOf, type CoordinatorLookup } from '../dtm/connector';
+import { sagaFilterConditions } from '../search/saga-filter';
+import { keysOfSaga } from '../search/key-writer';
+
+/** Columns of a summary row (lib/db/to-json.ts sagaRowToSummaryJson), as SQL. */
+const SUMMARY_COLUMNS = `id, name, protocol, status, status_after, status_changes_at, anomalies, anomalies_after, started_at,
+  last_span_end_at, duration_ms, services, step_count, failed_step, compensation_count, time_to_consistency_ms,
+  repaired_at, time_to_repair_ms`;
+
+interface SummaryRecord {
+  id: string; name: string | null; protocol: string; status: string; status_after: string | null;
+  status_changes_at: Date | string | null; anomalies: string[]; anomalies_after: string[]; started_at: Date | string;
+  last_span_end_at: Date | string; duration_ms: number; services: string[]; step_count: number; failed_step: string | null;
+  compensation_count: number; time_to_consistency_ms: number | null; repaired_at: Date | string | null; time_to_repair_ms: number | null;
+}
+
+const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+const dateOrNull = (v: Date | string | null) => (v === null ? null : date(v));
+const numOrNull = (v: number | null) => (v === null ? null : Number(v));
+
+/** A summary row in the shape sagaRowToSummaryJson reads (Prisma's field names). */
+function toSagaRow(r: SummaryRecord) {
+  return {
+    id: r.id, name: r.name, protocol: r.protocol, status: r.status, statusAfter: r.status_after,
+    statusChangesAt: dateOrNull(r.status_changes_at), anomalies: r.anomalies, anomaliesAfter: r.anomalies_after,
+    startedAt: date(r.started_at), lastSpanEndAt: date(r.last_span_end_at), durationMs: Number(r.duration_ms),
+    services: r.services, stepCount: Number(r.step_count), failedStep: r.failed_step,
+    compensationCount: Number(r.compensation_count), timeToConsistencyMs: numOrNull(r.time_to_consistency_ms),
+    repairedAt: dateOrNull(r.repaired_at), timeToRepairMs: numOrNull(r.time_to_repair_ms),
+  };
+}
+type SagaRow = ReturnType<typeof toSagaRow>;
 
 /**
- * The summary stores the status at ingest time plus one pending transition
- * (status_after at status_changes_at). "Effective status = X at `now`" is:
- * (status = X and the transition is not due) or (status_after = X and it is due).
+ * Newest first, filtered by lib/search/saga-filter.ts (raw SQL: `q`'s
+ * case-insensitive and prefix matches need expression indexes Prisma cannot name).
  */
-function effectiveStatusIs(status: string, now: Date): Prisma.SagaWhereInput {
-  return {
-    OR: [
-      { status, OR: [{ statusChangesAt: null }, { statusChangesAt: { gt: now } }] },
-      { statusAfter: status, statusChangesAt: { lte: now } },
-    ],
-  };
-}
-
-function effectiveAnomalyIs(kind: string, now: Date): Prisma.SagaWhereInput {
-  return {
-    OR: [
-      { anomalies: { has: kind }, OR: [{ statusChangesAt: null }, { statusChangesAt: { gt: now } }] },
-      { anomaliesAfter: { has: kind }, statusChangesAt: { lte: now } },
-    ],
-  };
-}
-
 export async function listSagas(db: Db, q: SagaListQuery, nowMs: number = Date.now()): Promise<SagaList> {
-  const now = new Date(nowMs);
-  const and: Prisma.SagaWhereInput[] = [];
-  if (q.status) and.push(effectiveStatusIs(q.status, now));
-  if (q.anomaly) and.push(effectiveAnomalyIs(q.anomaly, now));
-  if (q.name) and.push({ name: q.name });
-  if (q.service) and.push({ services: { has: q.service } });
-  if (q.q) and.push({ OR: [{ id: q.q }, { traceIds: { has: q.q.toLowerCase() } }] });
-  if (q.from) and.push({ startedAt: { gte: q.from } });
-  if (q.to) and.push({ startedAt: { lte: q.to } });
+  const params: unknown[] = [];
+  const where = sagaFilterConditions(q, nowMs, params);
   const cursor = q.cursor ? decodeCursor(q.cursor) : null;
-  type Row = Awaited<ReturnType<typeof db.prisma.saga.findMany>>[number];
-  const position = (r: Row, before = false) => encodeCursor({ startedAtMs: r.startedAt.getTime(), id: r.id, before });
-  const summaries = (rows: Row[]) => rows.map((r) => sagaRowToSummaryJson(r, nowMs));
+  const position = (r: SagaRow, before = false) => encodeCursor({ startedAtMs: r.startedAt.getTime(), id: r.id, before });
+  const summaries = (rows: SagaRow[]) => rows.map((r) => sagaRowToSummaryJson(r, nowMs));
+  const select = async (conditions: string[], args: unknown[], order: 'ASC' | 'DESC'): Promise<SagaRow[]> => {
+    const all = [...args, q.limit + 1];
+    const rows = await db.query<SummaryRecord>(
+      `SELECT ${SUMMARY_COLUMNS} FROM sagas ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+        ORDER BY started_at ${order}, id ${order} LIMIT $${all.length}`,
+      all,
+    );
+    return rows.map(toSagaRow);
+  };
 
   if (cursor?.before) {
     // Paging back: the rows just newer than the cursor, read oldest first, shown newest first.
-    const at = new Date(cursor.startedAtMs);
-    const newer = await db.prisma.saga.findMany({
-      where: { AND: [...and, { OR: [{ startedAt: { gt: at } }, { startedAt: at, id: { gt: cursor.id } }] }] },
-      orderBy: [{ startedAt: 'asc' }, { id: 'asc' }],
-      take: q.limit + 1,
-    });
+    const args = [...params, new Date(cursor.startedAtMs).toISOString(), cursor.id];
+    const newer = await select([...where, `(started_at, id) > ($${args.length - 1}::timestamptz, $${args.length})`], args, 'ASC');
     if (newer.length > q.limit) {
       const page = newer.slice(0, q.limit).reverse();
       return { items: summaries(page), nextCursor: position(page[page.length - 1]!), prevCursor: position(page[0]!, true) };
@@ -69,15 +77,13 @@ export async function listSagas(db: Db, q: SagaListQuery, nowMs: number = Date.n
     // Less than a page is newer: going back lands on the first page, shown full.
   }
   const after = cursor && !cursor.before ? cursor : null;
+  const args = [...params];
+  const conditions = [...where];
   if (after) {
-    const at = new Date(after.startedAtMs);
-    and.push({ OR: [{ startedAt: { lt: at } }, { startedAt: at, id: { lt: after.id } }] });
+    args.push(new Date(after.startedAtMs).toISOString(), after.id);
+    conditions.push(`(started_at, id) < ($${args.length - 1}::timestamptz, $${args.length})`);
   }
-  const rows = await db.prisma.saga.findMany({
-    where: { AND: and },
-    orderBy: [{ startedAt: 'desc' }, { id: 'desc' }],
-    take: q.limit + 1,
-  });
+  const rows = await select(conditions, args, 'DESC');
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   return {
@@ -106,6 +112,8 @@ async function spansBehindStamp(db: Db, id: string, summarySpanCount: number, ma
 export interface SagaDetailRead {
   view: SagaView;
   audit: AuditEntry[];
+  /** Business keys (lib/search/keys.ts), by name then value; at most 200. */
+  keys: { name: string; value: string }[];
 }
 
 /**
@@ -133,7 +141,9 @@ export async function getSagaDetail(
     view = buildSagaView(saga, spans, cfg, capped ? { modelled: spans.length, stored: storedSpans } : null, coordinatorJson, dtm.facts);
     if (stamp) rememberView(id, stamp, cfg.nowMs, saga.next?.atMs ?? null, view);
   }
-  return { view, audit: await auditForSaga(db, id) };
+  // Its business keys grow as spans arrive: never cached either.
+  const [audit, keys] = await Promise.all([auditForSaga(db, id), keysOfSaga(db, id)]);
+  return { view, audit, keys: keys.map((k) => ({ name: k.name, value: k.value })) };
 }
 
 export async function getTrace(db: Db, traceId: string): Promise<TraceJson | null> {

@@ -11,10 +11,12 @@ import { toSpanRows, type SpanRow } from './span-row';
 import { ExportError } from './errors';
 import type { SpanLimits } from './limits';
 import { rowProblem } from './storable';
+import { keyExtractorFor } from '../search/keys';
 import { MAX_REJECT_REASONS } from '../otlp/span-validation';
 
 export type Encoding = 'protobuf' | 'json';
-export type RequestLimits = SpanLimits & DecodeBudgets;
+/** keyAttributes: SAGASCOPE_KEY_ATTRIBUTES (lib/search/keys.ts; null: off); omitted, the default list. */
+export type RequestLimits = SpanLimits & DecodeBudgets & { keyAttributes?: readonly string[] | null };
 
 export interface RequestRows {
   rows: SpanRow[];
@@ -50,7 +52,7 @@ export function decodeRequestRows(body: Uint8Array, encoding: Encoding, limits: 
   const decoded = decode(body, encoding, limits);
   const received = decoded.spans.length + decoded.rejected;
   const tally = { truncated: 0 };
-  let rows = toSpanRows(decoded.spans, limits, tally);
+  let rows = toSpanRows(decoded.spans, limits, tally, keyExtractorFor(limits.keyAttributes));
   let rejected = decoded.rejected;
   const rejectReasons = decoded.rejectReasons;
   // One pass that allocates nothing while every row is storable (the usual case).

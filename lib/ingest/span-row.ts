@@ -10,6 +10,7 @@ import * as sagaAttributes from '../saga/attributes';
 import * as text from './clean-text';
 import * as spanLimits from './limits';
 import type { SpanLimits } from './limits';
+import { keyExtractorFor, type KeyExtractor } from '../search/keys';
 
 // Under tsx (how the collector runs) modules compile to CommonJS, where each use
 // of an imported name reads through two getters; this runs per span, so the
@@ -35,6 +36,8 @@ export interface SpanRow extends SagaFields {
   resourceId: string;
   resourceJson: string;
   eventsJson: string | null;
+  /** Business keys of the span and its resource, flat [name, value, …] (lib/search/keys.ts); null when none. */
+  keys: string[] | null;
 }
 
 const UNKNOWN_SERVICE = 'unknown_service';
@@ -50,9 +53,12 @@ const cleanOrNull = (v: string | null) => (v === null ? null : cleanText(v));
 // and adding 14 more made V8 build slow dictionary-mode objects, and the
 // collector builds one of these per span.
 /** `tally.truncated` counts spans cut down to the limits (lib/ingest/limits.ts). */
-export function toSpanRows(input: readonly FlatSpan[], limits: SpanLimits = DEFAULT_SPAN_LIMITS, tally?: { truncated: number }): SpanRow[] {
-  // Spans of one ResourceSpans share one resource object: serialise it once.
-  const resourceJson = new Map<Attributes, { json: string; id: string; service: string }>();
+/** `keys` finds the business keys (SAGASCOPE_KEY_ATTRIBUTES; default list when omitted). */
+export function toSpanRows(
+  input: readonly FlatSpan[], limits: SpanLimits = DEFAULT_SPAN_LIMITS, tally?: { truncated: number }, keys: KeyExtractor = keyExtractorFor(),
+): SpanRow[] {
+  // Spans of one ResourceSpans share one resource object: serialise it (and find its keys) once.
+  const resourceJson = new Map<Attributes, { json: string; id: string; service: string; keys: string[] | null }>();
   const rows: SpanRow[] = [];
   for (const original of input) {
     const s = limitSpan(original, limits);
@@ -60,7 +66,7 @@ export function toSpanRows(input: readonly FlatSpan[], limits: SpanLimits = DEFA
     let res = resourceJson.get(s.resource);
     if (!res) {
       const json = toJsonText(limitAttributes(s.resource, limits).attributes);
-      res = { json, id: createHash('sha256').update(json).digest('base64url').slice(0, 32), service: serviceOf(s.resource) };
+      res = { json, id: createHash('sha256').update(json).digest('base64url').slice(0, 32), service: serviceOf(s.resource), keys: keys.extract(s.resource) };
       resourceJson.set(s.resource, res);
     }
     const f = extractSagaFields(s);
@@ -80,6 +86,7 @@ export function toSpanRows(input: readonly FlatSpan[], limits: SpanLimits = DEFA
       resourceId: res.id,
       resourceJson: res.json,
       eventsJson: s.events && s.events.length > 0 ? toJsonText(s.events) : null,
+      keys: keys.extract(s.attributes, res.keys),
       sagaId: cleanOrNull(f.sagaId),
       sagaName: cleanOrNull(f.sagaName),
       protocol: f.protocol,

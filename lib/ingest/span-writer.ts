@@ -33,6 +33,8 @@ import { RollupDelta } from '../stats/delta';
 import { applyRollupDelta } from '../stats/rollup-writer';
 import { enqueueSagaAlerts } from '../alerts/enqueue-store';
 import { lockSummaries, readSummaries, type StoredSummary } from './saga-locks';
+import { insertKeys, insertKeysUnderLock, keysOfRows, keysOfStoredSpans } from '../search/key-writer';
+import { keyExtractorFor } from '../search/keys';
 
 const MAX_DEPTH = 64;
 
@@ -231,7 +233,7 @@ async function adoptFromAncestors(tx: TxSql, orphans: readonly Orphan[], held: R
  * first (a probe of the small partial index per trace); the recursive walk
  * runs only for roots in those traces — usually none.
  */
-async function adoptDescendants(tx: TxSql, roots: readonly SpanRow[]): Promise<string[]> {
+async function adoptDescendants(tx: TxSql, roots: readonly SpanRow[]): Promise<Adopted[]> {
   if (roots.length === 0) return [];
   const traces = [...new Set(roots.map((r) => r.traceId))];
   const withOrphans = await tx.query<{ trace_id: string }>(
@@ -241,7 +243,7 @@ async function adoptDescendants(tx: TxSql, roots: readonly SpanRow[]): Promise<s
   if (withOrphans.length === 0) return [];
   const orphanTraces = new Set(withOrphans.map((r) => r.trace_id));
   const candidates = roots.filter((r) => orphanTraces.has(r.traceId));
-  const rows = await tx.query<{ saga_id: string }>(
+  return tx.query<Adopted>(
     `WITH RECURSIVE down(trace_id, span_id, saga_id, depth) AS (
        SELECT c.trace_id, c.span_id, r.saga_id, 0
          FROM unnest($1::text[], $2::text[], $3::text[]) AS r(trace_id, span_id, saga_id)
@@ -253,14 +255,20 @@ async function adoptDescendants(tx: TxSql, roots: readonly SpanRow[]): Promise<s
      )
      UPDATE spans s SET saga_id = down.saga_id FROM down
       WHERE s.trace_id = down.trace_id AND s.span_id = down.span_id AND s.saga_id IS NULL
-     RETURNING s.saga_id`,
+     RETURNING s.trace_id, s.span_id, s.saga_id`,
     [
       arrayLiteral(candidates.map((r) => r.traceId)),
       arrayLiteral(candidates.map((r) => r.spanId)),
       arrayLiteral(candidates.map((r) => r.sagaId)),
     ],
   );
-  return rows.map((r) => r.saga_id);
+}
+
+/** A stored span that joined a saga. */
+interface Adopted {
+  trace_id: string;
+  span_id: string;
+  saga_id: string;
 }
 
 /** A fresh row as the model sees it; `receivedMs` matches the stored received_at closely enough. */
@@ -352,8 +360,11 @@ export async function writeSpanBatch(
   db: Db,
   batch: readonly SpanRow[],
   modelConfig: (nowMs: number) => ModelConfig,
-  /** maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS — the same cap as every other reader of the saga (lib/saga/model-store.ts). */
-  opts: { maxSagaSpans: number },
+  /**
+   * maxSagaSpans: SAGASCOPE_MAX_SAGA_SPANS — the same cap as every other reader of the saga (lib/saga/model-store.ts).
+   * keyAttributes: SAGASCOPE_KEY_ATTRIBUTES, for the keys of stored spans adopted by a saga (rows carry their own).
+   */
+  opts: { maxSagaSpans: number; keyAttributes?: readonly string[] | null },
 ): Promise<WriteResult> {
   const { maxSagaSpans } = opts;
   const rows = dedupe(batch);
@@ -392,6 +403,8 @@ export async function writeSpanBatch(
     const preInserted = await insertNewSummaries(
       tx, brandNew.map((p) => p.saga), preparedAt, brandNew.map((p) => encodeContribution(p.contribution)),
     );
+    // Business keys of the spans that name their saga (lib/search/key-writer.ts: before the lock, sorted).
+    await insertKeys(tx, keysOfRows(fresh));
 
     // The sagas this batch's orphans would join are read before locking, so
     // that they are locked in id order with the batch's own.
@@ -414,7 +427,14 @@ export async function writeSpanBatch(
         if (sagaId !== undefined) roots.push({ ...r, sagaId });
       }
     }
-    const touchedStored = new Set(await adoptDescendants(tx, roots));
+    const descendants = await adoptDescendants(tx, roots);
+    const touchedStored = new Set(descendants.map((d) => d.saga_id));
+    // Keys of spans that joined a saga by adoption (rare: a child exported before its parent).
+    if (adopted.size > 0 || descendants.length > 0) {
+      const adoptedKeys = keysOfRows(roots.filter((r) => r.keys !== null && adopted.has(key(r.traceId, r.spanId))));
+      adoptedKeys.push(...(await keysOfStoredSpans(tx, descendants, keyExtractorFor(opts.keyAttributes))));
+      await insertKeysUnderLock(tx, adoptedKeys);
+    }
     // A concurrent batch may hold what these link to: the parents of orphans
     // left unlinked, or orphans below spans that name a saga.
     checkTraces = new Set([...roots.map((r) => r.traceId), ...orphans.filter((o) => !adopted.has(key(o.traceId, o.spanId))).map((o) => o.traceId)]);
@@ -480,7 +500,8 @@ const STORED_ORPHANS = `SELECT trace_id, span_id, parent_span_id FROM spans WHER
  * between a commit and its check.
  */
 export async function linkStoredOrphans(
-  db: Db, traceIds: readonly string[], modelConfig: (nowMs: number) => ModelConfig, opts: { maxSagaSpans: number },
+  db: Db, traceIds: readonly string[], modelConfig: (nowMs: number) => ModelConfig,
+  opts: { maxSagaSpans: number; keyAttributes?: readonly string[] | null },
 ): Promise<number> {
   if (traceIds.length === 0) return 0;
   const traces = (await db.query<{ trace_id: string }>(ORPHAN_TRACES, [arrayLiteral([...new Set(traceIds)])])).map((r) => r.trace_id);
@@ -495,6 +516,12 @@ export async function linkStoredOrphans(
     // and the lock is skipped: whatever changed it runs this check itself.
     const adopted = await adoptFromAncestors(tx, orphans, new Set(locked.keys()));
     if (adopted.size === 0) return 0;
+    // The business keys of the orphans that joined a saga here (lib/search/key-writer.ts).
+    const joined = orphans.flatMap((o) => {
+      const sagaId = adopted.get(key(o.traceId, o.spanId));
+      return sagaId === undefined ? [] : [{ trace_id: o.traceId, span_id: o.spanId, saga_id: sagaId }];
+    });
+    await insertKeysUnderLock(tx, await keysOfStoredSpans(tx, joined, keyExtractorFor(opts.keyAttributes)));
     const nowMs = Date.now();
     const gained = [...new Set(adopted.values())];
     const { prepared } = await prepare(tx, gained, () => new Map(), modelConfig(nowMs), opts.maxSagaSpans, true);

@@ -18,6 +18,11 @@
  *   no creation time, and an ingest batch inserts its resources in their own
  *   transaction before its spans, so "unreferenced" cannot be told apart from
  *   "about to be referenced". They are few (one row per distinct SDK resource).
+ * - Business keys (saga_keys) are deleted with their saga summary. Ingest
+ *   inserts a returning saga's keys before it takes the lock; a key it found
+ *   already stored is not inserted again, so if retention deletes that saga in
+ *   between, the saga comes back without that key (it needs a saga silent for
+ *   the whole retention period that sends again within that instant).
  * - The audit trail (audit_log) and users, sessions, tokens, settings are never
  *   touched.
  */
@@ -65,12 +70,14 @@ const SAGA_CANDIDATES = `
    ORDER BY s.id
    LIMIT $2`;
 
+// A saga's business keys (lib/search) go with its summary, in the same statement.
 const DELETE_SAGAS = `
   WITH d AS (
     DELETE FROM sagas s
      WHERE s.id = ANY($2::text[]) AND s.last_activity_at < $1
        AND NOT EXISTS (SELECT 1 FROM spans p WHERE p.saga_id = s.id)
-    RETURNING 1)
+    RETURNING s.id),
+  k AS (DELETE FROM saga_keys WHERE saga_id IN (SELECT id FROM d))
   SELECT count(*)::int AS n FROM d`;
 
 export async function pruneExpiredSpans(db: Db, opts: PruneOptions): Promise<PruneResult> {

@@ -8,7 +8,7 @@ import type { SagaView } from './view';
 import { stepToJson } from './json';
 
 /** GET /api/sagas/{id}: the view's parts, its steps written as Step JSON. */
-export function sagaDetailJson(view: SagaView, audit: AuditEntry[]): SagaDetail {
+export function sagaDetailJson(view: SagaView, audit: AuditEntry[], keys: SagaDetail['keys'] = []): SagaDetail {
   return {
     saga: view.saga,
     steps: view.steps.map(stepToJson),
@@ -19,10 +19,11 @@ export function sagaDetailJson(view: SagaView, audit: AuditEntry[]): SagaDetail 
     coordinator: view.coordinator,
     traceIds: view.traceIds,
     audit,
+    keys,
   };
 }
 
 /** A read's public JSON (GET /api/sagas/{id}); null stays null. */
-export function detailJson(read: { view: SagaView; audit: AuditEntry[] } | null): SagaDetail | null {
-  return read ? sagaDetailJson(read.view, read.audit) : null;
+export function detailJson(read: { view: SagaView; audit: AuditEntry[]; keys?: SagaDetail['keys'] } | null): SagaDetail | null {
+  return read ? sagaDetailJson(read.view, read.audit, read.keys) : null;
 }

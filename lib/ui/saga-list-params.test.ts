@@ -41,7 +41,7 @@ describe('describeFilters', () => {
     expect(describeFilters(parsed.value, null, (ms) => new Date(ms).toISOString())).toEqual([
       'status is failed',
       'anomaly missing compensation',
-      'service is “payments”',
+      'a service starts with “payments”',
       'started at or before 2025-01-01T00:00:00.000Z',
     ]);
     const ranged = parseSagaListQuery({ from: '2025-01-01T00:00:00Z' });

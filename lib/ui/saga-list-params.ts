@@ -73,9 +73,10 @@ export function describeFilters(q: SagaListQuery, range: RangePreset | null, for
   const parts: string[] = [];
   if (q.status) parts.push(`status is ${q.status}`);
   if (q.anomaly) parts.push(`anomaly ${q.anomaly.replaceAll('_', ' ')}`);
-  if (q.name) parts.push(`name is “${q.name}”`);
-  if (q.service) parts.push(`service is “${q.service}”`);
-  if (q.q) parts.push(`saga id or trace id is “${q.q}”`);
+  if (q.name) parts.push(`name starts with “${q.name}”`);
+  if (q.service) parts.push(`a service starts with “${q.service}”`);
+  if (q.q) parts.push(`the saga id (or its start), a trace or span id, or a business key is “${q.q}”`);
+  if (q.key) parts.push(`business key ${q.key.name} is “${q.key.value}”`);
   if (range) {
     parts.push(`started in the ${RANGE_PRESETS.find((p) => p.value === range)!.label.toLowerCase()}`);
   } else {

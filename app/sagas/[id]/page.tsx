@@ -11,6 +11,7 @@ import { AuditTrail } from '@/components/saga/AuditTrail';
 import { ClockSkewNotice } from '@/components/saga/ClockSkewNotice';
 import { SagaSizeNotice } from '@/components/saga/SagaSizeNotice';
 import { CoordinatorPanel } from '@/components/saga/CoordinatorPanel';
+import { SagaKeys } from '@/components/saga/SagaKeys';
 import { roleCan } from '@/lib/auth/roles';
 import { currentReadOnly, requirePage } from '../../_lib/auth';
 import { pageTimeline } from '@/lib/saga-view/page-timeline';
@@ -62,6 +63,7 @@ export default async function SagaPage({ params, searchParams }: Props) {
         <Link href="/sagas">Sagas</Link> <span aria-hidden="true">/</span> <span className="mono">{view.saga.id}</span>
       </nav>
       <SagaHeader saga={view.saga} traceIds={view.traceIds} />
+      <SagaKeys keys={detail.keys} />
       <SagaSizeNotice sizes={view.modelledSpans} />
       <ClockSkewNotice corrections={view.clockSkew} />
       {view.coordinator ? <CoordinatorPanel coordinator={view.coordinator} sagaId={view.saga.id} steps={view.stepOptions} canAct={canAct} /> : null}

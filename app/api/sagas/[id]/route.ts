@@ -10,5 +10,5 @@ export const runtime = 'nodejs';
 /** GET → the saga's detail (lib/api/types.ts SagaDetail), the same the saga page shows. */
 export const GET = route('GET /api/sagas/[id]', { params: { id: sagaIdSchema } }, async ({ params }) => {
   const detail = await getSagaDetail(params.id);
-  return detail ? json(sagaDetailJson(detail.view, detail.audit)) : notFound('saga not found');
+  return detail ? json(sagaDetailJson(detail.view, detail.audit, detail.keys)) : notFound('saga not found');
 });

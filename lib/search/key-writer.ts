@@ -1,0 +1,122 @@
+/**
+ * Writes business keys (table saga_keys) inside the ingest transaction
+ * (lib/db/span-writer.ts), so a saga is findable by its keys exactly when its
+ * spans are committed. One row per (saga, name, value): re-sent and repeated
+ * keys are skipped by the primary key.
+ *
+ * Two moments, for the phase-2 lock of ingest (docs/adr/0001):
+ * - Keys of spans that name their saga go in BEFORE the lock, sorted: two
+ *   batches inserting overlapping keys wait for each other in one order (no
+ *   deadlock), and never while one of them holds the lock.
+ * - Keys of spans that joined a saga by adoption are known only UNDER the lock.
+ *   A batch holding the lock must not wait on a key another batch inserted
+ *   before the lock and has not committed (that batch waits for the lock: a
+ *   deadlock), so these go in under a short lock_timeout; a row that times out
+ *   is the very row the other batch is inserting, and is skipped.
+ */
+import type { Sql, TxSql } from '../db/connection';
+import type { SpanRow } from '../ingest/span-row';
+import { arrayLiteral } from '../db/pg-text';
+import type { KeyExtractor } from './keys';
+
+/** A key of one saga, as stored. */
+export interface SagaKeyRow {
+  sagaId: string;
+  name: string;
+  value: string;
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The distinct keys of rows that have a saga id, sorted by (saga, name, value). */
+export function keysOfRows(rows: readonly Pick<SpanRow, 'sagaId' | 'keys'>[]): SagaKeyRow[] {
+  const seen = new Set<string>();
+  const out: SagaKeyRow[] = [];
+  for (const r of rows) {
+    const k = r.keys;
+    if (k === null || r.sagaId === null) continue;
+    for (let i = 0; i < k.length; i += 2) {
+      const id = r.sagaId + '\u0000' + k[i] + '\u0000' + k[i + 1];
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push({ sagaId: r.sagaId, name: k[i]!, value: k[i + 1]! });
+    }
+  }
+  return out.sort((a, b) => cmp(a.sagaId, b.sagaId) || cmp(a.name, b.name) || cmp(a.value, b.value));
+}
+
+const INSERT = `INSERT INTO saga_keys (saga_id, name, value)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`;
+
+const params = (keys: readonly SagaKeyRow[]) => [
+  arrayLiteral(keys.map((k) => k.sagaId)), arrayLiteral(keys.map((k) => k.name)), arrayLiteral(keys.map((k) => k.value)),
+];
+
+/** Inserts keys sorted by keysOfRows (before the phase-2 lock). */
+export async function insertKeys(sql: Sql, keys: readonly SagaKeyRow[]): Promise<void> {
+  if (keys.length > 0) await sql.query(INSERT, params(keys));
+}
+
+/** How long a key insert under the phase-2 lock waits for another transaction's identical row. */
+const ADOPTED_LOCK_TIMEOUT = '200ms';
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** Inserts keys under the phase-2 lock, never waiting long on another batch's uncommitted row (see the module comment). */
+export async function insertKeysUnderLock(tx: TxSql, keys: readonly SagaKeyRow[]): Promise<{ skipped: number }> {
+  if (keys.length === 0) return { skipped: 0 };
+  const [{ timeout }] = await tx.query<{ timeout: string }>(`SELECT current_setting('lock_timeout') AS timeout`);
+  const attempt = async (rows: readonly SagaKeyRow[]): Promise<boolean> => {
+    await tx.query('SAVEPOINT adopted_keys');
+    try {
+      await tx.query(`SELECT set_config('lock_timeout', '${ADOPTED_LOCK_TIMEOUT}', true)`);
+      await tx.query(INSERT, params(rows));
+      await tx.query('RELEASE SAVEPOINT adopted_keys');
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
+      await tx.query('ROLLBACK TO SAVEPOINT adopted_keys');
+      return false;
+    }
+  };
+  let skipped = 0;
+  try {
+    // All at once; if one of them is held by another batch, one by one to find it.
+    if (!(await attempt(keys))) {
+      if (keys.length === 1) skipped = 1;
+      else for (const k of keys) if (!(await attempt([k]))) skipped++;
+    }
+  } finally {
+    await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [timeout]);
+  }
+  return { skipped };
+}
+
+/**
+ * Keys of stored spans that joined a saga just now (orphans adopted when their
+ * ancestor arrived): read back with their resources and extracted as on ingest.
+ */
+export async function keysOfStoredSpans(
+  sql: Sql, spans: readonly { trace_id: string; span_id: string; saga_id: string }[], extractor: KeyExtractor,
+): Promise<SagaKeyRow[]> {
+  if (spans.length === 0) return [];
+  const rows = await sql.query<{ saga_id: string; attributes: string; resource: string | null }>(
+    `SELECT s.saga_id, s.attributes::text AS attributes, r.attributes::text AS resource
+       FROM unnest($1::text[], $2::text[]) AS a(trace_id, span_id)
+       JOIN spans s ON s.trace_id = a.trace_id AND s.span_id = a.span_id
+       LEFT JOIN resources r ON r.id = s.resource_id`,
+    [arrayLiteral(spans.map((s) => s.trace_id)), arrayLiteral(spans.map((s) => s.span_id))],
+  );
+  return keysOfRows(rows.map((r) => ({
+    sagaId: r.saga_id,
+    keys: extractor.extract(JSON.parse(r.attributes), r.resource === null ? null : extractor.extract(JSON.parse(r.resource))),
+  })));
+}
+
+/** A saga's keys, by name then value (the saga page). */
+export async function keysOfSaga(sql: Sql, sagaId: string): Promise<SagaKeyRow[]> {
+  const rows = await sql.query<{ name: string; value: string }>(
+    `SELECT name, value FROM saga_keys WHERE saga_id = $1 ORDER BY name, value LIMIT 200`,
+    [sagaId],
+  );
+  return rows.map((r) => ({ sagaId, name: r.name, value: r.value }));
+}

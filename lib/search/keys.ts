@@ -1,0 +1,144 @@
+/**
+ * Business keys (DESIGN.md §2 `saga.key.<name>`): the ids an incident arrives
+ * with ("order ORD-1234 was charged but never shipped"), taken from span and
+ * resource attributes on ingest so `q` and `key=` find the saga by them.
+ *
+ * A key is every `saga.key.<name>` attribute (stored under `<name>`), and every
+ * attribute whose name is on the configured list (SAGASCOPE_KEY_ATTRIBUTES,
+ * default DEFAULT_KEY_ATTRIBUTES), stored under its own name: so
+ * `saga.key.order_id` and `order_id` are one key. Values are strings or finite
+ * numbers (an SDK may send an order id as an int); anything else is not a key.
+ *
+ * Hostile input is handled as for any attribute value (lib/ingest/clean-text.ts,
+ * storable.ts): NUL and lone surrogates are replaced, other control characters
+ * kept (they are rendered as text). Lengths are capped lower than attribute
+ * values (names 128, values 256 characters) because keys live in btree indexes,
+ * whose entries must stay below 2704 bytes; and a span contributes at most
+ * MAX_KEYS_PER_SPAN keys, so a sender cannot grow the index by the hundred per span.
+ */
+import type { AttrValue, Attributes } from '../otlp/types';
+import { cleanText } from '../ingest/clean-text';
+import { cut } from '../ingest/limits';
+
+export const KEY_ATTRIBUTE_PREFIX = 'saga.key.';
+
+/**
+ * Attribute names indexed as keys unless SAGASCOPE_KEY_ATTRIBUTES says otherwise:
+ * the OpenTelemetry semantic conventions' ids (`user.id`, `enduser.id`,
+ * `messaging.message.id`, `messaging.message.conversation_id`), the saga's own
+ * idempotency key, and the names business code most often gives its ids, in
+ * both dotted and snake_case spelling.
+ */
+export const DEFAULT_KEY_ATTRIBUTES: readonly string[] = Object.freeze([
+  'order.id', 'order_id',
+  'payment.id', 'payment_id',
+  'shipment.id', 'shipment_id',
+  'account.id', 'account_id',
+  'customer.id', 'customer_id',
+  'invoice.id', 'transaction.id',
+  'user.id', 'user_id', 'enduser.id',
+  'biz_id',
+  'saga.idempotency_key',
+  'messaging.message.id', 'messaging.message.conversation_id',
+]);
+
+export const MAX_KEY_NAME_LENGTH = 128;
+export const MAX_KEY_VALUE_LENGTH = 256;
+export const MAX_KEYS_PER_SPAN = 32;
+
+/** A business key as stored: name (prefix stripped) and value. */
+export interface BusinessKey {
+  name: string;
+  value: string;
+}
+
+function keyValue(v: AttrValue): string | null {
+  if (typeof v === 'string') return v.length === 0 ? null : cut(cleanText(v), MAX_KEY_VALUE_LENGTH);
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return null;
+}
+
+/**
+ * Finds the keys among attributes. Built once per configuration; `extract`
+ * runs for every span on ingest, so it walks the attributes once and allocates
+ * nothing when there is no key (the common case: null).
+ */
+export class KeyExtractor {
+  private readonly names: ReadonlySet<string>;
+
+  /** names: attribute names that are keys; null: business keys are off (not even saga.key.*). */
+  constructor(names: readonly string[] | null) {
+    this.names = new Set(names ?? []);
+    if (names === null) this.extract = () => null;
+  }
+
+  /**
+   * The span's keys as a flat [name, value, name, value, …] list without
+   * repeats, those of the span's own attributes first, then its resource's
+   * (`resourceKeys`, from extract of the resource attributes); null when none.
+   */
+  extract(attributes: Attributes, resourceKeys: readonly string[] | null = null): string[] | null {
+    let out: string[] | null = null;
+    for (const k in attributes) {
+      let name: string;
+      if (this.names.has(k)) name = k;
+      else if (k.length > KEY_ATTRIBUTE_PREFIX.length && k.startsWith(KEY_ATTRIBUTE_PREFIX)) name = k.slice(KEY_ATTRIBUTE_PREFIX.length);
+      else continue;
+      const value = keyValue(attributes[k]!);
+      if (value === null) continue;
+      out ??= [];
+      if (out.length >= 2 * MAX_KEYS_PER_SPAN) break;
+      pushUnique(out, cut(cleanText(name), MAX_KEY_NAME_LENGTH), value);
+    }
+    if (resourceKeys === null) return out;
+    if (out === null) return resourceKeys as string[];
+    for (let i = 0; i < resourceKeys.length && out.length < 2 * MAX_KEYS_PER_SPAN; i += 2) pushUnique(out, resourceKeys[i]!, resourceKeys[i + 1]!);
+    return out;
+  }
+}
+
+function pushUnique(flat: string[], name: string, value: string): void {
+  for (let i = 0; i < flat.length; i += 2) if (flat[i] === name && flat[i + 1] === value) return;
+  flat.push(name, value);
+}
+
+/** Pairs of a flat key list. */
+export function keyPairs(flat: readonly string[] | null): BusinessKey[] {
+  const out: BusinessKey[] = [];
+  if (flat) for (let i = 0; i < flat.length; i += 2) out.push({ name: flat[i]!, value: flat[i + 1]! });
+  return out;
+}
+
+const extractors = new Map<string, KeyExtractor>();
+
+/**
+ * The extractor for a SAGASCOPE_KEY_ATTRIBUTES setting (parseKeyAttributes; null: off), cached:
+ * the setting does not change while a process runs.
+ */
+export function keyExtractorFor(names: readonly string[] | null = DEFAULT_KEY_ATTRIBUTES): KeyExtractor {
+  const id = names === null ? '\u0000off' : names.join('\n');
+  let e = extractors.get(id);
+  if (!e) extractors.set(id, (e = new KeyExtractor(names)));
+  return e;
+}
+
+/**
+ * SAGASCOPE_KEY_ATTRIBUTES: comma-separated attribute names. Unset or empty:
+ * DEFAULT_KEY_ATTRIBUTES. A leading `+` adds the names to the default list;
+ * `none` indexes `saga.key.*` attributes only; `off` stores no business keys at
+ * all (null). Throws with a message naming the bad entry (lib/config/env.ts reports it).
+ */
+export function parseKeyAttributes(text: string | undefined): readonly string[] | null {
+  const raw = (text ?? '').trim();
+  if (raw === '') return DEFAULT_KEY_ATTRIBUTES;
+  if (raw === 'none') return [];
+  if (raw === 'off') return null;
+  const extend = raw.startsWith('+');
+  const names = (extend ? raw.slice(1) : raw).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (n.length > MAX_KEY_NAME_LENGTH) throw new Error(`attribute name longer than ${MAX_KEY_NAME_LENGTH} characters: ${n.slice(0, 40)}…`);
+    if (/[\s\u0000-\u001f\u007f]/.test(n)) throw new Error(`attribute name with whitespace or control characters: ${JSON.stringify(n)}`);
+    if (n.startsWith(KEY_ATTRIBUTE_PREFIX)) throw new Error(`${n}: saga.key.* attributes are always keys; list other attribute names`);
+  }
+  return [...new Set(extend ? [...DEFAULT_KEY_ATTRIBUTES, ...names] : names)];
+}

@@ -1,0 +1,269 @@
+/**
+ * Business keys and search (issue 18): keys from span and resource attributes,
+ * from the configured list and `saga.key.*`, stored on ingest through the real
+ * collector (OTel SDK exporter and OTLP/HTTP) into PostgreSQL, and found through
+ * `q` and `key` of the list (the route handler and listSagas); prefix matches;
+ * hostile keys handled like other attribute values; retention takes them along.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { context, trace, SpanKind } from '@opentelemetry/api';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { startTestEnv, eventually, type TestEnv } from './harness';
+import { hex, makeSpan } from '../support/spans';
+import { encodeProtobufRequest } from '../../lib/otlp/encode-protobuf';
+import { listSagas, getSagaDetail } from '../../lib/db/read';
+import { parseSagaListQuery } from '../../lib/api/query';
+import { setSharedDb } from '../../lib/db/connection';
+import { createToken } from '../../lib/auth/accounts';
+import { pruneExpiredSpans } from '../../lib/retention/store';
+import { modelConfigFrom } from '../../lib/config/model';
+import { apiRequest } from '../support/api-client';
+import type { FlatSpan } from '../../lib/otlp/types';
+import * as sagasRoute from '../../app/api/sagas/route';
+
+let env: TestEnv;
+let viewer: string;
+const run = hex(3);
+
+beforeAll(async () => {
+  // One extra name on top of the default list (README "Finding a saga").
+  env = await startTestEnv({ SAGASCOPE_KEY_ATTRIBUTES: '+tenant.order_ref' });
+  setSharedDb(env.db);
+  viewer = (await createToken(env.db, { actor: 'test', role: 'system', via: 'system' }, { name: 'viewer', role: 'viewer' })).token;
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+async function send(spans: FlatSpan[]): Promise<void> {
+  const res = await fetch(`${env.httpUrl}/v1/traces`, {
+    method: 'POST',
+    body: Buffer.from(encodeProtobufRequest(spans)),
+    headers: { 'content-type': 'application/x-protobuf' },
+  });
+  expect(res.status).toBe(200);
+}
+
+async function find(params: Record<string, string>): Promise<string[]> {
+  const parsed = parseSagaListQuery(params);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return (await listSagas(env.db, parsed.value)).items.map((s) => s.id).sort();
+}
+
+const keysOf = async (sagaId: string) =>
+  (await env.db.query<{ name: string; value: string }>(`SELECT name, value FROM saga_keys WHERE saga_id = $1 ORDER BY name, value`, [sagaId]))
+    .map((k) => `${k.name}=${k.value}`);
+
+describe('keys through the OTel SDK', () => {
+  it('stores keys from span attributes, resource attributes, saga.key.* and the configured list, once per saga', async () => {
+    const sagaId = `Checkout-${run}-SDK`;
+    const provider = (service: string, extra: Record<string, string | number> = {}) =>
+      new BasicTracerProvider({
+        resource: resourceFromAttributes({ 'service.name': service, ...extra }),
+        spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${env.httpUrl}/v1/traces` }))],
+      });
+    const orchestrator = provider('orchestrator');
+    // A per-tenant worker: its resource names the account it serves.
+    const payments = provider('payments', { 'account.id': `ACC-${run}` });
+    const t0 = Date.now() - 10_000;
+    const root = orchestrator.getTracer('t').startSpan('saga checkout', {
+      startTime: t0,
+      attributes: { 'saga.id': sagaId, 'saga.name': 'checkout', 'saga.role': 'coordinator', 'saga.key.order_id': `ORD-${run}-1` },
+    });
+    const ctx = trace.setSpan(context.active(), root);
+    for (let i = 0; i < 3; i++) {
+      const step = payments.getTracer('t').startSpan(`charge ${i}`, {
+        kind: SpanKind.SERVER,
+        startTime: t0 + 1 + i,
+        attributes: {
+          'saga.id': sagaId, 'saga.step': 'charge', 'saga.step.index': 1, 'saga.op': 'action', 'saga.attempt': i + 1,
+          // The same order id under the snake_case name on every attempt: one key.
+          order_id: `ORD-${run}-1`,
+          // An int, as SDKs send numeric ids.
+          'payment.id': 4_200_000 + Number.parseInt(run, 16),
+          'tenant.order_ref': `REF-${run}`,
+          'http.route': '/charge', // not a key
+        },
+      }, ctx);
+      step.end(t0 + 2 + i);
+    }
+    root.end(t0 + 20);
+    await Promise.all([orchestrator.forceFlush(), payments.forceFlush()]);
+    await Promise.all([orchestrator.shutdown(), payments.shutdown()]);
+
+    await eventually(async () => expect(await keysOf(sagaId)).toEqual([
+      `account.id=ACC-${run}`,
+      `order_id=ORD-${run}-1`,
+      `payment.id=${4_200_000 + Number.parseInt(run, 16)}`,
+      `tenant.order_ref=REF-${run}`,
+    ]));
+
+    // q: any key value, in any case; key=name:value.
+    expect(await find({ q: `ord-${run}-1` })).toEqual([sagaId]);
+    expect(await find({ q: `acc-${run}` })).toEqual([sagaId]);
+    expect(await find({ q: String(4_200_000 + Number.parseInt(run, 16)) })).toEqual([sagaId]);
+    expect(await find({ key: `order_id:ORD-${run}-1` })).toEqual([sagaId]);
+    expect(await find({ key: `tenant.order_ref:ref-${run}` })).toEqual([sagaId]);
+    // The name must match: the order id is not a payment id.
+    expect(await find({ key: `payment.id:ORD-${run}-1` })).toEqual([]);
+    expect(await find({ q: `/charge` })).toEqual([]);
+
+    // The saga page's data lists them.
+    const detail = await getSagaDetail(env.db, sagaId, modelConfigFrom(env.config, Date.now()), env.config.SAGASCOPE_MAX_SAGA_SPANS);
+    expect(detail!.keys.map((k) => k.name)).toEqual(['account.id', 'order_id', 'payment.id', 'tenant.order_ref']);
+  });
+});
+
+describe('q and the other filters', () => {
+  const a = `PayFlow-${run}-aaaa`;
+  const b = `PayFlow-${run}-bbbb`;
+  const traceA = hex(16);
+  const spanA = hex(8);
+  beforeAll(async () => {
+    const t0 = Date.now() - 20_000;
+    await send([
+      makeSpan({ traceId: traceA, spanId: spanA, service: 'payments-eu', startMs: t0, endMs: t0 + 5,
+        attributes: { 'saga.id': a, 'saga.name': 'checkout-v2', 'saga.step': 's', 'saga.step.index': 1, 'saga.op': 'action' } }),
+      makeSpan({ service: 'ledger', startMs: t0 + 1, endMs: t0 + 6,
+        attributes: { 'saga.id': b, 'saga.name': 'refund', 'saga.step': 's', 'saga.step.index': 1, 'saga.op': 'action' } }),
+    ]);
+    await eventually(async () => expect(await find({ q: b })).toEqual([b]));
+  });
+
+  it('finds a saga by its whole id or a prefix of at least 6 characters, in any case', async () => {
+    expect(await find({ q: a.toUpperCase() })).toEqual([a]);
+    expect(await find({ q: `payflow-${run}-` })).toEqual([a, b]);
+    expect(await find({ q: `PAYFLOW-${run}-A` })).toEqual([a]);
+    // Shorter than 6: whole ids only.
+    expect(await find({ q: 'PayFl' })).toEqual([]);
+    // LIKE's wildcards are plain characters.
+    expect(await find({ q: `payflow_${run}%` })).toEqual([]);
+  });
+
+  it('finds a saga by a trace id or a span id (any case)', async () => {
+    expect(await find({ q: traceA.toUpperCase() })).toEqual([a]);
+    expect(await find({ q: spanA.toUpperCase() })).toEqual([a]);
+    expect(await find({ q: hex(8) })).toEqual([]);
+  });
+
+  it('matches name and service by prefix', async () => {
+    expect(await find({ name: 'check', q: `payflow-${run}` })).toEqual([a]);
+    expect(await find({ name: 'checkout-v2', q: `payflow-${run}` })).toEqual([a]);
+    expect(await find({ service: 'payments', q: `payflow-${run}` })).toEqual([a]);
+    expect(await find({ service: 'ledg', q: `payflow-${run}` })).toEqual([b]);
+    expect(await find({ service: 'payments-eu-2', q: `payflow-${run}` })).toEqual([]);
+    expect(await find({ name: '%', q: `payflow-${run}` })).toEqual([]);
+  });
+});
+
+describe('keys of spans that join their saga later', () => {
+  it('stores the keys of a child sent before its parent, and of one sent after it', async () => {
+    const sagaId = `late-${run}`;
+    const traceId = hex(16);
+    const rootId = hex(8);
+    const t0 = Date.now() - 30_000;
+    // A child without saga.id, alone in its request: stored as an orphan first.
+    await send([makeSpan({ traceId, parentSpanId: rootId, service: 'shipping', startMs: t0 + 1, endMs: t0 + 2, attributes: { 'shipment.id': `SHP-${run}` } })]);
+    await send([makeSpan({ traceId, spanId: rootId, service: 'orchestrator', startMs: t0, endMs: t0 + 10,
+      attributes: { 'saga.id': sagaId, 'saga.name': 'ship', 'saga.role': 'coordinator' } })]);
+    // Then one whose parent is stored already.
+    await send([makeSpan({ traceId, parentSpanId: rootId, service: 'billing', startMs: t0 + 3, endMs: t0 + 4, attributes: { 'invoice.id': `INV-${run}` } })]);
+    await eventually(async () => expect(await keysOf(sagaId)).toEqual([`invoice.id=INV-${run}`, `shipment.id=SHP-${run}`]));
+    expect(await find({ q: `shp-${run}` })).toEqual([sagaId]);
+    expect(await find({ key: `invoice.id:INV-${run}` })).toEqual([sagaId]);
+  });
+});
+
+describe('hostile keys', () => {
+  it('caps long names and values, replaces NUL and keeps other control characters, as for attribute values', async () => {
+    const sagaId = `hostile-${run}`;
+    const longName = 'n'.repeat(1_000);
+    const longValue = `V${run}` + 'v'.repeat(20_000);
+    const controls = `ctl-${run}\u0001\t\n\u001b[31m<b>x</b>\u0000end`;
+    await send([makeSpan({ service: 'svc', attributes: {
+      'saga.id': sagaId, 'saga.name': 'hostile',
+      [`saga.key.${longName}`]: longValue,
+      'saga.key.ctl': controls,
+      'saga.key.lone': `lone-${run}\ud800`,
+      'saga.key.': 'no name',
+      'saga.key.empty': '',
+      'saga.key.list': ['a', 'b'],
+      ...Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`saga.key.k${String(i).padStart(2, '0')}`, `many-${run}-${i}`])),
+    } })]);
+    const keys = await eventually(async () => {
+      const k = await env.db.query<{ name: string; value: string }>(`SELECT name, value FROM saga_keys WHERE saga_id = $1`, [sagaId]);
+      expect(k.length).toBeGreaterThan(0);
+      return k;
+    });
+    // At most 32 keys per span.
+    expect(keys).toHaveLength(32);
+    const byName = new Map(keys.map((k) => [k.name, k.value]));
+    expect(byName.get('n'.repeat(128))).toBe(longValue.slice(0, 256));
+    expect(byName.get('ctl')).toBe(controls.replace('\u0000', '\uFFFD'));
+    // A lone surrogate: whatever the decoder made of it, the key holds what the span's attribute holds.
+    const [stored] = await env.db.query<{ lone: string }>(`SELECT attributes->>'saga.key.lone' AS lone FROM spans WHERE saga_id = $1`, [sagaId]);
+    expect(byName.get('lone')).toBe(stored!.lone);
+    expect(stored!.lone.isWellFormed()).toBe(true);
+    expect(byName.has('')).toBe(false);
+    expect(byName.has('empty')).toBe(false);
+    expect(byName.has('list')).toBe(false);
+
+    // Found by the capped value, and by a longer q that starts with it.
+    expect(await find({ key: `${'n'.repeat(128)}:${longValue.slice(0, 256)}` })).toEqual([sagaId]);
+    expect(await find({ q: longValue.slice(0, 300) })).toEqual([sagaId]);
+    // Control characters reach the key filter (the saga page links to every key).
+    expect(await find({ key: `ctl:${controls.replace('\u0000', '\uFFFD')}` })).toEqual([sagaId]);
+  });
+});
+
+describe('GET /api/sagas key and q', () => {
+  const get = async (query: string) => {
+    const res = await sagasRoute.GET(apiRequest('GET', `/api/sagas?${query}`, { bearer: viewer }));
+    return { status: res.status, body: (await res.json()) as { error?: string; items?: { id: string }[] } };
+  };
+
+  it('answers 400 with a sentence for a malformed key', async () => {
+    for (const [key, message] of [
+      ['order_id', /must be <name>:<value>/],
+      [':ORD-1', /key name before the colon is empty/],
+      ['order_id:', /value after "order_id:" is empty/],
+      ['order_id:  ', /value after "order_id:" is empty/],
+      ['order_id:x\u0000', /NUL/],
+      [`order_id:${'x'.repeat(600)}`, /at most 512/],
+    ] as const) {
+      const r = await get(`key=${encodeURIComponent(key)}`);
+      expect(r.status, key).toBe(400);
+      expect(r.body.error, key).toMatch(message);
+    }
+  });
+
+  it('finds by key and by q over HTTP', async () => {
+    const sagaId = `http-${run}`;
+    await send([makeSpan({ service: 'svc', attributes: { 'saga.id': sagaId, 'saga.name': 'h', 'order.id': `HTTP-ORD-${run}` } })]);
+    await eventually(async () => expect((await get(`key=${encodeURIComponent(`order.id:http-ord-${run}`)}`)).body.items?.map((i) => i.id)).toEqual([sagaId]));
+    expect((await get(`q=HTTP-ORD-${run}`)).body.items?.map((i) => i.id)).toEqual([sagaId]);
+    // A value with a colon: split at the first one.
+    expect((await get(`key=${encodeURIComponent('order.id:a:b')}`)).status).toBe(200);
+  });
+});
+
+describe('retention', () => {
+  it('prunes a saga\'s keys with the saga', async () => {
+    const old = `old-${run}`;
+    const keep = `keep-${run}`;
+    const t = Date.now() - 30 * 86_400_000;
+    await send([
+      makeSpan({ service: 'svc', startMs: t, endMs: t + 5, attributes: { 'saga.id': old, 'saga.name': 'r', 'order.id': `OLD-${run}` } }),
+      makeSpan({ service: 'svc', attributes: { 'saga.id': keep, 'saga.name': 'r', 'order.id': `KEEP-${run}` } }),
+    ]);
+    await eventually(async () => expect(await find({ q: `old-${run}` })).toEqual([old]));
+    await env.db.query(`UPDATE sagas SET last_activity_at = $2 WHERE id = $1`, [old, new Date(t + 5)]);
+    const r = await pruneExpiredSpans(env.db, { olderThan: new Date(Date.now() - 7 * 86_400_000) });
+    expect(r.sagasDeleted).toBeGreaterThanOrEqual(1);
+    expect(await keysOf(old)).toEqual([]);
+    expect(await keysOf(keep)).toEqual([`order.id=KEEP-${run}`]);
+    expect(await find({ q: `OLD-${run}` })).toEqual([]);
+  });
+});
