@@ -46,6 +46,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
             <nav aria-label="Main" className="app-header__nav">
               <NavLink href="/">Overview</NavLink>
               <NavLink href="/sagas">Sagas</NavLink>
+              <NavLink href="/insights">Insights</NavLink>
               <NavLink href="/topology">Topology</NavLink>
               {role && roleCan(role, 'audit') ? <NavLink href="/audit">Audit</NavLink> : null}
               {role && roleCan(role, 'export') ? <NavLink href="/export">Export</NavLink> : null}

@@ -4,6 +4,7 @@ import { formatDuration } from '@/lib/ui/format';
 import { AnomalyChips } from './AnomalyChips';
 import { Timestamp } from '@/components/time/Timestamp';
 import { StatusBadge } from './StatusBadge';
+import { TruncatedText } from './TruncatedText';
 
 export function SagaTable({ sagas }: { sagas: readonly SagaSummary[] }) {
   return (
@@ -56,13 +57,11 @@ function SagaRow({ saga: s }: { saga: SagaSummary }) {
         {formatDuration(s.durationMs)}
         {s.endedAt === null ? <span className="muted"> …</span> : null}
       </td>
-      <td className="truncate saga-table__services" title={services}>
-        {services}
+      <td className="saga-table__services">
+        <TruncatedText text={services} testId="saga-services" />
       </td>
       <td className="num">{s.stepCount.toLocaleString('en-US')}</td>
-      <td className="truncate saga-table__failed" title={s.failedStep ?? undefined}>
-        {s.failedStep ?? <span className="muted">—</span>}
-      </td>
+      <td className="saga-table__failed">{s.failedStep ? <TruncatedText text={s.failedStep} /> : <span className="muted">—</span>}</td>
       <td className="num">{s.compensationCount.toLocaleString('en-US')}</td>
       <td>
         <AnomalyChips kinds={s.anomalies} />

@@ -6,6 +6,7 @@ import type { SpanJson, TraceJson } from '@/lib/api/types';
 import { attributeValueToText, formatDuration } from '@/lib/ui/format';
 import { AttributeTable } from './AttributeTable';
 import { Timestamp } from '@/components/time/Timestamp';
+import { traceHref } from '@/lib/ui/trace-links';
 
 const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 const STATUS_CODES = ['unset', 'ok', 'error'];
@@ -130,7 +131,7 @@ function SpanDetails({ span, showTraceLink, showSagaLink }: { span: SpanJson; sh
         <dd className="mono truncate" title={span.traceId}>
           {showTraceLink ? (
             // Not prefetched: the trace of a large saga is a heavy page to render on the server.
-            <Link href={`/traces/${span.traceId}?span=${span.spanId}`} prefetch={false}>
+            <Link href={traceHref(span.traceId, { saga: span.sagaId, span: span.spanId })} prefetch={false}>
               {span.traceId}
             </Link>
           ) : (

@@ -16,13 +16,21 @@ import { EmptyStats, StatsLoading } from '@/components/analyze/StatsStates';
 import { pathWithQuery, requirePage } from '../_lib/auth';
 import { collectorHint } from '../_lib/stats-view';
 import { resolveStatsView } from '@/lib/ui/stats-view';
+import { sagaListHref } from '@/lib/ui/saga-list-params';
+import { getNameAnomalies } from '@/lib/stats/name-anomalies-store';
+import { compareNames } from '@/lib/stats/compare-names';
+import { NameComparison, type NameLinks } from '@/components/analyze/NameComparison';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Saga insights' };
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
-/** One saga name's figures over time, its steps, and one step's charts (`step=`, `service=`, `op=`). */
+/**
+ * Without a name: the saga names compared side by side (the Overview already shows
+ * the totals over time). With `name=`: that name's figures over time, its steps,
+ * and one step's charts (`step=`, `service=`, `op=`).
+ */
 export default async function InsightsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const raw = await searchParams;
   await requirePage('read', pathWithQuery('/insights', raw));
@@ -37,7 +45,7 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
         <span>{state.name ?? 'all saga names'}</span>
       </nav>
       <div className="page-head">
-        <h1 data-testid="insights-title">{state.name !== undefined ? <>Saga “{state.name}”</> : 'All sagas'}</h1>
+        <h1 data-testid="insights-title">{state.name !== undefined ? <>Saga “{state.name}”</> : 'Saga names compared'}</h1>
         <div className="page-head__tools">
           <AutoRefreshToggle enabled={state.refresh !== undefined} seconds={REFRESH_SECONDS} />
         </div>
@@ -49,10 +57,54 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
         </p>
       ) : (
         <Suspense key={JSON.stringify(state)} fallback={<StatsLoading what={state.name ? `the figures of “${state.name}”` : 'saga figures'} fromIso={resolved.fromIso} toIso={resolved.toIso} />}>
-          <InsightsBody query={parsed.value} state={state} nowMs={nowMs} />
+          {state.name === undefined && state.step === undefined ? (
+            <CompareBody query={parsed.value} state={state} nowMs={nowMs} />
+          ) : (
+            <InsightsBody query={parsed.value} state={state} nowMs={nowMs} />
+          )}
         </Suspense>
       )}
     </div>
+  );
+}
+
+/** Every saga name of the range in one table: volume, failure and compensation rates, p95, anomalies. */
+async function CompareBody({ query, state, nowMs }: { query: StatsQuery; state: AnalyzeState; nowMs: number }) {
+  const db = await getDb();
+  const [stats, anomalies] = await Promise.all([getStats(db, query, nowMs), getNameAnomalies(db, query.range.fromMs, query.range.toMs, nowMs)]);
+  const time = timeOf(state);
+  if (stats.totals.count === 0) {
+    return (
+      <EmptyStats
+        fromIso={stats.from}
+        toIso={stats.to}
+        name={null}
+        hint={collectorHint()}
+        widerHref={state.range === '7d' || state.range === '30d' ? null : analyzeHref('/insights', withRelativeRange(time, '7d'))}
+      />
+    );
+  }
+  const comparison = compareNames(stats.byName, anomalies);
+  const to = new Date(Date.parse(stats.to) - 1).toISOString();
+  const links: Record<string, NameLinks> = {};
+  for (const r of comparison.rows) {
+    links[r.name ?? ''] = {
+      insights: r.name === null ? null : analyzeHref('/insights', { ...time, name: r.name }),
+      // Unnamed sagas cannot be filtered by name: no link that would list other names' sagas too.
+      anomaly: r.name === null ? {} : Object.fromEntries(r.anomalies.map((a) => [a.kind, sagaListHref({ anomaly: a.kind, name: r.name!, from: stats.from, to })])),
+    };
+  }
+  return (
+    <section className="section" aria-labelledby="names-h">
+      <div className="section__head">
+        <h2 id="names-h">Saga names</h2>
+        <span className="muted">
+          {comparison.rows.length.toLocaleString('en-US')} name{comparison.rows.length === 1 ? '' : 's'}, {stats.totals.count.toLocaleString('en-US')} sagas · choose a name for its
+          figures over time and its steps · totals over time are on the <Link href={analyzeHref('/', time)}>Overview</Link>
+        </span>
+      </div>
+      <NameComparison comparison={comparison} links={links} />
+    </section>
   );
 }
 

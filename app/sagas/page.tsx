@@ -73,15 +73,20 @@ export default async function SagasPage({ searchParams }: { searchParams: Promis
           <nav className="pager" aria-label="Pages">
             <span className="muted">
               {list.items.length} saga{list.items.length === 1 ? '' : 's'}, newest first
-              {current.cursor ? ' (not the first page)' : ''}
+              {list.prevCursor ? ' (not the first page)' : ''}
             </span>
-            {current.cursor ? (
-              <Link className="button" href={sagaListHref({ ...current, cursor: null })} data-testid="first-page">
-                First page
-              </Link>
+            {list.prevCursor ? (
+              <>
+                <Link className="button" href={sagaListHref({ ...current, cursor: null })} data-testid="first-page">
+                  First page
+                </Link>
+                <Link className="button" href={sagaListHref({ ...current, cursor: list.prevCursor })} data-testid="prev-page" rel="prev">
+                  Previous page
+                </Link>
+              </>
             ) : null}
             {list.nextCursor ? (
-              <Link className="button" href={sagaListHref({ ...current, cursor: list.nextCursor })} data-testid="next-page">
+              <Link className="button" href={sagaListHref({ ...current, cursor: list.nextCursor })} data-testid="next-page" rel="next">
                 Next page
               </Link>
             ) : null}

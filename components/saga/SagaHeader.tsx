@@ -3,6 +3,7 @@ import type { SagaSummary } from '@/lib/api/types';
 import { formatDuration } from '@/lib/ui/format';
 import { Timestamp } from '@/components/time/Timestamp';
 import { StatusBadge } from '../StatusBadge';
+import { traceHref } from '@/lib/ui/trace-links';
 
 /** A saga can span thousands of traces; the selected step's panel links to its own. */
 const MAX_TRACE_LINKS = 12;
@@ -80,7 +81,7 @@ export function SagaHeader({ saga, traceIds }: { saga: SagaSummary; traceIds: re
                 <li key={t}>
                   {/* Not prefetched: a trace can hold tens of thousands of spans, and a prefetch
                       renders its page on the server while this one is still loading. */}
-                  <Link href={`/traces/${t}`} className="mono" prefetch={false}>
+                  <Link href={traceHref(t, { saga: saga.id })} className="mono" prefetch={false}>
                     {t}
                   </Link>
                 </li>

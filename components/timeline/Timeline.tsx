@@ -21,17 +21,34 @@ export interface TimelineProps {
   /** Heading of the left column. */
   columnTitle: string;
   showDepth?: boolean;
+  /** Tree mode (the trace page): rows are tree items that expand and collapse (lib/ui/span-tree.ts). */
+  tree?: TimelineTree;
+  /** Rows to mark (search matches), by row index. */
+  isHighlighted?: (i: number) => boolean;
+}
+
+/** Expansion state and moves of a tree of rows; every index is a row index of `rows`. */
+export interface TimelineTree {
+  expandable(i: number): boolean;
+  expanded(i: number): boolean;
+  /** Descendants hidden under a collapsed row. */
+  hiddenCount(i: number): number;
+  toggle(i: number): void;
+  /** The row of i's parent, -1 for a root (or a parent not shown). */
+  parentOf(i: number): number;
 }
 
 /**
  * Virtualised gantt chart: one row per item, only the rows in view are in the
  * DOM, so 50,000 steps scroll like 50. The scale and ticks are computed once per
- * item list. Keyboard: ↑/↓ move the selection, PgUp/PgDn by a screen, Home/End.
+ * item list. Keyboard: ↑/↓ move the selection, PgUp/PgDn by a screen, Home/End;
+ * in tree mode (WAI-ARIA tree pattern) → expands the selected row or moves to its
+ * first child, ← collapses it or moves to its parent.
  * A broken axis (an operator's repair long after the saga's own run,
  * lib/ui/timeline-break.ts) shows each cut as a hatched band, on the axis and
  * down the rows, and says in the header how much idle time was cut.
  */
-export function Timeline({ rows, selectedId, onSelect, label, columnTitle, showDepth = false }: TimelineProps) {
+export function Timeline({ rows, selectedId, onSelect, label, columnTitle, showDepth = false, tree, isHighlighted }: TimelineProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const idPrefix = useId();
   const { scale } = rows;
@@ -80,6 +97,20 @@ export function Timeline({ rows, selectedId, onSelect, label, columnTitle, showD
       case 'End':
         next = last;
         break;
+      case 'ArrowRight':
+      case 'ArrowLeft': {
+        if (!tree || selectedIndex < 0) return;
+        const i = selectedIndex;
+        const open = tree.expandable(i) && tree.expanded(i);
+        if (e.key === 'ArrowRight') {
+          if (tree.expandable(i) && !open) tree.toggle(i);
+          else if (open && i < last) next = i + 1;
+        } else if (open) tree.toggle(i);
+        else if (tree.parentOf(i) >= 0) next = tree.parentOf(i);
+        e.preventDefault();
+        if (next === null) return;
+        break;
+      }
       default:
         return;
     }
@@ -129,7 +160,7 @@ export function Timeline({ rows, selectedId, onSelect, label, columnTitle, showD
         ref={scrollRef}
         className="timeline__scroller"
         style={{ height }}
-        role="listbox"
+        role={tree ? 'tree' : 'listbox'}
         aria-label={label}
         tabIndex={0}
         aria-activedescendant={selectedIndex >= 0 ? rowDomId(selectedIndex) : undefined}
@@ -155,6 +186,10 @@ export function Timeline({ rows, selectedId, onSelect, label, columnTitle, showD
               selected={v.index === selectedIndex}
               onSelect={onSelect}
               showDepth={showDepth}
+              treeState={tree ? (tree.expandable(v.index) ? (tree.expanded(v.index) ? 'expanded' : 'collapsed') : 'leaf') : undefined}
+              hiddenCount={tree ? tree.hiddenCount(v.index) : 0}
+              onToggle={tree?.toggle}
+              highlighted={isHighlighted?.(v.index) ?? false}
             />
           ))}
         </div>

@@ -34,6 +34,13 @@ export interface TimelineRowProps {
   onSelect: (id: string) => void;
   /** Indent rows by tree depth (trace view). */
   showDepth: boolean;
+  /** Tree mode: the row is a tree item, with a toggle unless it is a leaf. */
+  treeState?: 'leaf' | 'expanded' | 'collapsed';
+  /** Descendants hidden under this collapsed row. */
+  hiddenCount?: number;
+  onToggle?: (index: number) => void;
+  /** A search match. */
+  highlighted?: boolean;
 }
 
 /**
@@ -41,7 +48,20 @@ export interface TimelineRowProps {
  * work with the chart's precomputed scale; memoised so moving the selection
  * re-renders two rows, not the whole window.
  */
-export const TimelineRow = memo(function TimelineRow({ item, index, domId, top, scale, selected, onSelect, showDepth }: TimelineRowProps) {
+export const TimelineRow = memo(function TimelineRow({
+  item,
+  index,
+  domId,
+  top,
+  scale,
+  selected,
+  onSelect,
+  showDepth,
+  treeState,
+  hiddenCount = 0,
+  onToggle,
+  highlighted = false,
+}: TimelineRowProps) {
   const durationMs = Math.max(0, item.endMs - item.startMs);
   const box = barBox(scale, item.startMs, item.endMs);
   const barClass = [
@@ -62,15 +82,18 @@ export const TimelineRow = memo(function TimelineRow({ item, index, domId, top, 
         ? { right: `${100 - box.leftPct}%`, paddingRight: 4 }
         : { right: `${100 - endPct}%`, marginRight: 4 };
   const opText = item.op ? `${item.op}${item.attempt > 1 ? ` #${item.attempt}` : ''}` : null;
-  const label = `${item.label}${opText ? `, ${opText}` : ''}${item.manual ? ', repair (run by an operator from sagascope)' : ''}, ${item.service}, ${OUTCOME_TEXT[item.outcome]}, ${formatDuration(durationMs)}${item.error ? `, error: ${item.error}` : ''}`;
+  const hidden = treeState === 'collapsed' && hiddenCount > 0 ? `, ${hiddenCount} span${hiddenCount === 1 ? '' : 's'} collapsed` : '';
+  const label = `${item.label}${opText ? `, ${opText}` : ''}${item.manual ? ', repair (run by an operator from sagascope)' : ''}, ${item.service}, ${OUTCOME_TEXT[item.outcome]}, ${formatDuration(durationMs)}${item.error ? `, error: ${item.error}` : ''}${hidden}${highlighted ? ', matches the search' : ''}`;
   return (
     <div
       id={domId}
-      role="option"
+      role={treeState ? 'treeitem' : 'option'}
       aria-selected={selected}
+      aria-level={treeState ? item.depth + 1 : undefined}
+      aria-expanded={treeState && treeState !== 'leaf' ? treeState === 'expanded' : undefined}
       aria-label={label}
       title={label}
-      className={`timeline-row${selected ? ' timeline-row--selected' : ''}${item.outcome === 'failed' ? ' timeline-row--failed' : ''}`}
+      className={`timeline-row${selected ? ' timeline-row--selected' : ''}${item.outcome === 'failed' ? ' timeline-row--failed' : ''}${highlighted ? ' timeline-row--match' : ''}`}
       style={{ transform: `translateY(${top}px)` }}
       onClick={() => onSelect(item.id)}
       data-testid="timeline-row"
@@ -80,9 +103,34 @@ export const TimelineRow = memo(function TimelineRow({ item, index, domId, top, 
       data-outcome={item.outcome}
       data-attempt={item.attempt}
       data-manual={item.manual ? 'true' : undefined}
+      data-tree={treeState}
+      data-match={highlighted ? 'true' : undefined}
     >
       <div className="timeline-row__label" style={showDepth ? { paddingLeft: `${6 + Math.min(item.depth, 24) * 12}px` } : undefined}>
+        {treeState ? (
+          // Mouse affordance only: the tree item carries aria-expanded and the keyboard uses ←/→.
+          <span
+            className={`tree-toggle tree-toggle--${treeState}`}
+            aria-hidden="true"
+            data-testid={treeState === 'leaf' ? undefined : 'tree-toggle'}
+            onClick={
+              treeState === 'leaf' || !onToggle
+                ? undefined
+                : (e) => {
+                    e.stopPropagation();
+                    onToggle(index);
+                  }
+            }
+          >
+            {treeState === 'expanded' ? '▾' : treeState === 'collapsed' ? '▸' : ''}
+          </span>
+        ) : null}
         <span className="timeline-row__name">{item.label}</span>
+        {hidden ? (
+          <span className="tree-hidden" data-testid="tree-hidden-count" title={hidden.slice(2)}>
+            +{hiddenCount.toLocaleString('en-US')}
+          </span>
+        ) : null}
         {opText ? <span className={`op op--${item.tone}`}>{opText}</span> : null}
         {item.manual ? (
           <span className="manual-badge" data-testid="manual-badge" title="Run by an operator from sagascope">

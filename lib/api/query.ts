@@ -94,21 +94,28 @@ export function parseSagaListQuery(params: URLSearchParams | Record<string, stri
   return { ok: true, value: parsed.data as SagaListQuery };
 }
 
-/** Keyset position: the last row of the previous page (newest first). */
+/**
+ * Keyset position (newest first): a "next" cursor is the last row of the page
+ * before it, a `before` cursor ("Previous page") the first row of the page after
+ * it. Opaque to clients, stable in a URL.
+ */
 export interface Cursor {
   startedAtMs: number;
   id: string;
+  /** The page of rows newer than this position (paging back). */
+  before?: boolean;
 }
 
 export function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify([c.startedAtMs, c.id])).toString('base64url');
+  return Buffer.from(JSON.stringify(c.before ? [c.startedAtMs, c.id, 'before'] : [c.startedAtMs, c.id])).toString('base64url');
 }
 
 export function decodeCursor(s: string): Cursor | null {
   try {
     const v: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && inTimeRange(v[0]) && typeof v[1] === 'string' && v[1].length <= 512 && pgText(v[1])) {
-      return { startedAtMs: v[0], id: v[1] };
+    const shape = Array.isArray(v) && (v.length === 2 || (v.length === 3 && v[2] === 'before'));
+    if (shape && typeof v[0] === 'number' && inTimeRange(v[0]) && typeof v[1] === 'string' && v[1].length <= 512 && pgText(v[1])) {
+      return v.length === 3 ? { startedAtMs: v[0], id: v[1], before: true } : { startedAtMs: v[0], id: v[1] };
     }
   } catch {
     /* fall through */

@@ -82,6 +82,8 @@ export interface SagaDetail {
 export interface SagaList {
   items: SagaSummary[];
   nextCursor: string | null;
+  /** The page of newer sagas before this one ("Previous page"); null on the first page. */
+  prevCursor: string | null;
 }
 
 export interface SpanJson {

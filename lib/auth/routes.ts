@@ -55,6 +55,10 @@ export const ROUTE_RULES = {
   /** The same over a filtered selection of sagas (batch). */
   'POST /api/sagas/actions': { permission: 'act', mutating: true },
   'GET /api/traces/[traceId]': { permission: 'read', mutating: false },
+  /** The trace as an OTLP/JSON ExportTraceServiceRequest file (re-ingests into any OTLP/HTTP endpoint). */
+  'GET /api/traces/[traceId]/otlp': { permission: 'read', mutating: false },
+  /** Span ids of a trace whose attribute values contain a text (the trace page's span search). */
+  'GET /api/traces/[traceId]/search': { permission: 'read', mutating: false },
   'GET /api/stats': { permission: 'read', mutating: false },
   'GET /api/topology': { permission: 'read', mutating: false },
 } as const satisfies Record<string, RouteRule>;

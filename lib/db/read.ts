@@ -49,9 +49,28 @@ export async function listSagas(db: Db, q: SagaListQuery, nowMs: number = Date.n
   if (q.from) and.push({ startedAt: { gte: q.from } });
   if (q.to) and.push({ startedAt: { lte: q.to } });
   const cursor = q.cursor ? decodeCursor(q.cursor) : null;
-  if (cursor) {
+  type Row = Awaited<ReturnType<typeof db.prisma.saga.findMany>>[number];
+  const position = (r: Row, before = false) => encodeCursor({ startedAtMs: r.startedAt.getTime(), id: r.id, before });
+  const summaries = (rows: Row[]) => rows.map((r) => sagaRowToSummaryJson(r, nowMs));
+
+  if (cursor?.before) {
+    // Paging back: the rows just newer than the cursor, read oldest first, shown newest first.
     const at = new Date(cursor.startedAtMs);
-    and.push({ OR: [{ startedAt: { lt: at } }, { startedAt: at, id: { lt: cursor.id } }] });
+    const newer = await db.prisma.saga.findMany({
+      where: { AND: [...and, { OR: [{ startedAt: { gt: at } }, { startedAt: at, id: { gt: cursor.id } }] }] },
+      orderBy: [{ startedAt: 'asc' }, { id: 'asc' }],
+      take: q.limit + 1,
+    });
+    if (newer.length > q.limit) {
+      const page = newer.slice(0, q.limit).reverse();
+      return { items: summaries(page), nextCursor: position(page[page.length - 1]!), prevCursor: position(page[0]!, true) };
+    }
+    // Less than a page is newer: going back lands on the first page, shown full.
+  }
+  const after = cursor && !cursor.before ? cursor : null;
+  if (after) {
+    const at = new Date(after.startedAtMs);
+    and.push({ OR: [{ startedAt: { lt: at } }, { startedAt: at, id: { lt: after.id } }] });
   }
   const rows = await db.prisma.saga.findMany({
     where: { AND: and },
@@ -61,8 +80,10 @@ export async function listSagas(db: Db, q: SagaListQuery, nowMs: number = Date.n
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   return {
-    items: page.map((r) => sagaRowToSummaryJson(r, nowMs)),
-    nextCursor: rows.length > q.limit && last ? encodeCursor({ startedAtMs: last.startedAt.getTime(), id: last.id }) : null,
+    items: summaries(page),
+    nextCursor: rows.length > q.limit && last ? position(last) : null,
+    // A page after a cursor has newer sagas before it (an empty one offers "first page" instead).
+    prevCursor: after && page.length > 0 ? position(page[0]!, true) : null,
   };
 }
 

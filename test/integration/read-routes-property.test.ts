@@ -25,6 +25,8 @@ import * as sagas from '../../app/api/sagas/route';
 import * as saga from '../../app/api/sagas/[id]/route';
 import * as timeline from '../../app/api/sagas/[id]/timeline/route';
 import * as traces from '../../app/api/traces/[traceId]/route';
+import * as traceOtlp from '../../app/api/traces/[traceId]/otlp/route';
+import * as traceSearch from '../../app/api/traces/[traceId]/search/route';
 import * as stats from '../../app/api/stats/route';
 import * as topology from '../../app/api/topology/route';
 import * as audit from '../../app/api/audit/route';
@@ -48,6 +50,8 @@ const ROUTES: [string, Handler][] = [
   ['/api/sagas/:id', saga.GET as Handler],
   ['/api/sagas/:id/timeline', timeline.GET as Handler],
   ['/api/traces/:traceId', traces.GET as Handler],
+  ['/api/traces/:traceId/otlp', traceOtlp.GET as Handler],
+  ['/api/traces/:traceId/search', traceSearch.GET as Handler],
   ['/api/stats', stats.GET],
   ['/api/topology', topology.GET],
   ['/api/audit', audit.GET],

@@ -9,6 +9,7 @@ import { encodeTimelineWire } from '@/lib/ui/timeline-wire';
 import { formatDuration } from '@/lib/ui/format';
 import { Timestamp } from '@/components/time/Timestamp';
 import { TraceView } from '@/components/trace/TraceView';
+import { backToSaga, sagaHref } from '@/lib/ui/trace-links';
 import { requirePage } from '../../_lib/auth';
 
 export const dynamic = 'force-dynamic';
@@ -29,7 +30,7 @@ export default async function TracePage({ params, searchParams }: Props) {
   await requirePage('read', `/traces/${encodeURIComponent((await params).traceId)}`);
   const parsed = traceIdSchema.safeParse((await params).traceId);
   if (!parsed.success) notFound();
-  const { span } = await searchParams;
+  const { span, saga } = await searchParams;
   const trace = await getTrace(await getDb(), parsed.data);
   if (!trace) notFound();
 
@@ -40,11 +41,21 @@ export default async function TracePage({ params, searchParams }: Props) {
   const errors = items.filter((i) => i.outcome === 'failed').length;
   const { t0, t1 } = timeScale(items);
   const initialSpan = typeof span === 'string' && SPAN_ID.test(span) ? span.toLowerCase() : null;
+  const backTo = backToSaga(sagaIds, saga);
 
   return (
     <div className="page">
       <nav className="breadcrumb" aria-label="Breadcrumb">
-        <Link href="/sagas">Sagas</Link> <span aria-hidden="true">/</span> <span>Trace</span>
+        <Link href="/sagas">Sagas</Link> <span aria-hidden="true">/</span>{' '}
+        {backTo !== null ? (
+          <>
+            <Link href={sagaHref(backTo)} className="mono" data-testid="back-to-saga" title={`Back to saga ${backTo}`}>
+              {backTo.length > 40 ? `${backTo.slice(0, 40)}…` : backTo}
+            </Link>{' '}
+            <span aria-hidden="true">/</span>{' '}
+          </>
+        ) : null}
+        <span aria-current="page">Trace</span>
       </nav>
       <header className="saga-header" data-testid="trace-header">
         <div className="saga-header__title">
@@ -52,6 +63,13 @@ export default async function TracePage({ params, searchParams }: Props) {
           {errors > 0 ? <span className="badge badge--failed">{errors} error{errors === 1 ? '' : 's'}</span> : null}
         </div>
         <p className="saga-header__id mono">{trace.traceId}</p>
+        <p>
+          {/* The route answers with Content-Disposition: attachment, so the browser saves the file. */}
+          <a className="button button--small" href={`/api/traces/${trace.traceId}/otlp`} download={`trace-${trace.traceId}.otlp.json`} data-testid="trace-download">
+            Download OTLP JSON
+          </a>{' '}
+          <span className="muted small-print">re-ingests with a POST to any OTLP/HTTP endpoint&apos;s /v1/traces</span>
+        </p>
         <dl className="facts">
           <div>
             <dt>Started</dt>
@@ -73,12 +91,12 @@ export default async function TracePage({ params, searchParams }: Props) {
           </div>
           {sagaIds.length > 0 ? (
             <div className="facts__wide">
-              <dt>Sagas</dt>
+              <dt>{sagaIds.length === 1 ? 'Saga' : `Sagas (${sagaIds.length})`}</dt>
               <dd>
                 <ul className="inline-list" data-testid="saga-links">
                   {sagaIds.slice(0, 12).map((id) => (
                     <li key={id}>
-                      <Link href={`/sagas/${encodeURIComponent(id)}`} className="mono">
+                      <Link href={sagaHref(id)} className="mono" aria-current={id === backTo ? 'true' : undefined}>
                         {id}
                       </Link>
                     </li>
