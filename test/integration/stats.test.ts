@@ -9,7 +9,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
-import { applyDueTransitions } from '../../lib/ingest/transition-writer';
 import { setSharedDb } from '../../lib/db/connection';
 import { hex, makeSpan, toOtlpJson } from '../support/spans';
 import { ERROR_BOUND } from '../../lib/stats/histogram';
@@ -280,8 +279,8 @@ describe('timed transitions reach the rollups', () => {
     await send([makeSpan({ traceId, parentSpanId: root.spanId, service: 'order', startMs: t0 + 1, endMs: t0 + 20, attributes: { 'saga.id': 'stalls', 'saga.name': 'stall', 'saga.step': 'create-order', 'saga.op': 'action' } })]);
     const q = `/api/stats?from=${new Date(t0 - 120_000).toISOString()}&to=${new Date(t0 + 120_000).toISOString()}&name=stall`;
     expect((await get<StatsResponse>(statsRoute, q)).totals.byStatus).toMatchObject({ running: 1, stuck: 0 });
-    // The pass as the collector's loop runs it, with the clock moved past the stuck threshold instead of waiting for it.
-    expect(await applyDueTransitions(env.db, Date.now() + STUCK_AFTER_MS + 500, 1000)).toBe(1);
+    await new Promise((r) => setTimeout(r, STUCK_AFTER_MS + 500));
+    expect(await env.collector.transitions.runNow()).toBe(1);
     const after = await get<StatsResponse>(statsRoute, q);
     expect(after.totals.byStatus).toMatchObject({ running: 0, stuck: 1 });
     expect(after.current.stuck).toBe(1);
