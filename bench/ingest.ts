@@ -168,7 +168,7 @@ async function ingestOnce(keyAttributes: string): Promise<number> {
         `CPU per span (µs):              collector ${perSpan((collectorCpu.user + collectorCpu.system) / 1e6)} (kernel ${perSpan(collectorCpu.system / 1e6)}), PostgreSQL backends ${perSpan(pgCpu)}, sender ${perSpan(report.cpuSeconds)}`,
         `collector GC pauses:            ${perSpan(gc.totalMs / 1000)} µs per span (${gc.scavenges} scavenges, ${gc.others} other collections, during the ingest only)`,
         `collector main thread:          busy ${(mainThreadBusy * 100).toFixed(0)} % of the ingest (event-loop utilisation)`,
-        // Since ADR 0006 these are the batches' summary row locks: several batches hold theirs at once, so "held" is a mean count of holders.
+        // Since ADR 0012 these are the batches' summary row locks: several batches hold theirs at once, so "held" is a mean count of holders.
         `phase-2 locks (summary rows):   held ${(lockHeld * 100).toFixed(0)} % of the time (mean holders × 100), mean waiters ${lockWait.toFixed(2)}`,
         `load average at end:            ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
       ].join('\n'),

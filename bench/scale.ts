@@ -76,7 +76,7 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
  * Samples the phase-2 advisory lock: who holds it exclusively (pid +
  * transaction start) and how many wait for it; and how many of the database's
  * sessions wait for any lock at all (advisory, a row, another transaction's
- * insert). Since ADR 0006 ingest takes the advisory lock only in shared mode
+ * insert). Since ADR 0012 ingest takes the advisory lock only in shared mode
  * and waits on summary rows instead, so the second figure is the one that
  * compares across versions.
  */

@@ -3,7 +3,7 @@
  * SAGASCOPE_TRANSITION_INTERVAL_MS, due transitions are made permanent so the
  * rollups count a stalled saga as stuck and its alert goes out. Several
  * collectors doing this is safe: each pass locks the summary rows it changes
- * and skips rows a batch holds (ADR 0006).
+ * and skips rows a batch holds (ADR 0012).
  */
 import type { Db } from '../lib/db/connection';
 import { applyDueTransitions } from '../lib/ingest/transition-writer';

@@ -89,7 +89,7 @@ export const sagaListQuerySchema = z
     cursor: shortText(200).optional(),
   })
   // Unknown parameters are dropped, not refused: a link that went through a chat
-  // tool or a campaign tracker (`utm_source=…`) still opens (docs/adr/0006-links-and-exports.md).
+  // tool or a campaign tracker (`utm_source=…`) still opens (docs/adr/0008-links-and-exports.md).
   .strip()
   .refine((q) => !(q.from && q.to) || q.from <= q.to, { message: '`from` must not be after `to`', path: ['from'] });
 

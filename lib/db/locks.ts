@@ -25,7 +25,7 @@ const LOCK_NAMESPACE = 7310575219633000000n;
 const LOCK_NAMES = [
   /**
    * Once serialised ingest phase 2 and everything that rewrites summaries. Since
-   * issue 19 (ADR 0006) writers lock the summary rows of their sagas instead and
+   * issue 19 (ADR 0012) writers lock the summary rows of their sagas instead and
    * take this one only in SHARED mode, so they never wait for each other here; a
    * process of an older version takes it exclusively and so still excludes them
    * all during a rolling upgrade, and taking it exclusively from outside pauses

@@ -3,7 +3,7 @@
  * (sagas.rollup IS NULL) and so are in no chart. This re-summarises them from
  * their spans, batch by batch, exactly as the ingest transaction would: the
  * summary is rebuilt, its contribution added to the rollups and stored. Each
- * batch locks its summary rows (ADR 0006) and re-checks `rollup IS NULL`, so running it
+ * batch locks its summary rows (ADR 0012) and re-checks `rollup IS NULL`, so running it
  * twice, or in two collectors, or while spans arrive, counts every saga once.
  * Sagas whose spans retention already removed are left as they are. A saga over
  * SAGASCOPE_MAX_SAGA_SPANS is modelled from the same cut as on ingest and on its

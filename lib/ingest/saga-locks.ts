@@ -1,5 +1,5 @@
 /**
- * Per-saga locking for everything that rewrites a saga summary (ADR 0006).
+ * Per-saga locking for everything that rewrites a saga summary (ADR 0012).
  *
  * A saga's lock is its summary row in `sagas`: a writer locks the rows of the
  * sagas it will rewrite with SELECT … FOR UPDATE, in id order, and holds them to

@@ -9,7 +9,7 @@
  * through a staging table and INSERT … ON CONFLICT DO NOTHING instead, which
  * names the new ones. PGlite has no COPY: one unnest INSERT … ON CONFLICT.
  * Phase 2 (per saga: the summary rows of the batch's sagas are locked in id
- * order and held to commit, lib/ingest/saga-locks.ts, ADR 0006): saga-id inheritance
+ * order and held to commit, lib/ingest/saga-locks.ts, ADR 0012): saga-id inheritance
  * against stored spans and summary recomputation. Two batches with spans of one
  * saga run its phase 2 one after the other, and READ COMMITTED takes a fresh
  * snapshot per statement, so the later one sees the other's spans and
@@ -382,7 +382,7 @@ export async function writeSpanBatch(
     // batch's sagas, reload and model them (new ones from the batch alone),
     // append their rollup changes (old → new; changes add up, ADR 0003) and
     // insert the summaries of the new ones. UNDER the locks (the summary rows of
-    // the batch's sagas, ADR 0006): link orphans, take the summaries as locked,
+    // the batch's sagas, ADR 0012): link orphans, take the summaries as locked,
     // and keep every prepared one whose row is unchanged (same xmin) — nothing
     // else can have stored spans of it meanwhile, since storing spans of a saga
     // always rewrites its summary while holding its row. Only the others

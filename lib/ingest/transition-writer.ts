@@ -4,7 +4,7 @@
  * sagas' rollup counts to the new status and queues alerts for them. Read paths
  * already apply a due transition themselves; this is what lets rollups and
  * alerts see it. Run by the collector (collector/transitions.ts). It locks
- * the rows it changes and skips rows another writer holds (ADR 0006), so it
+ * the rows it changes and skips rows another writer holds (ADR 0012), so it
  * never interleaves with a batch rebuilding the same saga (which would compute
  * the transition itself and subtract what this stored); a skipped saga is
  * either rebuilt by that batch, transition included, or taken next pass.
@@ -32,7 +32,7 @@ interface DueRow {
 /** Applies up to `limit` due transitions in one transaction; returns how many. */
 export async function applyDueTransitions(db: Db, nowMs: number, limit = 1000): Promise<number> {
   return db.transaction(async (tx) => {
-    await advisoryXactLockShared(tx, 'ingestPhase2'); // excludes an older collector's exclusive phase 2 (ADR 0006)
+    await advisoryXactLockShared(tx, 'ingestPhase2'); // excludes an older collector's exclusive phase 2 (ADR 0012)
     const due = await tx.query<DueRow>(
       `SELECT id, name, status_after, extract(epoch FROM started_at)::float8 * 1000 AS start_ms, duration_ms,
               time_to_consistency_ms AS ttc_ms, time_to_repair_ms AS ttr_ms, compensation_count, rollup

@@ -108,7 +108,7 @@ export async function pruneExpiredSpans(db: Db, opts: PruneOptions): Promise<Pru
     if (ids.length === 0) break;
     const n = await db.transaction(async (tx) => {
       // The DELETE locks each row it removes and re-checks a row another writer
-      // changed meanwhile (ADR 0006); the shared lock excludes an older collector.
+      // changed meanwhile (ADR 0012); the shared lock excludes an older collector.
       await advisoryXactLockShared(tx, 'ingestPhase2');
       const [row] = await tx.query<{ n: number }>(DELETE_SAGAS, [cutoff, ids]);
       return row?.n ?? 0;

@@ -1,5 +1,5 @@
 /**
- * Two collectors on one database, without a global lock (ADR 0006): each
+ * Two collectors on one database, without a global lock (ADR 0012): each
  * ingest transaction locks the summary rows of its own sagas. Real parts: two
  * collector instances with a pool each, OTLP/HTTP requests, one PostgreSQL.
  *
