@@ -107,7 +107,7 @@ describe('POST /api/sagas/{id}/actions', () => {
       [2, 'create-order', 'compensate', 1, '01', compensateUrlOf(o, FAILED_STEPS[0])],
     ]);
     expect(body.plan.calls.every((c) => /^sgs-[\w-]{32}$/.test(c.idempotencyKey))).toBe(true);
-    expect(body.plan.evidence).toEqual({ status: 'failed', failedStep: 'charge-payment', anomalies: ['missing_compensation'] });
+    expect(body.plan.evidence).toEqual({ status: 'failed', failedStep: 'charge-payment', anomalies: ['missing_compensation'], coordinatorStatus: null });
     expect(body).not.toHaveProperty('results');
     expect(participant.received).toHaveLength(0);
     expect(await auditForSaga(env.db, o.id)).toEqual([]);
