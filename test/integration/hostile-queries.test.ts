@@ -61,7 +61,8 @@ it('the fixture saga is listed (so empty results below mean "no match", not "not
 
 it('ignores unknown parameters, hostile ones included (a pasted link keeps working): 200 and the same list', async () => {
   const plain = await get({});
-  for (const params of [{ orderBy: 'id; DROP TABLE saga' }, { __proto__x: '1', constructor: 'x' }, { utm_source: 'slack' }]) {
+  const unknown: Record<string, string>[] = [{ orderBy: 'id; DROP TABLE saga' }, { __proto__x: '1', constructor: 'x' }, { utm_source: 'slack' }];
+  for (const params of unknown) {
     const r = await get(params);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.items).toEqual(plain.body.items);
