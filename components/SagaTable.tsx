@@ -1,4 +1,3 @@
-import Link from 'next/link';
 import type { SagaSummary } from '@/lib/api/types';
 import { formatDuration } from '@/lib/ui/format';
 import { AnomalyChips } from './AnomalyChips';
@@ -44,10 +43,10 @@ function SagaRow({ saga: s }: { saga: SagaSummary }) {
         <StatusBadge status={s.status} />
       </td>
       <td className="saga-table__name">
-        <Link href={href}>{s.name ?? <span className="muted">(unnamed)</span>}</Link>
+        <a href={href}>{s.name ?? <span className="muted">(unnamed)</span>}</a>
       </td>
       <td className="mono truncate saga-table__id" title={s.id}>
-        <Link href={href}>{s.id}</Link>
+        <a href={href}>{s.id}</a>
       </td>
       <td>{s.protocol}</td>
       <td className="nowrap">

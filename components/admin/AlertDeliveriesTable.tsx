@@ -1,4 +1,3 @@
-import Link from 'next/link';
 import type { AlertDeliveryJson } from '@/lib/api/types';
 import { Timestamp } from '@/components/time/Timestamp';
 
@@ -31,7 +30,7 @@ export function AlertDeliveriesTable({ items }: { items: AlertDeliveryJson[] }) 
               <td>{d.ruleName}</td>
               <td className="mono">{d.event}</td>
               <td className="mono truncate">
-                {d.sagaId ? <Link href={`/sagas/${encodeURIComponent(d.sagaId)}`}>{d.sagaId}</Link> : <span className="muted">—</span>}
+                {d.sagaId ? <a href={`/sagas/${encodeURIComponent(d.sagaId)}`}>{d.sagaId}</a> : <span className="muted">—</span>}
               </td>
               <td>
                 <span className={`badge ${STATE_BADGE[d.state]}`}>{d.state}</span>

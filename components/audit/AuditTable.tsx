@@ -1,4 +1,3 @@
-import Link from 'next/link';
 import type { AuditEntry } from '@/lib/api/types';
 import { Timestamp } from '@/components/time/Timestamp';
 
@@ -42,9 +41,9 @@ export function AuditTable({ entries }: { entries: readonly AuditEntry[] }) {
               <td className="mono">{e.action}</td>
               <td>
                 {e.sagaId ? (
-                  <Link href={`/sagas/${encodeURIComponent(e.sagaId)}`} className="mono">
+                  <a href={`/sagas/${encodeURIComponent(e.sagaId)}`} className="mono">
                     {e.sagaId}
-                  </Link>
+                  </a>
                 ) : (
                   <span className="muted">—</span>
                 )}
