@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import type { SagaSummary } from '@/lib/api/types';
 import { formatDuration } from '@/lib/ui/format';
 import { AnomalyChips } from './AnomalyChips';
@@ -43,10 +44,10 @@ function SagaRow({ saga: s }: { saga: SagaSummary }) {
         <StatusBadge status={s.status} />
       </td>
       <td className="saga-table__name">
-        <a href={href}>{s.name ?? <span className="muted">(unnamed)</span>}</a>
+        <Link href={href}>{s.name ?? <span className="muted">(unnamed)</span>}</Link>
       </td>
       <td className="mono truncate saga-table__id" title={s.id}>
-        <a href={href}>{s.id}</a>
+        <Link href={href}>{s.id}</Link>
       </td>
       <td>{s.protocol}</td>
       <td className="nowrap">

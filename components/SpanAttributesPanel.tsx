@@ -143,7 +143,7 @@ function SpanDetails({ span, showTraceLink, showSagaLink }: { span: SpanJson; sh
             <dt>Saga</dt>
             <dd className="mono truncate" title={span.sagaId}>
               {showSagaLink ? (
-                <a href={`/sagas/${encodeURIComponent(span.sagaId)}?span=${span.spanId}`}>{span.sagaId}</a>
+                <Link href={`/sagas/${encodeURIComponent(span.sagaId)}?span=${span.spanId}`}>{span.sagaId}</Link>
               ) : (
                 span.sagaId
               )}

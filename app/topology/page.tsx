@@ -48,7 +48,7 @@ export default async function TopologyPage({ searchParams }: { searchParams: Pro
           <span>
             Services of one saga: <span className="mono">{view.sagaId}</span> (from its spans; the time range does not apply).
           </span>
-          <a href={`/sagas/${encodeURIComponent(view.sagaId)}`}>Open the saga</a>
+          <Link href={`/sagas/${encodeURIComponent(view.sagaId)}`}>Open the saga</Link>
           <Link href={topologyHref({ refresh: view.refresh })}>All sagas</Link>
         </div>
       ) : (

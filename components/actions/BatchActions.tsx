@@ -1,6 +1,7 @@
 'use client';
 
 import { useState } from 'react';
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import type { ActionKind, BatchActionItem, BatchActionResponse } from '@/lib/api/types';
 import { apiSend } from '../api-client';
@@ -188,9 +189,9 @@ function BatchItems({ items }: { items: readonly BatchActionItem[] }) {
           {items.map((i) => (
             <tr key={i.sagaId} data-testid="batch-item" data-outcome={i.outcome}>
               <td>
-                <a href={`/sagas/${encodeURIComponent(i.sagaId)}`} className="mono">
+                <Link href={`/sagas/${encodeURIComponent(i.sagaId)}`} className="mono">
                   {i.sagaId}
-                </a>
+                </Link>
                 {i.name ? <div className="muted">{i.name}</div> : null}
               </td>
               <td>

@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import type { AlertDeliveryJson } from '@/lib/api/types';
 import { Timestamp } from '@/components/time/Timestamp';
 
@@ -30,7 +31,7 @@ export function AlertDeliveriesTable({ items }: { items: AlertDeliveryJson[] }) 
               <td>{d.ruleName}</td>
               <td className="mono">{d.event}</td>
               <td className="mono truncate">
-                {d.sagaId ? <a href={`/sagas/${encodeURIComponent(d.sagaId)}`}>{d.sagaId}</a> : <span className="muted">—</span>}
+                {d.sagaId ? <Link href={`/sagas/${encodeURIComponent(d.sagaId)}`}>{d.sagaId}</Link> : <span className="muted">—</span>}
               </td>
               <td>
                 <span className={`badge ${STATE_BADGE[d.state]}`}>{d.state}</span>

@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import type { AuditEntry } from '@/lib/api/types';
 import { Timestamp } from '@/components/time/Timestamp';
 
@@ -41,9 +42,9 @@ export function AuditTable({ entries }: { entries: readonly AuditEntry[] }) {
               <td className="mono">{e.action}</td>
               <td>
                 {e.sagaId ? (
-                  <a href={`/sagas/${encodeURIComponent(e.sagaId)}`} className="mono">
+                  <Link href={`/sagas/${encodeURIComponent(e.sagaId)}`} className="mono">
                     {e.sagaId}
-                  </a>
+                  </Link>
                 ) : (
                   <span className="muted">—</span>
                 )}

@@ -49,9 +49,9 @@ export default async function TracePage({ params, searchParams }: Props) {
         <Link href="/sagas">Sagas</Link> <span aria-hidden="true">/</span>{' '}
         {backTo !== null ? (
           <>
-            <a href={sagaHref(backTo)} className="mono" data-testid="back-to-saga" title={`Back to saga ${backTo}`}>
+            <Link href={sagaHref(backTo)} className="mono" data-testid="back-to-saga" title={`Back to saga ${backTo}`}>
               {backTo.length > 40 ? `${backTo.slice(0, 40)}…` : backTo}
-            </a>{' '}
+            </Link>{' '}
             <span aria-hidden="true">/</span>{' '}
           </>
         ) : null}
@@ -96,9 +96,9 @@ export default async function TracePage({ params, searchParams }: Props) {
                 <ul className="inline-list" data-testid="saga-links">
                   {sagaIds.slice(0, 12).map((id) => (
                     <li key={id}>
-                      <a href={sagaHref(id)} className="mono" aria-current={id === backTo ? 'true' : undefined}>
+                      <Link href={sagaHref(id)} className="mono" aria-current={id === backTo ? 'true' : undefined}>
                         {id}
-                      </a>
+                      </Link>
                     </li>
                   ))}
                   {sagaIds.length > 12 ? <li className="muted">and {sagaIds.length - 12} more</li> : null}
