@@ -95,7 +95,10 @@ test('a first start shows every status and every anomaly kind within 90 s', asyn
   test.setTimeout(180_000);
   const seenStatus = new Set<string>();
   const seenAnomaly = new Set<string>();
-  const missing = () => [...STATUSES.filter((s) => !seenStatus.has(s)), ...ANOMALY_KINDS.filter((k) => !seenAnomaly.has(k))];
+  // coordinator_divergence comes from DTM's own store, read for the saga page and API only: the list's
+  // summaries are written from the spans, so no list filter can show it (README "DTM").
+  const LISTED_KINDS = ANOMALY_KINDS.filter((k) => k !== 'coordinator_divergence');
+  const missing = () => [...STATUSES.filter((s) => !seenStatus.has(s)), ...LISTED_KINDS.filter((k) => !seenAnomaly.has(k))];
   await expect
     .poll(
       async () => {
@@ -111,7 +114,7 @@ test('a first start shows every status and every anomaly kind within 90 s', asyn
             seenStatus.add(s);
           }
         }
-        for (const k of ANOMALY_KINDS.filter((x) => !seenAnomaly.has(x))) {
+        for (const k of LISTED_KINDS.filter((x) => !seenAnomaly.has(x))) {
           const res = await page.request.get(`/api/sagas?anomaly=${k}&limit=5`);
           expect(res.status()).toBe(200);
           const list = (await res.json()) as SagaListJson;
