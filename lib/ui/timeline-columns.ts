@@ -87,23 +87,8 @@ export const RESULT_OF_OUTCOME: Record<BarOutcome, StepResult> = {
   running: 'running',
 };
 
-/** What one row is made of, as a builder takes it (times in epoch ms). */
-export interface RowInput {
-  id: string;
-  traceId: string;
-  label: string;
-  op: Op | null;
-  attempt: number;
-  service: string;
-  startMs: number;
-  endMs: number;
-  depth: number;
-  stepIndex: number;
-  tone: BarTone;
-  outcome: BarOutcome;
-  error: string | null;
-  manual: boolean;
-}
+/** What one row is made of, as a builder takes it (times in epoch ms): the same fields a drawn row has. */
+export type RowInput = TimelineItem;
 
 const OP_INDEX: ReadonlyMap<Op, number> = new Map(OPS.map((op, i) => [op, i]));
 const TONE_INDEX: ReadonlyMap<BarTone, number> = new Map(TIMELINE_TONES.map((t, i) => [t, i]));
