@@ -20,7 +20,7 @@
  * (`linkStoredOrphans`): the later of the two checks sees both.
  */
 import type { Db, Sql, TxSql } from '../db/connection';
-import type { SpanRow } from './span-row';
+import { shardKeyOf, type SpanRow } from './span-row';
 import type { ModelConfig, Saga, SagaSpan } from '../saga/types';
 import { arrayLiteral, copyText, timestampText } from '../db/pg-text';
 import { copyChunks } from '../db/copy-chunks';
@@ -76,6 +76,7 @@ const SPAN_COLUMNS = [
   col('resource_id', 'text', (r) => r.resourceId, 'plain'),
   col('events', 'jsonb', (r) => r.eventsJson),
   col('trigger', 'text', (r) => r.trigger, 'plain'),
+  col('shard_key', 'text', shardKeyOf),
 ];
 
 type SqlType = 'text' | 'int2' | 'int4' | 'float8' | 'bool' | 'timestamptz' | 'jsonb';
@@ -118,7 +119,10 @@ function copyEncoder(type: SqlType, value: (r: SpanRow) => Value, escaping: 'esc
 export const COLUMN_LIST = SPAN_COLUMNS.map((c) => c.name).join(', ');
 const COPY_FIELDS = SPAN_COLUMNS.map((c) => c.copy);
 const STAGE_DDL = `CREATE TEMP TABLE IF NOT EXISTS spans_stage (LIKE spans INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`;
-const RETURNING = `ON CONFLICT (trace_id, span_id) DO NOTHING RETURNING trace_id, span_id`;
+// No conflict target: the key is (trace_id, span_id, shard_key), plus start_time
+// in the daily-partitioned layout (lib/db/span-partitions.ts); either way a
+// re-sent span has the same values in all of them (span-row.ts shardKeyOf).
+const RETURNING = `ON CONFLICT DO NOTHING RETURNING trace_id, span_id`;
 
 /** One COPY text line, in SPAN_COLUMNS order (the hot path of a PostgreSQL ingest). */
 export function spanCopyLine(r: SpanRow): string {
