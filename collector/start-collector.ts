@@ -15,6 +15,9 @@ import { startHttpServer } from './http';
 import { startRetentionLoop, type RetentionLoop } from './retention';
 import { startTransitionLoop } from './transitions';
 import { startPeriodic } from './periodic';
+import { ensureDailyPartitions } from '../lib/db/span-partitions';
+
+const PARTITION_INTERVAL_MS = 3_600_000;
 import { RollupCompactor, type CompactionResult } from '../lib/stats/rollup-writer';
 import { backfillRollups } from '../lib/ingest/rollup-backfill';
 import { startAlertLoops, type AlertLoops } from './alerts';
@@ -108,6 +111,10 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     intervalMs: config.SAGASCOPE_RETENTION_INTERVAL_MS,
     rollupDays: config.SAGASCOPE_ROLLUP_RETENTION_DAYS,
   });
+  // Daily span partitions are created days ahead, so a partition's creation never races its first spans.
+  const partitions = config.SAGASCOPE_SPAN_PARTITIONS === 'daily'
+    ? startPeriodic('span partitions', PARTITION_INTERVAL_MS, () => ensureDailyPartitions(db, Date.now()))
+    : null;
   const transitions = startTransitionLoop(db, config.SAGASCOPE_TRANSITION_INTERVAL_MS);
   // Folds the rollup changes ingest appends; readers add pending ones, so this only bounds their number.
   const compactor = new RollupCompactor(db);
@@ -131,7 +138,7 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     alerts,
     async close() {
       closing = true;
-      await Promise.all([retention.stop(), transitions.stop(), alerts.stop(), backfill, grpc.close(), http.close()]);
+      await Promise.all([retention.stop(), transitions.stop(), partitions?.stop(), alerts.stop(), backfill, grpc.close(), http.close()]);
       await pipeline.close();
       await decoder.close();
       await compaction.stop();

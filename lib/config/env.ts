@@ -108,6 +108,11 @@ export const envSchema = z.object({
     }),
   /** Spans whose start_time is older than this many days are deleted by the collector (0 = keep forever). */
   SAGASCOPE_RETENTION_DAYS: int(7, 0),
+  /**
+   * `daily`: spans partitioned by day on start_time (lib/db/span-partitions.ts, ADR 0013);
+   * the plain table is converted on start. There is no way back but a dump and reload.
+   */
+  SAGASCOPE_SPAN_PARTITIONS: z.enum(['none', 'daily']).default('none'),
   /** How often the collector's retention pass runs. */
   SAGASCOPE_RETENTION_INTERVAL_MS: int(600_000, 1_000),
   /** Rollups (chart and topology aggregates) older than this many days are deleted (0 = keep forever). */

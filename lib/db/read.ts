@@ -157,7 +157,9 @@ export async function getTrace(db: Db, traceId: string): Promise<TraceJson | nul
 
 /** One span with its attributes (the UI's attribute panel), without loading its whole trace. */
 export async function getSpan(db: Db, traceId: string, spanId: string): Promise<SpanJson | null> {
-  const row = await db.prisma.span.findUnique({ where: { traceId_spanId: { traceId, spanId } } });
+  // (trace_id, span_id) is the key's prefix: one row, unless a sender gave one span
+  // id two different own saga ids (two keys, ADR 0013); then the first stored.
+  const row = await db.prisma.span.findFirst({ where: { traceId, spanId }, orderBy: { receivedAt: 'asc' } });
   return row ? (await withResources(db, [row]))[0]! : null;
 }
 
