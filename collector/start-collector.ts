@@ -16,13 +16,14 @@ import { startRetentionLoop, type RetentionLoop } from './retention';
 import { startTransitionLoop } from './transitions';
 import { startPeriodic } from './periodic';
 import { ensureDailyPartitions } from '../lib/db/span-partitions';
-
-const PARTITION_INTERVAL_MS = 3_600_000;
 import { RollupCompactor, type CompactionResult } from '../lib/stats/rollup-writer';
 import { backfillRollups } from '../lib/ingest/rollup-backfill';
 import { startAlertLoops, type AlertLoops } from './alerts';
 import type { PeriodicTask } from './periodic';
 import { log, errorFields } from '../lib/log';
+
+/** How often each collector creates the coming days' span partitions (SAGASCOPE_SPAN_PARTITIONS=daily). */
+const PARTITION_INTERVAL_MS = 3_600_000;
 
 export interface RunningCollector {
   grpcPort: number;
@@ -41,7 +42,12 @@ export interface RunningCollector {
   close(): Promise<void>;
 }
 
-export async function startCollector(db: Db, config: Config): Promise<RunningCollector> {
+export interface CollectorOptions {
+  /** The clock of the timed-transition pass; tests move it instead of waiting (default Date.now). */
+  now?: () => number;
+}
+
+export async function startCollector(db: Db, config: Config, opts: CollectorOptions = {}): Promise<RunningCollector> {
   const metrics = new IngestMetrics();
   const pipeline = new IngestPipeline({
     maxQueueSpans: config.SAGASCOPE_INGEST_MAX_QUEUE_SPANS,
@@ -115,7 +121,7 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
   const partitions = config.SAGASCOPE_SPAN_PARTITIONS === 'daily'
     ? startPeriodic('span partitions', PARTITION_INTERVAL_MS, () => ensureDailyPartitions(db, Date.now()))
     : null;
-  const transitions = startTransitionLoop(db, config.SAGASCOPE_TRANSITION_INTERVAL_MS);
+  const transitions = startTransitionLoop(db, config.SAGASCOPE_TRANSITION_INTERVAL_MS, opts.now);
   // Folds the rollup changes ingest appends; readers add pending ones, so this only bounds their number.
   const compactor = new RollupCompactor(db);
   const compaction = startPeriodic('rollup compaction', config.SAGASCOPE_ROLLUP_COMPACT_INTERVAL_MS, () => compactor.pass());
