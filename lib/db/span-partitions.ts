@@ -121,6 +121,9 @@ async function createDays(tx: TxSql, fromMs: number, toMs: number): Promise<stri
 export async function ensureDailyPartitions(db: Db, nowMs: number): Promise<string[]> {
   if (!(await isPartitioned(db))) return [];
   return db.transaction(async (tx) => {
+    // While ingest runs: a lock it cannot get soon (DEFAULT held by a long
+    // transaction) fails this pass, retried an hour later with days still ahead.
+    await tx.query(`SET LOCAL lock_timeout = 5000`);
     await advisoryXactLock(tx, 'spanPartitions');
     return createDays(tx, nowMs - DAY_MS, nowMs + DAYS_AHEAD * DAY_MS);
   });
