@@ -177,13 +177,14 @@ test('a compensation failing while DTM retries: next retry and branch states; th
   const retryNow = async (reason: string) => {
     await panel.getByTestId('dtm-retry-now').click();
     const dialog = page.getByTestId('action-dialog');
-    await expect(dialog.getByTestId('plan-coordinator-call')).toContainText(`POST ${dtmUrl}/api/dtmsvr/resetNextCronTime`);
+    // The preview reads DTM afresh and models the saga; the first one also loads the route (slow on a busy machine).
+    await expect(dialog.getByTestId('plan-coordinator-call')).toContainText(`POST ${dtmUrl}/api/dtmsvr/resetNextCronTime`, { timeout: 30_000 });
     await expect(dialog.getByTestId('plan-coordinator-call')).toContainText('aborting');
     const confirm = dialog.getByRole('button', { name: 'Confirm and call DTM' });
     await expect(confirm).toBeDisabled();
     await dialog.getByLabel(/Reason/).fill(reason);
     await confirm.click();
-    await expect(dialog.getByTestId('action-outcome')).toHaveAttribute('data-ok', 'true');
+    await expect(dialog.getByTestId('action-outcome')).toHaveAttribute('data-ok', 'true', { timeout: 30_000 });
     await dialog.getByRole('button', { name: 'Close' }).click();
     await expect(dialog).toHaveCount(0);
   };
