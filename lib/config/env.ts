@@ -215,8 +215,6 @@ export const envSchema = z.object({
   SAGASCOPE_DTM_POLL_MS: z.coerce.number().int().min(200).max(86_400_000).default(5_000),
   /** Largest DTM answer read; a larger one is refused as garbage. */
   SAGASCOPE_DTM_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1_024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
-  /** DTM's server-wide RetryInterval in seconds (its default 10), from which the retry count is derived. */
-  SAGASCOPE_DTM_RETRY_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(10),
   /** OTLP/gRPC endpoint for the UI's own spans (manual actions); unset: http://127.0.0.1:COLLECTOR_GRPC_PORT (lib/telemetry). */
   SAGASCOPE_SELF_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });

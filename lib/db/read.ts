@@ -14,6 +14,7 @@ import { auditForSaga } from '../audit/store';
 import { cachedView, viewStamp, rememberView } from '../saga-view/cache';
 import { buildSagaView, type SagaView } from '../saga-view/view';
 import { coordinatorOf, type CoordinatorLookup } from '../dtm/connector';
+import { withCallsSeen } from '../dtm/view';
 import { sagaFilterConditions } from '../search/saga-filter';
 import { keysOfSaga } from '../search/key-writer';
 
@@ -137,7 +138,7 @@ export async function getSagaDetail(
     const modelled = await loadSagaModel(db, id, cfg, maxSagaSpans, dtm.input);
     if (!modelled) return null;
     const { saga, spans, storedSpans, capped } = modelled;
-    const coordinatorJson = !coordinator || coordinator.kind === 'none' ? null : { ...coordinator.json, divergences: saga.coordinatorDivergences ?? [] };
+    const coordinatorJson = !coordinator || coordinator.kind === 'none' ? null : withCallsSeen(coordinator.json, saga.steps, saga.coordinatorDivergences ?? []);
     view = buildSagaView(saga, spans, cfg, capped ? { modelled: spans.length, stored: storedSpans } : null, coordinatorJson, dtm.facts);
     if (stamp) rememberView(id, stamp, cfg.nowMs, saga.next?.atMs ?? null, view);
   }
