@@ -34,6 +34,11 @@ const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 export interface WorkerSetup {
   limits: RequestLimits;
   maxBytes: number;
+  /**
+   * Workers also build the rows' COPY text (lib/ingest/copy-block.ts) and send
+   * lean rows: only for a database the rows are COPied into (PostgreSQL server).
+   */
+  encode?: boolean;
 }
 
 export type ToWorker =
@@ -58,7 +63,7 @@ export interface RequestDecoder {
   close(): Promise<void>;
 }
 
-/** Decodes on the calling thread (SAGASCOPE_DECODE_WORKERS=0, and small bodies). */
+/** Decodes on the calling thread (SAGASCOPE_INGEST_WORKERS=0, and small bodies). */
 export class InlineDecoder implements RequestDecoder {
   readonly full = false;
   constructor(private readonly setup: WorkerSetup) {}
@@ -201,7 +206,7 @@ export class DecodePool implements RequestDecoder {
   }
 }
 
-/** The decoder a collector uses: SAGASCOPE_DECODE_WORKERS worker threads, or the main thread when 0. */
+/** The decoder a collector uses: SAGASCOPE_INGEST_WORKERS worker threads, or the main thread when 0. */
 export function createDecoder(setup: WorkerSetup, workers: number): RequestDecoder {
   return workers > 0 ? new DecodePool(setup, workers) : new InlineDecoder(setup);
 }

@@ -38,6 +38,13 @@ export interface SpanRow extends SagaFields {
   eventsJson: string | null;
   /** Business keys of the span and its resource, flat [name, value, …] (lib/search/keys.ts); null when none. */
   keys: string[] | null;
+  /**
+   * Set on rows an ingest worker encoded (lib/ingest/copy-block.ts): the row's
+   * COPY line is line `line` of `block`, and its attributes, events, resource
+   * JSON and scope are there only (the fields here are left empty).
+   */
+  block?: import('./copy-block').CopyBlock;
+  line?: number;
 }
 
 const UNKNOWN_SERVICE = 'unknown_service';
