@@ -8,8 +8,11 @@
  * request being decoded; a worker holds one unpacked body at a time, so memory
  * grows with the number of workers, not with the number of requests in flight.
  * Rows come back in chunks of a few hundred (decode-worker.ts), each taken in
- * its own turn of the event loop: structured clone costs the main thread about
- * a quarter of what decoding did (≈3 vs ≈13 µs per span, measured here).
+ * its own turn of the event loop. Structured clone of full rows cost the main
+ * thread about a quarter of what decoding did (≈3 vs ≈13 µs per span); with
+ * `encode` the workers also build the COPY text and send it as a transferred
+ * buffer beside lean rows (copy-block.ts, ADR 0013): hand-off plus COPY input
+ * fell from 10.3 to 4.7 µs per span of main-thread CPU (bench:ingest:handoff).
  *
  * Small bodies sent uncompressed are decoded on the main thread: within the
  * budgets, decoding work is proportional to the bytes (at most ~25 ns per
