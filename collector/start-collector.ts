@@ -90,8 +90,10 @@ export async function startCollector(db: Db, config: Config, opts: CollectorOpti
         keyAttributes: config.SAGASCOPE_KEY_ATTRIBUTES,
       },
       maxBytes: config.SAGASCOPE_MAX_REQUEST_BYTES,
+      // Rows are COPied only into a PostgreSQL server (PGlite takes an unnest INSERT of full rows).
+      encode: db.kind === 'postgres',
     },
-    config.SAGASCOPE_DECODE_WORKERS,
+    config.SAGASCOPE_INGEST_WORKERS,
   );
   if (decoder instanceof DecodePool) metrics.decodeQueue = () => decoder.queued;
   const deps = { pipeline, metrics, decoder, token: config.SAGASCOPE_COLLECTOR_TOKEN };

@@ -43,6 +43,13 @@ export interface SpanRow extends SagaFields {
    * their distribution key stays the trace's, as if they had none (shardKeyOf).
    */
   inheritedSaga?: true;
+  /**
+   * Set on rows an ingest worker encoded (lib/ingest/copy-block.ts): the row's
+   * COPY line is line `line` of `block`, and its attributes, events, resource
+   * JSON and scope are there only (the fields here are left empty).
+   */
+  block?: import('./copy-block').CopyBlock;
+  line?: number;
 }
 
 /**
