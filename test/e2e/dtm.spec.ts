@@ -21,6 +21,7 @@
  */
 import { test, expect, type APIRequestContext, type Browser, type Page } from '@playwright/test';
 import { ADMIN_STATE, e2ePorts } from '../../playwright.config';
+import { signedIn as signedInAs, type TestUser } from '../support/users';
 import { startDtmParticipant, type DtmParticipant } from '../support/dtm-participant';
 
 const run = Date.now().toString(36);
@@ -88,16 +89,7 @@ test.afterAll(async () => {
   await busi?.close();
 });
 
-async function signedIn(browser: Browser, who: { name: string; password: string }, path: string): Promise<Page> {
-  const page = await (await browser.newContext({ baseURL, storageState: { cookies: [], origins: [] } })).newPage();
-  await page.goto(path);
-  await expect(page).toHaveURL(/\/login\?next=/);
-  await page.getByLabel('User name').fill(who.name);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByTestId('user-menu')).toContainText(who.name);
-  return page;
-}
+const signedIn = (browser: Browser, who: TestUser, path: string): Promise<Page> => signedInAs(browser, baseURL, who, path);
 
 test('a branch whose span was dropped: DTM says succeeded, no span shows it → coordinator_divergence on the saga page', async ({ page, request }) => {
   // Outcomes younger than 15 s are not judged (lib/saga/coordinator.ts SETTLE_MS): the divergence appears after that.
