@@ -1,6 +1,6 @@
 'use client';
 
-import { startTransition, useEffect, useRef, useState } from 'react';
+import { startTransition, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { LIVE_POLL_MS, liveLabel, liveMode, nextPollDelayMs } from '@/lib/ui/live-poll';
 
@@ -28,6 +28,24 @@ export function LiveUpdates({ sagaId, version, terminal }: { sagaId: string; ver
     known.current = version;
   }, [version]);
   const mounted = useRef(false);
+  const refreshing = useRef(false);
+
+  // Next's layout router scrolled the window to the top when a refresh of this page committed
+  // (Next 16.x; router.refresh() asks for no scroll, measured all the same in test/e2e/saga-live.spec.ts).
+  // This layout effect runs in that commit before the router's own (a parent's), so it reads the
+  // reader's position; a microtask puts it back once the commit is done, before anything is painted
+  // (the frame callback: should the router scroll in a later commit of the same update).
+  useLayoutEffect(() => {
+    if (!refreshing.current) return;
+    refreshing.current = false;
+    const x = window.scrollX;
+    const y = window.scrollY;
+    const restore = () => {
+      if (window.scrollX !== x || window.scrollY !== y) window.scrollTo(x, y);
+    };
+    queueMicrotask(restore);
+    requestAnimationFrame(restore);
+  }, [version]);
 
   useEffect(() => {
     const onVisibility = () => setHidden(document.hidden);
@@ -54,6 +72,7 @@ export function LiveUpdates({ sagaId, version, terminal }: { sagaId: string; ver
           const body = (await res.json()) as { version?: unknown };
           if (typeof body.version === 'string' && body.version !== known.current) {
             known.current = body.version;
+            refreshing.current = true;
             // A transition: the current page stays on screen, interactive, until the new one is ready.
             startTransition(() => router.refresh());
           }

@@ -29,6 +29,11 @@ async function mark(page: Page): Promise<void> {
     // Any loading state that shows during an update is recorded.
     const flashes: string[] = [];
     w.__flashes = flashes;
+    // A scroll jump painted and then undone would show here.
+    const at = scrollY;
+    addEventListener('scroll', () => {
+      if (scrollY !== at) flashes.push(`scrolled to ${scrollY}`);
+    });
     new MutationObserver(() => {
       for (const s of ['chain-loading', 'timeline-more']) if (document.querySelector(`[data-testid="${s}"]`)) flashes.push(s);
     }).observe(document.body, { subtree: true, childList: true });
