@@ -23,7 +23,10 @@ export function useSpanSelection(initial: string | null): [string | null, (id: s
       if (id) params.set('span', id);
       else params.delete('span');
       const qs = params.toString();
-      window.history.replaceState(window.history.state, '', `${window.location.pathname}${qs ? `?${qs}` : ''}${window.location.hash}`);
+      // null, not window.history.state: Next's patched replaceState passes a state that carries its own
+      // marker (__NA) straight through without telling the router, whose URL then kept no ?span= and a
+      // router.refresh() (the saga page's live updates) wrote the URL back without the selection.
+      window.history.replaceState(null, '', `${window.location.pathname}${qs ? `?${qs}` : ''}${window.location.hash}`);
     }, URL_WRITE_DELAY_MS);
   }, []);
 

@@ -50,6 +50,8 @@ export const ROUTE_RULES = {
   'GET /api/sagas/[id]': { permission: 'read', mutating: false },
   /** A saga's timeline rows, packed (the saga page fetches a large saga's rows after its first screen). */
   'GET /api/sagas/[id]/timeline': { permission: 'read', mutating: false },
+  /** A saga's version (ETag / If-None-Match): what its page polls while the saga runs. */
+  'GET /api/sagas/[id]/version': { permission: 'read', mutating: false },
   /** Manual retry / compensate (DESIGN.md §5): operator or admin, CSRF, refused in read-only mode. */
   'POST /api/sagas/[id]/actions': { permission: 'act', mutating: true },
   /** The same over a filtered selection of sagas (batch). */

@@ -7,6 +7,8 @@ import { modelConfigFrom } from '../config/model';
 import { sharedDb, type Db } from './connection';
 import { coordinatorForSaga } from '../dtm/connector';
 import { getSagaDetail as readSagaDetail, type SagaDetailRead } from './read';
+import { readSagaVersion } from './saga-version';
+import type { SagaVersion } from '../saga-view/version';
 import { getTopology as readTopology } from '../stats/store';
 import type { TopologyQuery } from '../stats/query';
 import type { TopologyResponse } from '../stats/types';
@@ -42,3 +44,9 @@ export async function getTopology(query: TopologyQuery): Promise<TopologyRespons
   return readTopology(await getDb(), query, currentModelConfig(), sagaSpanLimit());
 }
 export type { Db } from './connection';
+
+/** A saga's version (lib/saga-view/version.ts) under this process's configuration, or null when no such saga. */
+export async function getSagaVersion(id: string): Promise<SagaVersion | null> {
+  const coordinator = await coordinatorForSaga(loadConfig(), id);
+  return readSagaVersion(await getDb(), id, Date.now(), sagaSpanLimit(), coordinator);
+}

@@ -103,7 +103,7 @@ export async function listSagas(db: Db, q: SagaListQuery, nowMs: number = Date.n
  * them all), so the stored spans are counted instead: an index-only count of one
  * saga's spans, paid by capped sagas only.
  */
-async function spansBehindStamp(db: Db, id: string, summarySpanCount: number, maxSagaSpans: number): Promise<number> {
+export async function spansBehindStamp(db: Db, id: string, summarySpanCount: number, maxSagaSpans: number): Promise<number> {
   if (summarySpanCount < maxSagaSpans) return summarySpanCount;
   const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM spans WHERE saga_id = $1`, [id]);
   return n;

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { ifNoneMatchHits } from './etag';
 
 /** The route → server/start.ts signal; never reaches a client (that server rewrites it). */
 export const PRE_ENCODED_HEADER = 'x-sagascope-pre-encoded';
@@ -61,11 +62,6 @@ const BROTLI_QUALITY = 5;
 const gzip = promisify(zlib.gzip);
 const brotli = promisify(zlib.brotliCompress);
 
-function matches(ifNoneMatch: string | null, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  if (ifNoneMatch.trim() === '*') return true;
-  return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
-}
 
 export class PreEncodedBody {
   readonly bytes: Buffer;
@@ -102,7 +98,7 @@ export class PreEncodedBody {
     const enc = preEncodingEnabled() ? pickEncoding(request.headers.get('accept-encoding')) : null;
     const etag = `"${this.tag}${enc ? `-${enc}` : ''}"`;
     const common: Record<string, string> = { ...headers, ETag: etag, Vary: 'Accept-Encoding' };
-    if (matches(request.headers.get('if-none-match'), etag)) return new Response(null, { status: 304, headers: common });
+    if (ifNoneMatchHits(request.headers.get('if-none-match'), etag)) return new Response(null, { status: 304, headers: common });
     if (!enc) return new Response(view(this.bytes), { headers: { ...common, 'Content-Type': this.contentType } });
     const body = await this.encodedAs(enc);
     return new Response(view(body), {

@@ -206,6 +206,7 @@ test('hostile paths through the real server (issue 15 §6): ids PostgreSQL canno
   for (const [path, status] of [
     ['/api/sagas/%00', 400],
     ['/api/sagas/%00/timeline', 400],
+    ['/api/sagas/%00/version', 400],
     ['/api/sagas/%ED%A0%80', 400],
     ['/api/sagas/%ED%A0%80/timeline', 400],
     ['/api/traces/%ED%A0%80', 400],

@@ -24,6 +24,7 @@ import { failedSagaSpans, sendSpans } from '../support/failed-saga';
 import * as sagas from '../../app/api/sagas/route';
 import * as saga from '../../app/api/sagas/[id]/route';
 import * as timeline from '../../app/api/sagas/[id]/timeline/route';
+import * as version from '../../app/api/sagas/[id]/version/route';
 import * as traces from '../../app/api/traces/[traceId]/route';
 import * as traceOtlp from '../../app/api/traces/[traceId]/otlp/route';
 import * as traceSearch from '../../app/api/traces/[traceId]/search/route';
@@ -49,6 +50,7 @@ const ROUTES: [string, Handler][] = [
   ['/api/sagas', sagas.GET],
   ['/api/sagas/:id', saga.GET as Handler],
   ['/api/sagas/:id/timeline', timeline.GET as Handler],
+  ['/api/sagas/:id/version', version.GET as Handler],
   ['/api/traces/:traceId', traces.GET as Handler],
   ['/api/traces/:traceId/otlp', traceOtlp.GET as Handler],
   ['/api/traces/:traceId/search', traceSearch.GET as Handler],
@@ -151,6 +153,8 @@ describe('no read route answers 500 to any string', () => {
       ['/api/traces/:traceId', traces.GET as Handler, '%ED%A0%80'],
       ['/api/sagas/:id/timeline', timeline.GET as Handler, '%ED%A0%80'],
       ['/api/sagas/:id/timeline', timeline.GET as Handler, '%00'],
+      ['/api/sagas/:id/version', version.GET as Handler, '%ED%A0%80'],
+      ['/api/sagas/:id/version', version.GET as Handler, '%00'],
     ];
     for (const [template, handler, seg] of cases) expect([template, seg, await drive(template, handler, [seg], '')]).toEqual([template, seg, 400]);
   });
@@ -158,7 +162,7 @@ describe('no read route answers 500 to any string', () => {
   it('ids the handlers are given directly (not through a URL) are 400 or 404 too', async () => {
     await fc.assert(
       fc.asyncProperty(anyText, async (id) => {
-        for (const [handler, key] of [[saga.GET, 'id'], [timeline.GET, 'id'], [traces.GET, 'traceId']] as const) {
+        for (const [handler, key] of [[saga.GET, 'id'], [timeline.GET, 'id'], [version.GET, 'id'], [traces.GET, 'traceId']] as const) {
           const res = await (handler as Handler)(apiRequest('GET', '/api/x', { bearer: admin }), { params: Promise.resolve({ [key]: id }) });
           await res.arrayBuffer();
           expect([200, 400, 404], JSON.stringify(id)).toContain(res.status);

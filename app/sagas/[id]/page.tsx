@@ -4,7 +4,8 @@ import { notFound } from 'next/navigation';
 import { sagaIdSchema } from '@/lib/api/query';
 import { decodePageParam } from '@/lib/http/page-param';
 import { sagaHref } from '@/lib/ui/trace-links';
-import { getSagaDetail } from '@/lib/db';
+import { getSagaDetail, getSagaVersion } from '@/lib/db';
+import { isTerminalStatus } from '@/lib/saga/ops';
 import { SagaHeader } from '@/components/saga/SagaHeader';
 import { SagaDetailView } from '@/components/saga/SagaDetailView';
 import { AuditTrail } from '@/components/saga/AuditTrail';
@@ -12,6 +13,7 @@ import { ClockSkewNotice } from '@/components/saga/ClockSkewNotice';
 import { SagaSizeNotice } from '@/components/saga/SagaSizeNotice';
 import { CoordinatorPanel } from '@/components/saga/CoordinatorPanel';
 import { SagaKeys } from '@/components/saga/SagaKeys';
+import { LiveUpdates } from '@/components/saga/LiveUpdates';
 import { roleCan } from '@/lib/auth/roles';
 import { currentReadOnly, requirePage } from '../../_lib/auth';
 import { pageTimeline } from '@/lib/saga-view/page-timeline';
@@ -38,13 +40,20 @@ export default async function SagaPage({ params, searchParams }: Props) {
   const id = decodePageParam(raw);
   const principal = await requirePage('read', id === null ? `/sagas/${raw}` : sagaHref(id));
   if (id === null || !sagaIdSchema.safeParse(id).success) notFound();
+  // The version first: a span stored between the two reads leaves the page an older version than
+  // its content, so its next poll re-renders once more (never a newer version over older content).
+  const version = await getSagaVersion(id);
   const detail = await getSagaDetail(id);
   if (!detail) notFound();
   const { view, audit } = detail;
 
   const timeline = pageTimeline(view);
   const initialSpan = typeof span === 'string' && SPAN_ID.test(span) ? span.toLowerCase() : null;
-  const rowsSrc = timeline.partial ? `/api/sagas/${encodeURIComponent(view.saga.id)}/timeline` : null;
+  const terminal = isTerminalStatus(view.saga.status);
+  // A running saga's version in the address: when a live update brings a new one, the client fetches the new rows.
+  const rowsSrc = timeline.partial
+    ? `/api/sagas/${encodeURIComponent(view.saga.id)}/timeline${version && !terminal ? `?v=${encodeURIComponent(version.version)}` : ''}`
+    : null;
   // A selection (?span=) outside the first screen still names its step before the rest arrives.
   const initialRow = timeline.partial && initialSpan ? view.rows.id.indexOf(initialSpan) : -1;
   // Manual actions: only for roles that may act, and never in read-only mode (the API refuses them too).
@@ -62,6 +71,7 @@ export default async function SagaPage({ params, searchParams }: Props) {
       <nav className="breadcrumb" aria-label="Breadcrumb">
         <Link href="/sagas">Sagas</Link> <span aria-hidden="true">/</span> <span className="mono">{view.saga.id}</span>
       </nav>
+      {version ? <LiveUpdates sagaId={view.saga.id} version={version.version} terminal={terminal} /> : null}
       <SagaHeader saga={view.saga} traceIds={view.traceIds} />
       <SagaKeys keys={detail.keys} />
       <SagaSizeNotice sizes={view.modelledSpans} />
