@@ -13,8 +13,8 @@ const base: VersionInputs = {
   coordinator: null,
 };
 const dtm: CoordinatorJson = {
-  kind: 'dtm', server: 'http://dtm:36789', status: 'submitted', transType: 'saga', nextRetryAt: null, retryCount: 0,
-  rollbackReason: null, branches: [{ branchId: '01', op: 'action', status: 'prepared', url: 'http://x/a', finishedAt: null }],
+  kind: 'dtm', server: 'http://dtm:36789', status: 'submitted', transType: 'saga', nextRetryAt: null, retryIntervalS: null,
+  rollbackReason: null, branches: [{ branchId: '01', op: 'action', status: 'prepared', url: 'http://x/a', finishedAt: null, callsSeen: 0, failedCallsSeen: 0 }],
   fetchedAt: new Date(T).toISOString(), divergences: [], error: null,
 };
 const v = (over: Partial<VersionInputs>, nowMs = T) => sagaVersion({ ...base, ...over }, nowMs).version;

@@ -43,7 +43,7 @@ export function sagaVersion(inputs: VersionInputs, nowMs: number): SagaVersion {
   const { status, anomalies } = applyPendingTransition({ status: inputs.status, anomalies: inputs.anomalies, next: inputs.next }, nowMs);
   const c = inputs.coordinator;
   const coordinator = c
-    ? [c.status, c.nextRetryAt, c.retryCount, c.rollbackReason, c.error === null, c.branches.map((b) => [b.branchId, b.op, b.status, b.finishedAt])]
+    ? [c.status, c.nextRetryAt, c.retryIntervalS, c.rollbackReason, c.error === null, c.branches.map((b) => [b.branchId, b.op, b.status, b.finishedAt])]
     : null;
   const text = JSON.stringify([inputs.updatedAtMs, inputs.spanCount, status, [...anomalies].sort(), inputs.auditSeq, coordinator]);
   // 96 bits of SHA-256: an ETag, not a secret; short enough to send every 2 s.
