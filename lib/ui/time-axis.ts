@@ -15,7 +15,8 @@
  * gaps first, each collapsed while it is at least MIN_IDLE_MS and more than
  * IDLE_SHARE of the time still drawn to scale. A collapsed gap becomes a band
  * of GAP_PCT of the track; the busy pieces share the rest in proportion to
- * their duration, none narrower than a third of an equal share.
+ * their duration, none narrower than half an equal share (a retry of a few
+ * milliseconds after a minute's pause stays a readable bar).
  */
 import { formatDuration } from './format';
 import type { TimelineColumns } from './timeline-columns';
@@ -26,7 +27,7 @@ export const MIN_IDLE_MS = 1_000;
 /** A gap collapses when longer than this share of the time still drawn to scale. */
 export const IDLE_SHARE = 0.2;
 /** Width of a collapsed gap's band, % of the track. */
-export const GAP_PCT = 5;
+export const GAP_PCT = 6;
 /** Idle stretches kept per timeline: the longest (a 50,000-step saga may pause thousands of times). */
 export const MAX_GAPS = 64;
 /** Gaps collapsed at once in a view. */
@@ -142,7 +143,7 @@ function layout(a: number, b: number, cut: readonly IdleGap[], whole: boolean): 
   if (cursor < b || whole) spans.push({ t0: cursor, t1: b });
   const durations = spans.map((s) => s.t1 - s.t0);
   const sum = durations.reduce((x, y) => x + y, 0);
-  const floor = sum > 0 ? sum / (3 * spans.length) : 1;
+  const floor = sum > 0 ? sum / (2 * spans.length) : 1;
   const weights = durations.map((d) => Math.max(d, floor));
   const total = weights.reduce((x, y) => x + y, 0);
   const available = 100 - GAP_PCT * cut.length;
@@ -240,8 +241,13 @@ export function brushWindow(base: TimeScale, drawn: TimeScale, pctA: number, pct
   return clampWindow(base, timeAt(drawn, Math.min(pctA, pctB)), timeAt(drawn, Math.max(pctA, pctB)));
 }
 
-/** Round ticks of the piece after a gap closer than this (% of the track) to its start label are left out. */
-const START_CLEARANCE_PCT = 8;
+/**
+ * A piece after a gap gets its start label ("+40.2 s") when at least START_LABEL_PCT wide (% of the track),
+ * and keeps no round tick closer than START_CLEARANCE_PCT to it. Narrower pieces show no labels: the band
+ * before them says how long the pause was, and their bars say how long they took.
+ */
+const START_LABEL_PCT = 8;
+const START_CLEARANCE_PCT = 12;
 /** …and those closer than this to a gap band after their piece (a centred label would run into it). */
 const END_CLEARANCE_PCT = 4;
 
@@ -261,6 +267,7 @@ export function axisTicks(scale: TimeScale, maxTicks = 8): Tick[] {
     const end = p.leftPct + p.widthPct;
     let round = roundTicks(p.t0, p.t1, p.leftPct, p.widthPct, origin, Math.max(1, Math.round((maxTicks * p.widthPct) / 100)), maxOffset);
     if (p.leftPct > 0) {
+      if (p.widthPct < START_LABEL_PCT) continue;
       ticks.push({ offsetMs: p.t0 - origin, pct: p.leftPct, label: p.t0 === origin ? '0' : `+${formatDuration(p.t0 - origin)}`, alignStart: true });
       round = round.filter((t) => t.pct >= p.leftPct + START_CLEARANCE_PCT);
     }

@@ -51,8 +51,9 @@ test('a saga with idle gaps: collapsed, zoomed by a drag, the zoom in the URL, r
   await expect(bands.nth(2)).toContainText('idle');
   await expect(page.getByTestId('timeline-axis-cut')).toContainText('axis cut');
   // The five early steps are readable bars, not slivers at the left edge.
-  const track = (await page.getByTestId('timeline-axis').boundingBox())!;
-  const firstBand = (await bands.nth(0).boundingBox())!;
+  await page.getByTestId('timeline').scrollIntoViewIfNeeded();
+  let track = (await page.getByTestId('timeline-axis').boundingBox())!;
+  let firstBand = (await bands.nth(0).boundingBox())!;
   expect(firstBand.x - track.x).toBeGreaterThan(track.width * 0.3);
 
   // The toggle draws the gaps to scale, in the URL; and back.
@@ -70,7 +71,11 @@ test('a saga with idle gaps: collapsed, zoomed by a drag, the zoom in the URL, r
   await expect(outside).toHaveCount(0);
 
   // Drag across the axis over the first busy stretch only (the forward steps).
-  const y = track.y + track.height / 2;
+  // Measured again: the clicks above may have scrolled the page.
+  await page.getByTestId('timeline').scrollIntoViewIfNeeded();
+  track = (await page.getByTestId('timeline-axis').boundingBox())!;
+  firstBand = (await bands.nth(0).boundingBox())!;
+  let y = track.y + track.height / 2;
   await page.mouse.move(track.x + 2, y);
   await page.mouse.down();
   await page.mouse.move(track.x + (firstBand.x - track.x) * 0.6, y, { steps: 6 });
@@ -108,6 +113,9 @@ test('a saga with idle gaps: collapsed, zoomed by a drag, the zoom in the URL, r
   expect(await tickLabels(page)).toEqual(wholeTicks);
 
   // ctrl + wheel over the axis zooms in around the pointer.
+  await page.getByTestId('timeline').scrollIntoViewIfNeeded();
+  track = (await page.getByTestId('timeline-axis').boundingBox())!;
+  y = track.y + track.height / 2;
   await page.mouse.move(track.x + track.width * 0.1, y);
   await page.keyboard.down('Control');
   await page.mouse.wheel(0, -400);
