@@ -164,6 +164,12 @@ describe('zoom', () => {
     const all = axisTicks(displayScale(base, whole), 8);
     expect(all[0]).toMatchObject({ pct: 0, label: '0' });
     expect(all.filter((t) => t.alignStart && t.pct > 0).map((t) => t.label)).toEqual(['+10.2 s', '+30.2 s', '+1m 10s']);
+    // A piece too narrow for a label (a 1 ms retry beside 10 s of work) gets none: the band before it says the pause.
+    // (10 s of work, then instants after doubling pauses of 20 s … 320 s: five narrow pieces.)
+    const instants = [20, 40, 80, 160, 320].map((_, i, d) => d.slice(0, i + 1).reduce((x, y) => x + y, 10) * S);
+    const narrow = displayScale(baseScale([bar(0, 10 * S), ...instants.map((t) => bar(t, t + 1))]), whole);
+    expect(narrow.pieces!.map((p) => p.widthPct < 8)).toEqual([false, true, true, true, true, true]);
+    expect(axisTicks(narrow, 8).filter((t) => t.pct > narrow.pieces![0]!.widthPct)).toEqual([]);
   });
 
   it('zooms around the pointer: the time under it keeps its place', () => {
