@@ -247,7 +247,7 @@ export function brushWindow(base: TimeScale, drawn: TimeScale, pctA: number, pct
  * before them says how long the pause was, and their bars say how long they took.
  */
 const START_LABEL_PCT = 8;
-const START_CLEARANCE_PCT = 12;
+const START_CLEARANCE_PCT = 15;
 /** …and those closer than this to a gap band after their piece (a centred label would run into it). */
 const END_CLEARANCE_PCT = 4;
 
