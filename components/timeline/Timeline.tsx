@@ -227,7 +227,7 @@ export function Timeline({ rows, selectedId, onSelect, label, columnTitle, showD
           {ticks.map((t) => (
             <span
               key={t.offsetMs}
-              className={`timeline__tick${t.alignStart ? ' timeline__tick--start' : ''}`}
+              className={`timeline__tick${t.alignStart ? ' timeline__tick--start' : ''}${t.alignStart && t.pct > 2 ? ' timeline__tick--after-gap' : ''}`}
               style={{ left: `${t.pct}%` }}
               data-testid="timeline-tick"
               aria-hidden="true"

@@ -55,6 +55,7 @@ test('a saga with idle gaps: collapsed, zoomed by a drag, the zoom in the URL, r
   let track = (await page.getByTestId('timeline-axis').boundingBox())!;
   let firstBand = (await bands.nth(0).boundingBox())!;
   expect(firstBand.x - track.x).toBeGreaterThan(track.width * 0.3);
+  await page.getByTestId('timeline').screenshot({ path: 'docs/img/timeline-idle-gaps.png' });
 
   // The toggle draws the gaps to scale, in the URL; and back.
   const collapse = page.getByTestId('timeline-collapse');
@@ -129,12 +130,19 @@ test('a saga with idle gaps: collapsed, zoomed by a drag, the zoom in the URL, r
   expect(await tickLabels(page)).not.toEqual(wholeTicks);
   await expect(page.locator('[data-testid="timeline-row"][data-outside]')).not.toHaveCount(0);
 
-  // The buttons: keyboard-reachable, named.
+  // The buttons, named within the timeline's zoom group (the step graph has zoom buttons of its own);
+  // and the keys on the focused timeline.
   await page.getByTestId('timeline-reset-zoom').click();
   await expect.poll(() => query(page).get('to')).toBeNull();
-  await page.getByRole('button', { name: 'Zoom in' }).click();
+  const zoom = page.getByRole('group', { name: 'Timeline zoom' });
+  await zoom.getByRole('button', { name: 'Zoom in' }).click();
   await expect.poll(() => query(page).get('to')).not.toBeNull();
-  await page.getByRole('button', { name: 'Zoom out' }).click();
+  await zoom.getByRole('button', { name: 'Zoom out' }).click();
+  await expect.poll(() => query(page).get('to')).toBeNull();
+  await page.getByRole('listbox', { name: /Steps of saga/ }).focus();
+  await page.keyboard.press('+');
+  await expect.poll(() => query(page).get('to')).not.toBeNull();
+  await page.keyboard.press('0');
   await expect.poll(() => query(page).get('to')).toBeNull();
 });
 
