@@ -246,8 +246,8 @@ export function brushWindow(base: TimeScale, drawn: TimeScale, pctA: number, pct
  * and keeps no round tick closer than START_CLEARANCE_PCT to it. Narrower pieces show no labels: the band
  * before them says how long the pause was, and their bars say how long they took.
  */
-const START_LABEL_PCT = 8;
-const START_CLEARANCE_PCT = 15;
+const START_LABEL_PCT = 14;
+const START_CLEARANCE_PCT = 20;
 /** …and those closer than this to a gap band after their piece (a centred label would run into it). */
 const END_CLEARANCE_PCT = 4;
 
