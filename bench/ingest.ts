@@ -12,8 +12,16 @@
  * alternating order per round; the printed key cost is the ratio of their
  * ingest / COPY ratios (BENCH_KEYS=on or off runs one side only).
  *
+ * DTM connector (issue 16): BENCH_DTM=compare ingests twice the same way, once
+ * with sagascope's DTM follower running in the collector's process (as under
+ * `npm start`), listing a DTM (bench/support/dtm-backlog.ts, its own process)
+ * that holds BENCH_DTM_BACKLOG unfinished transactions every BENCH_DTM_POLL_MS,
+ * and once without; the printed cost is the ratio of their ingest / COPY ratios.
+ *
  *   BENCH_SPANS (default 200000)  BENCH_BATCH (1000)  BENCH_CONCURRENCY (8)
  *   BENCH_KEYS (compare | on | off; default compare)  BENCH_ROUNDS (1: each side once per round)
+ *   BENCH_DTM (off | on | compare; default off: when not off, keys are on and BENCH_KEYS is ignored)
+ *   BENCH_DTM_BACKLOG (1000)  BENCH_DTM_POLL_MS (1000; the default setting is 5000)
  *   SAGASCOPE_TEST_DATABASE_URL   admin connection used to create a scratch database
  */
 import { fork } from 'node:child_process';
@@ -31,6 +39,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { backendCpu, backendCpuSince, processCpuSeconds } from './support/cpu-time';
 import { watchGcPauses } from './support/gc-pauses';
+import { connectorFrom } from '../lib/dtm/connector';
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1_000);
@@ -92,30 +101,75 @@ async function rawCopyRate(url: string, rows: SpanRow[]): Promise<{ rate: number
 }
 
 const KEYS = process.env.BENCH_KEYS ?? 'compare';
+const DTM = process.env.BENCH_DTM ?? 'off';
+const DTM_BACKLOG = Number(process.env.BENCH_DTM_BACKLOG ?? 1_000);
+const DTM_POLL_MS = Number(process.env.BENCH_DTM_POLL_MS ?? 1_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 
-async function main() {
+interface Side {
+  label: string;
+  /** SAGASCOPE_KEY_ATTRIBUTES ('' = the default list). */
+  keyAttributes: string;
+  dtm: boolean;
+}
+
+function sidesToRun(): { sides: Side[]; what: string; target: number } | { sides: Side[]; what: null; target: null } {
   if (!['compare', 'on', 'off'].includes(KEYS)) throw new Error('BENCH_KEYS: compare, on or off');
-  const sides = KEYS === 'compare' ? ['off', 'on'] : [KEYS];
-  const ratios: Record<string, number[]> = { off: [], on: [] };
+  if (!['compare', 'on', 'off'].includes(DTM)) throw new Error('BENCH_DTM: compare, on or off');
+  const keysOn = (dtm: boolean): Side => ({ label: dtm ? 'DTM follower on' : 'DTM follower off', keyAttributes: '', dtm });
+  if (DTM === 'compare') return { sides: [keysOn(false), keysOn(true)], what: 'DTM follower', target: 0.97 };
+  if (DTM === 'on') return { sides: [keysOn(true)], what: null, target: null };
+  const keys = (on: boolean): Side => ({ label: `business keys ${on ? 'on' : 'off'}`, keyAttributes: on ? '' : 'off', dtm: false });
+  if (KEYS === 'compare') return { sides: [keys(false), keys(true)], what: 'business keys', target: 0.95 };
+  return { sides: [keys(KEYS === 'on')], what: null, target: null };
+}
+
+async function main() {
+  const plan = sidesToRun();
+  const ratios = plan.sides.map(() => [] as number[]);
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate which side goes first, so a drift of the machine's speed does not favour one.
-    for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
-      console.log(`\n== round ${round + 1}, business keys ${side} ==`);
-      ratios[side]!.push(await ingestOnce(side === 'off' ? 'off' : ''));
+    const order = plan.sides.map((_, i) => i);
+    for (const i of round % 2 === 0 ? order : order.reverse()) {
+      console.log(`\n== round ${round + 1}, ${plan.sides[i]!.label} ==`);
+      ratios[i]!.push(await ingestOnce(plan.sides[i]!));
     }
   }
-  if (KEYS === 'compare') {
+  if (plan.what !== null) {
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const [off, on] = [mean(ratios.off!), mean(ratios.on!)];
-    console.log(`\nbusiness keys: ratio ingest / raw COPY ${off.toFixed(3)} off, ${on.toFixed(3)} on (rounds: off ${ratios.off!.map((r) => r.toFixed(3)).join(', ')}; on ${ratios.on!.map((r) => r.toFixed(3)).join(', ')})`);
-    console.log(`on / off: ${(on / off).toFixed(3)} (target ≥ 0.95: ${on / off >= 0.95 ? 'met' : 'MISSED'})`);
+    const [off, on] = [mean(ratios[0]!), mean(ratios[1]!)];
+    const list = (xs: number[]) => xs.map((r) => r.toFixed(3)).join(', ');
+    console.log(`\n${plan.what}: ratio ingest / raw COPY ${off.toFixed(3)} off, ${on.toFixed(3)} on (rounds: off ${list(ratios[0]!)}; on ${list(ratios[1]!)})`);
+    console.log(`on / off: ${(on / off).toFixed(3)} (target ≥ ${plan.target}: ${on / off >= plan.target ? 'met' : 'MISSED'})`);
   }
 }
 
-/** One ingest into a fresh database; returns its ratio ingest / raw COPY. keyAttributes: SAGASCOPE_KEY_ATTRIBUTES ('' = default list). */
-async function ingestOnce(keyAttributes: string): Promise<number> {
+/** A DTM with a backlog of unfinished transactions, in a process and a database of its own. */
+async function startDtmBacklog(): Promise<{ url: string; stop(): Promise<void> }> {
   const scratch = await createScratchDatabase();
+  const child = fork(path.join(__dirname, 'support', 'dtm-backlog.ts'), [JSON.stringify({ databaseUrl: scratch.url, transactions: DTM_BACKLOG })], {
+    execArgv: ['--import', 'tsx'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m: { url: string }) => resolve(m.url));
+    child.once('exit', (code) => reject(new Error(`DTM backlog exited ${code}`)));
+  });
+  return {
+    url,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.disconnect();
+      await exited;
+      await scratch.drop();
+    },
+  };
+}
+
+/** One ingest into a fresh database; returns its ratio ingest / raw COPY. */
+async function ingestOnce(side: Side): Promise<number> {
+  const { keyAttributes } = side;
+  const scratch = await createScratchDatabase();
+  const dtm = side.dtm ? await startDtmBacklog() : null;
   try {
     const config = parseConfig({
       ...process.env,
@@ -131,6 +185,12 @@ async function ingestOnce(keyAttributes: string): Promise<number> {
     const copyOnce = () => rawCopyRate(scratch.url, toSpanRows(generateSagas({ minSpans: SPANS, failRate: 0.1, seed: SEED, startMs }).spans));
     const copyBefore = await copyOnce();
     const collector = await startCollector(db, config);
+    // As under `npm start`: the follower runs in the collector's process (server/start.ts).
+    const follower = dtm
+      ? connectorFrom(parseConfig({ SAGASCOPE_DTM_SERVERS: dtm.url, SAGASCOPE_DTM_POLL_MS: String(DTM_POLL_MS), SAGASCOPE_LOG_LEVEL: 'warn' }))
+      : null;
+    if (dtm && !follower) throw new Error('no DTM connector');
+    follower?.startFollower();
     const database = new URL(scratch.url).pathname.slice(1);
     const pgBefore = backendCpu(database);
     const cpuBefore = process.cpuUsage();
@@ -144,6 +204,8 @@ async function ingestOnce(keyAttributes: string): Promise<number> {
     const lockHeld = collector.metrics.phase2HeldSeconds / (report.elapsedMs / 1000);
     const lockWait = collector.metrics.phase2WaitSeconds / (report.elapsedMs / 1000);
     const pgCpu = backendCpuSince(database, pgBefore);
+    const followedGids = follower?.followedCount() ?? null;
+    await follower?.stop();
     await collector.close();
     const [stored] = await db.query<{ spans: number; sagas: number; compensated: number; keys: number }>(
       `SELECT (SELECT count(*)::int FROM spans) AS spans, (SELECT count(*)::int FROM sagas) AS sagas,
@@ -170,6 +232,7 @@ async function ingestOnce(keyAttributes: string): Promise<number> {
         `collector main thread:          busy ${(mainThreadBusy * 100).toFixed(0)} % of the ingest (event-loop utilisation)`,
         // Since ADR 0012 these are the batches' summary row locks: several batches hold theirs at once, so "held" is a mean count of holders.
         `phase-2 locks (summary rows):   held ${(lockHeld * 100).toFixed(0)} % of the time (mean holders × 100), mean waiters ${lockWait.toFixed(2)}`,
+        ...(followedGids === null ? [] : [`DTM follower:                   ${followedGids} unfinished transactions followed, listed every ${DTM_POLL_MS} ms`]),
         `load average at end:            ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
       ].join('\n'),
     );
@@ -177,6 +240,7 @@ async function ingestOnce(keyAttributes: string): Promise<number> {
     if ((stored!.keys > 0) !== (keyAttributes !== 'off')) throw new Error(`${stored!.keys} business keys stored with SAGASCOPE_KEY_ATTRIBUTES=${keyAttributes || '(default)'}`);
     return ingestRate / copyRate;
   } finally {
+    await dtm?.stop();
     await scratch.drop();
   }
 }

@@ -38,7 +38,12 @@ export interface RunningCollector {
   close(): Promise<void>;
 }
 
-export async function startCollector(db: Db, config: Config): Promise<RunningCollector> {
+export interface CollectorOptions {
+  /** The clock of the timed-transition pass; tests move it instead of waiting (default Date.now). */
+  now?: () => number;
+}
+
+export async function startCollector(db: Db, config: Config, opts: CollectorOptions = {}): Promise<RunningCollector> {
   const metrics = new IngestMetrics();
   const pipeline = new IngestPipeline({
     maxQueueSpans: config.SAGASCOPE_INGEST_MAX_QUEUE_SPANS,
@@ -108,7 +113,7 @@ export async function startCollector(db: Db, config: Config): Promise<RunningCol
     intervalMs: config.SAGASCOPE_RETENTION_INTERVAL_MS,
     rollupDays: config.SAGASCOPE_ROLLUP_RETENTION_DAYS,
   });
-  const transitions = startTransitionLoop(db, config.SAGASCOPE_TRANSITION_INTERVAL_MS);
+  const transitions = startTransitionLoop(db, config.SAGASCOPE_TRANSITION_INTERVAL_MS, opts.now);
   // Folds the rollup changes ingest appends; readers add pending ones, so this only bounds their number.
   const compactor = new RollupCompactor(db);
   const compaction = startPeriodic('rollup compaction', config.SAGASCOPE_ROLLUP_COMPACT_INTERVAL_MS, () => compactor.pass());

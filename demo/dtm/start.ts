@@ -34,6 +34,8 @@ export async function startDtmDouble(opts: DtmDoubleOptions = {}): Promise<Runni
     return {
       ...running,
       sql,
+      /** Tests drive `coordinator.cronOnce()` instead of waiting for the cron's timer. */
+      coordinator,
       async close() {
         await running.close();
         await sql.close();

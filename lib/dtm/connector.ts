@@ -90,6 +90,13 @@ export class DtmConnector {
   }
 
   /** What the follower holds for a gid (its transaction as /all listed it). */
+  /** Unfinished transactions the follower holds now (for benchmarks and diagnostics). */
+  followedCount(): number {
+    let n = 0;
+    for (const f of this.followed.values()) if (!f.finished) n++;
+    return n;
+  }
+
   followedTransaction(gid: string): DtmTransaction | null {
     return this.followed.get(gid)?.transaction ?? null;
   }

@@ -21,7 +21,7 @@ import { RollupDelta } from '../stats/delta';
 export async function backfillRollups(
   db: Db,
   modelConfig: (nowMs: number) => ModelConfig,
-  opts: { maxSagaSpans: number; batchSize?: number; shouldContinue?: () => boolean },
+  opts: { maxSagaSpans: number; batchSize?: number; shouldContinue?: () => boolean; now?: () => number },
 ): Promise<{ sagas: number; complete: boolean }> {
   const batchSize = opts.batchSize ?? 500;
   const goOn = opts.shouldContinue ?? (() => true);
@@ -36,7 +36,7 @@ export async function backfillRollups(
     after = ids[ids.length - 1]!;
     done += await db.transaction(async (tx) => {
       const still = [...(await lockSummaries(tx, ids)).values()].filter((r) => r.rollup === null).map((r) => r.id);
-      const nowMs = Date.now();
+      const nowMs = (opts.now ?? Date.now)();
       const models = await loadSagaModels(tx, still, modelConfig(nowMs), opts.maxSagaSpans);
       const delta = new RollupDelta();
       const sagas = [];

@@ -53,7 +53,7 @@ export async function createScratchDatabase(): Promise<{ url: string; drop(): Pr
   return { url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-export async function startTestEnv(overrides: Record<string, string> = {}, opts: { embedded?: boolean } = {}): Promise<TestEnv> {
+export async function startTestEnv(overrides: Record<string, string> = {}, opts: { embedded?: boolean; now?: () => number } = {}): Promise<TestEnv> {
   const useServer = !opts.embedded && (await serverReachable());
   const scratch = useServer ? await createScratchDatabase() : null;
   const config = parseConfig({
@@ -65,7 +65,7 @@ export async function startTestEnv(overrides: Record<string, string> = {}, opts:
     ...overrides,
   });
   const db = await openMigratedDb(config);
-  const collector = await startCollector(db, config);
+  const collector = await startCollector(db, config, { now: opts.now });
   return {
     db,
     config,

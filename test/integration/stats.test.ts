@@ -24,6 +24,8 @@ const NOW = Date.now();
 const FROM = new Date(NOW - 40 * 60_000).toISOString();
 const TO = new Date(NOW + 60_000).toISOString();
 const STUCK_AFTER_MS = 4_000;
+/** How far the collector's transition clock runs ahead of the wall clock: moved by the tests instead of waiting. */
+let clockAheadMs = 0;
 let env: TestEnv;
 let uniqueSpans = 0;
 
@@ -84,7 +86,7 @@ const near = (got: number | null, want: number) => {
 beforeAll(async () => {
   env = await startTestEnv({ SAGASCOPE_AUTH: 'off', SAGASCOPE_STUCK_AFTER_MS: String(STUCK_AFTER_MS), SAGASCOPE_TRANSITION_INTERVAL_MS: '3600000',
     // The tests fold pending rollup changes themselves; a periodic pass would race their "who folds" checks.
-    SAGASCOPE_ROLLUP_COMPACT_INTERVAL_MS: '3600000' });
+    SAGASCOPE_ROLLUP_COMPACT_INTERVAL_MS: '3600000' }, { now: () => Date.now() + clockAheadMs });
   setSharedDb(env.db);
   const spans = Array.from({ length: 60 }, (_, i) => saga(i)).flat();
   uniqueSpans = spans.length;
@@ -279,7 +281,8 @@ describe('timed transitions reach the rollups', () => {
     await send([makeSpan({ traceId, parentSpanId: root.spanId, service: 'order', startMs: t0 + 1, endMs: t0 + 20, attributes: { 'saga.id': 'stalls', 'saga.name': 'stall', 'saga.step': 'create-order', 'saga.op': 'action' } })]);
     const q = `/api/stats?from=${new Date(t0 - 120_000).toISOString()}&to=${new Date(t0 + 120_000).toISOString()}&name=stall`;
     expect((await get<StatsResponse>(statsRoute, q)).totals.byStatus).toMatchObject({ running: 1, stuck: 0 });
-    await new Promise((r) => setTimeout(r, STUCK_AFTER_MS + 500));
+    expect(await env.collector.transitions.runNow()).toBe(0); // not due yet
+    clockAheadMs = STUCK_AFTER_MS + 500;
     expect(await env.collector.transitions.runNow()).toBe(1);
     const after = await get<StatsResponse>(statsRoute, q);
     expect(after.totals.byStatus).toMatchObject({ running: 0, stuck: 1 });
@@ -287,7 +290,7 @@ describe('timed transitions reach the rollups', () => {
     const [row] = await sql<{ status: string; status_after: string | null }>(`SELECT status, status_after FROM sagas WHERE id = 'stalls'`);
     expect(row).toEqual({ status: 'stuck', status_after: null });
     expect(await env.collector.transitions.runNow()).toBe(0);
-  }, 30_000);
+  });
 });
 
 describe('rollups after an upgrade, and their retention', () => {
@@ -304,7 +307,7 @@ describe('rollups after an upgrade, and their retention', () => {
     }
     const { backfillRollups } = await import('../../lib/ingest/rollup-backfill');
     const { modelConfigFrom } = await import('../../lib/config/model');
-    const r = await backfillRollups(env.db, (now) => modelConfigFrom(env.config, now), { maxSagaSpans: env.config.SAGASCOPE_MAX_SAGA_SPANS, batchSize: 7 });
+    const r = await backfillRollups(env.db, (now) => modelConfigFrom(env.config, now), { maxSagaSpans: env.config.SAGASCOPE_MAX_SAGA_SPANS, batchSize: 7, now: () => Date.now() + clockAheadMs });
     expect(r).toEqual({ sagas: 61, complete: true });
     expect(await snapshot()).toEqual(before);
     expect(await backfillRollups(env.db, (now) => modelConfigFrom(env.config, now), { maxSagaSpans: env.config.SAGASCOPE_MAX_SAGA_SPANS })).toEqual({ sagas: 0, complete: true });

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createScratchDatabase, startTestEnv, type TestEnv } from './harness';
 import { hex, makeSpan } from '../support/spans';
+import { untilLockWaiters } from '../support/lock-waits';
 import { encodeProtobufRequest } from '../../lib/otlp/encode-protobuf';
 import { openDb, type Db } from '../../lib/db/connection';
 import { openMigratedDb } from '../../lib/db/setup';
@@ -221,16 +222,7 @@ describe('two collectors, one database, per-saga locks', () => {
       await blocker.query('BEGIN');
       await blocker.query('SELECT id FROM sagas WHERE id = $1 FOR UPDATE', [`${prefix}-x`]);
       const a = write(env.db, [orphan, makeSpan({ traceId: other.traceId, parentSpanId: other.spanId, startMs: t0 + 1, endMs: t0 + 2, attributes: { 'saga.id': `${prefix}-x` } })]);
-      for (let waited = 0; ; waited += 50) {
-        const { rows } = await blocker.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-        if (rows[0]!.n === 1) break;
-        if (waited > 20_000) {
-          const seen = await blocker.query(`SELECT state, wait_event_type, wait_event, left(query, 120) AS q FROM pg_stat_activity WHERE datname = current_database()`);
-          throw new Error(`the first transaction never reached the lock: ${JSON.stringify(seen.rows)}`);
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await untilLockWaiters(blocker, 1, 'the first transaction never reached the lock');
       // B, through the other pool, stores the parent and commits: the orphan is uncommitted, B cannot see it.
       const b = await write(db2, [parent]);
       expect(b.linkedAfterCommit).toBe(0);
@@ -271,7 +263,7 @@ describe('two collectors, one database, per-saga locks', () => {
       const started = performance.now();
       await write(env.db, [stepOf(1, 0), stepOf(2, 0), stepOf(3, 0)]);
       expect(performance.now() - started).toBeLessThan(10_000);
-      await new Promise((r) => setTimeout(r, 200));
+      await untilLockWaiters(blocker, 1, 'the batch on saga 0 never waited for its lock');
       expect(waitingDone).toBe(false);
       await blocker.query('COMMIT');
       expect((await waiting).stored).toBe(1);
