@@ -69,14 +69,14 @@ function scaleOf(b: Bars): TimeScale {
 
 /** Stretches of at least MIN_IDLE_MS where no bar is active, in order; the MAX_GAPS longest. */
 function idleGaps(b: Bars): IdleGap[] {
-  const order = Array.from({ length: b.n }, (_, i) => i);
-  // Steps are usually stored in start order: sorting is then skipped.
+  // Steps are usually stored in start order: then no order is built nor sorted.
   let sorted = true;
   for (let i = 1; i < b.n && sorted; i++) if (b.start(i) < b.start(i - 1)) sorted = false;
-  if (!sorted) order.sort((x, y) => b.start(x) - b.start(y));
+  const order = sorted ? null : Array.from({ length: b.n }, (_, i) => i).sort((x, y) => b.start(x) - b.start(y));
   const gaps: IdleGap[] = [];
   let busyUntil = -Infinity;
-  for (const i of order) {
+  for (let k = 0; k < b.n; k++) {
+    const i = order ? order[k]! : k;
     const s = b.start(i);
     if (busyUntil > -Infinity && s - busyUntil >= MIN_IDLE_MS) gaps.push({ fromMs: busyUntil, toMs: s });
     busyUntil = Math.max(busyUntil, b.end(i), s);
