@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     cleanups.unshift(() => dtm.close());
 
     Object.assign(process.env, {
-      DATABASE_URL: url.toString(), SAGASCOPE_AUTH: 'off', SAGASCOPE_DTM_SERVERS: dtm.url, SAGASCOPE_DTM_RETRY_INTERVAL_S: '60', SAGASCOPE_LOG_LEVEL: 'warn',
+      DATABASE_URL: url.toString(), SAGASCOPE_AUTH: 'off', SAGASCOPE_DTM_SERVERS: dtm.url, SAGASCOPE_LOG_LEVEL: 'warn',
       COLLECTOR_GRPC_PORT: '0', COLLECTOR_HTTP_PORT: '0',
     });
     // Loaded after the environment is set: the route reads its configuration once.
@@ -101,8 +101,8 @@ async function main(): Promise<void> {
     cleanups.unshift(() => new Promise((r) => server.close(r)));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/sagas/${encodeURIComponent(gid)}`;
 
-    const first = (await (await fetch(base)).json()) as { saga: { status: string; stepCount: number }; coordinator: { status: string; nextRetryAt: string; retryCount: number } };
-    console.log(`saga ${gid}: ${first.saga.status}, ${first.saga.stepCount} steps; DTM ${first.coordinator?.status}, next retry ${first.coordinator?.nextRetryAt} (attempt ${(first.coordinator?.retryCount ?? 0) + 1})`);
+    const first = (await (await fetch(base)).json()) as { saga: { status: string; stepCount: number }; coordinator: { status: string; nextRetryAt: string; retryIntervalS: number } };
+    console.log(`saga ${gid}: ${first.saga.status}, ${first.saga.stepCount} steps; DTM ${first.coordinator?.status}, next retry ${first.coordinator?.nextRetryAt} (interval ${first.coordinator?.retryIntervalS} s)`);
 
     const run = async (label: string) => {
       for (let i = 0; i < 20; i++) await (await fetch(base)).arrayBuffer();

@@ -31,14 +31,14 @@ const MiB = 1024 * 1024;
 async function generateSpans(db: Db, from: number, to: number): Promise<void> {
   await db.query(
     `INSERT INTO spans (trace_id, span_id, saga_id, service, name, kind, start_time, end_time, duration_ms, status_code,
-                        status_message, saga_name, step, step_index, op, attempt, attributes, resource_id)
+                        status_message, saga_name, step, step_index, op, attempt, attributes, resource_id, shard_key)
      SELECT lpad(to_hex(g / 4), 32, '0'), lpad(to_hex(g), 16, '0'), 'bench-saga-' || (g / 4), 'svc-' || (g % 7),
             'POST /step-' || (g % 4), 2, now() - make_interval(secs => g / 1000.0), now() - make_interval(secs => g / 1000.0) + interval '3 ms',
             3.0, CASE WHEN g % 50 = 0 THEN 2 ELSE 1 END, CASE WHEN g % 50 = 0 THEN 'declined, "retry"' END,
             'checkout', 'step-' || (g % 4), g % 4, 'action', 1,
             jsonb_build_object('saga.id', 'bench-saga-' || (g / 4), 'http.url', 'http://svc-' || (g % 7) || '/step?gid=' || g,
                                'http.status_code', 200, 'note', '=1+1'),
-            'bench-resource'
+            'bench-resource', 'bench-saga-' || (g / 4)
        FROM generate_series($1::int, $2::int) AS g`,
     [from, to],
   );

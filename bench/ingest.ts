@@ -37,7 +37,7 @@ import { toSpanRows, type SpanRow } from '../lib/ingest/span-row';
 import { spanCopyLine, COLUMN_LIST } from '../lib/ingest/span-writer';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { backendCpu, backendCpuSince, processCpuSeconds } from './support/cpu-time';
+import { backendCpu, backendCpuSince, mainThreadCpuSeconds, processCpuSeconds } from './support/cpu-time';
 import { watchGcPauses } from './support/gc-pauses';
 import { connectorFrom } from '../lib/dtm/connector';
 
@@ -194,11 +194,13 @@ async function ingestOnce(side: Side): Promise<number> {
     const database = new URL(scratch.url).pathname.slice(1);
     const pgBefore = backendCpu(database);
     const cpuBefore = process.cpuUsage();
+    const mainCpuBefore = mainThreadCpuSeconds();
     const gcWatch = watchGcPauses();
     // The sender pre-encodes its requests first; the busy share counts from its first request.
     let eluBefore = nodePerformance.eventLoopUtilization();
     const report = await runSender(`127.0.0.1:${collector.grpcPort}`, startMs, () => (eluBefore = nodePerformance.eventLoopUtilization()));
     const collectorCpu = process.cpuUsage(cpuBefore);
+    const mainCpu = mainThreadCpuSeconds() - mainCpuBefore;
     const mainThreadBusy = nodePerformance.eventLoopUtilization(eluBefore).utilization;
     const gc = await gcWatch.stop();
     const lockHeld = collector.metrics.phase2HeldSeconds / (report.elapsedMs / 1000);
@@ -228,6 +230,7 @@ async function ingestOnce(side: Side): Promise<number> {
         `raw COPY, same rows:            ${Math.round(copyRate)} rows/s, mean of ${Math.round(copyBefore.rate)} before and ${Math.round(copyAfter.rate)} after the ingest (its backend: ${(copyCpu * 1e6).toFixed(1)} µs CPU per row)`,
         `ratio ingest / raw COPY:        ${(ingestRate / copyRate).toFixed(2)} (${(ingestRate / Math.max(copyBefore.rate, copyAfter.rate)).toFixed(2)}–${(ingestRate / Math.min(copyBefore.rate, copyAfter.rate)).toFixed(2)} against either)`,
         `CPU per span (µs):              collector ${perSpan((collectorCpu.user + collectorCpu.system) / 1e6)} (kernel ${perSpan(collectorCpu.system / 1e6)}), PostgreSQL backends ${perSpan(pgCpu)}, sender ${perSpan(report.cpuSeconds)}`,
+        `collector main thread CPU:      ${perSpan(mainCpu)} µs per span (the rest of the collector's is its worker threads, GC and I/O helpers)`,
         `collector GC pauses:            ${perSpan(gc.totalMs / 1000)} µs per span (${gc.scavenges} scavenges, ${gc.others} other collections, during the ingest only)`,
         `collector main thread:          busy ${(mainThreadBusy * 100).toFixed(0)} % of the ingest (event-loop utilisation)`,
         // Since ADR 0012 these are the batches' summary row locks: several batches hold theirs at once, so "held" is a mean count of holders.

@@ -15,11 +15,15 @@ import { startHttpServer } from './http';
 import { startRetentionLoop, type RetentionLoop } from './retention';
 import { startTransitionLoop } from './transitions';
 import { startPeriodic } from './periodic';
+import { ensureDailyPartitions } from '../lib/db/span-partitions';
 import { RollupCompactor, type CompactionResult } from '../lib/stats/rollup-writer';
 import { backfillRollups } from '../lib/ingest/rollup-backfill';
 import { startAlertLoops, type AlertLoops } from './alerts';
 import type { PeriodicTask } from './periodic';
 import { log, errorFields } from '../lib/log';
+
+/** How often each collector creates the coming days' span partitions (SAGASCOPE_SPAN_PARTITIONS=daily). */
+const PARTITION_INTERVAL_MS = 3_600_000;
 
 export interface RunningCollector {
   grpcPort: number;
@@ -86,8 +90,10 @@ export async function startCollector(db: Db, config: Config, opts: CollectorOpti
         keyAttributes: config.SAGASCOPE_KEY_ATTRIBUTES,
       },
       maxBytes: config.SAGASCOPE_MAX_REQUEST_BYTES,
+      // Rows are COPied only into a PostgreSQL server (PGlite takes an unnest INSERT of full rows).
+      encode: db.kind === 'postgres',
     },
-    config.SAGASCOPE_DECODE_WORKERS,
+    config.SAGASCOPE_INGEST_WORKERS,
   );
   if (decoder instanceof DecodePool) metrics.decodeQueue = () => decoder.queued;
   const deps = { pipeline, metrics, decoder, token: config.SAGASCOPE_COLLECTOR_TOKEN };
@@ -113,6 +119,10 @@ export async function startCollector(db: Db, config: Config, opts: CollectorOpti
     intervalMs: config.SAGASCOPE_RETENTION_INTERVAL_MS,
     rollupDays: config.SAGASCOPE_ROLLUP_RETENTION_DAYS,
   });
+  // Daily span partitions are created days ahead, so a partition's creation never races its first spans.
+  const partitions = config.SAGASCOPE_SPAN_PARTITIONS === 'daily'
+    ? startPeriodic('span partitions', PARTITION_INTERVAL_MS, () => ensureDailyPartitions(db, Date.now()))
+    : null;
   const transitions = startTransitionLoop(db, config.SAGASCOPE_TRANSITION_INTERVAL_MS, opts.now);
   // Folds the rollup changes ingest appends; readers add pending ones, so this only bounds their number.
   const compactor = new RollupCompactor(db);
@@ -136,7 +146,7 @@ export async function startCollector(db: Db, config: Config, opts: CollectorOpti
     alerts,
     async close() {
       closing = true;
-      await Promise.all([retention.stop(), transitions.stop(), alerts.stop(), backfill, grpc.close(), http.close()]);
+      await Promise.all([retention.stop(), transitions.stop(), partitions?.stop(), alerts.stop(), backfill, grpc.close(), http.close()]);
       await pipeline.close();
       await decoder.close();
       await compaction.stop();

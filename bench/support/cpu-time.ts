@@ -7,10 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
 
-/** utime + stime of one process, in seconds; 0 when it is gone. */
-export function processCpuSeconds(pid: number): number {
+/** utime + stime of one process (or of its thread `tid`), in seconds; 0 when it is gone. */
+export function processCpuSeconds(pid: number, tid?: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     // Fields after the command name (which may contain spaces) start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
@@ -40,4 +40,13 @@ export function backendCpuSince(database: string, before: Map<number, number>): 
   let total = 0;
   for (const [pid, now] of backendCpu(database)) total += now - (before.get(pid) ?? 0);
   return total;
+}
+
+/**
+ * CPU seconds of this process's main thread alone (its task id is the pid):
+ * process.cpuUsage() adds every worker thread's, and a collector that hands work
+ * to workers should be judged on what is left on the thread that cannot be scaled.
+ */
+export function mainThreadCpuSeconds(): number {
+  return processCpuSeconds(process.pid, process.pid);
 }

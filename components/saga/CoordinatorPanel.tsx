@@ -22,9 +22,10 @@ function DtmStatus({ status }: { status: CoordinatorStatus }) {
 
 /**
  * DTM's own view of the saga beside the spans (DESIGN.md §3 "The coordinator's own
- * view"): its status in its own words, when it calls the branches next and which
- * attempt that is, the rollback reason, each branch op's state next to the step
- * it belongs to, and where DTM and the spans disagree. When DTM could not be read
+ * view"): its status in its own words, when it calls the branches next and the
+ * interval it waits now, the rollback reason, each branch op's state next to the
+ * step it belongs to with the calls of it whose spans arrived, and where DTM and
+ * the spans disagree. No attempt count: DTM stores none (lib/dtm/view.ts). When DTM could not be read
  * the panel says so plainly: the verdict above is then the spans' alone.
  * Every value is rendered as text (DTM's URLs and reasons come from applications).
  */
@@ -77,10 +78,14 @@ export function CoordinatorPanel({
               <dt title="next_cron_time: when DTM calls the unfinished branches again">Next retry</dt>
               <dd>
                 <Timestamp iso={c.nextRetryAt} relative />
-                {c.retryCount !== null ? (
-                  <span className="muted" data-testid="dtm-attempt">
+                {c.retryIntervalS !== null ? (
+                  <span
+                    className="muted"
+                    data-testid="dtm-interval"
+                    title="next_cron_interval. DTM doubles it after a failed call and returns it to its base after a success or once it has grown past the base, so it does not tell how many calls were made."
+                  >
                     {' '}
-                    (attempt {c.retryCount + 1}; {c.retryCount} failed so far)
+                    (DTM waits {c.retryIntervalS} s between calls now; it does not count its calls: see "Calls seen")
                   </span>
                 ) : null}
               </dd>
@@ -125,6 +130,9 @@ export function CoordinatorPanel({
                 <th scope="col">Op</th>
                 <th scope="col">DTM state</th>
                 <th scope="col">Finished</th>
+                <th scope="col" title="Calls of this op whose spans reached sagascope (failed ones in brackets). DTM does not count its calls; dropped spans make this lower.">
+                  Calls seen
+                </th>
                 <th scope="col">URL</th>
               </tr>
             </thead>
@@ -138,6 +146,10 @@ export function CoordinatorPanel({
                     <DtmStatus status={b.status} />
                   </td>
                   <td>{b.finishedAt ? <Timestamp iso={b.finishedAt} /> : <span className="muted">—</span>}</td>
+                  <td className="num" data-testid="dtm-calls-seen" data-calls={b.callsSeen} data-failed={b.failedCallsSeen}>
+                    {b.callsSeen}
+                    {b.failedCallsSeen > 0 ? <span className="muted"> ({b.failedCallsSeen} failed)</span> : null}
+                  </td>
                   <td className="mono url-cell">{b.url || <span className="muted">(none: DTM counts it done)</span>}</td>
                 </tr>
               ))}

@@ -3,6 +3,7 @@
  * (UI server, collector, scripts) reads settings through `loadConfig()` so a bad
  * value fails fast with a message naming the variable.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseAllowlist } from '../actions/host-allowlist';
 import { parseCidr } from '../actions/address-policy';
@@ -37,6 +38,15 @@ const checkedList = (parse: (entry: string) => unknown) =>
       }
     });
 
+const MAX_INGEST_WORKERS = 64;
+/** Unset or empty: undefined (not 0, which means "no workers"). */
+const workerCount = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.coerce.number().int().min(0).max(MAX_INGEST_WORKERS).optional());
+
+/** SAGASCOPE_INGEST_WORKERS when unset: every core but the main thread's, at least one worker. */
+export function defaultIngestWorkers(cores = availableParallelism()): number {
+  return Math.min(MAX_INGEST_WORKERS, Math.max(1, cores - 1));
+}
+
 export const envSchema = z.object({
   /** Postgres server. Unset → embedded PGlite under SAGASCOPE_DATA_DIR. */
   DATABASE_URL: z
@@ -66,8 +76,14 @@ export const envSchema = z.object({
   SAGASCOPE_DECODE_MAX_VALUES: int(1_000_000, 1),
   /** Decode budget: nesting of array / key-value list attribute values; a deeper span is rejected (partial success). */
   SAGASCOPE_DECODE_MAX_DEPTH: z.coerce.number().int().min(1).max(128).default(32),
-  /** Worker threads that unpack and decode OTLP requests off the main thread (which serves the UI); 0 = on the main thread. */
-  SAGASCOPE_DECODE_WORKERS: z.coerce.number().int().min(0).max(16).default(1),
+  /**
+   * Ingest worker threads: they unpack and decode OTLP requests and build the rows' COPY text, off the main thread
+   * (which serves the UI and runs the transactions); 0 = all on the main thread. Unset: cores − 1, at least 1
+   * (resolved in parseConfig, ADR 0014).
+   */
+  SAGASCOPE_INGEST_WORKERS: workerCount,
+  /** Deprecated alias of SAGASCOPE_INGEST_WORKERS (its name before the workers built rows too); read only when that is unset. */
+  SAGASCOPE_DECODE_WORKERS: workerCount,
   /** Attributes kept per span / event / resource; the rest are dropped and the span flagged (sagascope.truncated). */
   SAGASCOPE_MAX_ATTRIBUTES: int(256, 1),
   /** Characters kept of any string value (attribute, span name, status message); longer ones are cut and flagged. */
@@ -108,6 +124,11 @@ export const envSchema = z.object({
     }),
   /** Spans whose start_time is older than this many days are deleted by the collector (0 = keep forever). */
   SAGASCOPE_RETENTION_DAYS: int(7, 0),
+  /**
+   * `daily`: spans partitioned by day on start_time (lib/db/span-partitions.ts, ADR 0013);
+   * the plain table is converted on start. There is no way back but a dump and reload.
+   */
+  SAGASCOPE_SPAN_PARTITIONS: z.enum(['none', 'daily']).default('none'),
   /** How often the collector's retention pass runs. */
   SAGASCOPE_RETENTION_INTERVAL_MS: int(600_000, 1_000),
   /** Rollups (chart and topology aggregates) older than this many days are deleted (0 = keep forever). */
@@ -210,13 +231,12 @@ export const envSchema = z.object({
   SAGASCOPE_DTM_POLL_MS: z.coerce.number().int().min(200).max(86_400_000).default(5_000),
   /** Largest DTM answer read; a larger one is refused as garbage. */
   SAGASCOPE_DTM_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1_024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
-  /** DTM's server-wide RetryInterval in seconds (its default 10), from which the retry count is derived. */
-  SAGASCOPE_DTM_RETRY_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(10),
   /** OTLP/gRPC endpoint for the UI's own spans (manual actions); unset: http://127.0.0.1:COLLECTOR_GRPC_PORT (lib/telemetry). */
   SAGASCOPE_SELF_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });
 
-export type Config = z.infer<typeof envSchema>;
+/** The alias is folded into SAGASCOPE_INGEST_WORKERS, which is always resolved to a number. */
+export type Config = Omit<z.infer<typeof envSchema>, 'SAGASCOPE_INGEST_WORKERS' | 'SAGASCOPE_DECODE_WORKERS'> & { SAGASCOPE_INGEST_WORKERS: number };
 
 export class ConfigError extends Error {}
 
@@ -229,7 +249,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  const { SAGASCOPE_INGEST_WORKERS: workers, SAGASCOPE_DECODE_WORKERS: alias, ...rest } = parsed.data;
+  if (workers !== undefined && alias !== undefined && workers !== alias) {
+    throw new ConfigError(
+      `invalid configuration:\n  SAGASCOPE_DECODE_WORKERS: ${alias} contradicts SAGASCOPE_INGEST_WORKERS: ${workers} (the old name is an alias; set only SAGASCOPE_INGEST_WORKERS)`,
+    );
+  }
+  return { ...rest, SAGASCOPE_INGEST_WORKERS: workers ?? alias ?? defaultIngestWorkers() };
 }
 
 let cached: Config | undefined;

@@ -46,6 +46,7 @@ describe('advisory-lock keys (lib/db/locks.ts)', () => {
       auditChain: '7310575219633000002',
       users: '7310575219633000003',
       rollupCompaction: '7310575219633000004',
+      spanPartitions: '7310575219633000005',
     } satisfies Record<LockName, string>);
     for (const k of keys) expect(BigInt(k) < 2n ** 63n).toBe(true); // an int8
   });

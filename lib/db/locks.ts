@@ -38,6 +38,8 @@ const LOCK_NAMES = [
   'users',
   /** One rollup compaction at a time, across collectors (lib/stats/rollup-writer.ts). */
   'rollupCompaction',
+  /** Creating, converting and dropping span partitions, one process at a time (lib/db/span-partitions.ts). */
+  'spanPartitions',
 ] as const;
 
 export type LockName = (typeof LOCK_NAMES)[number];

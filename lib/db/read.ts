@@ -14,6 +14,7 @@ import { auditForSaga } from '../audit/store';
 import { cachedView, viewStamp, rememberView } from '../saga-view/cache';
 import { buildSagaView, type SagaView } from '../saga-view/view';
 import { coordinatorOf, type CoordinatorLookup } from '../dtm/connector';
+import { withCallsSeen } from '../dtm/view';
 import { sagaFilterConditions } from '../search/saga-filter';
 import { keysOfSaga } from '../search/key-writer';
 
@@ -137,7 +138,7 @@ export async function getSagaDetail(
     const modelled = await loadSagaModel(db, id, cfg, maxSagaSpans, dtm.input);
     if (!modelled) return null;
     const { saga, spans, storedSpans, capped } = modelled;
-    const coordinatorJson = !coordinator || coordinator.kind === 'none' ? null : { ...coordinator.json, divergences: saga.coordinatorDivergences ?? [] };
+    const coordinatorJson = !coordinator || coordinator.kind === 'none' ? null : withCallsSeen(coordinator.json, saga.steps, saga.coordinatorDivergences ?? []);
     view = buildSagaView(saga, spans, cfg, capped ? { modelled: spans.length, stored: storedSpans } : null, coordinatorJson, dtm.facts);
     if (stamp) rememberView(id, stamp, cfg.nowMs, saga.next?.atMs ?? null, view);
   }
@@ -157,7 +158,9 @@ export async function getTrace(db: Db, traceId: string): Promise<TraceJson | nul
 
 /** One span with its attributes (the UI's attribute panel), without loading its whole trace. */
 export async function getSpan(db: Db, traceId: string, spanId: string): Promise<SpanJson | null> {
-  const row = await db.prisma.span.findUnique({ where: { traceId_spanId: { traceId, spanId } } });
+  // (trace_id, span_id) is the key's prefix: one row, unless a sender gave one span
+  // id two different own saga ids (two keys, ADR 0013); then the first stored.
+  const row = await db.prisma.span.findFirst({ where: { traceId, spanId }, orderBy: { receivedAt: 'asc' } });
   return row ? (await withResources(db, [row]))[0]! : null;
 }
 

@@ -42,8 +42,6 @@ export interface ConnectorOptions {
   client: DtmClient;
   cacheMs: number;
   pollMs: number;
-  /** DTM's server-wide RetryInterval, for the retry count (lib/dtm/view.ts). */
-  defaultRetryIntervalS: number;
   /** How long a transaction that finished is kept after the follower saw it go. */
   retainMs?: number;
   now?: () => number;
@@ -141,7 +139,7 @@ export class DtmConnector {
     const found = answers.find((a) => a !== null && a.q.transaction !== null);
     if (found && found.q.transaction) {
       this.owners.set(gid, found.server);
-      const mapped = mapDtmQuery(found.server, { ...found.q, transaction: found.q.transaction }, this.now(), this.opts.defaultRetryIntervalS);
+      const mapped = mapDtmQuery(found.server, { ...found.q, transaction: found.q.transaction }, this.now());
       return this.remember(gid, { kind: 'view', json: mapped.json, input: mapped.input });
     }
     if (errors.length === 0) {
@@ -267,7 +265,6 @@ export type DtmConfig = Pick<
   | 'SAGASCOPE_DTM_CACHE_MS'
   | 'SAGASCOPE_DTM_POLL_MS'
   | 'SAGASCOPE_DTM_MAX_RESPONSE_BYTES'
-  | 'SAGASCOPE_DTM_RETRY_INTERVAL_S'
 >;
 
 export function connectorFrom(config: DtmConfig): DtmConnector | null {
@@ -277,7 +274,6 @@ export function connectorFrom(config: DtmConfig): DtmConnector | null {
     client: new DtmClient({ servers, timeoutMs: config.SAGASCOPE_DTM_TIMEOUT_MS, maxResponseBytes: config.SAGASCOPE_DTM_MAX_RESPONSE_BYTES }),
     cacheMs: config.SAGASCOPE_DTM_CACHE_MS,
     pollMs: config.SAGASCOPE_DTM_POLL_MS,
-    defaultRetryIntervalS: config.SAGASCOPE_DTM_RETRY_INTERVAL_S,
   });
 }
 
@@ -289,7 +285,7 @@ export function dtmConnector(config: DtmConfig): DtmConnector | null {
   const slot = globalThis as Slot;
   const key = JSON.stringify([
     config.SAGASCOPE_DTM_SERVERS, config.SAGASCOPE_DTM_TIMEOUT_MS, config.SAGASCOPE_DTM_CACHE_MS, config.SAGASCOPE_DTM_POLL_MS,
-    config.SAGASCOPE_DTM_MAX_RESPONSE_BYTES, config.SAGASCOPE_DTM_RETRY_INTERVAL_S,
+    config.SAGASCOPE_DTM_MAX_RESPONSE_BYTES,
   ]);
   if (!slot[SLOT] || slot[SLOT].key !== key) {
     void slot[SLOT]?.connector?.stop();

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { dtmAllSchema, dtmQuerySchema } from './shapes';
-import { mapDtmQuery, retryCountOf } from './view';
+import { mapDtmQuery, withCallsSeen } from './view';
 import { parseDtmServer, parseDtmServers } from './servers';
 
 /** What DTM answers to GET /api/dtmsvr/query?gid=… for a saga retrying its compensation of branch 01. */
@@ -24,15 +24,15 @@ export const QUERY_RETRYING = {
 };
 
 describe('DTM query answers', () => {
-  it('parse and map: status, next retry, retry count from next_cron_interval, rollback reason, branches in order', () => {
+  it('parse and map: status, next retry, the current interval, rollback reason, branches in order', () => {
     const q = dtmQuerySchema.parse(QUERY_RETRYING);
     const fetched = Date.parse('2026-12-06T06:01:12Z');
     const { json, input } = mapDtmQuery('http://dtm:36789', { ...q, transaction: q.transaction! }, fetched);
     expect(json).toMatchObject({
       kind: 'dtm', server: 'http://dtm:36789', status: 'aborting', transType: 'saga',
       nextRetryAt: '2026-12-06T06:02:30.000Z',
-      // 80 s = 10 s × 2³: three failed calls since the last reset; the next is attempt 4.
-      retryCount: 3,
+      // next_cron_interval as stored: the wait, not a count of calls.
+      retryIntervalS: 80,
       rollbackReason: 'url:http://busi:8081/api/busi/TransIn return failed: FAILURE',
       fetchedAt: '2026-12-06T06:01:12.000Z', error: null, divergences: [],
     });
@@ -43,10 +43,10 @@ describe('DTM query answers', () => {
     expect(input.branches[0]).toMatchObject({ branchId: '01', op: 'action', status: 'succeed', finishedMs: Date.parse('2026-12-06T06:00:00.2Z') });
   });
 
-  it('a finished transaction has no next retry nor retry count', () => {
+  it('a finished transaction has no next retry nor interval', () => {
     const q = dtmQuerySchema.parse({ ...QUERY_RETRYING, transaction: { ...QUERY_RETRYING.transaction, status: 'failed', rollback_time: '2026-12-06T14:03:00+08:00' } });
     const { json, input } = mapDtmQuery('http://dtm:36789', { ...q, transaction: q.transaction! }, 0);
-    expect([json.status, json.nextRetryAt, json.retryCount, input.nextRetryMs]).toEqual(['failed', null, null, null]);
+    expect([json.status, json.nextRetryAt, json.retryIntervalS, input.nextRetryMs]).toEqual(['failed', null, null, null]);
   });
 
   it('an unknown gid is {"transaction": null, "branches": []} (also null branches)', () => {
@@ -72,24 +72,76 @@ describe('DTM query answers', () => {
   });
 });
 
-describe('retry count, as DTM derives next_cron_interval (cronBackoff doubles, cronReset to retry_interval)', () => {
-  const t = (next_cron_interval: number, extra: Record<string, unknown> = {}) =>
-    dtmQuerySchema.parse({ transaction: { ...QUERY_RETRYING.transaction, next_cron_interval, ...extra }, branches: [] }).transaction!;
+/**
+ * DTM's execBranch (dtmsvr/trans_status.go) after each call, restated for the table below:
+ * (success && ≥ 1.5 s since touched) || (interval > server base && interval > trans base) → reset to the base;
+ * ONGOING → keep; other error → double. Histories with different numbers of failed calls leave the
+ * same next_cron_interval, so the view reports the interval and never an attempt count.
+ */
+function intervalAfter(calls: Array<'error' | 'ongoing' | 'slow-success'>, server: number, trans = 0): number {
+  const base = trans || server;
+  let i = base; // saveNew: cronReset
+  for (const c of calls) {
+    if ((c === 'slow-success') || (i > server && i > trans)) i = base;
+    else if (c === 'error') i *= 2;
+  }
+  return i;
+}
+
+describe('no attempt count: DTM stores none (dtmsvr/trans_status.go execBranch)', () => {
+  const errors = (n: number) => Array<'error'>(n).fill('error');
   it.each([
-    [10, 0], [20, 1], [40, 2], [80, 3], [160, 4], [10 * 2 ** 10, 10],
-  ])('interval %i s with the default 10 s → %i failed calls', (interval, n) => {
-    expect(retryCountOf(t(interval))).toBe(n);
+    ['1 failed call, default 10 s', errors(1), 10, 0, 20],
+    ['3 failed calls, default 10 s (20 → reset 10 → 20)', errors(3), 10, 0, 20],
+    ['51 failed calls, default 10 s', errors(51), 10, 0, 20],
+    ['2 failed calls, default 10 s', errors(2), 10, 0, 10],
+    ['0 calls yet', [], 10, 0, 10],
+    ['retry_interval 1 s under a 10 s server: doubles to 16, then resets', errors(4), 10, 1, 16],
+    ['retry_interval 1 s, 5 failed calls: reset', errors(5), 10, 1, 1],
+    ['retry_interval 1 s, 9 failed calls: 16 again', errors(9), 10, 1, 16],
+    ['ONGOING keeps an interval still below the server base', ['error', 'error', 'ongoing', 'ongoing'] as const, 10, 1, 4],
+    ['ONGOING once the interval grew past both bases resets it', ['error', 'ongoing'] as const, 10, 0, 10],
+    ['a slow success of another branch resets it', ['error', 'slow-success'] as const, 10, 0, 10],
+  ])('%s → next_cron_interval %#', (_name, calls, server, trans, interval) => {
+    expect(intervalAfter([...calls], server, trans)).toBe(interval);
+    // Whatever the history, the view passes the interval on and claims no count.
+    const q = dtmQuerySchema.parse({ transaction: { ...QUERY_RETRYING.transaction, next_cron_interval: interval, retry_interval: trans || undefined }, branches: [] });
+    const { json } = mapDtmQuery('http://dtm:36789', { ...q, transaction: q.transaction! }, 0);
+    expect(json.retryIntervalS).toBe(interval);
+    expect(json).not.toHaveProperty('retryCount');
   });
-  it("the transaction's own retry_interval (top level or in its options JSON) is the base", () => {
-    expect(retryCountOf(t(12, { retry_interval: 3 }))).toBe(2);
-    expect(retryCountOf(t(12, { options: '{"retry_interval":3}' }))).toBe(2);
-    expect(retryCountOf(t(40, { options: 'not json' }))).toBe(2);
+  it('one interval, several histories: 20 s is 1, 3 or 51 failed calls', () => {
+    expect(new Set([1, 3, 51].map((n) => intervalAfter(errors(n), 10)))).toEqual(new Set([20]));
   });
-  it("a server whose RetryInterval is not DTM's default", () => {
-    expect(retryCountOf(t(60), 15)).toBe(2);
+  it('no interval stored: null', () => {
+    const q = dtmQuerySchema.parse({ transaction: { ...QUERY_RETRYING.transaction, next_cron_interval: 0 }, branches: [] });
+    expect(mapDtmQuery('http://dtm:36789', { ...q, transaction: q.transaction! }, 0).json.retryIntervalS).toBeNull();
   });
-  it('no interval: unknown', () => {
-    expect(retryCountOf(t(0))).toBeNull();
+});
+
+describe('calls seen per branch op (the spans that reached sagascope)', () => {
+  const q = dtmQuerySchema.parse(QUERY_RETRYING);
+  const { json } = mapDtmQuery('http://dtm:36789', { ...q, transaction: q.transaction! }, 0);
+  type S = { key: string; op: 'action' | 'compensate'; result: 'success' | 'failure' | 'transient' | 'ongoing' };
+  it.each<[string, S[], Record<string, [number, number]>]>([
+    ['no spans', [], { '01/action': [0, 0], '01/compensate': [0, 0], '02/action': [0, 0], '02/compensate': [0, 0] }],
+    [
+      'retried compensation: transient errors count as failed calls, ONGOING does not',
+      [
+        { key: '01', op: 'action', result: 'success' },
+        { key: '02', op: 'action', result: 'failure' },
+        { key: '02', op: 'compensate', result: 'success' },
+        { key: '01', op: 'compensate', result: 'transient' },
+        { key: '01', op: 'compensate', result: 'ongoing' },
+        { key: '01', op: 'compensate', result: 'transient' },
+      ],
+      { '01/action': [1, 0], '01/compensate': [3, 2], '02/action': [1, 1], '02/compensate': [1, 0] },
+    ],
+    ['a span of a branch DTM does not list is not counted anywhere', [{ key: '07', op: 'action', result: 'success' }], { '01/action': [0, 0], '01/compensate': [0, 0], '02/action': [0, 0], '02/compensate': [0, 0] }],
+  ])('%s', (_name, steps, want) => {
+    const out = withCallsSeen(json, steps, [{ branchId: '01', op: 'action', message: 'm' }]);
+    expect(Object.fromEntries(out.branches.map((b) => [`${b.branchId}/${b.op}`, [b.callsSeen, b.failedCallsSeen]]))).toEqual(want);
+    expect(out.divergences).toEqual([{ branchId: '01', op: 'action', message: 'm' }]);
   });
 });
 

@@ -8,8 +8,11 @@
  * request being decoded; a worker holds one unpacked body at a time, so memory
  * grows with the number of workers, not with the number of requests in flight.
  * Rows come back in chunks of a few hundred (decode-worker.ts), each taken in
- * its own turn of the event loop: structured clone costs the main thread about
- * a quarter of what decoding did (≈3 vs ≈13 µs per span, measured here).
+ * its own turn of the event loop. Structured clone of full rows cost the main
+ * thread about a quarter of what decoding did (≈3 vs ≈13 µs per span); with
+ * `encode` the workers also build the COPY text and send it as a transferred
+ * buffer beside lean rows (copy-block.ts, ADR 0014): hand-off plus COPY input
+ * fell from 10.3 to 4.7 µs per span of main-thread CPU (bench:ingest:handoff).
  *
  * Small bodies sent uncompressed are decoded on the main thread: within the
  * budgets, decoding work is proportional to the bytes (at most ~25 ns per
@@ -34,6 +37,11 @@ const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 export interface WorkerSetup {
   limits: RequestLimits;
   maxBytes: number;
+  /**
+   * Workers also build the rows' COPY text (lib/ingest/copy-block.ts) and send
+   * lean rows: only for a database the rows are COPied into (PostgreSQL server).
+   */
+  encode?: boolean;
 }
 
 export type ToWorker =
@@ -58,7 +66,7 @@ export interface RequestDecoder {
   close(): Promise<void>;
 }
 
-/** Decodes on the calling thread (SAGASCOPE_DECODE_WORKERS=0, and small bodies). */
+/** Decodes on the calling thread (SAGASCOPE_INGEST_WORKERS=0, and small bodies). */
 export class InlineDecoder implements RequestDecoder {
   readonly full = false;
   constructor(private readonly setup: WorkerSetup) {}
@@ -201,7 +209,7 @@ export class DecodePool implements RequestDecoder {
   }
 }
 
-/** The decoder a collector uses: SAGASCOPE_DECODE_WORKERS worker threads, or the main thread when 0. */
+/** The decoder a collector uses: SAGASCOPE_INGEST_WORKERS worker threads, or the main thread when 0. */
 export function createDecoder(setup: WorkerSetup, workers: number): RequestDecoder {
   return workers > 0 ? new DecodePool(setup, workers) : new InlineDecoder(setup);
 }

@@ -1,9 +1,11 @@
 /**
- * A decode worker thread (lib/ingest/decode-pool.ts): unpacks and decodes one
+ * An ingest worker thread (lib/ingest/decode-pool.ts): unpacks and decodes one
  * request at a time, off the main thread, and hands the span rows back in
  * chunks, at most CHUNKS_AHEAD ahead of the main thread, which takes each in
  * its own turn of the event loop. One request at a time also bounds memory:
- * a worker holds at most one unpacked body.
+ * a worker holds at most one unpacked body. For a database with COPY
+ * (`setup.encode`) it also builds each chunk's COPY text, sent as a transferred
+ * buffer beside lean rows (lib/ingest/copy-block.ts, ADR 0014).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { readlinkSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { JsonBudgetScanner } from '../otlp/json-budget-scan';
 import { ExportError } from './errors';
 import { log, errorFields } from '../log';
 import type { SpanRow } from './span-row';
+import { encodeCopyBlock } from './copy-block';
 import type { FromWorker, ToWorker, WorkerSetup } from './decode-pool';
 
 const setup = workerData as WorkerSetup;
@@ -94,7 +97,10 @@ async function sendRows(id: number, rows: SpanRow[]): Promise<void> {
     while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
     wake = null;
     credits--;
-    send({ type: 'rows', id, rows: rows.slice(from, to) });
+    if (setup.encode) {
+      const { rows: lean, block, transfer } = encodeCopyBlock(rows.slice(from, to));
+      port.postMessage({ type: 'rows', id, rows: lean } satisfies FromWorker, [transfer, block.starts.buffer as ArrayBuffer, block.sagaAt.buffer as ArrayBuffer]);
+    } else send({ type: 'rows', id, rows: rows.slice(from, to) });
     from = to;
   }
 }

@@ -4,6 +4,9 @@
  * before their parent, so most resolutions happen inside one batch; the rest is
  * resolved against stored spans in the database (lib/ingest/span-writer.ts).
  * Returns a new array; rows that gain a saga id are copied, inputs are untouched.
+ * Copies are marked `inheritedSaga`: their distribution key stays their trace's
+ * (lib/ingest/span-row.ts shardKeyOf), so it does not depend on whether a re-send
+ * comes with its ancestors or alone.
  */
 import type { SpanRow } from './span-row';
 
@@ -37,6 +40,6 @@ export function inheritSagaIds(rows: readonly SpanRow[]): SpanRow[] {
   return rows.map((r) => {
     if (r.sagaId !== null || r.parentSpanId === null) return r;
     const sagaId = sagaOf(r);
-    return sagaId === null ? r : { ...r, sagaId };
+    return sagaId === null ? r : { ...r, sagaId, inheritedSaga: true as const };
   });
 }

@@ -12,6 +12,7 @@
  */
 import type { Db } from '../db/connection';
 import type { SpanRow } from './span-row';
+import { resourceJsonOf } from './copy-block';
 
 /** Ids kept per database handle; past this many the set starts over (a cache miss only costs a no-op insert). */
 const MAX_KNOWN = 50_000;
@@ -23,7 +24,7 @@ export async function upsertResources(db: Db, rows: readonly SpanRow[]): Promise
   let byId: Map<string, string> | undefined;
   for (const r of rows) {
     if (known.has(r.resourceId) || byId?.has(r.resourceId)) continue;
-    (byId ??= new Map()).set(r.resourceId, r.resourceJson);
+    (byId ??= new Map()).set(r.resourceId, resourceJsonOf(r));
   }
   if (!byId) return;
   const ids = [...byId.keys()].sort(); // one order everywhere: no deadlocks between writers

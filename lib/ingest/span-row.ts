@@ -38,6 +38,29 @@ export interface SpanRow extends SagaFields {
   eventsJson: string | null;
   /** Business keys of the span and its resource, flat [name, value, …] (lib/search/keys.ts); null when none. */
   keys: string[] | null;
+  /**
+   * Set only on rows whose sagaId was inherited (lib/ingest/inherit-saga-ids.ts):
+   * their distribution key stays the trace's, as if they had none (shardKeyOf).
+   */
+  inheritedSaga?: true;
+  /**
+   * Set on rows an ingest worker encoded (lib/ingest/copy-block.ts): the row's
+   * COPY line is line `line` of `block`, and its attributes, events, resource
+   * JSON and scope are there only (the fields here are left empty).
+   */
+  block?: import('./copy-block').CopyBlock;
+  line?: number;
+}
+
+/**
+ * The span's distribution key (`spans.shard_key`, ADR 0013): its own saga id as
+ * sent, else `trace:<trace_id>`. A function of the span's own data only, never of
+ * what else came in the batch, so every re-send of a span has the same key, and
+ * the primary key (trace_id, span_id, shard_key) dedupes it whether the first copy
+ * has been adopted into a saga since or not.
+ */
+export function shardKeyOf(r: Pick<SpanRow, 'traceId' | 'sagaId' | 'inheritedSaga'>): string {
+  return r.sagaId !== null && r.inheritedSaga !== true ? r.sagaId : 'trace:' + r.traceId;
 }
 
 const UNKNOWN_SERVICE = 'unknown_service';

@@ -22,8 +22,9 @@
 import type { Db, Sql, TxSql } from '../db/connection';
 import type { SpanRow } from './span-row';
 import type { ModelConfig, Saga, SagaSpan } from '../saga/types';
-import { arrayLiteral, copyText, timestampText } from '../db/pg-text';
-import { copyChunks } from '../db/copy-chunks';
+import { arrayLiteral } from '../db/pg-text';
+import { COLUMN_LIST, SPAN_COLUMNS, type Value } from './span-copy';
+import { spanCopyChunks, isEncoded } from './copy-block';
 import { upsertResources } from './resource-writer';
 import { loadSagaSpans } from '../saga/span-store';
 import { modelSagaSpans } from '../saga/model-store';
@@ -38,94 +39,13 @@ import { keyExtractorFor } from '../search/keys';
 
 const MAX_DEPTH = 64;
 
-/**
- * The `spans` table's columns as ingest writes them, declared once: the COPY
- * column list, the unnest INSERT's parameter types and both row encodings come
- * from this table. `value` is what the unnest INSERT sends; the COPY text field
- * is derived from it by the column's type. `plain`: the value never needs COPY
- * escaping (lowercase hex ids, the base64url resource id, enum values).
- */
-const SPAN_COLUMNS = [
-  col('trace_id', 'text', (r) => r.traceId, 'plain'),
-  col('span_id', 'text', (r) => r.spanId, 'plain'),
-  col('parent_span_id', 'text', (r) => r.parentSpanId, 'plain'),
-  col('saga_id', 'text', (r) => r.sagaId),
-  col('service', 'text', (r) => r.service),
-  col('name', 'text', (r) => r.name),
-  col('kind', 'int2', (r) => r.kind),
-  col('start_time', 'timestamptz', (r) => timestampText(r.startMs)),
-  col('end_time', 'timestamptz', (r) => timestampText(r.endMs)),
-  col('duration_ms', 'float8', (r) => r.endMs - r.startMs),
-  col('status_code', 'int2', (r) => r.statusCode),
-  col('status_message', 'text', (r) => r.statusMessage),
-  col('saga_name', 'text', (r) => r.sagaName),
-  col('protocol', 'text', (r) => r.protocol, 'plain'),
-  col('role', 'text', (r) => r.role, 'plain'),
-  col('step', 'text', (r) => r.step),
-  col('step_index', 'int4', (r) => r.stepIndex),
-  col('branch_id', 'text', (r) => r.branchId),
-  col('op', 'text', (r) => r.op, 'plain'),
-  col('attempt', 'int4', (r) => r.attempt),
-  col('result', 'text', (r) => r.result, 'plain'),
-  col('action_url', 'text', (r) => r.actionUrl),
-  col('compensate_url', 'text', (r) => r.compensateUrl),
-  col('idempotency_key', 'text', (r) => r.idempotencyKey),
-  col('zero_code', 'bool', (r) => r.zeroCode),
-  col('scope', 'text', (r) => r.scope),
-  col('attributes', 'jsonb', (r) => r.attributesJson),
-  col('resource_id', 'text', (r) => r.resourceId, 'plain'),
-  col('events', 'jsonb', (r) => r.eventsJson),
-  col('trigger', 'text', (r) => r.trigger, 'plain'),
-];
+export { COLUMN_LIST, spanCopyLine } from './span-copy';
 
-type SqlType = 'text' | 'int2' | 'int4' | 'float8' | 'bool' | 'timestamptz' | 'jsonb';
-type Value = string | number | boolean | null;
-
-interface SpanColumn {
-  name: string;
-  type: SqlType;
-  value: (r: SpanRow) => Value;
-  /** The COPY text field (escaped, `\\N` for null). */
-  copy: (r: SpanRow) => string;
-}
-
-function col(name: string, type: SqlType, value: (r: SpanRow) => Value, escaping: 'escape' | 'plain' = 'escape'): SpanColumn {
-  return { name, type, value, copy: copyEncoder(type, value, escaping) };
-}
-
-/** JSON text holds no raw tab or newline (JSON.stringify escapes them), only backslashes to double. */
-const jsonCopyText = (json: string) => (json.indexOf('\\') === -1 ? json : json.replaceAll('\\', '\\\\'));
-
-function copyEncoder(type: SqlType, value: (r: SpanRow) => Value, escaping: 'escape' | 'plain'): (r: SpanRow) => string {
-  switch (type) {
-    case 'text':
-      return escaping === 'plain' ? (r) => (value(r) as string | null) ?? '\\N' : (r) => copyText(value(r) as string | null);
-    case 'jsonb':
-      return (r) => {
-        const v = value(r) as string | null;
-        return v === null ? '\\N' : jsonCopyText(v);
-      };
-    case 'bool':
-      return (r) => (value(r) ? 't' : 'f');
-    default: // numbers; timestamps are already text without specials (timestampText)
-      return (r) => {
-        const v = value(r);
-        return v === null ? '\\N' : String(v);
-      };
-  }
-}
-
-export const COLUMN_LIST = SPAN_COLUMNS.map((c) => c.name).join(', ');
-const COPY_FIELDS = SPAN_COLUMNS.map((c) => c.copy);
 const STAGE_DDL = `CREATE TEMP TABLE IF NOT EXISTS spans_stage (LIKE spans INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`;
-const RETURNING = `ON CONFLICT (trace_id, span_id) DO NOTHING RETURNING trace_id, span_id`;
-
-/** One COPY text line, in SPAN_COLUMNS order (the hot path of a PostgreSQL ingest). */
-export function spanCopyLine(r: SpanRow): string {
-  let line = COPY_FIELDS[0]!(r);
-  for (let i = 1; i < COPY_FIELDS.length; i++) line += '\t' + COPY_FIELDS[i]!(r);
-  return line + '\n';
-}
+// No conflict target: the key is (trace_id, span_id, shard_key), plus start_time
+// in the daily-partitioned layout (lib/db/span-partitions.ts); either way a
+// re-sent span has the same values in all of them (span-row.ts shardKeyOf).
+const RETURNING = `ON CONFLICT DO NOTHING RETURNING trace_id, span_id`;
 
 const key = (traceId: string, spanId: string) => traceId + spanId;
 
@@ -138,7 +58,7 @@ function keep(rows: readonly SpanRow[], inserted: readonly { trace_id: string; s
 async function insertViaCopy(tx: TxSql, rows: readonly SpanRow[]): Promise<SpanRow[]> {
   await tx.query('SAVEPOINT direct_copy');
   try {
-    await tx.copyFrom!(`COPY spans (${COLUMN_LIST}) FROM STDIN`, copyChunks(rows, spanCopyLine));
+    await tx.copyFrom!(`COPY spans (${COLUMN_LIST}) FROM STDIN`, spanCopyChunks(rows));
     await tx.query('RELEASE SAVEPOINT direct_copy');
     return rows as SpanRow[];
   } catch (err) {
@@ -147,7 +67,7 @@ async function insertViaCopy(tx: TxSql, rows: readonly SpanRow[]): Promise<SpanR
   // Some spans were stored before (a retried export): let the database pick the new ones.
   await tx.query('ROLLBACK TO SAVEPOINT direct_copy');
   await tx.query(STAGE_DDL);
-  await tx.copyFrom!(`COPY spans_stage (${COLUMN_LIST}) FROM STDIN`, copyChunks(rows, spanCopyLine));
+  await tx.copyFrom!(`COPY spans_stage (${COLUMN_LIST}) FROM STDIN`, spanCopyChunks(rows));
   const inserted = await tx.query<{ trace_id: string; span_id: string }>(
     `INSERT INTO spans (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM spans_stage ${RETURNING}`,
   );
@@ -155,6 +75,8 @@ async function insertViaCopy(tx: TxSql, rows: readonly SpanRow[]): Promise<SpanR
 }
 
 async function insertViaUnnest(tx: TxSql, rows: readonly SpanRow[]): Promise<SpanRow[]> {
+  // Workers encode rows only for a database with COPY (collector/start-collector.ts): this would store empty text.
+  if (rows.some(isEncoded)) throw new Error('rows encoded for COPY reached a database without COPY');
   const columns: Value[][] = SPAN_COLUMNS.map((c) => rows.map(c.value));
   const args = SPAN_COLUMNS.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
   const inserted = await tx.query<{ trace_id: string; span_id: string }>(

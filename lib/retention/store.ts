@@ -3,6 +3,10 @@
  * saga summaries left without spans. Run by the collector (collector/retention.ts).
  *
  * Concurrency (ingest keeps running, and several collectors may prune at once):
+ * - Daily-partitioned spans (lib/db/span-partitions.ts): day partitions that end
+ *   at or before the cutoff are dropped whole first; the batches below then run
+ *   in each remaining leaf that can hold expired rows (DEFAULT and the day the
+ *   cutoff falls in), each on its own table: a ctid names a row only within one.
  * - Spans: one short transaction per batch. Victims are picked with
  *   `FOR UPDATE SKIP LOCKED`, so a batch never waits on rows an ingest
  *   transaction (or another pruner) holds — those are left for the next run —
@@ -28,6 +32,7 @@
  */
 import type { Db } from '../db/connection';
 import { advisoryXactLockShared } from '../db/locks';
+import { dropExpiredPartitions, spanLeaves } from '../db/span-partitions';
 
 export const DEFAULT_RETENTION_BATCH = 5_000;
 
@@ -48,17 +53,20 @@ export interface PruneResult {
   /** Transactions that deleted spans (the last one may delete fewer than batchSize). */
   spanBatches: number;
   sagaBatches: number;
+  /** Day partitions dropped whole (their rows are not counted in spansDeleted). */
+  partitionsDropped: number;
   /** Always null: resource pruning is not done (see the module comment). */
   resourcesDeleted: null;
   /** False when shouldContinue stopped the run before it was done. */
   complete: boolean;
 }
 
-const DELETE_SPANS = `
+/** `table`: `spans`, or one leaf partition of it (never the partitioned parent: ctids repeat across leaves). */
+const DELETE_SPANS = (table: string) => `
   WITH d AS (
-    DELETE FROM spans
+    DELETE FROM ${table}
      WHERE ctid = ANY(ARRAY(
-       SELECT ctid FROM spans WHERE start_time < $1 LIMIT $2 FOR UPDATE SKIP LOCKED
+       SELECT ctid FROM ${table} WHERE start_time < $1 LIMIT $2 FOR UPDATE SKIP LOCKED
      ))
     RETURNING 1)
   SELECT count(*)::int AS n FROM d`;
@@ -86,19 +94,25 @@ export async function pruneExpiredSpans(db: Db, opts: PruneOptions): Promise<Pru
   if (Number.isNaN(opts.olderThan.getTime())) throw new Error('pruneExpiredSpans: olderThan is not a valid date');
   const cutoff = opts.olderThan.toISOString();
   const goOn = opts.shouldContinue ?? (() => true);
-  const result: PruneResult = { spansDeleted: 0, sagasDeleted: 0, spanBatches: 0, sagaBatches: 0, resourcesDeleted: null, complete: false };
+  const result: PruneResult = {
+    spansDeleted: 0, sagasDeleted: 0, spanBatches: 0, sagaBatches: 0, partitionsDropped: 0, resourcesDeleted: null, complete: false,
+  };
 
-  for (;;) {
-    if (!goOn()) return result;
-    const n = await db.transaction(async (tx) => {
-      const [row] = await tx.query<{ n: number }>(DELETE_SPANS, [cutoff, batchSize]);
-      return row?.n ?? 0;
-    });
-    if (n === 0) break;
-    result.spansDeleted += n;
-    result.spanBatches += 1;
-    opts.onBatch?.('spans', n);
-    if (n < batchSize) break;
+  result.partitionsDropped = (await dropExpiredPartitions(db, opts.olderThan)).length;
+  const leaves = (await spanLeaves(db)).filter((l) => l.fromMs === null || l.fromMs < opts.olderThan.getTime());
+  for (const leaf of leaves) {
+    for (;;) {
+      if (!goOn()) return result;
+      const n = await db.transaction(async (tx) => {
+        const [row] = await tx.query<{ n: number }>(DELETE_SPANS(leaf.name), [cutoff, batchSize]);
+        return row?.n ?? 0;
+      });
+      if (n === 0) break;
+      result.spansDeleted += n;
+      result.spanBatches += 1;
+      opts.onBatch?.('spans', n);
+      if (n < batchSize) break;
+    }
   }
 
   let after = '';

@@ -9,6 +9,7 @@
  */
 import { test, expect, type APIRequestContext, type Browser, type Page } from '@playwright/test';
 import { ADMIN_STATE, e2ePorts } from '../../playwright.config';
+import { signedIn as signedInAs, type TestUser } from '../support/users';
 import { startTestParticipant, type TestParticipant } from '../support/participant';
 import { failedSagaSpans, sendSpans } from '../support/failed-saga';
 
@@ -54,16 +55,7 @@ test.afterAll(async () => {
 // Each test signs in as its own user.
 test.use({ storageState: { cookies: [], origins: [] } });
 
-async function signedIn(browser: Browser, who: { name: string; password: string }, path: string): Promise<Page> {
-  const page = await (await browser.newContext({ baseURL, storageState: { cookies: [], origins: [] } })).newPage();
-  await page.goto(path);
-  await expect(page).toHaveURL(/\/login\?next=/);
-  await page.getByLabel('User name').fill(who.name);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByTestId('user-menu')).toContainText(who.name);
-  return page;
-}
+const signedIn = (browser: Browser, who: TestUser, path: string): Promise<Page> => signedInAs(browser, baseURL, who, path);
 
 test('operator: preview, reason, confirm "Compensate saga"; calls succeed; audit entries and manual steps show', async ({ browser }) => {
   participant.received.length = 0;

@@ -459,8 +459,9 @@ describe('spans: the COPY fast path (PostgreSQL server)', () => {
         await other.db.query(
           `INSERT INTO spans (trace_id, span_id, parent_span_id, saga_id, service, name, kind, start_time, end_time, duration_ms, status_code,
                               status_message, saga_name, protocol, role, step, step_index, branch_id, op, attempt, result, action_url,
-                              compensate_url, idempotency_key, attributes, resource_id, events, received_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`,
+                              compensate_url, idempotency_key, attributes, resource_id, events, received_at, shard_key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28,
+                   coalesce($4, 'trace:' || $1))`,
           [
             `t${String(i).padStart(31, '0')}`, `s${i}`, i % 2 ? null : t, i % 3 ? `saga-${t}` : null, t || 'svc', t, i - 3,
             times[i % times.length], times[(i + 1) % times.length], [0, 5e-7, 1e21, -0, 0.30000000000000004, 'NaN', 'Infinity', '-Infinity', 123.456, 1e-300][i],

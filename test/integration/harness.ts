@@ -4,6 +4,10 @@
  * the project's own migration path, and a collector on ephemeral loopback ports.
  * Falls back to in-memory PGlite only when no server is reachable (a fresh
  * machine without PostgreSQL); CI always has the server.
+ *
+ * SAGASCOPE_SPAN_PARTITIONS=daily in the test run's environment builds every
+ * scratch database in the daily-partitioned span layout (lib/db/span-partitions.ts):
+ * `npm run test:integration:partitioned` runs the ingest and read tests that way.
  */
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +17,9 @@ import type { Db } from '../../lib/db/connection';
 import { startCollector, type RunningCollector } from '../../collector/start-collector';
 
 const ADMIN_URL = process.env.SAGASCOPE_TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** The span layout of this run's scratch databases (see the module comment). */
+export const SPAN_PARTITIONS: 'none' | 'daily' = process.env.SAGASCOPE_SPAN_PARTITIONS === 'daily' ? 'daily' : 'none';
 
 export interface TestEnv {
   db: Db;
@@ -61,6 +68,7 @@ export async function startTestEnv(overrides: Record<string, string> = {}, opts:
     SAGASCOPE_HOST: '127.0.0.1',
     COLLECTOR_GRPC_PORT: '0',
     COLLECTOR_HTTP_PORT: '0',
+    SAGASCOPE_SPAN_PARTITIONS: SPAN_PARTITIONS,
     ...(scratch ? { DATABASE_URL: scratch.url } : {}),
     ...overrides,
   });
