@@ -29,8 +29,8 @@ export function TimelineLegend({ kinds }: { kinds: 'steps' | 'spans' }) {
         operator from sagascope
       </li>
       <li>
-        <span className="legend__swatch timeline__break timeline__break--legend" aria-hidden="true">≈</span> time without activity
-        cut out before a repair
+        <span className="legend__swatch timeline__break timeline__break--legend" aria-hidden="true">⋯</span> idle time collapsed
+        (not to scale)
       </li>
       {kinds === 'steps' ? (
         <>

@@ -72,15 +72,20 @@ export const TimelineRow = memo(function TimelineRow({
     item.manual ? 'bar--manual' : '',
   ].join(' ');
   // The note goes after the bar; near the right edge before it, or inside a bar
-  // that spans most of the track.
+  // that spans most of the track. A bar outside a zoom window is not drawn: its
+  // note sits at the edge it lies beyond, with an arrow that way.
   const endPct = box.leftPct + box.widthPct;
-  const notePlace = endPct <= 80 ? 'after' : box.leftPct >= 30 ? 'before' : 'inside';
+  const notePlace = box.outside ? 'edge' : endPct <= 80 ? 'after' : box.leftPct >= 30 ? 'before' : 'inside';
   const noteStyle: React.CSSProperties =
-    notePlace === 'after'
-      ? { left: `${endPct}%`, paddingLeft: 4 }
-      : notePlace === 'before'
-        ? { right: `${100 - box.leftPct}%`, paddingRight: 4 }
-        : { right: `${100 - endPct}%`, marginRight: 4 };
+    box.outside === 'before'
+      ? { left: 0 }
+      : box.outside === 'after'
+        ? { right: 0 }
+        : notePlace === 'after'
+          ? { left: `${endPct}%`, paddingLeft: 4 }
+          : notePlace === 'before'
+            ? { right: `${100 - box.leftPct}%`, paddingRight: 4 }
+            : { right: `${100 - endPct}%`, marginRight: 4 };
   const opText = item.op ? `${item.op}${item.attempt > 1 ? ` #${item.attempt}` : ''}` : null;
   const hidden = treeState === 'collapsed' && hiddenCount > 0 ? `, ${hiddenCount} span${hiddenCount === 1 ? '' : 's'} collapsed` : '';
   const label = `${item.label}${opText ? `, ${opText}` : ''}${item.manual ? ', repair (run by an operator from sagascope)' : ''}, ${item.service}, ${OUTCOME_TEXT[item.outcome]}, ${formatDuration(durationMs)}${item.error ? `, error: ${item.error}` : ''}${hidden}${highlighted ? ', matches the search' : ''}`;
@@ -105,6 +110,7 @@ export const TimelineRow = memo(function TimelineRow({
       data-manual={item.manual ? 'true' : undefined}
       data-tree={treeState}
       data-match={highlighted ? 'true' : undefined}
+      data-outside={box.outside}
     >
       <div className="timeline-row__label" style={showDepth ? { paddingLeft: `${6 + Math.min(item.depth, 24) * 12}px` } : undefined}>
         {treeState ? (
@@ -140,13 +146,15 @@ export const TimelineRow = memo(function TimelineRow({
         <span className="timeline-row__service">{item.service}</span>
       </div>
       <div className="timeline-row__track">
-        <div className={barClass} style={{ left: `${box.leftPct}%`, width: `${box.widthPct}%` }} />
+        {box.outside ? null : <div className={barClass} style={{ left: `${box.leftPct}%`, width: `${box.widthPct}%` }} />}
         <span
           className={`bar-note bar-note--${notePlace}${item.outcome === 'failed' ? ' bar-note--failed' : ''}`}
           style={noteStyle}
         >
+          {box.outside === 'before' ? '◂ ' : null}
           {item.tone === 'compensation' ? <UndoIcon /> : null}
           {annotation(item, durationMs)}
+          {box.outside === 'after' ? ' ▸' : null}
         </span>
       </div>
     </div>

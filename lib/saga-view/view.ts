@@ -13,7 +13,7 @@
 import type { AnomalyJson, SagaDetail, SagaSummary } from '../api/types';
 import type { ClockSkew, ModelConfig, Saga, SagaSpan, Step } from '../saga/types';
 import { ColumnsBuilder, OUTCOME_OF_RESULT, type TimelineColumns } from '../ui/timeline-columns';
-import { repairAwareColumnsScale } from '../ui/timeline-break';
+import { baseColumnsScale } from '../ui/time-axis';
 import type { TimeScale } from '../ui/timeline-scale';
 import { buildChain, type CompensationChain } from './chain';
 import { buildStepGraph } from './step-graph';
@@ -35,7 +35,7 @@ export interface SagaView {
   /** The model's steps; row i of `rows` is steps[i]. */
   steps: readonly Step[];
   rows: TimelineColumns;
-  /** Horizontal scale of all rows (broken around a distant repair: lib/ui/timeline-break.ts). */
+  /** Horizontal scale of all rows, with their idle gaps (lib/ui/time-axis.ts), found once from all of them. */
   scale: TimeScale;
   chain: CompensationChain;
   /** Built and laid out here: the browser gets at most MAX_STEP_GRAPH_NODES positioned nodes, never dagre. */
@@ -63,7 +63,7 @@ export function buildSagaView(
     saga: sagaToSummaryJson(saga),
     steps: saga.steps,
     rows,
-    scale: repairAwareColumnsScale(rows),
+    scale: baseColumnsScale(rows),
     chain: buildChain(saga.steps, saga.status, saga.anomalies),
     stepGraph: layoutStepGraph(buildStepGraph(saga.steps, saga.failedStep)),
     stepOptions: stepOptions(saga.steps),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allRows, ColumnsBuilder, earliestStart, headOfColumns, type TimelineItem } from './timeline-columns';
-import { repairAwareColumnsScale } from './timeline-break';
+import { baseColumnsScale } from './time-axis';
 import { ROW_CACHE, rowsFromColumns } from './timeline-rows';
 import { timeScale } from './timeline-scale';
 
@@ -107,9 +107,9 @@ describe('rowsFromColumns', () => {
   it('has the scale of the rows unless given the whole timeline’s', () => {
     const c = columnsOf(items);
     expect(rowsFromColumns(c).scale).toEqual(timeScale(items));
-    expect(repairAwareColumnsScale(c)).toEqual(timeScale(items));
+    expect(baseColumnsScale(c)).toEqual(timeScale(items));
     const whole = { t0: T0, t1: T0 + 1_000, spanMs: 1_000 };
     expect(rowsFromColumns(c, whole).scale).toBe(whole);
-    expect(repairAwareColumnsScale(columnsOf([]))).toEqual(timeScale([]));
+    expect(baseColumnsScale(columnsOf([]))).toEqual(timeScale([]));
   });
 });

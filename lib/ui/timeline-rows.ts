@@ -9,7 +9,7 @@
  */
 import { errorsOf, rowOf, type TimelineColumns, type TimelineItem } from './timeline-columns';
 import type { TimeScale } from './timeline-scale';
-import { repairAwareColumnsScale } from './timeline-break';
+import { baseColumnsScale } from './time-axis';
 
 export interface TimelineRows {
   readonly length: number;
@@ -19,7 +19,7 @@ export interface TimelineRows {
   idAt(i: number): string;
   /** First row with this span id, -1 when none. */
   indexOf(id: string): number;
-  /** Horizontal scale of the whole timeline. */
+  /** Horizontal scale of the whole timeline, with its idle gaps (lib/ui/time-axis.ts): what the chart zooms into. */
   readonly scale: TimeScale;
 }
 
@@ -34,7 +34,7 @@ export const ROW_CACHE = 2048;
  * the first screen of a large saga is drawn on the whole saga's scale, so the
  * bars do not move when the rest arrives.
  */
-export function rowsFromColumns(c: TimelineColumns, scale: TimeScale = repairAwareColumnsScale(c)): TimelineRows {
+export function rowsFromColumns(c: TimelineColumns, scale: TimeScale = baseColumnsScale(c)): TimelineRows {
   const n = c.id.length;
   // The rows built last, oldest first. Bounded: keeping every row built made a
   // scroll through 50,000 rows grow the heap by all of them, and the major

@@ -6,17 +6,33 @@
  */
 
 export interface TimeScale {
+  /** The time drawn at the left and the right edge of the track (epoch ms): the whole timeline, or a zoom window. */
   t0: number;
   t1: number;
   /** Never 0, so zero-length charts do not divide by zero. */
   spanMs: number;
+  /** What axis labels count from (the timeline's start) when t0 is a zoom window's start; absent: t0. */
+  origin?: number;
   /**
-   * A broken axis (lib/ui/timeline-break.ts): these stretches of time, in order,
-   * each drawn on its own share of the track; the idle time between them is cut
-   * out (`breaks`). Absent: one linear axis from t0 to t1.
+   * The timeline's idle stretches (no bar active, each at least MIN_IDLE_MS, in
+   * order): what a drawn scale may collapse (lib/ui/time-axis.ts displayScale).
+   * Found once from all rows (on the server for a saga), so the first screen of
+   * a large saga collapses the same gaps as the whole.
+   */
+  gaps?: IdleGap[];
+  /**
+   * A collapsed axis (lib/ui/time-axis.ts): these stretches of time, in order,
+   * each drawn on its own share of the track; the idle time between them is
+   * drawn as a narrow marked band (`breaks`). Absent: one linear axis from t0 to t1.
    */
   pieces?: ScalePiece[];
   breaks?: ScaleBreak[];
+}
+
+/** A stretch of time with no bar active. */
+export interface IdleGap {
+  fromMs: number;
+  toMs: number;
 }
 
 /** A stretch of time drawn linearly on [leftPct, leftPct + widthPct] of the track. */
@@ -50,17 +66,22 @@ export function timeScale(items: ReadonlyArray<{ startMs: number; endMs: number 
 export interface BarBox {
   leftPct: number;
   widthPct: number;
+  /** The bar lies wholly before or after the drawn time (a zoom window): not drawn. */
+  outside?: 'before' | 'after';
 }
 
 export function barBox(scale: TimeScale, startMs: number, endMs: number): BarBox {
+  if (Math.max(endMs, startMs) < scale.t0) return { leftPct: 0, widthPct: 0, outside: 'before' };
+  if (startMs > scale.t1) return { leftPct: 100, widthPct: 0, outside: 'after' };
   if (scale.pieces && scale.pieces.length > 0) return pieceBox(scale.pieces, startMs, endMs);
+  // Clipped at both edges: a bar that starts before a zoom window shows only its part inside.
   const left = ((startMs - scale.t0) / scale.spanMs) * 100;
-  const width = ((Math.max(endMs, startMs) - startMs) / scale.spanMs) * 100;
+  const right = ((Math.max(endMs, startMs) - scale.t0) / scale.spanMs) * 100;
   const leftPct = Math.min(Math.max(left, 0), 100);
-  return { leftPct, widthPct: Math.min(Math.max(width, 0), 100 - leftPct) };
+  return { leftPct, widthPct: Math.min(Math.max(right, leftPct), 100) - leftPct };
 }
 
-/** The piece a bar starts in (breaks lie in idle time, so a bar never crosses one), O(log pieces). */
+/** The piece a bar starts in (breaks lie in idle time, so a bar never crosses one), O(log pieces); clipped to it. */
 function pieceBox(pieces: readonly ScalePiece[], startMs: number, endMs: number): BarBox {
   let lo = 0;
   let hi = pieces.length - 1;
@@ -94,11 +115,15 @@ export interface Tick {
   alignStart?: boolean;
 }
 
+/** The round step that divides spanMs into at most maxTicks intervals. */
+export function tickStep(spanMs: number, maxTicks: number): number {
+  return STEPS.find((s) => spanMs / s <= maxTicks) ?? Math.ceil(spanMs / maxTicks / 86_400_000) * 86_400_000;
+}
+
 /** Ticks from 0 to spanMs with at most `maxTicks` intervals, on a round step. */
 export function timeTicks(spanMs: number, maxTicks = 8): Tick[] {
   if (!(spanMs > 0) || maxTicks < 1) return [{ offsetMs: 0, pct: 0, label: '0' }];
-  let step = STEPS.find((s) => spanMs / s <= maxTicks);
-  if (step === undefined) step = Math.ceil(spanMs / maxTicks / 86_400_000) * 86_400_000;
+  const step = tickStep(spanMs, maxTicks);
   const ticks: Tick[] = [];
   // Integer multiples avoid accumulating float error across ticks.
   for (let i = 0; i * step <= spanMs + step * 1e-9; i++) {
@@ -108,9 +133,17 @@ export function timeTicks(spanMs: number, maxTicks = 8): Tick[] {
   return ticks;
 }
 
-/** Axis label for an offset, with precision matched to the tick step. */
-export function formatOffset(offsetMs: number, stepMs: number): string {
+/**
+ * Axis label for an offset, with precision matched to the tick step. `maxOffsetMs`:
+ * the largest offset on the axis; from 10 s on, fine steps are written in seconds
+ * (a zoom window late in a saga: "40.205 s", not "40205 ms").
+ */
+export function formatOffset(offsetMs: number, stepMs: number, maxOffsetMs = 0): string {
   if (offsetMs === 0) return '0';
+  if (stepMs < 1000 && maxOffsetMs >= 10_000) {
+    const digits = Math.min(7, Math.max(1, Math.ceil(-Math.log10(stepMs / 1000) - 1e-9)));
+    return `${(offsetMs / 1000).toFixed(digits)} s`;
+  }
   if (stepMs < 1) {
     const digits = Math.min(3, Math.max(0, Math.ceil(-Math.log10(stepMs))));
     return `${offsetMs.toFixed(digits)} ms`;

@@ -41,6 +41,8 @@ export interface StepPlan {
   fail?: boolean;
   /** Emit a child span without saga attributes (e.g. a DB call) under the step. */
   withChild?: boolean;
+  /** Idle time before this step starts (a coordinator's retry backoff), ms; steps otherwise follow 10 ms apart. */
+  delayMs?: number;
 }
 
 /** Runs one saga: a coordinator root span and one server span per step, in order. */
@@ -61,6 +63,7 @@ export function emitSaga(fleet: ServiceFleet, opts: { id: string; name: string; 
   const attempts = new Map<string, number>();
   let t = base + 1;
   for (const s of opts.steps) {
+    t += s.delayMs ?? 0;
     if (!indexOf.has(s.step)) indexOf.set(s.step, indexOf.size + 1);
     const key = `${s.step}/${s.op}`;
     const attempt = (attempts.get(key) ?? 0) + 1;
