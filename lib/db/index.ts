@@ -7,7 +7,7 @@ import { modelConfigFrom } from '../config/model';
 import { sharedDb, type Db } from './connection';
 import { coordinatorForSaga } from '../dtm/connector';
 import { getSagaDetail as readSagaDetail, type SagaDetailRead } from './read';
-import { readSagaVersion } from './saga-version';
+import { readSagaVersion } from '../saga-view/version-store';
 import type { SagaVersion } from '../saga-view/version';
 import { getTopology as readTopology } from '../stats/store';
 import type { TopologyQuery } from '../stats/query';

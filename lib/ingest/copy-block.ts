@@ -14,21 +14,12 @@
  * A line whose saga field is null (`\N`) but whose row has gained a saga id is
  * rewritten around that field; every other line is sent byte for byte.
  */
-import type { SpanRow } from './span-row';
+import type { CopyBlock, SpanRow } from './span-row';
 import { spanCopyHead, spanCopyLine, spanCopySaga, spanCopyTail } from './span-copy';
 import { copyText } from '../db/pg-text';
 import { COPY_CHUNK_BYTES } from '../db/copy-chunks';
 
-export interface CopyBlock {
-  /** The COPY text lines of the block's rows, one after the other. */
-  bytes: Uint8Array;
-  /** starts[i]..starts[i+1]: line i (length rows + 1). */
-  starts: Uint32Array;
-  /** Where line i's saga_id field begins. */
-  sagaAt: Uint32Array;
-  /** The resources the block's rows point at: id → attributes JSON. */
-  resources: Map<string, string>;
-}
+export type { CopyBlock };
 
 /** A row as a worker sends it: its text fields live only in `block`. */
 export type EncodedRow = SpanRow & { block: CopyBlock; line: number };

@@ -19,6 +19,18 @@ const { extractSagaFields } = sagaAttributes;
 const { cleanText, toJsonText } = text;
 const { DEFAULT_SPAN_LIMITS, limitAttributes, limitSpan } = spanLimits;
 
+/** The COPY text of a chunk of rows, built on an ingest worker (lib/ingest/copy-block.ts, ADR 0014). */
+export interface CopyBlock {
+  /** The COPY text lines of the block's rows, one after the other. */
+  bytes: Uint8Array;
+  /** starts[i]..starts[i+1]: line i (length rows + 1). */
+  starts: Uint32Array;
+  /** Where line i's saga_id field begins. */
+  sagaAt: Uint32Array;
+  /** The resources the block's rows point at: id → attributes JSON. */
+  resources: Map<string, string>;
+}
+
 export interface SpanRow extends SagaFields {
   traceId: string;
   spanId: string;
@@ -48,7 +60,7 @@ export interface SpanRow extends SagaFields {
    * COPY line is line `line` of `block`, and its attributes, events, resource
    * JSON and scope are there only (the fields here are left empty).
    */
-  block?: import('./copy-block').CopyBlock;
+  block?: CopyBlock;
   line?: number;
 }
 

@@ -1,7 +1,7 @@
 /**
  * A saga's version: a short token that changes whenever its page would show
  * something else, read from its summary row without building the view
- * (lib/db/saga-version.ts reads the inputs). The saga page polls it with
+ * (version-store.ts reads the inputs). The saga page polls it with
  * If-None-Match while the saga runs and re-renders only when it changes
  * (components/saga/LiveUpdates.tsx), so an idle poll costs one indexed row read
  * and a 304.

@@ -1,10 +1,10 @@
 /** The inputs of a saga's version (lib/saga-view/version.ts): its summary row and its newest audit entry, one query. */
-import type { Db } from './connection';
+import type { Db } from '../db/connection';
 import type { AnomalyKind, SagaStatus } from '../saga/types';
 import { pendingTransitionFromColumns } from '../saga/transition';
 import type { CoordinatorLookup } from '../dtm/connector';
-import { sagaVersion, type SagaVersion } from '../saga-view/version';
-import { spansBehindStamp } from './read';
+import { sagaVersion, type SagaVersion } from './version';
+import { spansBehindStamp } from '../db/read';
 
 interface Row {
   updated_at: Date;
