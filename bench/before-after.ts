@@ -1,5 +1,5 @@
 /**
- * `npm run bench:before-after -- --base <dir> [--rounds 2] <script>`: one
+ * `npm run bench:before-after -- --base <dir> [--rounds 2] [--base-env K=V …] <script>`: one
  * benchmark script run in two checkouts in turn (base, this, this, base, …: the
  * order alternates per round, so a drift of the machine's speed does not favour
  * either), on the same machine in one call. Each run's output is kept under
@@ -21,24 +21,27 @@ import { z } from 'zod';
 
 const Args = z.object({
   base: z.string().min(1),
+  /** KEY=VALUE settings for the base checkout's runs only (e.g. its own DATABASE_URL when the schemas differ). */
+  baseEnv: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*=/, 'KEY=VALUE')).default([]),
   rounds: z.coerce.number().int().min(1).max(10).default(2),
   script: z.string().regex(/^bench:[\w:-]+$/, 'a bench:* npm script'),
 });
 
 function parseArgs(argv: string[]): z.infer<typeof Args> {
-  const raw: Record<string, string> = {};
+  const raw: Record<string, unknown> = { baseEnv: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--base' || a === '--rounds') raw[a.slice(2)] = argv[++i] ?? '';
+    else if (a === '--base-env') (raw.baseEnv as string[]).push(argv[++i] ?? '');
     else raw.script = a;
   }
   return Args.parse(raw);
 }
 
 /** Runs `npm run <script>` in `cwd`, echoing and keeping its output. */
-function runScript(cwd: string, script: string, logFile: string): Promise<string> {
+function runScript(cwd: string, script: string, logFile: string, env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '--silent', script], { cwd, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['run', '--silent', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = fs.createWriteStream(logFile);
     let text = '';
     const take = (chunk: Buffer) => {
@@ -110,7 +113,8 @@ async function main(): Promise<void> {
       const cwd = side === 'base' ? base : here;
       const log = path.join(dir, `${args.script.replaceAll(':', '-')}-${stamp}-${side}-${round + 1}.log`);
       console.log(`\n==== round ${round + 1}: ${side} (${cwd}) ====`);
-      outputs[side].push(await runScript(cwd, args.script, log));
+      const env = side === 'base' ? { ...process.env, ...Object.fromEntries(args.baseEnv.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) } : process.env;
+      outputs[side].push(await runScript(cwd, args.script, log, env));
     }
   }
   console.log(`\n==== ${args.script}: base ${base} vs this ${here}, ${args.rounds} round(s), medians per side ====`);
