@@ -54,8 +54,10 @@ function runScript(cwd: string, script: string, logFile: string, env: NodeJS.Pro
     child.on('error', reject);
     child.on('close', (code) => {
       out.end();
-      if (code === 0) resolve(text);
-      else reject(new Error(`${script} in ${cwd} exited ${code} (output: ${logFile})`));
+      // A benchmark that misses its own target exits non-zero; its figures still count.
+      if (code !== 0) console.log(`\n(${script} in ${cwd} exited ${code}; its output is compared all the same: ${logFile})`);
+      if (code !== 0 && figureLines(text).size === 0) reject(new Error(`${script} in ${cwd} exited ${code} and printed no figures (output: ${logFile})`));
+      else resolve(text);
     });
   });
 }
