@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { setSharedDb } from '../../lib/db/connection';
-import { hex, makeSpan, resourceFor, toOtlpJson } from '../support/spans';
+import { hex, makeSpan, resourceFor, sendSpans } from '../support/spans';
 import { appendAudit } from '../../lib/audit/store';
 import type { SagaDetail } from '../../lib/api/types';
 import type { FlatSpan } from '../../lib/otlp/types';
@@ -27,10 +27,7 @@ function step(name: string, index: number, offsetMs: number): FlatSpan {
   });
 }
 
-async function send(spans: FlatSpan[]): Promise<void> {
-  const res = await fetch(`${env.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: toOtlpJson(spans) });
-  expect(res.status).toBe(200);
-}
+const send = (spans: FlatSpan[]) => sendSpans(env.httpUrl, spans);
 
 const params = (id = ID) => ({ params: Promise.resolve({ id }) });
 const version = (headers: Record<string, string> = {}, id = ID) =>

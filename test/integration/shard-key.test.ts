@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, SPAN_PARTITIONS, type TestEnv } from './harness';
-import { hex, makeSpan, toOtlpJson } from '../support/spans';
+import { hex, makeSpan, sendSpans } from '../support/spans';
 import type { FlatSpan } from '../../lib/otlp/types';
 import { ensureDailyPartitions, isPartitioned, partitionName, spanLeaves } from '../../lib/db/span-partitions';
 import { pruneExpiredSpans } from '../../lib/retention/store';
@@ -23,10 +23,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function send(spans: FlatSpan[]): Promise<void> {
-  const res = await fetch(`${env.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: toOtlpJson(spans) });
-  expect(res.status).toBe(200);
-}
+const send = (spans: FlatSpan[]) => sendSpans(env.httpUrl, spans);
 
 interface Stored { span_id: string; saga_id: string | null; shard_key: string; leaf: string }
 const storedOf = (traceId: string) =>

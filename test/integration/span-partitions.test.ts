@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
-import { hex, makeSpan, toOtlpJson } from '../support/spans';
+import { hex, makeSpan, sendSpans } from '../support/spans';
 import type { FlatSpan } from '../../lib/otlp/types';
 import { convertToDailyPartitions, isPartitioned, spanLeaves } from '../../lib/db/span-partitions';
 
@@ -19,10 +19,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function send(spans: FlatSpan[]): Promise<void> {
-  const res = await fetch(`${env.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: toOtlpJson(spans) });
-  expect(res.status).toBe(200);
-}
+const send = (spans: FlatSpan[]) => sendSpans(env.httpUrl, spans);
 
 const DAY = 86_400_000;
 function saga(id: string, startMs: number): FlatSpan[] {

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { setSharedDb } from '../../lib/db/connection';
-import { hex, makeSpan, toOtlpJson } from '../support/spans';
+import { hex, makeSpan, sendSpans } from '../support/spans';
 import { ERROR_BOUND } from '../../lib/stats/histogram';
 import { seededRandom } from '../../lib/random';
 import type { FlatSpan } from '../../lib/otlp/types';
@@ -66,10 +66,7 @@ function saga(i: number): FlatSpan[] {
   return out;
 }
 
-async function send(spans: FlatSpan[]): Promise<void> {
-  const res = await fetch(`${env.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: toOtlpJson(spans) });
-  expect(res.status).toBe(200);
-}
+const send = (spans: FlatSpan[]) => sendSpans(env.httpUrl, spans);
 
 async function get<T>(route: { GET(r: Request): Promise<Response> }, path: string): Promise<T> {
   const res = await route.GET(new Request(`http://127.0.0.1${path}`));

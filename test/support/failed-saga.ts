@@ -7,7 +7,7 @@
  * status failed, anomaly missing_compensation. "Compensate saga" then calls
  * reserve-inventory's compensation first, create-order's second.
  */
-import { hex, makeSpan, resourceFor, toOtlpJson } from './spans';
+import { hex, makeSpan, resourceFor } from './spans';
 import type { FlatSpan } from '../../lib/otlp/types';
 
 export interface FailedSagaOptions {
@@ -78,8 +78,4 @@ export function failedSagaSpans(o: FailedSagaOptions): FlatSpan[] {
   return [root, ...steps];
 }
 
-/** Sends spans to a collector's OTLP/HTTP endpoint (JSON); it answers once they are stored. */
-export async function sendSpans(httpUrl: string, spans: FlatSpan[]): Promise<void> {
-  const res = await fetch(`${httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: toOtlpJson(spans) });
-  if (res.status !== 200) throw new Error(`collector answered ${res.status}: ${await res.text()}`);
-}
+export { sendSpans } from './spans';

@@ -74,3 +74,9 @@ export function toOtlpJson(spans: FlatSpan[], quirks: { int64AsNumber?: boolean 
     })),
   });
 }
+
+/** Sends spans to a collector's OTLP/HTTP endpoint (JSON); it answers once they are stored. */
+export async function sendSpans(httpUrl: string, spans: FlatSpan[]): Promise<void> {
+  const res = await fetch(`${httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: toOtlpJson(spans) });
+  if (res.status !== 200) throw new Error(`collector answered ${res.status}: ${await res.text()}`);
+}
