@@ -29,6 +29,20 @@ export const chromiumLaunchOptions = {
     '--disable-quic',
   ],
 };
+/** What every e2e run of `npm start` is given: loopback ports, a throwaway audit key, quiet logs, the one-time setup token. */
+export function startEnv(ports: { ui: number; grpc: number; http: number }, setupToken: string): Record<string, string> {
+  return {
+    PORT: String(ports.ui),
+    COLLECTOR_GRPC_PORT: String(ports.grpc),
+    COLLECTOR_HTTP_PORT: String(ports.http),
+    SAGASCOPE_HOST: '127.0.0.1',
+    // A throwaway audit checkpoint key: nothing is generated into the home directory (lib/audit/key.ts).
+    SAGASCOPE_AUDIT_KEY: randomBytes(32).toString('base64url'),
+    SAGASCOPE_LOG_LEVEL: 'warn',
+    NEXT_TELEMETRY_DISABLED: '1',
+    SAGASCOPE_SETUP_TOKEN: setupToken,
+  };
+}
 /** The signed-in admin's cookies, shared by the tests that are not about signing in. */
 export const ADMIN_STATE = process.env.E2E_ADMIN_STATE ?? '.data/e2e-admin-state.json';
 
@@ -67,17 +81,9 @@ export default defineConfig({
       reuseExistingServer: false,
       stdout: 'pipe',
       env: {
-        PORT: String(PORT),
-        COLLECTOR_GRPC_PORT: String(GRPC),
-        COLLECTOR_HTTP_PORT: String(HTTP),
-        SAGASCOPE_HOST: '127.0.0.1',
-        // A throwaway audit checkpoint key: nothing is generated into the home directory (lib/audit/key.ts).
-        SAGASCOPE_AUDIT_KEY: randomBytes(32).toString('base64url'),
-        SAGASCOPE_LOG_LEVEL: 'warn',
+        ...startEnv({ ui: PORT, grpc: GRPC, http: HTTP }, e2eSetupToken),
         // These tests send their own sagas and count them: no demo fleet (and default thresholds).
         SAGASCOPE_DEMO: 'false',
-        NEXT_TELEMETRY_DISABLED: '1',
-        SAGASCOPE_SETUP_TOKEN: e2eSetupToken,
         // Manual actions may call participants the tests start on loopback (test/e2e/actions.spec.ts).
         SAGASCOPE_ACTION_ALLOWED_HOSTS: '127.0.0.1',
         // Alert webhooks may go to the receiver test/e2e/alerts.spec.ts runs on loopback.

@@ -13,7 +13,7 @@
  */
 import { defineConfig } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
-import { chromiumLaunchOptions } from './playwright.config';
+import { chromiumLaunchOptions, startEnv } from './playwright.config';
 
 const PORT = Number(process.env.E2E_DEMO_PORT ?? 3300);
 const GRPC = Number(process.env.E2E_DEMO_GRPC_PORT ?? 24317);
@@ -61,17 +61,6 @@ export default defineConfig({
     timeout: 300_000,
     reuseExistingServer: false,
     stdout: 'pipe',
-    env: {
-      PORT: String(PORT),
-      COLLECTOR_GRPC_PORT: String(GRPC),
-      COLLECTOR_HTTP_PORT: String(HTTP),
-      SAGASCOPE_HOST: '127.0.0.1',
-      // A throwaway audit checkpoint key: nothing is generated into the home directory (lib/audit/key.ts).
-      SAGASCOPE_AUDIT_KEY: randomBytes(32).toString('base64url'),
-      SAGASCOPE_LOG_LEVEL: 'warn',
-      NEXT_TELEMETRY_DISABLED: '1',
-      SAGASCOPE_SETUP_TOKEN: e2eDemoSetupToken,
-      DATABASE_URL: e2eDemoDatabaseUrl,
-    },
+    env: { ...startEnv({ ui: PORT, grpc: GRPC, http: HTTP }, e2eDemoSetupToken), DATABASE_URL: e2eDemoDatabaseUrl },
   },
 });
