@@ -47,14 +47,24 @@ test('a running demo saga updates in place on its page until it ends', async ({ 
       .poll(
         async () => {
           const list = (await (await page.request.get('/api/sagas?status=running&limit=20')).json()) as SagaListJson;
-          candidate = list.items.find((s) => !tried.has(s.id))?.id;
-          return candidate !== undefined;
+          // The list's status is the spans' alone; the page also hears DTM, which may have finished
+          // the saga already (a DTM-run saga lists as running until its quiet grace). Ask the status
+          // the page shows (GET /api/sagas/{id}, DTM's word included) and open only a saga still running.
+          for (const s of list.items) {
+            if (tried.has(s.id)) continue;
+            tried.add(s.id);
+            const d = (await (await page.request.get(`/api/sagas/${encodeURIComponent(s.id)}`)).json()) as SagaDetailJson;
+            if (d.saga.status === 'running' || d.saga.status === 'compensating') {
+              candidate = s.id;
+              return true;
+            }
+          }
+          return false;
         },
         { timeout: 60_000, intervals: [500, 1_000] },
       )
       .toBe(true);
     const id = candidate!;
-    tried.add(id);
     await page.goto(`/sagas/${encodeURIComponent(id)}`);
     const badge = page.getByTestId('saga-header').getByTestId('status-badge');
     const from = (await badge.getAttribute('data-status')) ?? '';
