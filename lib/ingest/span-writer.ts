@@ -34,7 +34,7 @@ import { RollupDelta } from '../stats/delta';
 import { applyRollupDelta } from '../stats/rollup-writer';
 import { enqueueSagaAlerts } from '../alerts/enqueue-store';
 import { lockSummaries, readSummaries, type StoredSummary } from './saga-locks';
-import { insertKeys, insertKeysUnderLock, keysOfRows, keysOfStoredSpans } from '../search/key-writer';
+import { insertKeysUnderLock, keysOfRows, keysOfStoredSpans, keyWritesOfRows, writeKeys } from '../search/key-writer';
 import { keyExtractorFor } from '../search/keys';
 
 const MAX_DEPTH = 64;
@@ -325,8 +325,8 @@ export async function writeSpanBatch(
     const preInserted = await insertNewSummaries(
       tx, brandNew.map((p) => p.saga), preparedAt, brandNew.map((p) => encodeContribution(p.contribution)),
     );
-    // Business keys of the spans that name their saga (lib/search/key-writer.ts: before the lock, sorted).
-    await insertKeys(tx, keysOfRows(fresh));
+    // Business keys of the spans that name their saga (lib/search/key-writer.ts: before the locks).
+    await writeKeys(tx, keyWritesOfRows(fresh, preInserted));
 
     // The sagas this batch's orphans would join are read before locking, so
     // that they are locked in id order with the batch's own.

@@ -1,22 +1,32 @@
 /**
  * Writes business keys (table saga_keys) inside the ingest transaction
- * (lib/db/span-writer.ts), so a saga is findable by its keys exactly when its
+ * (lib/ingest/span-writer.ts), so a saga is findable by its keys exactly when its
  * spans are committed. One row per (saga, name, value): re-sent and repeated
- * keys are skipped by the primary key.
+ * keys are skipped.
  *
- * Two moments, for the phase-2 lock of ingest (docs/adr/0001):
- * - Keys of spans that name their saga go in BEFORE the lock, sorted: two
- *   batches inserting overlapping keys wait for each other in one order (no
- *   deadlock), and never while one of them holds the lock.
- * - Keys of spans that joined a saga by adoption are known only UNDER the lock.
- *   A batch holding the lock must not wait on a key another batch inserted
- *   before the lock and has not committed (that batch waits for the lock: a
- *   deadlock), so these go in under a short lock_timeout; a row that times out
- *   is the very row the other batch is inserting, and is skipped.
+ * Two ways in, by whose summary row the transaction holds (ADR 0012):
+ * - Keys of sagas whose summary this transaction inserted (new sagas, most
+ *   keys) go in by COPY, without a conflict check: no other transaction can
+ *   hold a key of such a saga. Keys are written only by a transaction that
+ *   inserted or found the saga's summary; one that inserted it first would have
+ *   made this one's insert wait and find it, one that found it committed means
+ *   this one would have found it too, and retention deletes a saga's keys with
+ *   its summary. The one gap (retention deleting a summary while another batch
+ *   still writes keys of it) ends in a unique violation, and then the keys take
+ *   the second way. COPY with no conflict arbiter costs PostgreSQL a third less
+ *   per key than INSERT … ON CONFLICT (docs/benchmarks-ingest.md, issue 18).
+ * - Keys of sagas stored before go in by INSERT … ON CONFLICT DO NOTHING,
+ *   sorted, before the transaction locks the summaries: two batches inserting
+ *   overlapping keys wait for each other in one order (no deadlock).
+ * Keys of spans that joined a saga by adoption are known only under the
+ * summary locks; they go in under a short lock_timeout, so a batch holding
+ * locks never waits long on a key another batch inserted before its locks
+ * (that batch may be waiting for this one's locks); a row that times out is
+ * the very row the other batch is inserting, and is skipped.
  */
 import type { Sql, TxSql } from '../db/connection';
 import type { SpanRow } from '../ingest/span-row';
-import { arrayLiteral } from '../db/pg-text';
+import { arrayLiteral, copyText } from '../db/pg-text';
 import type { KeyExtractor } from './keys';
 
 /** A key of one saga, as stored. */
@@ -27,6 +37,7 @@ export interface SagaKeyRow {
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const sortKeys = (keys: SagaKeyRow[]) => keys.sort((a, b) => cmp(a.sagaId, b.sagaId) || cmp(a.name, b.name) || cmp(a.value, b.value));
 
 /** The distinct keys of rows that have a saga id, sorted by (saga, name, value). */
 export function keysOfRows(rows: readonly Pick<SpanRow, 'sagaId' | 'keys'>[]): SagaKeyRow[] {
@@ -42,7 +53,69 @@ export function keysOfRows(rows: readonly Pick<SpanRow, 'sagaId' | 'keys'>[]): S
       out.push({ sagaId: r.sagaId, name: k[i]!, value: k[i + 1]! });
     }
   }
-  return out.sort((a, b) => cmp(a.sagaId, b.sagaId) || cmp(a.name, b.name) || cmp(a.value, b.value));
+  return sortKeys(out);
+}
+
+/** A batch's keys by the way they are written (see the module comment). */
+export interface KeyWrites {
+  /** Keys of sagas whose summary the transaction inserted, as COPY text lines, without repeats. */
+  copyLines: string[];
+  /** The same keys as rows (the fallback when the COPY meets a stored key). */
+  copyRows: SagaKeyRow[];
+  /** Keys of the other sagas, sorted by (saga, name, value). */
+  upsert: SagaKeyRow[];
+}
+
+/**
+ * Splits the keys of rows that have a saga id by whether the transaction
+ * inserted the saga's summary (`ownSummaries`). A COPY line is its own identity
+ * for the repeats check, so the keys of new sagas cost one string each.
+ */
+export function keyWritesOfRows(
+  rows: readonly Pick<SpanRow, 'sagaId' | 'keys'>[], ownSummaries: ReadonlySet<string>,
+): KeyWrites {
+  const lines = new Set<string>();
+  const copyRows: SagaKeyRow[] = [];
+  const others: Pick<SpanRow, 'sagaId' | 'keys'>[] = [];
+  for (const r of rows) {
+    const k = r.keys;
+    if (k === null || r.sagaId === null) continue;
+    if (!ownSummaries.has(r.sagaId)) {
+      others.push(r);
+      continue;
+    }
+    const saga = copyText(r.sagaId) + '\t';
+    for (let i = 0; i < k.length; i += 2) {
+      const line = saga + copyText(k[i]!) + '\t' + copyText(k[i + 1]!) + '\n';
+      if (lines.has(line)) continue;
+      lines.add(line);
+      copyRows.push({ sagaId: r.sagaId, name: k[i]!, value: k[i + 1]! });
+    }
+  }
+  return { copyLines: [...lines], copyRows, upsert: keysOfRows(others) };
+}
+
+const COPY_KEYS = 'COPY saga_keys (saga_id, name, value) FROM STDIN';
+const UNIQUE_VIOLATION = '23505';
+
+/** Writes a batch's keys before the summary locks (see the module comment). */
+export async function writeKeys(tx: TxSql, writes: KeyWrites): Promise<void> {
+  let upsert = writes.upsert;
+  if (writes.copyLines.length > 0) {
+    if (tx.copyFrom === undefined) upsert = sortKeys([...upsert, ...writes.copyRows]);
+    else {
+      await tx.query('SAVEPOINT new_saga_keys');
+      try {
+        await tx.copyFrom(COPY_KEYS, [writes.copyLines.join('')]);
+        await tx.query('RELEASE SAVEPOINT new_saga_keys');
+      } catch (err) {
+        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+        await tx.query('ROLLBACK TO SAVEPOINT new_saga_keys');
+        upsert = sortKeys([...upsert, ...writes.copyRows]);
+      }
+    }
+  }
+  await insertKeys(tx, upsert);
 }
 
 const INSERT = `INSERT INTO saga_keys (saga_id, name, value)
@@ -52,16 +125,16 @@ const params = (keys: readonly SagaKeyRow[]) => [
   arrayLiteral(keys.map((k) => k.sagaId)), arrayLiteral(keys.map((k) => k.name)), arrayLiteral(keys.map((k) => k.value)),
 ];
 
-/** Inserts keys sorted by keysOfRows (before the phase-2 lock). */
+/** Inserts keys sorted by keysOfRows, before the summary locks. */
 export async function insertKeys(sql: Sql, keys: readonly SagaKeyRow[]): Promise<void> {
   if (keys.length > 0) await sql.query(INSERT, params(keys));
 }
 
-/** How long a key insert under the phase-2 lock waits for another transaction's identical row. */
+/** How long a key insert under the summary locks waits for another transaction's identical row. */
 const ADOPTED_LOCK_TIMEOUT = '200ms';
 const LOCK_NOT_AVAILABLE = '55P03';
 
-/** Inserts keys under the phase-2 lock, never waiting long on another batch's uncommitted row (see the module comment). */
+/** Inserts keys under the summary locks, never waiting long on another batch's uncommitted row (see the module comment). */
 export async function insertKeysUnderLock(tx: TxSql, keys: readonly SagaKeyRow[]): Promise<{ skipped: number }> {
   if (keys.length === 0) return { skipped: 0 };
   const [{ timeout }] = await tx.query<{ timeout: string }>(`SELECT current_setting('lock_timeout') AS timeout`);

@@ -176,6 +176,21 @@ describe('keys of spans that join their saga later', () => {
   });
 });
 
+describe('keys of a new saga that are stored already', () => {
+  it('keeps the batch when a key of a saga without summary is in the table (the COPY falls back to the upsert)', async () => {
+    // The one way a key can precede its saga's summary: retention removing a
+    // summary while another batch still writes keys of it (lib/search/key-writer.ts).
+    const sagaId = `prekeyed-${run}`;
+    await env.db.query(`INSERT INTO saga_keys (saga_id, name, value) VALUES ($1, 'order.id', $2)`, [sagaId, `ORD-PRE-${run}`]);
+    await send([makeSpan({ service: 'orders', attributes: {
+      'saga.id': sagaId, 'saga.name': 'prekeyed', 'order.id': `ORD-PRE-${run}`, 'payment.id': `PAY-PRE-${run}`,
+    } })]);
+    await eventually(async () => expect(await keysOf(sagaId)).toEqual([`order.id=ORD-PRE-${run}`, `payment.id=PAY-PRE-${run}`]));
+    const [summary] = await env.db.query<{ span_count: number }>(`SELECT span_count FROM sagas WHERE id = $1`, [sagaId]);
+    expect(summary?.span_count).toBe(1);
+  });
+});
+
 describe('hostile keys', () => {
   it('caps long names and values, replaces NUL and keeps other control characters, as for attribute values', async () => {
     const sagaId = `hostile-${run}`;
