@@ -2,6 +2,7 @@
  * Where an ingest transaction spends its time: runs the real writer on
  * generated sagas and reports time per SQL statement kind and in the model.
  * `npx tsx bench/write-phases.ts` (BENCH_SPANS, BENCH_BATCH).
+ * BENCH_DROP_INDEXES=a,b drops those indexes first: what one index costs ingest.
  */
 import { createScratchDatabase } from '../test/integration/harness';
 import { parseConfig } from '../lib/config/env';
@@ -36,7 +37,7 @@ function timed(db: Db): Db {
             ? async (sql, chunks) => {
                 const t = performance.now();
                 await tx.copyFrom!(sql, chunks);
-                add('COPY', performance.now() - t);
+                add(label(sql), performance.now() - t);
               }
             : undefined,
         };
@@ -50,6 +51,7 @@ async function main() {
   try {
     const config = parseConfig({ DATABASE_URL: scratch.url, SAGASCOPE_LOG_LEVEL: 'warn' });
     const db = await openMigratedDb(config);
+    for (const index of (process.env.BENCH_DROP_INDEXES ?? '').split(',').filter(Boolean)) await db.query(`DROP INDEX ${index}`);
     const { spans } = generateSagas({ minSpans: SPANS, failRate: 0.1, seed: 3 });
     let t = performance.now();
     const rows = toSpanRows(spans);

@@ -10,7 +10,7 @@ import * as sagaAttributes from '../saga/attributes';
 import * as text from './clean-text';
 import * as spanLimits from './limits';
 import type { SpanLimits } from './limits';
-import { keyExtractorFor, type KeyExtractor } from '../search/keys';
+import { keyExtractorFor, sameKeys, type KeyExtractor } from '../search/keys';
 
 // Under tsx (how the collector runs) modules compile to CommonJS, where each use
 // of an imported name reads through two getters; this runs per span, so the
@@ -95,6 +95,9 @@ export function toSpanRows(
   // Spans of one ResourceSpans share one resource object: serialise it (and find its keys) once.
   const resourceJson = new Map<Attributes, { json: string; id: string; service: string; keys: string[] | null }>();
   const rows: SpanRow[] = [];
+  // A span with the same keys as the span before it shares its array: the
+  // hand-off to the main thread clones it once, and the key writer skips it at a glance.
+  let lastKeys: string[] | null = null;
   for (const original of input) {
     const s = limitSpan(original, limits);
     if (s !== original && tally) tally.truncated++;
@@ -105,6 +108,8 @@ export function toSpanRows(
       resourceJson.set(s.resource, res);
     }
     const f = extractSagaFields(s);
+    const spanKeys = keys.extract(s.attributes, res.keys);
+    if (spanKeys !== null && !sameKeys(lastKeys, spanKeys)) lastKeys = spanKeys;
     rows.push({
       traceId: s.traceId,
       spanId: s.spanId,
@@ -121,7 +126,7 @@ export function toSpanRows(
       resourceId: res.id,
       resourceJson: res.json,
       eventsJson: s.events && s.events.length > 0 ? toJsonText(s.events) : null,
-      keys: keys.extract(s.attributes, res.keys),
+      keys: spanKeys === null ? null : lastKeys,
       sagaId: cleanOrNull(f.sagaId),
       sagaName: cleanOrNull(f.sagaName),
       protocol: f.protocol,

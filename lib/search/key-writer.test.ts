@@ -14,7 +14,7 @@ describe('keyWritesOfRows', () => {
       row('new-1'),
     ], new Set(['new-1']));
     expect(w.copyLines).toEqual(['new-1\torder.id\tORD-1\n', 'new-1\tuser.id\tu1\n']);
-    expect(w.copyRows).toEqual([{ sagaId: 'new-1', name: 'order.id', value: 'ORD-1' }, { sagaId: 'new-1', name: 'user.id', value: 'u1' }]);
+    expect(w.copyRows()).toEqual([{ sagaId: 'new-1', name: 'order.id', value: 'ORD-1' }, { sagaId: 'new-1', name: 'user.id', value: 'u1' }]);
     expect(w.upsert).toEqual([
       { sagaId: 'old-1', name: 'order.id', value: 'ORD-0' }, { sagaId: 'old-1', name: 'user.id', value: 'u9' },
       { sagaId: 'old-2', name: 'order.id', value: 'ORD-2' },

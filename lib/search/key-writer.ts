@@ -27,7 +27,7 @@
 import type { Sql, TxSql } from '../db/connection';
 import type { SpanRow } from '../ingest/span-row';
 import { arrayLiteral, copyText } from '../db/pg-text';
-import type { KeyExtractor } from './keys';
+import { sameKeys, type KeyExtractor } from './keys';
 
 /** A key of one saga, as stored. */
 export interface SagaKeyRow {
@@ -60,8 +60,8 @@ export function keysOfRows(rows: readonly Pick<SpanRow, 'sagaId' | 'keys'>[]): S
 export interface KeyWrites {
   /** Keys of sagas whose summary the transaction inserted, as COPY text lines, without repeats. */
   copyLines: string[];
-  /** The same keys as rows (the fallback when the COPY meets a stored key). */
-  copyRows: SagaKeyRow[];
+  /** The same keys as rows, sorted: for when the COPY meets a stored key (rare, so built only then). */
+  copyRows: () => SagaKeyRow[];
   /** Keys of the other sagas, sorted by (saga, name, value). */
   upsert: SagaKeyRow[];
 }
@@ -69,14 +69,17 @@ export interface KeyWrites {
 /**
  * Splits the keys of rows that have a saga id by whether the transaction
  * inserted the saga's summary (`ownSummaries`). A COPY line is its own identity
- * for the repeats check, so the keys of new sagas cost one string each.
+ * for the repeats check, so the keys of new sagas cost one string each, and a
+ * span repeating the keys of the span before it (same saga) costs nothing.
  */
 export function keyWritesOfRows(
   rows: readonly Pick<SpanRow, 'sagaId' | 'keys'>[], ownSummaries: ReadonlySet<string>,
 ): KeyWrites {
   const lines = new Set<string>();
-  const copyRows: SagaKeyRow[] = [];
+  const own: Pick<SpanRow, 'sagaId' | 'keys'>[] = [];
   const others: Pick<SpanRow, 'sagaId' | 'keys'>[] = [];
+  let lastSaga: string | null = null;
+  let lastKeys: readonly string[] | null = null;
   for (const r of rows) {
     const k = r.keys;
     if (k === null || r.sagaId === null) continue;
@@ -84,15 +87,14 @@ export function keyWritesOfRows(
       others.push(r);
       continue;
     }
+    own.push(r);
+    if (r.sagaId === lastSaga && sameKeys(lastKeys, k)) continue;
+    lastSaga = r.sagaId;
+    lastKeys = k;
     const saga = copyText(r.sagaId) + '\t';
-    for (let i = 0; i < k.length; i += 2) {
-      const line = saga + copyText(k[i]!) + '\t' + copyText(k[i + 1]!) + '\n';
-      if (lines.has(line)) continue;
-      lines.add(line);
-      copyRows.push({ sagaId: r.sagaId, name: k[i]!, value: k[i + 1]! });
-    }
+    for (let i = 0; i < k.length; i += 2) lines.add(saga + copyText(k[i]!) + '\t' + copyText(k[i + 1]!) + '\n');
   }
-  return { copyLines: [...lines], copyRows, upsert: keysOfRows(others) };
+  return { copyLines: [...lines], copyRows: () => keysOfRows(own), upsert: keysOfRows(others) };
 }
 
 const COPY_KEYS = 'COPY saga_keys (saga_id, name, value) FROM STDIN';
@@ -102,7 +104,7 @@ const UNIQUE_VIOLATION = '23505';
 export async function writeKeys(tx: TxSql, writes: KeyWrites): Promise<void> {
   let upsert = writes.upsert;
   if (writes.copyLines.length > 0) {
-    if (tx.copyFrom === undefined) upsert = sortKeys([...upsert, ...writes.copyRows]);
+    if (tx.copyFrom === undefined) upsert = sortKeys([...upsert, ...writes.copyRows()]);
     else {
       await tx.query('SAVEPOINT new_saga_keys');
       try {
@@ -111,7 +113,7 @@ export async function writeKeys(tx: TxSql, writes: KeyWrites): Promise<void> {
       } catch (err) {
         if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
         await tx.query('ROLLBACK TO SAVEPOINT new_saga_keys');
-        upsert = sortKeys([...upsert, ...writes.copyRows]);
+        upsert = sortKeys([...upsert, ...writes.copyRows()]);
       }
     }
   }

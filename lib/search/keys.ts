@@ -102,6 +102,14 @@ function pushUnique(flat: string[], name: string, value: string): void {
   flat.push(name, value);
 }
 
+/** The same keys in the same order (the spans of one saga usually carry the same ones). */
+export function sameKeys(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Pairs of a flat key list. */
 export function keyPairs(flat: readonly string[] | null): BusinessKey[] {
   const out: BusinessKey[] = [];
