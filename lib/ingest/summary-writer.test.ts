@@ -17,7 +17,7 @@ function columnByColumn(sagas: readonly Saga[], nowMs: number, rollups: readonly
     text((s) => arrayLiteral(s.next ? s.next.anomalies : [])), num((s) => s.startMs), num((s) => s.lastEndMs),
     num((s) => s.durationMs), text((s) => arrayLiteral(s.services)), text((s) => arrayLiteral(s.traceIds)),
     num((s) => s.stepCount), num((s) => s.spanCount), text((s) => s.failedStep), num((s) => s.compensationCount),
-    num((s) => s.timeToConsistencyMs), num((s) => s.zeroCode), num((s) => s.lastActivityMs), arrayLiteral(rollups),
+    num((s) => s.timeToConsistencyMs), num((s) => s.zeroCode), num((s) => s.lastActivityMs), rollups.map((r) => r ?? '\u001e').join('\u001f'),
     num((s) => s.repairedAtMs), num((s) => s.timeToRepairMs), nowMs,
   ];
 }
@@ -50,5 +50,10 @@ describe('summaryParameters', () => {
     const rollups = sagas.map((s, i) => (i % 5 === 0 ? null : `{"n":"${s.id}"}`));
     expect(summaryParameters(sagas, BASE_MS, rollups)).toEqual(columnByColumn(sagas, BASE_MS, rollups));
     expect(summaryParameters([], BASE_MS, [])).toEqual(columnByColumn([], BASE_MS, []));
+  });
+
+  it('refuses rollup text with a raw separator (it would split one saga into two)', () => {
+    const saga = buildSaga('one', scenario({ sagaId: 'one' }), modelConfig({ nowMs: BASE_MS }));
+    expect(() => summaryParameters([saga], BASE_MS, ['{"n":"a\u001fb"}'])).toThrow(/raw control character/);
   });
 });
