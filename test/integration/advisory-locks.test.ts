@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createScratchDatabase } from './harness';
+import { createScratchDatabase, SPAN_PARTITIONS } from './harness';
 import { parseConfig } from '../../lib/config/env';
 import { openMigratedDb } from '../../lib/db/setup';
 import type { Db } from '../../lib/db/connection';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   const scratch = await createScratchDatabase(); // the real server: PGlite has one backend and no lock waits to show
   url = scratch.url;
   drop = scratch.drop;
-  db = await openMigratedDb(parseConfig({ DATABASE_URL: url, SAGASCOPE_DB_POOL_SIZE: '6' }));
+  db = await openMigratedDb(parseConfig({ DATABASE_URL: url, SAGASCOPE_DB_POOL_SIZE: '6', SAGASCOPE_SPAN_PARTITIONS: SPAN_PARTITIONS }));
 });
 afterAll(async () => {
   await db?.close();

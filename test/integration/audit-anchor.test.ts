@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createScratchDatabase, eventually, startTestEnv } from './harness';
+import { createScratchDatabase, eventually, SPAN_PARTITIONS, startTestEnv } from './harness';
 import { parseConfig } from '../../lib/config/env';
 import { openMigratedDb } from '../../lib/db/setup';
 import { setSharedDb, type Db } from '../../lib/db/connection';
@@ -57,7 +57,7 @@ afterAll(() => {
 /** A scratch database whose trail has `entries` entries after the auditor token's own. */
 async function freshTrail(entries: number): Promise<Trail> {
   const scratch = await createScratchDatabase();
-  const db = await openMigratedDb(parseConfig({ DATABASE_URL: scratch.url, SAGASCOPE_DB_POOL_SIZE: '3' }));
+  const db = await openMigratedDb(parseConfig({ DATABASE_URL: scratch.url, SAGASCOPE_DB_POOL_SIZE: '3', SAGASCOPE_SPAN_PARTITIONS: SPAN_PARTITIONS }));
   setSharedDb(db);
   const token = (await createToken(db, SYSTEM, { name: 'auditor', role: 'auditor' })).token;
   for (let i = 0; i < entries; i++) await appendAudit(db, { ...ALICE, action: 'saga.retry', sagaId: `saga-${i}`, request: { i }, outcome: 'ok' });

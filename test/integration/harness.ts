@@ -7,7 +7,9 @@
  *
  * SAGASCOPE_SPAN_PARTITIONS=daily in the test run's environment builds every
  * scratch database in the daily-partitioned span layout (lib/db/span-partitions.ts):
- * `npm run test:integration:partitioned` runs the ingest and read tests that way.
+ * `npm run test:integration:partitioned` runs the whole integration project that
+ * way. A test that opens a database or a collector config of its own passes
+ * SAGASCOPE_SPAN_PARTITIONS: SPAN_PARTITIONS, or it stays plain in that run.
  */
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';

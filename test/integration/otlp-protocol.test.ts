@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import pg from 'pg';
-import { eventually, startTestEnv, type TestEnv } from './harness';
+import { eventually, SPAN_PARTITIONS, startTestEnv, type TestEnv } from './harness';
 import { makeSpan, toOtlpJson, hex } from '../support/spans';
 import { encodeProtobufRequest } from '../../lib/otlp/encode-protobuf';
 import { decodeExportResponseProto } from '../../lib/otlp/response';
@@ -237,6 +237,7 @@ describe('unavailable storage and saturation', () => {
       COLLECTOR_GRPC_PORT: '0',
       COLLECTOR_HTTP_PORT: '0',
       SAGASCOPE_INGEST_MAX_QUEUE_SPANS: '3',
+      SAGASCOPE_SPAN_PARTITIONS: SPAN_PARTITIONS, // env's layout, as every collector on it would run
       SAGASCOPE_INGEST_WRITERS: '1',
     });
     const db = await openDb(config);
@@ -285,6 +286,7 @@ describe('ingest bearer token', () => {
       COLLECTOR_GRPC_PORT: '0',
       COLLECTOR_HTTP_PORT: '0',
       SAGASCOPE_COLLECTOR_TOKEN: token,
+      SAGASCOPE_SPAN_PARTITIONS: SPAN_PARTITIONS,
     });
     const collector = await startCollector(env.db, config);
     try {

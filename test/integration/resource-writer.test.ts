@@ -4,7 +4,7 @@
  * another handle (another database) still writes its own.
  */
 import { describe, it, expect, afterAll } from 'vitest';
-import { createScratchDatabase } from './harness';
+import { createScratchDatabase, SPAN_PARTITIONS } from './harness';
 import { openMigratedDb } from '../../lib/db/setup';
 import { parseConfig } from '../../lib/config/env';
 import { upsertResources } from '../../lib/ingest/resource-writer';
@@ -19,7 +19,7 @@ afterAll(async () => {
 
 async function countingDb(): Promise<{ db: Db; statements: string[] }> {
   const scratch = await createScratchDatabase();
-  const inner = await openMigratedDb(parseConfig({ DATABASE_URL: scratch.url }));
+  const inner = await openMigratedDb(parseConfig({ DATABASE_URL: scratch.url, SAGASCOPE_SPAN_PARTITIONS: SPAN_PARTITIONS }));
   cleanup.push(() => scratch.drop(), () => inner.close());
   const statements: string[] = [];
   const db: Db = {

@@ -14,7 +14,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createScratchDatabase, startTestEnv, type TestEnv } from './harness';
+import { createScratchDatabase, SPAN_PARTITIONS, startTestEnv, type TestEnv } from './harness';
 import { hex, makeSpan } from '../support/spans';
 import { untilLockWaiters } from '../support/lock-waits';
 import { encodeProtobufRequest } from '../../lib/otlp/encode-protobuf';
@@ -32,7 +32,8 @@ import { RollupDelta } from '../../lib/stats/delta';
 import { compactRollups } from '../../lib/stats/rollup-writer';
 import type { FlatSpan } from '../../lib/otlp/types';
 
-const QUIET = { SAGASCOPE_ROLLUP_COMPACT_INTERVAL_MS: '3600000', SAGASCOPE_TRANSITION_INTERVAL_MS: '3600000' };
+// Every database and collector here in this run's span layout, as the harness builds env's.
+const QUIET = { SAGASCOPE_ROLLUP_COMPACT_INTERVAL_MS: '3600000', SAGASCOPE_TRANSITION_INTERVAL_MS: '3600000', SAGASCOPE_SPAN_PARTITIONS: SPAN_PARTITIONS };
 
 let env: TestEnv;
 let db2: Db;
@@ -194,7 +195,7 @@ describe('two collectors, one database, per-saga locks', () => {
 
     // From scratch: the same spans, one batch, a fresh database.
     const scratch = await createScratchDatabase();
-    const fresh = await openMigratedDb(parseConfig({ DATABASE_URL: scratch.url, SAGASCOPE_DATA_DIR: 'memory://' }));
+    const fresh = await openMigratedDb(parseConfig({ DATABASE_URL: scratch.url, SAGASCOPE_DATA_DIR: 'memory://', SAGASCOPE_SPAN_PARTITIONS: SPAN_PARTITIONS }));
     try {
       await writeSpanBatch(fresh, toSpanRows(flat), cfg, opts());
       expect(await summaries(env.db, prefix)).toEqual(await summaries(fresh, prefix));
