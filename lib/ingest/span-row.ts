@@ -88,6 +88,18 @@ const cleanOrNull = (v: string | null) => (v === null ? null : cleanText(v));
 // and adding 14 more made V8 build slow dictionary-mode objects, and the
 // collector builds one of these per span.
 /** `tally.truncated` counts spans cut down to the limits (lib/ingest/limits.ts). */
+const SHARED_KEY_ARRAYS = 4;
+
+/** `keys`, or an array with the same keys that a span of the same saga already holds. */
+function shared(arrays: Map<string | null, string[][]>, sagaId: string | null, keys: string[] | null): string[] | null {
+  if (keys === null) return null;
+  let list = arrays.get(sagaId);
+  if (list === undefined) arrays.set(sagaId, (list = []));
+  for (const a of list) if (sameKeys(a, keys)) return a;
+  if (list.length < SHARED_KEY_ARRAYS) list.push(keys);
+  return keys;
+}
+
 /** `keys` finds the business keys (SAGASCOPE_KEY_ATTRIBUTES; default list when omitted). */
 export function toSpanRows(
   input: readonly FlatSpan[], limits: SpanLimits = DEFAULT_SPAN_LIMITS, tally?: { truncated: number }, keys: KeyExtractor = keyExtractorFor(),
@@ -95,9 +107,10 @@ export function toSpanRows(
   // Spans of one ResourceSpans share one resource object: serialise it (and find its keys) once.
   const resourceJson = new Map<Attributes, { json: string; id: string; service: string; keys: string[] | null }>();
   const rows: SpanRow[] = [];
-  // A span with the same keys as the span before it shares its array: the
-  // hand-off to the main thread clones it once, and the key writer skips it at a glance.
-  let lastKeys: string[] | null = null;
+  // Spans of one saga with the same keys share one array: the hand-off to the
+  // main thread clones it once, and the key writer (lib/search/key-writer.ts)
+  // skips it at a glance. A few arrays per saga are kept to compare against.
+  const keyArrays = new Map<string | null, string[][]>();
   for (const original of input) {
     const s = limitSpan(original, limits);
     if (s !== original && tally) tally.truncated++;
@@ -108,8 +121,8 @@ export function toSpanRows(
       resourceJson.set(s.resource, res);
     }
     const f = extractSagaFields(s);
-    const spanKeys = keys.extract(s.attributes, res.keys);
-    if (spanKeys !== null && !sameKeys(lastKeys, spanKeys)) lastKeys = spanKeys;
+    const sagaId = cleanOrNull(f.sagaId);
+    const spanKeys = shared(keyArrays, sagaId, keys.extract(s.attributes, res.keys));
     rows.push({
       traceId: s.traceId,
       spanId: s.spanId,
@@ -126,8 +139,8 @@ export function toSpanRows(
       resourceId: res.id,
       resourceJson: res.json,
       eventsJson: s.events && s.events.length > 0 ? toJsonText(s.events) : null,
-      keys: spanKeys === null ? null : lastKeys,
-      sagaId: cleanOrNull(f.sagaId),
+      keys: spanKeys,
+      sagaId,
       sagaName: cleanOrNull(f.sagaName),
       protocol: f.protocol,
       role: f.role,

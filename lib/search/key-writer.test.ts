@@ -13,7 +13,7 @@ describe('keyWritesOfRows', () => {
       row(null, 'order.id', 'ORD-orphan'),
       row('new-1'),
     ], new Set(['new-1']));
-    expect(w.copyLines).toEqual(['new-1\torder.id\tORD-1\n', 'new-1\tuser.id\tu1\n']);
+    expect(w.copyText).toBe('new-1\torder.id\tORD-1\nnew-1\tuser.id\tu1\n');
     expect(w.copyRows()).toEqual([{ sagaId: 'new-1', name: 'order.id', value: 'ORD-1' }, { sagaId: 'new-1', name: 'user.id', value: 'u1' }]);
     expect(w.upsert).toEqual([
       { sagaId: 'old-1', name: 'order.id', value: 'ORD-0' }, { sagaId: 'old-1', name: 'user.id', value: 'u9' },
@@ -23,7 +23,17 @@ describe('keyWritesOfRows', () => {
 
   it('escapes tabs, newlines and backslashes for COPY', () => {
     const w = keyWritesOfRows([row('s\t1', 'a\\b', 'line\nbreak')], new Set(['s\t1']));
-    expect(w.copyLines).toEqual(['s\\t1\ta\\\\b\tline\\nbreak\n']);
+    expect(w.copyText).toBe('s\\t1\ta\\\\b\tline\\nbreak\n');
+  });
+
+  it('writes each pair of a saga once, whether its rows share key arrays or not, past the short scan too', () => {
+    const shared = ['order.id', 'ORD-1'];
+    const many = Array.from({ length: 50 }, (_, i) => row('big', 'msg', `m${i % 40}`));
+    const w = keyWritesOfRows([row('s', ...shared), { sagaId: 's', keys: shared }, row('s', 'order.id', 'ORD-1', 'x', 'y'), ...many, row('big', 'msg', 'm3')], new Set(['s', 'big']));
+    const lines = w.copyText.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(2 + 40);
+    expect(new Set(lines).size).toBe(lines.length);
+    expect(w.copyRows()).toHaveLength(42);
   });
 
   it('keysOfRows: every key once, in (saga, name, value) order', () => {

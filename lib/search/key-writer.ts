@@ -27,7 +27,7 @@
 import type { Sql, TxSql } from '../db/connection';
 import type { SpanRow } from '../ingest/span-row';
 import { arrayLiteral, copyText } from '../db/pg-text';
-import { sameKeys, type KeyExtractor } from './keys';
+import type { KeyExtractor } from './keys';
 
 /** A key of one saga, as stored. */
 export interface SagaKeyRow {
@@ -58,43 +58,74 @@ export function keysOfRows(rows: readonly Pick<SpanRow, 'sagaId' | 'keys'>[]): S
 
 /** A batch's keys by the way they are written (see the module comment). */
 export interface KeyWrites {
-  /** Keys of sagas whose summary the transaction inserted, as COPY text lines, without repeats. */
-  copyLines: string[];
+  /** Keys of sagas whose summary the transaction inserted, as COPY text, each once ('' when none). */
+  copyText: string;
   /** The same keys as rows, sorted: for when the COPY meets a stored key (rare, so built only then). */
   copyRows: () => SagaKeyRow[];
   /** Keys of the other sagas, sorted by (saga, name, value). */
   upsert: SagaKeyRow[];
 }
 
+/** What keyWritesOfRows has written of one new saga. */
+interface Written {
+  /** The saga id as a COPY field and its tab. */
+  prefix: string;
+  /** Key arrays seen (rows of a saga share their array when their keys repeat: lib/ingest/span-row.ts). */
+  arrays: (readonly string[])[];
+  /** Pairs written, flat [name, value, …]; past PAIRS_SCANNED of them, `set` holds them too. */
+  pairs: string[];
+  set: Set<string> | null;
+}
+const ARRAYS_SCANNED = 8;
+const PAIRS_SCANNED = 32;
+
+function firstTime(w: Written, name: string, value: string): boolean {
+  if (w.set !== null) {
+    const id = name + '\u0000' + value;
+    if (w.set.has(id)) return false;
+    w.set.add(id);
+    return true;
+  }
+  for (let i = 0; i < w.pairs.length; i += 2) if (w.pairs[i] === name && w.pairs[i + 1] === value) return false;
+  w.pairs.push(name, value);
+  if (w.pairs.length > 2 * PAIRS_SCANNED) {
+    w.set = new Set();
+    for (let i = 0; i < w.pairs.length; i += 2) w.set.add(w.pairs[i] + '\u0000' + w.pairs[i + 1]);
+  }
+  return true;
+}
+
 /**
  * Splits the keys of rows that have a saga id by whether the transaction
- * inserted the saga's summary (`ownSummaries`). A COPY line is its own identity
- * for the repeats check, so the keys of new sagas cost one string each, and a
- * span repeating the keys of the span before it (same saga) costs nothing.
+ * inserted the saga's summary (`ownSummaries`). Runs on the collector's main
+ * thread for every span, so the common case allocates little: a repeated key
+ * array is recognised by identity, a repeated pair by a short scan of the
+ * saga's pairs, and only a pair seen first becomes text.
  */
 export function keyWritesOfRows(
   rows: readonly Pick<SpanRow, 'sagaId' | 'keys'>[], ownSummaries: ReadonlySet<string>,
 ): KeyWrites {
-  const lines = new Set<string>();
-  const own: Pick<SpanRow, 'sagaId' | 'keys'>[] = [];
+  const written = new Map<string, Written>();
   const others: Pick<SpanRow, 'sagaId' | 'keys'>[] = [];
-  let lastSaga: string | null = null;
-  let lastKeys: readonly string[] | null = null;
+  let text = '';
   for (const r of rows) {
     const k = r.keys;
-    if (k === null || r.sagaId === null) continue;
-    if (!ownSummaries.has(r.sagaId)) {
+    const sagaId = r.sagaId;
+    if (k === null || sagaId === null) continue;
+    if (!ownSummaries.has(sagaId)) {
       others.push(r);
       continue;
     }
-    own.push(r);
-    if (r.sagaId === lastSaga && sameKeys(lastKeys, k)) continue;
-    lastSaga = r.sagaId;
-    lastKeys = k;
-    const saga = copyText(r.sagaId) + '\t';
-    for (let i = 0; i < k.length; i += 2) lines.add(saga + copyText(k[i]!) + '\t' + copyText(k[i + 1]!) + '\n');
+    let w = written.get(sagaId);
+    if (w === undefined) written.set(sagaId, (w = { prefix: copyText(sagaId) + '\t', arrays: [k], pairs: [], set: null }));
+    else if (w.arrays.includes(k)) continue;
+    else if (w.arrays.length < ARRAYS_SCANNED) w.arrays.push(k);
+    for (let i = 0; i < k.length; i += 2) {
+      if (firstTime(w, k[i]!, k[i + 1]!)) text += w.prefix + copyText(k[i]!) + '\t' + copyText(k[i + 1]!) + '\n';
+    }
   }
-  return { copyLines: [...lines], copyRows: () => keysOfRows(own), upsert: keysOfRows(others) };
+  const own = () => rows.filter((r) => r.sagaId !== null && ownSummaries.has(r.sagaId));
+  return { copyText: text, copyRows: () => keysOfRows(own()), upsert: keysOfRows(others) };
 }
 
 const COPY_KEYS = 'COPY saga_keys (saga_id, name, value) FROM STDIN';
@@ -103,12 +134,12 @@ const UNIQUE_VIOLATION = '23505';
 /** Writes a batch's keys before the summary locks (see the module comment). */
 export async function writeKeys(tx: TxSql, writes: KeyWrites): Promise<void> {
   let upsert = writes.upsert;
-  if (writes.copyLines.length > 0) {
+  if (writes.copyText !== '') {
     if (tx.copyFrom === undefined) upsert = sortKeys([...upsert, ...writes.copyRows()]);
     else {
       await tx.query('SAVEPOINT new_saga_keys');
       try {
-        await tx.copyFrom(COPY_KEYS, [writes.copyLines.join('')]);
+        await tx.copyFrom(COPY_KEYS, [writes.copyText]);
         await tx.query('RELEASE SAVEPOINT new_saga_keys');
       } catch (err) {
         if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
