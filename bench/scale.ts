@@ -86,6 +86,8 @@ class LockSampler {
   private held = 0;
   private waiting = 0;
   private waitingAny = 0;
+  /** Waiting sessions by what they wait for and the statement they wait in. */
+  private readonly waitsBy = new Map<string, number>();
   private running = true;
   private done: Promise<void> = Promise.resolve();
 
@@ -96,13 +98,18 @@ class LockSampler {
     const sql = `SELECT l.pid, l.granted, a.xact_start::text AS xs FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                   WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                     AND l.classid = $1 AND l.objid = $2 AND (l.mode = 'ExclusiveLock' OR NOT l.granted)`;
-    const anySql = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+    const anySql = `SELECT wait_event AS event, left(regexp_replace(query, '\\s+', ' ', 'g'), 48) AS query
+                      FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
     this.done = (async () => {
       while (this.running) {
         const t = performance.now();
         const { rows } = await this.client.query<{ pid: number; granted: boolean; xs: string }>(sql, [classid, objid]);
         this.samples++;
-        this.waitingAny += (await this.client.query<{ n: number }>(anySql)).rows[0]!.n;
+        for (const w of (await this.client.query<{ event: string; query: string }>(anySql)).rows) {
+          this.waitingAny++;
+          const what = `${w.event}: ${w.query}`;
+          this.waitsBy.set(what, (this.waitsBy.get(what) ?? 0) + 1);
+        }
         for (const r of rows) {
           if (!r.granted) { this.waiting++; continue; }
           this.held++;
@@ -130,6 +137,7 @@ class LockSampler {
       heldShare: this.held / Math.max(1, this.samples),
       meanWaiters: this.waiting / Math.max(1, this.samples),
       meanWaitersAny: this.waitingAny / Math.max(1, this.samples),
+      topWaits: [...this.waitsBy].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([what, n]) => ({ what, mean: n / Math.max(1, this.samples) })),
       holdsSeen: durations.length,
       holdMs: { p50: q(0.5), p90: q(0.9), max: durations[durations.length - 1] ?? 0, mean: durations.reduce((a, b) => a + b, 0) / Math.max(1, durations.length) },
     };
@@ -253,6 +261,13 @@ async function verify(url: string) {
   }
 }
 
+/** A collector's group commits so far, from its /metrics (HTTP port). */
+async function batchMetrics(httpPort: number): Promise<{ count: number; spans: number; seconds: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { count: value('sagascope_ingest_batch_seconds_count'), spans: value('sagascope_spans_stored_total'), seconds: value('sagascope_ingest_batch_seconds_sum') };
+}
+
 async function run(n: number) {
   const name = `sagascope_scaling_c${n}_${randomBytes(3).toString('hex')}`;
   const url = new URL(ADMIN_URL);
@@ -317,11 +332,12 @@ async function run(n: number) {
     await sampler.end();
     const load1 = loadavg()[0]!;
 
+    const batches = await Promise.all(ports.map((p) => batchMetrics(p + 1)));
     for (const c of collectors) c.kill('SIGTERM');
     await Promise.all(collectors.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r)))));
     const check = await verify(url.toString());
     const rate = report.spans / (report.elapsedMs / 1000);
-    return { n, name, report, rate, wallMs, collectorCpu, senderCpu, pgCpu, pgBackends: pids.length, lockStats, load: [load0, load1], check };
+    return { n, name, report, rate, wallMs, collectorCpu, senderCpu, pgCpu, pgBackends: pids.length, lockStats, load: [load0, load1], check, batches };
   } finally {
     for (const c of collectors) if (c.exitCode === null) c.kill('SIGKILL');
     if (!process.env.SCALE_KEEP) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -339,6 +355,8 @@ function print(r: Awaited<ReturnType<typeof run>>): void {
     `acknowledged:       ${Math.round(r.rate)} spans/s (${s.toFixed(2)} s)`,
     `CPU sender:         ${(r.senderCpu / 1000).toFixed(1)} s; PostgreSQL backends (${r.pgBackends}): ${(r.pgCpu / 1000).toFixed(1)} s (${pct(r.pgCpu)} of one core)`,
     `lock waits:         mean sessions waiting for any lock ${l.meanWaitersAny.toFixed(2)}`,
+    ...l.topWaits.map((w) => `  ${w.mean.toFixed(3)} waiting on ${w.what}`),
+    ...r.batches.map((b, i) => `  collector ${i + 1} batches: ${b.count}, mean ${Math.round(b.spans / Math.max(1, b.count))} spans, mean commit ${(1000 * b.seconds / Math.max(1, b.count)).toFixed(0)} ms`),
     `phase-2 lock:       held exclusively in ${(l.heldShare * 100).toFixed(0)} % of ${l.samples} samples (every ${l.periodMs.toFixed(1)} ms), mean waiters ${l.meanWaiters.toFixed(2)}; ` +
       `${l.holdsSeen} holds seen, duration p50 ${l.holdMs.p50.toFixed(0)} ms, p90 ${l.holdMs.p90.toFixed(0)} ms, max ${l.holdMs.max.toFixed(0)} ms, mean ${l.holdMs.mean.toFixed(0)} ms`,
     `stored:             ${r.check.spans} spans, ${r.check.sagas} sagas (${r.check.two_traces} with two traces), ${r.check.orphans} spans left without saga; statuses ${JSON.stringify(r.check.statuses)}`,

@@ -45,6 +45,30 @@ describe('IngestPipeline', () => {
     expect(sizes).toEqual([1, 5]);
   });
 
+  it('starts a transaction beside a running one only for a full batch', async () => {
+    const gates: ReturnType<typeof deferred>[] = [];
+    const sizes: number[] = [];
+    const p = new IngestPipeline({
+      maxQueueSpans: 1000, batchSpans: 4, writers: 3,
+      write: async (rows) => { sizes.push(rows.length); const g = deferred(); gates.push(g); await g.promise; return { stored: rows.length }; },
+    });
+    const all = [p.submit([row(1)])]; // nothing running: written at once, alone
+    all.push(p.submit([row(2)]), p.submit([row(3), row(4)])); // 3 spans waiting: not a full batch yet
+    expect(sizes).toEqual([1]);
+    all.push(p.submit([row(5)])); // 4 waiting: a full batch goes beside the first
+    expect(sizes).toEqual([1, 4]);
+    all.push(p.submit([row(6)]), p.submit([row(7)]));
+    expect(sizes).toEqual([1, 4]);
+    gates[0]!.resolve(); // one of the two finishes: 2 spans wait, not a full batch, and one is still running
+    await new Promise((r) => setTimeout(r, 0));
+    expect(sizes).toEqual([1, 4]);
+    gates[1]!.resolve(); // none running: the 2 waiting spans go now
+    await new Promise((r) => setTimeout(r, 0));
+    expect(sizes).toEqual([1, 4, 2]);
+    gates[2]!.resolve();
+    await Promise.all(all);
+  });
+
   it('refuses new work as saturated when the queue is full, and recovers', async () => {
     const gate = deferred();
     const p = new IngestPipeline({

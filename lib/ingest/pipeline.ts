@@ -1,7 +1,13 @@
 /**
  * Group commit between export requests and the database. Requests queue their
  * span rows; up to `writers` transactions run at once, each taking whole queued
- * requests until it has about `batchSpans` spans. A request's promise settles
+ * requests until it has about `batchSpans` spans. A transaction starts at once
+ * when none is running; beside a running one, only for a full batch. Every
+ * transaction has a fixed cost (its statements, its commit, its share of the
+ * locks and waits on sagas whose spans were cut across requests), so small ones
+ * side by side cost more per span than the one larger batch they add up to:
+ * with two collectors sharing two cores, writers taking each 1,000-span request
+ * alone as it came cost ~45 % more CPU per span (docs/scaling.md). A request's promise settles
  * only when the transaction holding its spans has committed (or failed), so an
  * acknowledgement always means "durably stored". A full queue refuses new work
  * at once (→ 429 / UNAVAILABLE) instead of growing memory without bound.
@@ -51,6 +57,8 @@ interface Pending {
 export class IngestPipeline {
   private readonly queue: Pending[] = [];
   private queuedSpans = 0;
+  /** Spans in `queue`, i.e. not taken by a transaction yet. */
+  private waitingSpans = 0;
   private active = 0;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
@@ -84,12 +92,13 @@ export class IngestPipeline {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ rows, resolve, reject });
       this.queuedSpans += rows.length;
+      this.waitingSpans += rows.length;
       this.pump();
     });
   }
 
   private pump(): void {
-    while (this.active < this.opts.writers && this.queue.length > 0) {
+    while (this.active < this.opts.writers && this.queue.length > 0 && (this.active === 0 || this.waitingSpans >= this.opts.batchSpans)) {
       const batch: Pending[] = [];
       let n = 0;
       while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0]!.rows.length <= this.opts.batchSpans)) {
@@ -97,6 +106,7 @@ export class IngestPipeline {
         batch.push(p);
         n += p.rows.length;
       }
+      this.waitingSpans -= n;
       this.active++;
       void this.run(batch);
     }
