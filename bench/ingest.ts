@@ -37,7 +37,7 @@ import { toSpanRows, type SpanRow } from '../lib/ingest/span-row';
 import { spanCopyLine, COLUMN_LIST } from '../lib/ingest/span-writer';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { backendCpu, backendCpuSince, mainThreadCpuSeconds, processCpuSeconds } from './support/cpu-time';
+import { backendCpu, backendCpuSince, cpuSince, mainThreadCpuSeconds, processCpuSeconds, serverProcessCpu } from './support/cpu-time';
 import { watchGcPauses } from './support/gc-pauses';
 import { connectorFrom } from '../lib/dtm/connector';
 
@@ -193,6 +193,8 @@ async function ingestOnce(side: Side): Promise<number> {
     follower?.startFollower();
     const database = new URL(scratch.url).pathname.slice(1);
     const pgBefore = backendCpu(database);
+    const serverBefore = serverProcessCpu();
+    const [{ lsn: walBefore }] = await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
     const cpuBefore = process.cpuUsage();
     const mainCpuBefore = mainThreadCpuSeconds();
     const gcWatch = watchGcPauses();
@@ -206,6 +208,8 @@ async function ingestOnce(side: Side): Promise<number> {
     const lockHeld = collector.metrics.phase2HeldSeconds / (report.elapsedMs / 1000);
     const lockWait = collector.metrics.phase2WaitSeconds / (report.elapsedMs / 1000);
     const pgCpu = backendCpuSince(database, pgBefore);
+    const serverCpu = cpuSince(serverProcessCpu(), serverBefore);
+    const [{ bytes: walBytes }] = await db.query<{ bytes: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS bytes', [walBefore]);
     const followedGids = follower?.followedCount() ?? null;
     await follower?.stop();
     await collector.close();
@@ -230,6 +234,7 @@ async function ingestOnce(side: Side): Promise<number> {
         `raw COPY, same rows:            ${Math.round(copyRate)} rows/s, mean of ${Math.round(copyBefore.rate)} before and ${Math.round(copyAfter.rate)} after the ingest (its backend: ${(copyCpu * 1e6).toFixed(1)} µs CPU per row)`,
         `ratio ingest / raw COPY:        ${(ingestRate / copyRate).toFixed(2)} (${(ingestRate / Math.max(copyBefore.rate, copyAfter.rate)).toFixed(2)}–${(ingestRate / Math.min(copyBefore.rate, copyAfter.rate)).toFixed(2)} against either)`,
         `CPU per span (µs):              collector ${perSpan((collectorCpu.user + collectorCpu.system) / 1e6)} (kernel ${perSpan(collectorCpu.system / 1e6)}), PostgreSQL backends ${perSpan(pgCpu)}, sender ${perSpan(report.cpuSeconds)}`,
+        `PostgreSQL's own processes:     ${perSpan(serverCpu)} µs of CPU per span (checkpointer, background and WAL writers); WAL ${Math.round(Number(walBytes) / report.spans)} bytes per span`,
         `collector main thread CPU:      ${perSpan(mainCpu)} µs per span (the rest of the collector's is its worker threads, GC and I/O helpers)`,
         `collector GC pauses:            ${perSpan(gc.totalMs / 1000)} µs per span (${gc.scavenges} scavenges, ${gc.others} other collections, during the ingest only)`,
         `collector main thread:          busy ${(mainThreadBusy * 100).toFixed(0)} % of the ingest (event-loop utilisation)`,

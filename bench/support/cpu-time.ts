@@ -36,6 +36,28 @@ export function backendCpu(database: string): Map<number, number> {
 }
 
 /** CPU the backends of `database` used between two `backendCpu` snapshots (backends that exited in between are lost). */
+/** CPU seconds of PostgreSQL's own processes (checkpointer, background writer, WAL writer), by pid: work that ingest causes but no backend is charged for. */
+export function serverProcessCpu(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let title: string;
+    try {
+      title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (title.startsWith('postgres: ') && /checkpointer|background writer|walwriter/.test(title)) out.set(Number(entry), processCpuSeconds(Number(entry)));
+  }
+  return out;
+}
+
+export function cpuSince(now: Map<number, number>, before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of now) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
 export function backendCpuSince(database: string, before: Map<number, number>): number {
   let total = 0;
   for (const [pid, now] of backendCpu(database)) total += now - (before.get(pid) ?? 0);
