@@ -19,49 +19,42 @@ export function processCpuSeconds(pid: number, tid?: number): number {
   }
 }
 
+/** PostgreSQL processes whose process title passes `match`, pid → CPU seconds. */
+function postgresCpu(match: (title: string) => boolean): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let title: string;
+    try {
+      title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (title.startsWith('postgres: ') && match(title)) out.set(Number(entry), processCpuSeconds(Number(entry)));
+  }
+  return out;
+}
+
 /** PostgreSQL backends serving `database` (their process title names it), pid → CPU seconds. */
 export function backendCpu(database: string): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let title: string;
-    try {
-      title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (title.startsWith('postgres: ') && title.split(' ').includes(database)) out.set(Number(entry), processCpuSeconds(Number(entry)));
-  }
-  return out;
+  return postgresCpu((title) => title.split(' ').includes(database));
 }
 
-/** CPU the backends of `database` used between two `backendCpu` snapshots (backends that exited in between are lost). */
-/** CPU seconds of PostgreSQL's own processes (checkpointer, background writer, WAL writer), by pid: work that ingest causes but no backend is charged for. */
+/** PostgreSQL's own processes (checkpointer, background writer, WAL writer), pid → CPU seconds: work that ingest causes but no backend is charged for. */
 export function serverProcessCpu(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let title: string;
-    try {
-      title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (title.startsWith('postgres: ') && /checkpointer|background writer|walwriter/.test(title)) out.set(Number(entry), processCpuSeconds(Number(entry)));
-  }
-  return out;
+  return postgresCpu((title) => /checkpointer|background writer|walwriter/.test(title));
 }
 
+/** CPU used between two snapshots of the same processes (processes that exited in between are lost). */
 export function cpuSince(now: Map<number, number>, before: Map<number, number>): number {
   let total = 0;
   for (const [pid, seconds] of now) total += seconds - (before.get(pid) ?? 0);
   return total;
 }
 
+/** CPU the backends of `database` used between a `backendCpu` snapshot and now. */
 export function backendCpuSince(database: string, before: Map<number, number>): number {
-  let total = 0;
-  for (const [pid, now] of backendCpu(database)) total += now - (before.get(pid) ?? 0);
-  return total;
+  return cpuSince(backendCpu(database), before);
 }
 
 /**

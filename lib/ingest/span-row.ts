@@ -84,10 +84,6 @@ function serviceOf(resource: Attributes): string {
 
 const cleanOrNull = (v: string | null) => (v === null ? null : cleanText(v));
 
-// One object literal with every field (no spreads): spreading a 14-field object
-// and adding 14 more made V8 build slow dictionary-mode objects, and the
-// collector builds one of these per span.
-/** `tally.truncated` counts spans cut down to the limits (lib/ingest/limits.ts). */
 const SHARED_KEY_ARRAYS = 4;
 
 /** `keys`, or an array with the same keys that a span of the same saga already holds. */
@@ -100,6 +96,10 @@ function shared(arrays: Map<string | null, string[][]>, sagaId: string | null, k
   return keys;
 }
 
+// One object literal with every field (no spreads): spreading a 14-field object
+// and adding 14 more made V8 build slow dictionary-mode objects, and the
+// collector builds one of these per span.
+/** `tally.truncated` counts spans cut down to the limits (lib/ingest/limits.ts). */
 /** `keys` finds the business keys (SAGASCOPE_KEY_ATTRIBUTES; default list when omitted). */
 export function toSpanRows(
   input: readonly FlatSpan[], limits: SpanLimits = DEFAULT_SPAN_LIMITS, tally?: { truncated: number }, keys: KeyExtractor = keyExtractorFor(),
