@@ -80,6 +80,14 @@ async function scratchMigrationsCopy(): Promise<string> {
   return dir;
 }
 
+/** A scratch copy of the migrations with one more, `name`, holding `sql`. */
+async function scratchMigrationsWith(name: string, sql: string): Promise<string> {
+  const dir = await scratchMigrationsCopy();
+  await mkdir(path.join(dir, name));
+  await writeFile(path.join(dir, name, 'migration.sql'), sql);
+  return dir;
+}
+
 beforeAll(async () => {
   await adminQuery(`CREATE DATABASE ${databaseName}`);
   database = new pg.Client({ connectionString: databaseUrl });
@@ -165,12 +173,7 @@ describe.skipIf(SPAN_PARTITIONS === 'daily')('migrations on PostgreSQL (wasm sch
 
   // Last on this database: it leaves a failed migration in the history.
   it('rolls a failing migration back whole and then refuses to deploy, like the CLI', async () => {
-    const migrationsDir = await scratchMigrationsCopy();
-    await mkdir(path.join(migrationsDir, '29990101000000_broken'));
-    await writeFile(
-      path.join(migrationsDir, '29990101000000_broken', 'migration.sql'),
-      'CREATE TABLE "created_then_rolled_back" (id int);\nSELECT 1/0;\n',
-    );
+    const migrationsDir = await scratchMigrationsWith('29990101000000_broken', 'CREATE TABLE "created_then_rolled_back" (id int);\nSELECT 1/0;\n');
 
     await expect(migrateDeploy(databaseUrl, { migrationsDir })).rejects.toThrow(/division by zero/);
     const leftover = await database.query(`SELECT to_regclass('created_then_rolled_back') AS table`);
@@ -251,12 +254,7 @@ describe.runIf(SPAN_PARTITIONS === 'daily')('migrations and the daily-partitione
   });
 
   it('a later migration adding a column and an index to spans reaches every partition, and the days created after it', async () => {
-    const migrationsDir = await scratchMigrationsCopy();
-    await mkdir(path.join(migrationsDir, '29990101000000_span_extra'));
-    await writeFile(
-      path.join(migrationsDir, '29990101000000_span_extra', 'migration.sql'),
-      'ALTER TABLE "spans" ADD COLUMN "extra" TEXT;\nCREATE INDEX "spans_extra_idx" ON "spans"("extra");\n',
-    );
+    const migrationsDir = await scratchMigrationsWith('29990101000000_span_extra', 'ALTER TABLE "spans" ADD COLUMN "extra" TEXT;\nCREATE INDEX "spans_extra_idx" ON "spans"("extra");\n');
     expect(await migrateDeploy(databaseUrl, { migrationsDir })).toEqual({ applied: ['29990101000000_span_extra'] });
     expect(await ensureDailyPartitions(db, Date.now() + 10 * DAY)).not.toEqual([]);
     const leaves = (await spanLeaves(db)).map((l) => l.name);
