@@ -38,7 +38,7 @@ export function startRetentionLoop(db: Db, opts: RetentionOptions): RetentionLoo
     const batchSize = opts.batchSize ?? DEFAULT_RETENTION_BATCH;
     const r: PruneResult = opts.days > 0
       ? await pruneExpiredSpans(db, { olderThan, batchSize, shouldContinue: () => !stopped() })
-      : { spansDeleted: 0, sagasDeleted: 0, spanBatches: 0, sagaBatches: 0, partitionsDropped: 0, resourcesDeleted: null, complete: true };
+      : { spansDeleted: 0, sagasDeleted: 0, spanBatches: 0, sagaBatches: 0, partitionsDropped: 0, keysDeleted: 0, resourcesDeleted: null, complete: true };
     if (rollupDays > 0) {
       const rollupRows = await pruneExpiredRollups(db, retentionCutoff(rollupDays, started), batchSize, () => !stopped());
       if (rollupRows > 0) log.info('rollup retention pass', { rollupRowsDeleted: rollupRows });
@@ -49,6 +49,7 @@ export function startRetentionLoop(db: Db, opts: RetentionOptions): RetentionLoo
         spansDeleted: r.spansDeleted,
         partitionsDropped: r.partitionsDropped,
         sagasDeleted: r.sagasDeleted,
+        keysDeleted: r.keysDeleted,
         spanBatches: r.spanBatches,
         complete: r.complete,
         ms: now() - started,

@@ -35,7 +35,7 @@ export { listSagas, getTrace, getSpan } from './read';
 export async function getSagaDetail(id: string): Promise<SagaDetailRead | null> {
   // DTM's view first (SAGASCOPE_DTM_SERVERS; bounded by its timeout, cached briefly, never throws): the model hears its word.
   const coordinator = await coordinatorForSaga(loadConfig(), id);
-  return readSagaDetail(await getDb(), id, currentModelConfig(), sagaSpanLimit(), coordinator);
+  return readSagaDetail(await getDb(), id, currentModelConfig(), sagaSpanLimit(), coordinator, loadConfig().SAGASCOPE_KEY_ATTRIBUTES);
 }
 export { getStats } from '../stats/store';
 

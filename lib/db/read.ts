@@ -16,7 +16,8 @@ import { buildSagaView, type SagaView } from '../saga-view/view';
 import { coordinatorOf, type CoordinatorLookup } from '../dtm/connector';
 import { withCallsSeen } from '../dtm/view';
 import { sagaFilterConditions } from '../search/saga-filter';
-import { keysOfSaga } from '../search/key-writer';
+import { keysOfSagaSpans } from '../search/saga-keys';
+import { DEFAULT_KEY_ATTRIBUTES } from '../search/keys';
 
 /** Columns of a summary row (lib/db/to-json.ts sagaRowToSummaryJson), as SQL. */
 const SUMMARY_COLUMNS = `id, name, protocol, status, status_after, status_changes_at, anomalies, anomalies_after, started_at,
@@ -124,6 +125,7 @@ export interface SagaDetailRead {
  */
 export async function getSagaDetail(
   db: Db, id: string, cfg: ModelConfig, maxSagaSpans: number, coordinator: CoordinatorLookup | null = null,
+  keyAttributes: readonly string[] | null = DEFAULT_KEY_ATTRIBUTES,
 ): Promise<SagaDetailRead | null> {
   const dtm = coordinator ? coordinatorOf(coordinator) : { input: null, facts: null };
   // Read before the spans: a span committed in between leaves an older stamp on
@@ -142,9 +144,9 @@ export async function getSagaDetail(
     view = buildSagaView(saga, spans, cfg, capped ? { modelled: spans.length, stored: storedSpans } : null, coordinatorJson, dtm.facts);
     if (stamp) rememberView(id, stamp, cfg.nowMs, saga.next?.atMs ?? null, view);
   }
-  // Its business keys grow as spans arrive: never cached either.
-  const [audit, keys] = await Promise.all([auditForSaga(db, id), keysOfSaga(db, id)]);
-  return { view, audit, keys: keys.map((k) => ({ name: k.name, value: k.value })) };
+  // Its business keys grow as spans arrive: never cached either (lib/search/saga-keys.ts reads them from its spans).
+  const [audit, keys] = await Promise.all([auditForSaga(db, id), keysOfSagaSpans(db, id, keyAttributes, maxSagaSpans)]);
+  return { view, audit, keys };
 }
 
 export async function getTrace(db: Db, traceId: string): Promise<TraceJson | null> {

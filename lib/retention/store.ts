@@ -22,11 +22,17 @@
  *   no creation time, and an ingest batch inserts its resources in their own
  *   transaction before its spans, so "unreferenced" cannot be told apart from
  *   "about to be referenced". They are few (one row per distinct SDK resource).
- * - Business keys (saga_keys) are deleted with their saga summary. Ingest
- *   inserts a returning saga's keys before it takes the lock; a key it found
- *   already stored is not inserted again, so if retention deletes that saga in
- *   between, the saga comes back without that key (it needs a saga silent for
- *   the whole retention period that sends again within that instant).
+ * - Business keys (saga_keys) are swept after the summaries: a pass that
+ *   deleted summaries deletes every key whose saga is gone, in short
+ *   statements over block ranges of the table, once a sample shows a quarter
+ *   of a large table orphaned (KEY_SWEEP_POLICY). The table's one index is on
+ *   the value (ADR 0016), so keys cannot be found by saga id; until swept they
+ *   are invisible, since `q` and `key=` match sagas through the summaries. A
+ *   pass stopped early leaves its keys to the next pass that deletes summaries. A
+ *   saga that comes back before the sweep keeps its old keys (ingest skips a
+ *   key stored already); one that comes back while the sweep deletes them
+ *   comes back without them (it needs a saga silent for the whole retention
+ *   period that sends again within that instant).
  * - The audit trail (audit_log) and users, sessions, tokens, settings are never
  *   touched.
  */
@@ -55,6 +61,8 @@ export interface PruneResult {
   sagaBatches: number;
   /** Day partitions dropped whole (their rows are not counted in spansDeleted). */
   partitionsDropped: number;
+  /** Business keys of deleted sagas swept (see the module comment). */
+  keysDeleted: number;
   /** Always null: resource pruning is not done (see the module comment). */
   resourcesDeleted: null;
   /** False when shouldContinue stopped the run before it was done. */
@@ -78,15 +86,73 @@ const SAGA_CANDIDATES = `
    ORDER BY s.id
    LIMIT $2`;
 
-// A saga's business keys (lib/search) go with its summary, in the same statement.
 const DELETE_SAGAS = `
   WITH d AS (
     DELETE FROM sagas s
      WHERE s.id = ANY($2::text[]) AND s.last_activity_at < $1
        AND NOT EXISTS (SELECT 1 FROM spans p WHERE p.saga_id = s.id)
-    RETURNING s.id),
-  k AS (DELETE FROM saga_keys WHERE saga_id IN (SELECT id FROM d))
+    RETURNING 1)
   SELECT count(*)::int AS n FROM d`;
+
+/** Table pages per sweep statement: about 25,000 keys, each checked against sagas_pkey. */
+export const KEY_SWEEP_PAGES = 256;
+
+export interface KeySweepPolicy {
+  /** A table of at most this many pages is swept whenever summaries were deleted (cheap: ≤ ~100,000 keys). */
+  alwaysBelowPages: number;
+  /** A larger one is swept once a sample of KEY_SWEEP_PAGES pages finds at least this share of its keys orphaned. */
+  share: number;
+}
+
+/**
+ * Sweeping checks every key to delete the orphans among them, so a large
+ * table is swept only once a quarter of it is orphaned: each sweep then checks
+ * four keys per key it deletes (≈ 7 µs per deleted key on this machine,
+ * docs/benchmarks-ingest.md), and the table stays below 4/3 of its live size.
+ */
+export const KEY_SWEEP_POLICY: KeySweepPolicy = { alwaysBelowPages: 4 * KEY_SWEEP_PAGES, share: 0.25 };
+
+const ORPHAN_SAMPLE = (percent: number) => `
+  SELECT count(*)::int AS sampled,
+         count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM sagas s WHERE s.id = k.saga_id OFFSET 0))::int AS orphans
+    FROM saga_keys k TABLESAMPLE SYSTEM (${percent})`;
+
+// A TID range scan reads only the statement's pages; each key is an index probe of its
+// saga (OFFSET 0 keeps the probe: as an anti-join the planner hashes all of sagas per statement).
+const SWEEP_KEYS = `
+  WITH d AS (
+    DELETE FROM saga_keys k
+     WHERE k.ctid >= $1::tid AND k.ctid < $2::tid
+       AND NOT EXISTS (SELECT 1 FROM sagas s WHERE s.id = k.saga_id OFFSET 0)
+    RETURNING 1)
+  SELECT count(*)::int AS n FROM d`;
+
+/**
+ * Deletes the business keys whose saga summary is gone (see the module
+ * comment), KEY_SWEEP_PAGES at a time, when the policy says the table is worth
+ * sweeping; returns how many, and whether it swept. Stops early when
+ * `shouldContinue` says so.
+ */
+export async function sweepOrphanKeys(
+  db: Db, shouldContinue: () => boolean = () => true, policy: KeySweepPolicy = KEY_SWEEP_POLICY,
+): Promise<{ swept: boolean; deleted: number; complete: boolean }> {
+  const [{ pages }] = await db.query<{ pages: number }>(
+    `SELECT (pg_relation_size('saga_keys') / current_setting('block_size')::int)::int AS pages`,
+  );
+  if (pages > policy.alwaysBelowPages) {
+    const percent = Math.min(100, (100 * KEY_SWEEP_PAGES) / pages);
+    const [sample] = await db.query<{ sampled: number; orphans: number }>(ORPHAN_SAMPLE(Number(percent.toFixed(6))));
+    if (!sample || sample.sampled === 0 || sample.orphans / sample.sampled < policy.share) return { swept: false, deleted: 0, complete: true };
+  }
+  const pagesPerStatement = KEY_SWEEP_PAGES;
+  let deleted = 0;
+  for (let from = 0; from < pages; from += pagesPerStatement) {
+    if (!shouldContinue()) return { swept: true, deleted, complete: false };
+    const [row] = await db.query<{ n: number }>(SWEEP_KEYS, [`(${from},0)`, `(${from + pagesPerStatement},0)`]);
+    deleted += row?.n ?? 0;
+  }
+  return { swept: true, deleted, complete: true };
+}
 
 export async function pruneExpiredSpans(db: Db, opts: PruneOptions): Promise<PruneResult> {
   const batchSize = opts.batchSize ?? DEFAULT_RETENTION_BATCH;
@@ -95,7 +161,7 @@ export async function pruneExpiredSpans(db: Db, opts: PruneOptions): Promise<Pru
   const cutoff = opts.olderThan.toISOString();
   const goOn = opts.shouldContinue ?? (() => true);
   const result: PruneResult = {
-    spansDeleted: 0, sagasDeleted: 0, spanBatches: 0, sagaBatches: 0, partitionsDropped: 0, resourcesDeleted: null, complete: false,
+    spansDeleted: 0, sagasDeleted: 0, spanBatches: 0, sagaBatches: 0, partitionsDropped: 0, keysDeleted: 0, resourcesDeleted: null, complete: false,
   };
 
   result.partitionsDropped = (await dropExpiredPartitions(db, opts.olderThan)).length;
@@ -134,6 +200,11 @@ export async function pruneExpiredSpans(db: Db, opts: PruneOptions): Promise<Pru
     }
     if (ids.length < batchSize) break;
     after = ids[ids.length - 1]!;
+  }
+  if (result.sagasDeleted > 0) {
+    const swept = await sweepOrphanKeys(db, goOn);
+    result.keysDeleted = swept.deleted;
+    if (!swept.complete) return result;
   }
   result.complete = true;
   return result;

@@ -10,10 +10,11 @@
  *   hold a key of such a saga. Keys are written only by a transaction that
  *   inserted or found the saga's summary; one that inserted it first would have
  *   made this one's insert wait and find it, one that found it committed means
- *   this one would have found it too, and retention deletes a saga's keys with
- *   its summary. The one gap (retention deleting a summary while another batch
- *   still writes keys of it) ends in a unique violation, and then the keys take
- *   the second way. COPY with no conflict arbiter costs PostgreSQL a third less
+ *   this one would have found it too. The gaps are keys left by a saga
+ *   that retention removed and that comes back before they are swept
+ *   (lib/retention/store.ts), and retention removing a summary while another
+ *   batch still writes keys of it: both end in a unique violation, and then the
+ *   keys take the second way. COPY with no conflict arbiter costs PostgreSQL a third less
  *   per key than INSERT … ON CONFLICT (docs/benchmarks-ingest.md, issue 18).
  * - Keys of sagas stored before go in by INSERT … ON CONFLICT DO NOTHING,
  *   sorted, before the transaction locks the summaries: two batches inserting
@@ -216,13 +217,4 @@ export async function keysOfStoredSpans(
     sagaId: r.saga_id,
     keys: extractor.extract(JSON.parse(r.attributes), r.resource === null ? null : extractor.extract(JSON.parse(r.resource))),
   })));
-}
-
-/** A saga's keys, by name then value (the saga page). */
-export async function keysOfSaga(sql: Sql, sagaId: string): Promise<SagaKeyRow[]> {
-  const rows = await sql.query<{ name: string; value: string }>(
-    `SELECT name, value FROM saga_keys WHERE saga_id = $1 ORDER BY name, value LIMIT 200`,
-    [sagaId],
-  );
-  return rows.map((r) => ({ sagaId, name: r.name, value: r.value }));
 }

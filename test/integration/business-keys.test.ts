@@ -3,7 +3,8 @@
  * from the configured list and `saga.key.*`, stored on ingest through the real
  * collector (OTel SDK exporter and OTLP/HTTP) into PostgreSQL, and found through
  * `q` and `key` of the list (the route handler and listSagas); prefix matches;
- * hostile keys handled like other attribute values; retention takes them along.
+ * hostile keys handled like other attribute values; the saga page lists what
+ * the index holds; retention sweeps the keys of deleted sagas.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { context, trace, SpanKind } from '@opentelemetry/api';
@@ -17,7 +18,7 @@ import { listSagas, getSagaDetail } from '../../lib/db/read';
 import { parseSagaListQuery } from '../../lib/api/query';
 import { setSharedDb } from '../../lib/db/connection';
 import { createToken } from '../../lib/auth/accounts';
-import { pruneExpiredSpans } from '../../lib/retention/store';
+import { pruneExpiredSpans, sweepOrphanKeys } from '../../lib/retention/store';
 import { modelConfigFrom } from '../../lib/config/model';
 import { apiRequest } from '../support/api-client';
 import type { FlatSpan } from '../../lib/otlp/types';
@@ -52,6 +53,12 @@ async function find(params: Record<string, string>): Promise<string[]> {
   return (await listSagas(env.db, parsed.value)).items.map((s) => s.id).sort();
 }
 
+/** The keys the saga page lists (lib/db/read.ts getSagaDetail), under this file's configuration. */
+const pageKeysOf = async (sagaId: string) =>
+  (await getSagaDetail(env.db, sagaId, modelConfigFrom(env.config, Date.now()), env.config.SAGASCOPE_MAX_SAGA_SPANS, null, env.config.SAGASCOPE_KEY_ATTRIBUTES))!
+    .keys.map((k) => `${k.name}=${k.value}`);
+
+/** The keys stored in the search index (table saga_keys). */
 const keysOf = async (sagaId: string) =>
   (await env.db.query<{ name: string; value: string }>(`SELECT name, value FROM saga_keys WHERE saga_id = $1 ORDER BY name, value`, [sagaId]))
     .map((k) => `${k.name}=${k.value}`);
@@ -110,9 +117,11 @@ describe('keys through the OTel SDK', () => {
     expect(await find({ key: `payment.id:ORD-${run}-1` })).toEqual([]);
     expect(await find({ q: `/charge` })).toEqual([]);
 
-    // The saga page's data lists them.
+    // The saga page's data lists them, read from the spans by the same extractor (lib/search/saga-keys.ts).
+    expect(await pageKeysOf(sagaId)).toEqual(await keysOf(sagaId));
+    // Under the default list (another process's configuration), tenant.order_ref is no key.
     const detail = await getSagaDetail(env.db, sagaId, modelConfigFrom(env.config, Date.now()), env.config.SAGASCOPE_MAX_SAGA_SPANS);
-    expect(detail!.keys.map((k) => k.name)).toEqual(['account.id', 'order_id', 'payment.id', 'tenant.order_ref']);
+    expect(detail!.keys.map((k) => k.name)).toEqual(['account.id', 'order_id', 'payment.id']);
   });
 });
 
@@ -178,8 +187,9 @@ describe('keys of spans that join their saga later', () => {
 
 describe('keys of a new saga that are stored already', () => {
   it('keeps the batch when a key of a saga without summary is in the table (the COPY falls back to the upsert)', async () => {
-    // The one way a key can precede its saga's summary: retention removing a
-    // summary while another batch still writes keys of it (lib/search/key-writer.ts).
+    // A key can precede its saga's summary: keys of a saga retention removed
+    // that comes back before they are swept, or retention removing a summary
+    // while another batch still writes keys of it (lib/search/key-writer.ts).
     const sagaId = `prekeyed-${run}`;
     await env.db.query(`INSERT INTO saga_keys (saga_id, name, value) VALUES ($1, 'order.id', $2)`, [sagaId, `ORD-PRE-${run}`]);
     await send([makeSpan({ service: 'orders', attributes: {
@@ -230,6 +240,10 @@ describe('hostile keys', () => {
     expect(await find({ q: longValue.slice(0, 300) })).toEqual([sagaId]);
     // Control characters reach the key filter (the saga page links to every key).
     expect(await find({ key: `ctl:${controls.replace('\u0000', '\uFFFD')}` })).toEqual([sagaId]);
+    // The page cleans and caps the same way (which 32 of the 60 it lists may differ: lib/search/saga-keys.ts).
+    const page = await pageKeysOf(sagaId);
+    expect(page).toHaveLength(32);
+    expect(page).toContain(`ctl=${controls.replace('\u0000', '\uFFFD')}`);
   });
 });
 
@@ -281,4 +295,24 @@ describe('retention', () => {
     expect(await keysOf(keep)).toEqual([`order.id=KEEP-${run}`]);
     expect(await find({ q: `OLD-${run}` })).toEqual([]);
   });
+
+  it('sweeps a large table once a sampled quarter of its keys is orphaned, and never a live key', async () => {
+    // Every page counts as large here (alwaysBelowPages 0); the table is small, so the sample reads all of it.
+    const policy = { alwaysBelowPages: 0, share: 0.25 };
+    const live = await count('saga_keys');
+    expect(live).toBeGreaterThan(10);
+    const orphans = async (n: number, tag: string) => env.db.query(
+      `INSERT INTO saga_keys (saga_id, name, value) SELECT 'gone-' || $1 || '-' || g, 'order.id', 'GONE-' || g FROM generate_series(1, $2::int) g`,
+      [`${tag}-${run}`, n],
+    );
+    await orphans(Math.floor(live / 10), 'few');
+    expect(await sweepOrphanKeys(env.db, () => true, policy)).toEqual({ swept: false, deleted: 0, complete: true });
+    expect(await count('saga_keys')).toBe(live + Math.floor(live / 10));
+    await orphans(live, 'many');
+    expect(await sweepOrphanKeys(env.db, () => true, policy)).toEqual({ swept: true, deleted: live + Math.floor(live / 10), complete: true });
+    expect(await count('saga_keys')).toBe(live);
+    expect(await count(`saga_keys k WHERE NOT EXISTS (SELECT 1 FROM sagas s WHERE s.id = k.saga_id)`)).toBe(0);
+  });
 });
+
+const count = async (from: string) => (await env.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${from}`))[0]!.n;
