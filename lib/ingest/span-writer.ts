@@ -34,7 +34,7 @@ import { RollupDelta } from '../stats/delta';
 import { applyRollupDelta } from '../stats/rollup-writer';
 import { enqueueSagaAlerts } from '../alerts/enqueue-store';
 import { lockSummaries, readSummaries, type StoredSummary } from './saga-locks';
-import { insertKeysUnderLock, keysOfRows, keysOfStoredSpans, keyWritesOfRows, writeKeys } from '../search/key-writer';
+import { insertKeys, keysOfRows, keysOfStoredSpans, keyWritesOfRows, writeKeys } from '../search/key-writer';
 import { keyExtractorFor } from '../search/keys';
 
 const MAX_DEPTH = 64;
@@ -355,7 +355,7 @@ export async function writeSpanBatch(
     if (adopted.size > 0 || descendants.length > 0) {
       const adoptedKeys = keysOfRows(roots.filter((r) => r.keys !== null && adopted.has(key(r.traceId, r.spanId))));
       adoptedKeys.push(...(await keysOfStoredSpans(tx, descendants, keyExtractorFor(opts.keyAttributes))));
-      await insertKeysUnderLock(tx, adoptedKeys);
+      await insertKeys(tx, adoptedKeys);
     }
     // A concurrent batch may hold what these link to: the parents of orphans
     // left unlinked, or orphans below spans that name a saga.
@@ -443,7 +443,7 @@ export async function linkStoredOrphans(
       const sagaId = adopted.get(key(o.traceId, o.spanId));
       return sagaId === undefined ? [] : [{ trace_id: o.traceId, span_id: o.spanId, saga_id: sagaId }];
     });
-    await insertKeysUnderLock(tx, await keysOfStoredSpans(tx, joined, keyExtractorFor(opts.keyAttributes)));
+    await insertKeys(tx, await keysOfStoredSpans(tx, joined, keyExtractorFor(opts.keyAttributes)));
     const nowMs = Date.now();
     const gained = [...new Set(adopted.values())];
     const { prepared } = await prepare(tx, gained, () => new Map(), modelConfig(nowMs), opts.maxSagaSpans, true);

@@ -1,29 +1,26 @@
 /**
  * Writes business keys (table saga_keys) inside the ingest transaction
  * (lib/ingest/span-writer.ts), so a saga is findable by its keys exactly when its
- * spans are committed. One row per (saga, name, value): re-sent and repeated
- * keys are skipped.
+ * spans are committed. One row per (saga, name, value) as a rule; a repeat is
+ * harmless and allowed (ADR 0016): the table has one index, a hash on
+ * lower(value), and no unique key, because every key row paid for a second
+ * index. Search matches sagas through their summaries (`id IN (…)`), so a
+ * repeated row finds its saga once, and the saga page reads keys from spans.
  *
  * Two ways in, by whose summary row the transaction holds (ADR 0012):
  * - Keys of sagas whose summary this transaction inserted (new sagas, most
- *   keys) go in by COPY, without a conflict check: no other transaction can
- *   hold a key of such a saga. Keys are written only by a transaction that
- *   inserted or found the saga's summary; one that inserted it first would have
- *   made this one's insert wait and find it, one that found it committed means
- *   this one would have found it too. The gaps are keys left by a saga
- *   that retention removed and that comes back before they are swept
- *   (lib/retention/store.ts), and retention removing a summary while another
- *   batch still writes keys of it: both end in a unique violation, and then the
- *   keys take the second way. COPY with no conflict arbiter costs PostgreSQL a third less
- *   per key than INSERT … ON CONFLICT (docs/benchmarks-ingest.md, issue 18).
- * - Keys of sagas stored before go in by INSERT … ON CONFLICT DO NOTHING,
- *   sorted, before the transaction locks the summaries: two batches inserting
- *   overlapping keys wait for each other in one order (no deadlock).
- * Keys of spans that joined a saga by adoption are known only under the
- * summary locks; they go in under a short lock_timeout, so a batch holding
- * locks never waits long on a key another batch inserted before its locks
- * (that batch may be waiting for this one's locks); a row that times out is
- * the very row the other batch is inserting, and is skipped.
+ *   keys) go in by COPY, each once: no other transaction can have written a key
+ *   of such a saga. Keys are written only by a transaction that inserted or
+ *   found the saga's summary; one that inserted it first would have made this
+ *   one's insert wait and find it, and one that found it committed means this
+ *   one would have found it too. The exception is a saga retention removed
+ *   whose keys are not swept yet (lib/retention/store.ts): it comes back with
+ *   its old rows beside the new ones.
+ * - Keys of sagas stored before go in by INSERT … WHERE NOT EXISTS: a key
+ *   stored already is skipped. Two batches that bring the same new key of one
+ *   stored saga at the same instant may both insert it; nothing waits on
+ *   anything (there is no unique index to wait on), so this holds under the
+ *   summary locks too, for the keys of spans that joined a saga by adoption.
  */
 import type { Sql, TxSql } from '../db/connection';
 import type { SpanRow } from '../ingest/span-row';
@@ -61,9 +58,9 @@ export function keysOfRows(rows: readonly Pick<SpanRow, 'sagaId' | 'keys'>[]): S
 export interface KeyWrites {
   /** Keys of sagas whose summary the transaction inserted, as COPY text, each once ('' when none). */
   copyText: string;
-  /** The same keys as rows, sorted: for when the COPY meets a stored key (rare, so built only then). */
+  /** The same keys as rows, sorted: for a connection without COPY (the embedded database). */
   copyRows: () => SagaKeyRow[];
-  /** Keys of the other sagas, sorted by (saga, name, value). */
+  /** Keys of the other sagas, each once, sorted by (saga, name, value). */
   upsert: SagaKeyRow[];
 }
 
@@ -130,72 +127,37 @@ export function keyWritesOfRows(
 }
 
 const COPY_KEYS = 'COPY saga_keys (saga_id, name, value) FROM STDIN';
-const UNIQUE_VIOLATION = '23505';
 
-/** Writes a batch's keys before the summary locks (see the module comment). */
+/** Writes a batch's keys (see the module comment). */
 export async function writeKeys(tx: TxSql, writes: KeyWrites): Promise<void> {
-  let upsert = writes.upsert;
+  let insert = writes.upsert;
   if (writes.copyText !== '') {
-    if (tx.copyFrom === undefined) upsert = sortKeys([...upsert, ...writes.copyRows()]);
-    else {
-      await tx.query('SAVEPOINT new_saga_keys');
-      try {
-        await tx.copyFrom(COPY_KEYS, [writes.copyText]);
-        await tx.query('RELEASE SAVEPOINT new_saga_keys');
-      } catch (err) {
-        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
-        await tx.query('ROLLBACK TO SAVEPOINT new_saga_keys');
-        upsert = sortKeys([...upsert, ...writes.copyRows()]);
-      }
-    }
+    if (tx.copyFrom === undefined) insert = [...insert, ...writes.copyRows()];
+    else await tx.copyFrom(COPY_KEYS, [writes.copyText]);
   }
-  await insertKeys(tx, upsert);
+  await insertKeys(tx, insert);
 }
 
+// lower(k.value) = lower(u.value) is the index's expression: one hash probe per key.
 const INSERT = `INSERT INTO saga_keys (saga_id, name, value)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`;
+  SELECT u.saga_id, u.name, u.value FROM unnest($1::text[], $2::text[], $3::text[]) AS u(saga_id, name, value)
+   WHERE NOT EXISTS (SELECT 1 FROM saga_keys k
+                      WHERE lower(k.value) = lower(u.value) AND k.saga_id = u.saga_id AND k.name = u.name AND k.value = u.value)`;
 
 const params = (keys: readonly SagaKeyRow[]) => [
   arrayLiteral(keys.map((k) => k.sagaId)), arrayLiteral(keys.map((k) => k.name)), arrayLiteral(keys.map((k) => k.value)),
 ];
 
-/** Inserts keys sorted by keysOfRows, before the summary locks. */
+/** Inserts the keys that are not stored yet, each once (a statement does not see its own rows). */
 export async function insertKeys(sql: Sql, keys: readonly SagaKeyRow[]): Promise<void> {
-  if (keys.length > 0) await sql.query(INSERT, params(keys));
-}
-
-/** How long a key insert under the summary locks waits for another transaction's identical row. */
-const ADOPTED_LOCK_TIMEOUT = '200ms';
-const LOCK_NOT_AVAILABLE = '55P03';
-
-/** Inserts keys under the summary locks, never waiting long on another batch's uncommitted row (see the module comment). */
-export async function insertKeysUnderLock(tx: TxSql, keys: readonly SagaKeyRow[]): Promise<{ skipped: number }> {
-  if (keys.length === 0) return { skipped: 0 };
-  const [{ timeout }] = await tx.query<{ timeout: string }>(`SELECT current_setting('lock_timeout') AS timeout`);
-  const attempt = async (rows: readonly SagaKeyRow[]): Promise<boolean> => {
-    await tx.query('SAVEPOINT adopted_keys');
-    try {
-      await tx.query(`SELECT set_config('lock_timeout', '${ADOPTED_LOCK_TIMEOUT}', true)`);
-      await tx.query(INSERT, params(rows));
-      await tx.query('RELEASE SAVEPOINT adopted_keys');
-      return true;
-    } catch (err) {
-      if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
-      await tx.query('ROLLBACK TO SAVEPOINT adopted_keys');
-      return false;
-    }
-  };
-  let skipped = 0;
-  try {
-    // All at once; if one of them is held by another batch, one by one to find it.
-    if (!(await attempt(keys))) {
-      if (keys.length === 1) skipped = 1;
-      else for (const k of keys) if (!(await attempt([k]))) skipped++;
-    }
-  } finally {
-    await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [timeout]);
-  }
-  return { skipped };
+  const seen = new Set<string>();
+  const once = keys.filter((k) => {
+    const id = k.sagaId + '\u0000' + k.name + '\u0000' + k.value;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  if (once.length > 0) await sql.query(INSERT, params(once));
 }
 
 /**

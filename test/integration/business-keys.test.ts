@@ -58,9 +58,9 @@ const pageKeysOf = async (sagaId: string) =>
   (await getSagaDetail(env.db, sagaId, modelConfigFrom(env.config, Date.now()), env.config.SAGASCOPE_MAX_SAGA_SPANS, null, env.config.SAGASCOPE_KEY_ATTRIBUTES))!
     .keys.map((k) => `${k.name}=${k.value}`);
 
-/** The keys stored in the search index (table saga_keys). */
+/** The keys stored in the search index (table saga_keys), each once (a row may repeat: ADR 0016). */
 const keysOf = async (sagaId: string) =>
-  (await env.db.query<{ name: string; value: string }>(`SELECT name, value FROM saga_keys WHERE saga_id = $1 ORDER BY name, value`, [sagaId]))
+  (await env.db.query<{ name: string; value: string }>(`SELECT DISTINCT name, value FROM saga_keys WHERE saga_id = $1 ORDER BY name, value`, [sagaId]))
     .map((k) => `${k.name}=${k.value}`);
 
 describe('keys through the OTel SDK', () => {
@@ -185,11 +185,10 @@ describe('keys of spans that join their saga later', () => {
   });
 });
 
-describe('keys of a new saga that are stored already', () => {
-  it('keeps the batch when a key of a saga without summary is in the table (the COPY falls back to the upsert)', async () => {
+describe('keys that are stored already', () => {
+  it('keeps the batch when a key of a saga without summary is in the table, and finds the saga once', async () => {
     // A key can precede its saga's summary: keys of a saga retention removed
-    // that comes back before they are swept, or retention removing a summary
-    // while another batch still writes keys of it (lib/search/key-writer.ts).
+    // that comes back before they are swept (lib/search/key-writer.ts).
     const sagaId = `prekeyed-${run}`;
     await env.db.query(`INSERT INTO saga_keys (saga_id, name, value) VALUES ($1, 'order.id', $2)`, [sagaId, `ORD-PRE-${run}`]);
     await send([makeSpan({ service: 'orders', attributes: {
@@ -198,6 +197,25 @@ describe('keys of a new saga that are stored already', () => {
     await eventually(async () => expect(await keysOf(sagaId)).toEqual([`order.id=ORD-PRE-${run}`, `payment.id=PAY-PRE-${run}`]));
     const [summary] = await env.db.query<{ span_count: number }>(`SELECT span_count FROM sagas WHERE id = $1`, [sagaId]);
     expect(summary?.span_count).toBe(1);
+    // The old row and the new one: one saga found, one key listed.
+    expect(await count(`saga_keys WHERE saga_id = '${sagaId}' AND name = 'order.id'`)).toBe(2);
+    expect(await find({ q: `ord-pre-${run}` })).toEqual([sagaId]);
+    expect(await find({ key: `order.id:ORD-PRE-${run}` })).toEqual([sagaId]);
+    expect(await pageKeysOf(sagaId)).toEqual([`order.id=ORD-PRE-${run}`, `payment.id=PAY-PRE-${run}`]);
+  });
+
+  it('stores a key of a stored saga once, however often its spans repeat it', async () => {
+    const sagaId = `repeat-${run}`;
+    const traceId = hex(16);
+    const span = (i: number) => makeSpan({ traceId, service: 'orders', startMs: Date.now() - 5_000 + i, endMs: Date.now() - 4_000 + i,
+      attributes: { 'saga.id': sagaId, 'saga.name': 'repeat', 'order.id': `ORD-REP-${run}`, ...(i > 0 ? { 'payment.id': `PAY-REP-${run}` } : {}) } });
+    await send([span(0)]);
+    await eventually(async () => expect(await keysOf(sagaId)).toEqual([`order.id=ORD-REP-${run}`]));
+    // Later batches of the stored saga: one brings a new key, the next repeats both.
+    await send([span(1)]);
+    await send([span(2), span(3)]);
+    await eventually(async () => expect(await count(`spans WHERE saga_id = '${sagaId}'`)).toBe(4));
+    expect(await count(`saga_keys WHERE saga_id = '${sagaId}'`)).toBe(2);
   });
 });
 

@@ -71,7 +71,7 @@ describe('distribution plan (lib/db/distribution.ts)', () => {
       expect(u.columns, `${u.index} on ${u.table}`).toContain(p.column);
       checked.push(u.index);
     }
-    expect(checked).toEqual(expect.arrayContaining(['spans_pkey', 'sagas_pkey', 'saga_keys_lookup_idx', 'rollup_counts_pkey']));
+    expect(checked).toEqual(expect.arrayContaining(['spans_pkey', 'sagas_pkey', 'rollup_counts_pkey']));
   });
 
   it('has foreign keys only where Citus takes them: into reference tables, from reference or local ones', async () => {
