@@ -122,6 +122,8 @@ describe('keys through the OTel SDK', () => {
     // Under the default list (another process's configuration), tenant.order_ref is no key.
     const detail = await getSagaDetail(env.db, sagaId, modelConfigFrom(env.config, Date.now()), env.config.SAGASCOPE_MAX_SAGA_SPANS);
     expect(detail!.keys.map((k) => k.name)).toEqual(['account.id', 'order_id', 'payment.id']);
+    // With keys off, none.
+    expect((await getSagaDetail(env.db, sagaId, modelConfigFrom(env.config, Date.now()), env.config.SAGASCOPE_MAX_SAGA_SPANS, null, null))!.keys).toEqual([]);
   });
 });
 
