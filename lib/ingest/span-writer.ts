@@ -34,7 +34,7 @@ import { RollupDelta } from '../stats/delta';
 import { applyRollupDelta } from '../stats/rollup-writer';
 import { enqueueSagaAlerts } from '../alerts/enqueue-store';
 import { lockSummaries, readSummaries, type StoredSummary } from './saga-locks';
-import { insertKeys, keysOfRows, keysOfStoredSpans, keyWritesOfRows, writeKeys } from '../search/key-writer';
+import { distinctKeys, insertKeys, keysOfRows, keysOfStoredSpans, keyWritesOfRows, writeKeys } from '../search/key-writer';
 import { keyExtractorFor } from '../search/keys';
 
 const MAX_DEPTH = 64;
@@ -353,9 +353,9 @@ export async function writeSpanBatch(
     const touchedStored = new Set(descendants.map((d) => d.saga_id));
     // Keys of spans that joined a saga by adoption (rare: a child exported before its parent).
     if (adopted.size > 0 || descendants.length > 0) {
-      const adoptedKeys = keysOfRows(roots.filter((r) => r.keys !== null && adopted.has(key(r.traceId, r.spanId))));
-      adoptedKeys.push(...(await keysOfStoredSpans(tx, descendants, keyExtractorFor(opts.keyAttributes))));
-      await insertKeys(tx, adoptedKeys);
+      const ownKeys = keysOfRows(roots.filter((r) => r.keys !== null && adopted.has(key(r.traceId, r.spanId))));
+      const storedKeys = await keysOfStoredSpans(tx, descendants, keyExtractorFor(opts.keyAttributes));
+      await insertKeys(tx, distinctKeys([...ownKeys, ...storedKeys]));
     }
     // A concurrent batch may hold what these link to: the parents of orphans
     // left unlinked, or orphans below spans that name a saga.

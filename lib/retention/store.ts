@@ -25,8 +25,8 @@
  * - Business keys (saga_keys) are swept after the summaries: a pass that
  *   deleted summaries deletes every key whose saga is gone, in short
  *   statements over block ranges of the table, once a sample shows a quarter
- *   of a large table orphaned (KEY_SWEEP_POLICY). The table's one index is on
- *   the value (ADR 0016), so keys cannot be found by saga id; until swept they
+ *   of a large table orphaned (KEY_SWEEP_POLICY). The table's one index is led
+ *   by the value (ADR 0016), so keys cannot be found by saga id; until swept they
  *   are invisible, since `q` and `key=` match sagas through the summaries. A
  *   pass stopped early leaves its keys to the next pass that deletes summaries. A
  *   saga that comes back before the sweep keeps its old keys (ingest skips a
@@ -144,11 +144,10 @@ export async function sweepOrphanKeys(
     const [sample] = await db.query<{ sampled: number; orphans: number }>(ORPHAN_SAMPLE(Number(percent.toFixed(6))));
     if (!sample || sample.sampled === 0 || sample.orphans / sample.sampled < policy.share) return { swept: false, deleted: 0, complete: true };
   }
-  const pagesPerStatement = KEY_SWEEP_PAGES;
   let deleted = 0;
-  for (let from = 0; from < pages; from += pagesPerStatement) {
+  for (let from = 0; from < pages; from += KEY_SWEEP_PAGES) {
     if (!shouldContinue()) return { swept: true, deleted, complete: false };
-    const [row] = await db.query<{ n: number }>(SWEEP_KEYS, [`(${from},0)`, `(${from + pagesPerStatement},0)`]);
+    const [row] = await db.query<{ n: number }>(SWEEP_KEYS, [`(${from},0)`, `(${from + KEY_SWEEP_PAGES},0)`]);
     deleted += row?.n ?? 0;
   }
   return { swept: true, deleted, complete: true };

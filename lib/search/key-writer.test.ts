@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keysOfRows, keyWritesOfRows } from './key-writer';
+import { distinctKeys, keysOfRows, keyWritesOfRows } from './key-writer';
 
 const row = (sagaId: string | null, ...keys: string[]) => ({ sagaId, keys: keys.length === 0 ? null : keys });
 
@@ -34,6 +34,13 @@ describe('keyWritesOfRows', () => {
     expect(lines).toHaveLength(2 + 40);
     expect(new Set(lines).size).toBe(lines.length);
     expect(w.copyRows()).toHaveLength(42);
+  });
+
+  it('distinctKeys: keys of two sources as one list, each once, sorted', () => {
+    const k = (sagaId: string, name: string, value: string) => ({ sagaId, name, value });
+    expect(distinctKeys([k('b', 'x', '1'), k('a', 'y', '2'), k('b', 'x', '1'), k('a', 'y', 'Y')])).toEqual([
+      k('a', 'y', '2'), k('a', 'y', 'Y'), k('b', 'x', '1'),
+    ]);
   });
 
   it('keysOfRows: every key once, in (saga, name, value) order', () => {

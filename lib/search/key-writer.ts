@@ -2,9 +2,9 @@
  * Writes business keys (table saga_keys) inside the ingest transaction
  * (lib/ingest/span-writer.ts), so a saga is findable by its keys exactly when its
  * spans are committed. One row per (saga, name, value) as a rule; a repeat is
- * harmless and allowed (ADR 0016): the table has one index, a hash on
- * lower(value), and no unique key, because every key row paid for a second
- * index. Search matches sagas through their summaries (`id IN (…)`), so a
+ * harmless and allowed (ADR 0016): the table has one index, a btree on
+ * (lower(value), saga_id), and no unique key, because every key row paid for a
+ * second index. Search matches sagas through their summaries (`id IN (…)`), so a
  * repeated row finds its saga once, and the saga page reads keys from spans.
  *
  * Two ways in, by whose summary row the transaction holds (ADR 0012):
@@ -34,7 +34,9 @@ export interface SagaKeyRow {
   value: string;
 }
 
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** Code-unit order, the order keys are written and listed in. */
+export const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const cmp = compareText;
 const sortKeys = (keys: SagaKeyRow[]) => keys.sort((a, b) => cmp(a.sagaId, b.sagaId) || cmp(a.name, b.name) || cmp(a.value, b.value));
 
 /** The distinct keys of rows that have a saga id, sorted by (saga, name, value). */
@@ -52,6 +54,11 @@ export function keysOfRows(rows: readonly Pick<SpanRow, 'sagaId' | 'keys'>[]): S
     }
   }
   return sortKeys(out);
+}
+
+/** Keys of several sources as one list, each once, sorted as keysOfRows sorts them. */
+export function distinctKeys(keys: readonly SagaKeyRow[]): SagaKeyRow[] {
+  return keysOfRows(keys.map((k) => ({ sagaId: k.sagaId, keys: [k.name, k.value] })));
 }
 
 /** A batch's keys by the way they are written (see the module comment). */
@@ -138,7 +145,7 @@ export async function writeKeys(tx: TxSql, writes: KeyWrites): Promise<void> {
   await insertKeys(tx, insert);
 }
 
-// lower(k.value) = lower(u.value) is the index's expression: one hash probe per key.
+// (lower(k.value), k.saga_id) is the index: one probe per key, however many sagas share the value.
 const INSERT = `INSERT INTO saga_keys (saga_id, name, value)
   SELECT u.saga_id, u.name, u.value FROM unnest($1::text[], $2::text[], $3::text[]) AS u(saga_id, name, value)
    WHERE NOT EXISTS (SELECT 1 FROM saga_keys k
@@ -148,16 +155,9 @@ const params = (keys: readonly SagaKeyRow[]) => [
   arrayLiteral(keys.map((k) => k.sagaId)), arrayLiteral(keys.map((k) => k.name)), arrayLiteral(keys.map((k) => k.value)),
 ];
 
-/** Inserts the keys that are not stored yet, each once (a statement does not see its own rows). */
+/** Inserts the keys that are not stored yet; `keys` holds each once (a statement does not see its own rows). */
 export async function insertKeys(sql: Sql, keys: readonly SagaKeyRow[]): Promise<void> {
-  const seen = new Set<string>();
-  const once = keys.filter((k) => {
-    const id = k.sagaId + '\u0000' + k.name + '\u0000' + k.value;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
-  if (once.length > 0) await sql.query(INSERT, params(once));
+  if (keys.length > 0) await sql.query(INSERT, params(keys));
 }
 
 /**

@@ -3,7 +3,7 @@
  * from the saga's stored spans and their resources by the KeyExtractor ingest
  * uses (./keys.ts), so the page lists what the spans say under this process's
  * SAGASCOPE_KEY_ATTRIBUTES. Table saga_keys is the search index of `q` and
- * `key=`, with one index on the value (ADR 0016); it is not read by saga id.
+ * `key=`, with one index led by the value (ADR 0016); it is not read by saga id.
  *
  * PostgreSQL picks each span's candidate attributes (a listed name or
  * `saga.key.*`, a string or number value) out of its jsonb, one row per
@@ -19,6 +19,7 @@ import type { Sql } from '../db/connection';
 import { arrayLiteral } from '../db/pg-text';
 import type { Attributes } from '../otlp/types';
 import { KEY_ATTRIBUTE_PREFIX, keyExtractorFor, type BusinessKey } from './keys';
+import { compareText } from './key-writer';
 
 /** The page lists at most this many keys (a sender may attach up to 32 to each span). */
 export const MAX_KEYS_SHOWN = 200;
@@ -59,6 +60,5 @@ export async function keysOfSagaSpans(
       if (!seen.has(id)) seen.set(id, { name: flat[i]!, value: flat[i + 1]! });
     }
   }
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return [...seen.values()].sort((a, b) => cmp(a.name, b.name) || cmp(a.value, b.value)).slice(0, MAX_KEYS_SHOWN);
+  return [...seen.values()].sort((a, b) => compareText(a.name, b.name) || compareText(a.value, b.value)).slice(0, MAX_KEYS_SHOWN);
 }
