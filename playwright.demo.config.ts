@@ -18,6 +18,9 @@ import { chromiumLaunchOptions, startEnv } from './playwright.config';
 const PORT = Number(process.env.E2E_DEMO_PORT ?? 3300);
 const GRPC = Number(process.env.E2E_DEMO_GRPC_PORT ?? 24317);
 const HTTP = Number(process.env.E2E_DEMO_HTTP_PORT ?? 24318);
+// The demo DTM's default (36788) lies in Linux's ephemeral range (32768–60999): an outgoing
+// connection of an earlier suite held it once and the fleet did not start. Below that range, as above.
+const DTM = Number(process.env.E2E_DEMO_DTM_PORT ?? 24319);
 
 export const e2eDemoPorts = { ui: PORT, grpc: GRPC, http: HTTP };
 
@@ -61,6 +64,6 @@ export default defineConfig({
     timeout: 300_000,
     reuseExistingServer: false,
     stdout: 'pipe',
-    env: { ...startEnv({ ui: PORT, grpc: GRPC, http: HTTP }, e2eDemoSetupToken), DATABASE_URL: e2eDemoDatabaseUrl },
+    env: { ...startEnv({ ui: PORT, grpc: GRPC, http: HTTP }, e2eDemoSetupToken), DATABASE_URL: e2eDemoDatabaseUrl, SAGASCOPE_DEMO_DTM_PORT: String(DTM) },
   },
 });
