@@ -6,11 +6,15 @@
  * taken against their mean: this machine's speed drifts by a quarter within
  * minutes, and one measurement on one side made the ratio drift with it.
  *
- * Business keys (issue 18): the same traffic is ingested twice, into two fresh
- * databases, with SAGASCOPE_KEY_ATTRIBUTES=off (no key extracted or stored) and
- * with the default list (order, payment, user ids and saga.key.*), in
- * alternating order per round; the printed key cost is the ratio of their
- * ingest / COPY ratios (BENCH_KEYS=on or off runs one side only).
+ * Business keys (issue 18): BENCH_KEYS=compare (the default) ingests the same
+ * traffic with SAGASCOPE_KEY_ATTRIBUTES=off (no key extracted or stored) and
+ * with the default list (order, payment, user ids and saga.key.*), interleaved
+ * in short slices (bench/ingest-interleaved.ts), and prints the throughput
+ * ratio on / off. BENCH_KEYS=sequential is the comparison sessions 11 and 12
+ * measured: two whole ingests per round, each divided by its raw COPY, their
+ * ratio printed. BENCH_KEYS=same interleaves keys off with keys off: the
+ * check that the interleaved design itself favours neither side (its ratio
+ * should be 1 within its interval). BENCH_KEYS=on or off runs one side only.
  *
  * DTM connector (issue 16): BENCH_DTM=compare ingests twice the same way, once
  * with sagascope's DTM follower running in the collector's process (as under
@@ -19,7 +23,9 @@
  * and once without; the printed cost is the ratio of their ingest / COPY ratios.
  *
  *   BENCH_SPANS (default 200000)  BENCH_BATCH (1000)  BENCH_CONCURRENCY (8)
- *   BENCH_KEYS (compare | on | off; default compare)  BENCH_ROUNDS (1: each side once per round)
+ *   BENCH_KEYS (compare | same | sequential | on | off; default compare)
+ *   BENCH_ROUNDS (compare and same: 8, each a fresh pair of collector processes and databases; otherwise 1, each side once per round)
+ *   BENCH_SLICE (compare: 20 requests per slice)
  *   BENCH_DTM (off | on | compare; default off: when not off, keys are on and BENCH_KEYS is ignored)
  *   BENCH_DTM_BACKLOG (1000)  BENCH_DTM_POLL_MS (1000; the default setting is 5000)
  *   SAGASCOPE_TEST_DATABASE_URL   admin connection used to create a scratch database
@@ -40,6 +46,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { backendCpu, backendCpuSince, cpuSince, mainThreadCpuSeconds, processCpuSeconds, serverProcessCpu } from './support/cpu-time';
 import { watchGcPauses } from './support/gc-pauses';
 import { connectorFrom } from '../lib/dtm/connector';
+import { compareInterleaved } from './ingest-interleaved';
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1_000);
@@ -104,7 +111,8 @@ const KEYS = process.env.BENCH_KEYS ?? 'compare';
 const DTM = process.env.BENCH_DTM ?? 'off';
 const DTM_BACKLOG = Number(process.env.BENCH_DTM_BACKLOG ?? 1_000);
 const DTM_POLL_MS = Number(process.env.BENCH_DTM_POLL_MS ?? 1_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (DTM === 'off' && (KEYS === 'compare' || KEYS === 'same') ? 8 : 1));
+const SLICE = Number(process.env.BENCH_SLICE ?? 20);
 
 interface Side {
   label: string;
@@ -114,17 +122,23 @@ interface Side {
 }
 
 function sidesToRun(): { sides: Side[]; what: string; target: number } | { sides: Side[]; what: null; target: null } {
-  if (!['compare', 'on', 'off'].includes(KEYS)) throw new Error('BENCH_KEYS: compare, on or off');
+  if (!['compare', 'same', 'sequential', 'on', 'off'].includes(KEYS)) throw new Error('BENCH_KEYS: compare, same, sequential, on or off');
   if (!['compare', 'on', 'off'].includes(DTM)) throw new Error('BENCH_DTM: compare, on or off');
   const keysOn = (dtm: boolean): Side => ({ label: dtm ? 'DTM follower on' : 'DTM follower off', keyAttributes: '', dtm });
   if (DTM === 'compare') return { sides: [keysOn(false), keysOn(true)], what: 'DTM follower', target: 0.97 };
   if (DTM === 'on') return { sides: [keysOn(true)], what: null, target: null };
   const keys = (on: boolean): Side => ({ label: `business keys ${on ? 'on' : 'off'}`, keyAttributes: on ? '' : 'off', dtm: false });
-  if (KEYS === 'compare') return { sides: [keys(false), keys(true)], what: 'business keys', target: 0.95 };
+  if (KEYS === 'sequential') return { sides: [keys(false), keys(true)], what: 'business keys', target: 0.95 };
   return { sides: [keys(KEYS === 'on')], what: null, target: null };
 }
 
 async function main() {
+  if (DTM === 'off' && (KEYS === 'compare' || KEYS === 'same')) {
+    if (!(SLICE >= 1 && SPANS >= 2 * SLICE * BATCH)) throw new Error('BENCH_SLICE: at least 1, and BENCH_SPANS must fill two slices (the first is the warm-up)');
+    return compareInterleaved({
+      spans: SPANS, batch: BATCH, concurrency: CONCURRENCY, seed: SEED, slice: SLICE, rounds: ROUNDS, keyAttributes: KEYS === 'same' ? ['off', 'off'] : ['off', ''], target: 0.95,
+    });
+  }
   const plan = sidesToRun();
   const ratios = plan.sides.map(() => [] as number[]);
   for (let round = 0; round < ROUNDS; round++) {

@@ -65,3 +65,34 @@ export function backendCpuSince(database: string, before: Map<number, number>): 
 export function mainThreadCpuSeconds(): number {
   return processCpuSeconds(process.pid, process.pid);
 }
+
+/**
+ * CPU seconds of a process's threads by kind: its main thread, the threads
+ * running below the process's priority (the collector's decode workers lower
+ * theirs, lib/ingest/decode-worker.ts), and the rest (V8's GC and compiler
+ * helpers, libuv's pool). Threads that exited are lost.
+ */
+export function threadCpu(pid: number): { main: number; lowered: number; other: number } {
+  const out = { main: 0, lowered: 0, other: 0 };
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+    // Field 19 of stat is the nice value; fields here start at field 3.
+    if (Number(tid) === pid) out.main += seconds;
+    else if (Number(fields[16]) > 0) out.lowered += seconds;
+    else out.other += seconds;
+  }
+  return out;
+}

@@ -7,17 +7,22 @@
 import * as grpc from '@grpc/grpc-js';
 import { rawTraceClient } from '../../collector/trace-service';
 
-export async function sendRequests(target: string, requests: readonly Buffer[], concurrency: number): Promise<{ elapsedMs: number; retries: number }> {
+/** One connection to a collector, for several runs of requests (bench:ingest's interleaved slices). */
+export interface GrpcSender {
+  /** Sends `requests` and resolves once every one is acknowledged. */
+  send(requests: readonly Buffer[], concurrency: number): Promise<{ elapsedMs: number; retries: number }>;
+  close(): void;
+}
+
+export function grpcSender(target: string): GrpcSender {
   const client = rawTraceClient(target, { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
-  let next = 0;
-  let retries = 0;
-  const send = (buf: Buffer) =>
+  const sendOne = (buf: Buffer, onRetry: () => void) =>
     new Promise<void>((resolve, reject) => {
       const attempt = (n: number) =>
         client.Export(buf, new grpc.Metadata(), { deadline: Date.now() + 60_000 }, (err) => {
           if (!err) return resolve();
           if (err.code === grpc.status.UNAVAILABLE && n < 50) {
-            retries++;
+            onRetry();
             setTimeout(() => attempt(n + 1), 100);
             return;
           }
@@ -25,13 +30,25 @@ export async function sendRequests(target: string, requests: readonly Buffer[], 
         });
       attempt(1);
     });
-  const started = performance.now();
+  return {
+    async send(requests, concurrency) {
+      let next = 0;
+      let retries = 0;
+      const started = performance.now();
+      await Promise.all(Array.from({ length: concurrency }, async () => {
+        while (next < requests.length) await sendOne(requests[next++]!, () => retries++);
+      }));
+      return { elapsedMs: performance.now() - started, retries };
+    },
+    close: () => client.close(),
+  };
+}
+
+export async function sendRequests(target: string, requests: readonly Buffer[], concurrency: number): Promise<{ elapsedMs: number; retries: number }> {
+  const sender = grpcSender(target);
   try {
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < requests.length) await send(requests[next++]!);
-    }));
-    return { elapsedMs: performance.now() - started, retries };
+    return await sender.send(requests, concurrency);
   } finally {
-    client.close();
+    sender.close();
   }
 }
