@@ -10,6 +10,13 @@ export function copyText(v: string | null): string {
   return COPY_SPECIAL.test(v) ? v.replace(COPY_SPECIAL_G, (c) => COPY_ESCAPES[c]!) : v;
 }
 
+const COPY_UNESCAPES: Record<string, string> = { '\\': '\\', n: '\n', r: '\r', t: '\t' };
+
+/** A text field as copyText wrote it (not \N), back to its value. */
+export function parseCopyText(field: string): string {
+  return field.indexOf('\\') === -1 ? field : field.replace(/\\([\\nrt])/g, (_, c: string) => COPY_UNESCAPES[c]!);
+}
+
 /** Any field of a COPY text row: numbers and booleans print as themselves. */
 export function copyField(v: string | number | boolean | null): string {
   return typeof v === 'string' || v === null ? copyText(v) : String(v);

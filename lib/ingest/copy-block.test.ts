@@ -13,6 +13,7 @@ import { ingestBatch, sagaTraceSpans } from '../../test/support/otlp/sdk-spans';
 import { DEFAULT_SPAN_LIMITS } from './limits';
 import { DEFAULT_DECODE_BUDGETS } from '../otlp/decode-budget';
 import type { FlatSpan } from '../otlp/types';
+import { keyWritesOfRows, type KeyWrites } from '../search/key-writer';
 
 const limits: RequestLimits = { ...DEFAULT_SPAN_LIMITS, ...DEFAULT_DECODE_BUDGETS };
 const pool = new DecodePool({ limits, maxBytes: 16 * 1024 * 1024, encode: true }, 2);
@@ -23,8 +24,17 @@ const copyBytes = (rows: readonly SpanRow[], chunkBytes?: number) => Buffer.conc
 
 /** What the main thread reads of a row after decoding: everything but the text that only the COPY line carries. */
 function mainThreadFields(r: SpanRow): object {
-  const { attributesJson: _a, eventsJson: _e, resourceJson: _r, scope: _s, block: _b, line: _l, ...rest } = r;
-  return { ...rest, resourceJson: resourceJsonOf(r) };
+  const { attributesJson: _a, eventsJson: _e, resourceJson: _r, scope: _s, block: _b, line: _l, keys, ...rest } = r;
+  // The keys of a row that names its saga travel as the block's key lines (compared below, by what keyWritesOfRows makes of them).
+  return { ...rest, resourceJson: resourceJsonOf(r), keys: r.sagaId === null ? keys : undefined };
+}
+
+/** What a batch of these rows writes to saga_keys, with every other saga counted as new. */
+function keysWritten(rows: readonly SpanRow[]): { copy: KeyWrites['copyRows'] extends () => infer T ? T : never; upsert: KeyWrites['upsert'] } {
+  const sagas = [...new Set(rows.flatMap((r) => (r.sagaId === null ? [] : [r.sagaId])))];
+  const own = new Set(sagas.filter((_, i) => i % 2 === 0));
+  const w = keyWritesOfRows(rows, own);
+  return { copy: w.copyRows(), upsert: w.upsert };
 }
 
 const hostile = 'tab\there\nnew line\r\\back\\slash "quote" \\N é 𝄞 \u2028';
@@ -44,6 +54,16 @@ const fixtures: [string, Encoding, () => Uint8Array][] = [
   ['SDK saga trace (orphans and parents), protobuf', 'protobuf', () => ProtobufTraceSerializer.serializeRequest(Array.from({ length: 60 }, () => sagaTraceSpans()).flat())!],
   ['SDK ingest batch, protobuf', 'protobuf', () => ProtobufTraceSerializer.serializeRequest(ingestBatch(2_000))!],
   ['SDK ingest batch, OTLP/JSON', 'json', () => JsonTraceSerializer.serializeRequest(ingestBatch(2_000))!],
+  ['business keys on spans and resources, sagas across chunks, hostile values, protobuf', 'protobuf', () => encodeProtobufRequest(
+    Array.from({ length: 1_200 }, (_, i) => flatSpan({
+      spanId: (i + 1).toString(16).padStart(16, '0'),
+      // Sagas of 7 spans, one in 40 spans without a saga (an orphan keeps its keys on the row).
+      attributes: i % 40 === 39 ? { 'order.id': `orphan-${i}` } : {
+        'saga.id': `keys-${Math.floor(i / 7)}`, 'order.id': `ORD-${Math.floor(i / 7)}`, 'saga.key.note': i % 3 === 0 ? hostile : 'plain',
+        ...(i % 7 === 2 ? { 'payment.id': `pay-${i}`, note: 'x'.repeat(200) } : {}),
+      },
+      resource: { 'service.name': `svc-${i % 3}`, 'user.id': `user-${i % 3}` },
+    })))],
 ];
 
 // Worker start-up and gzip on a loaded 2-core machine take seconds: a generous limit, not a timed assertion.
@@ -58,6 +78,9 @@ describe('rows encoded on an ingest worker', { timeout: 60_000 }, () => {
     expect(got.rows.every((r) => r.attributesJson === '')).toBe(true); // the bulky text did not travel as strings
     expect(copyBytes(got.rows).equals(inlineLines(inline.rows))).toBe(true);
     expect(got.rows.map(mainThreadFields)).toEqual(inline.rows.map(mainThreadFields));
+    const keys = keysWritten(inline.rows);
+    if (inline.rows.some((r) => r.keys !== null)) expect([keys.copy.length, keys.upsert.length].every((n) => n > 0)).toBe(true);
+    expect(keysWritten(got.rows)).toEqual(keys);
     const { rows: _g, ...gotCounts } = got;
     const { rows: _i, ...inlineCounts } = inline;
     expect(gotCounts).toEqual(inlineCounts);
@@ -97,6 +120,25 @@ describe('rows encoded on an ingest worker', { timeout: 60_000 }, () => {
     for (const chunkBytes of [256 * 1024, 4 * 1024]) {
       expect(copyBytes(pick(mixed), chunkBytes).equals(inlineLines(pick(fullMixed)))).toBe(true);
     }
+  });
+
+  it('a block holds the key lines of each saga once; rows that name their saga leave their keys behind', () => {
+    const rows = toSpanRows([
+      ...numberedSpans(3, { attributes: { 'saga.id': 's1', 'order.id': 'ORD-1', 'saga.key.tab': 'a\tb' } }),
+      flatSpan({ spanId: 'bbbbbbbbbbbbbbbb', attributes: { 'saga.id': 's2', 'payment.id': 'P\\2' } }),
+      flatSpan({ spanId: 'cccccccccccccccc', attributes: { 'order.id': 'no-saga' } }),
+    ]);
+    const { rows: lean, block } = encodeCopyBlock(rows);
+    const text = (sagaId: string) => {
+      const i = block.keyAt.get(sagaId)!;
+      return Buffer.from(block.bytes.subarray(block.keyStarts[i]!, block.keyStarts[i + 1]!)).toString('utf8');
+    };
+    expect(text('s1')).toBe('s1\torder.id\tORD-1\ns1\ttab\ta\\tb\n');
+    expect(text('s2')).toBe('s2\tpayment.id\tP\\\\2\n');
+    expect([...block.keyAt.keys()]).toEqual(['s1', 's2']);
+    expect(lean.map((r) => r.keys)).toEqual([null, null, null, null, ['order.id', 'no-saga']]);
+    // The span lines are unchanged by the key lines after them.
+    expect(copyBytes(lean).equals(inlineLines(rows))).toBe(true);
   });
 
   it('the block owns its buffer outright, so it can be transferred', () => {

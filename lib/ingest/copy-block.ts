@@ -5,7 +5,10 @@
  * which is transferred to the main thread (moved, not copied), and sends with
  * it the rows without their bulky text (attributes, events, resource): only
  * what the main thread reads after decoding (saga model, summaries, locks,
- * dedupe, keys). The main thread then streams slices of the buffer straight
+ * dedupe). The business keys of rows that name their saga are encoded too, as
+ * COPY lines of saga_keys after the span lines, each (saga, name, value) of the
+ * block once (lib/search/key-writer.ts), and those rows leave their key arrays
+ * behind; the keys of rows without a saga stay on the row, for adoption. The main thread then streams slices of the buffer straight
  * into COPY. Structured-cloning the full rows and building their lines cost
  * the main thread ≈3 + ≈4 µs per span; this leaves it the clone of the lean row.
  *
@@ -18,6 +21,7 @@ import type { CopyBlock, SpanRow } from './span-row';
 import { spanCopyHead, spanCopyLine, spanCopySaga, spanCopyTail } from './span-copy';
 import { copyText } from '../db/pg-text';
 import { COPY_CHUNK_BYTES } from '../db/copy-chunks';
+import { KeyLines } from '../search/key-writer';
 
 export type { CopyBlock };
 
@@ -48,9 +52,11 @@ export function encodeCopyBlock(rows: readonly SpanRow[]): { rows: EncodedRow[];
   const starts = new Uint32Array(rows.length + 1);
   const sagaAt = new Uint32Array(rows.length);
   const resources = new Map<string, string>();
+  const keyLines = new KeyLines();
   let used = 0;
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
+    if (r.sagaId !== null && r.keys !== null) keyLines.add(r.sagaId, r.keys);
     const head = spanCopyHead(r);
     const saga = spanCopySaga(r);
     const tail = spanCopyTail(r);
@@ -64,19 +70,29 @@ export function encodeCopyBlock(rows: readonly SpanRow[]): { rows: EncodedRow[];
     if (!resources.has(r.resourceId)) resources.set(r.resourceId, r.resourceJson);
   }
   starts[rows.length] = used;
+  const keyAt = new Map<string, number>();
+  const keyStarts = new Uint32Array(keyLines.size + 1);
+  for (const [sagaId, text] of keyLines.bySaga()) {
+    ensure(3 * text.length, used);
+    keyStarts[keyAt.size] = used;
+    keyAt.set(sagaId, keyAt.size);
+    used += scratch.write(text, used, 'utf8');
+  }
+  keyStarts[keyAt.size] = used;
   const transfer = new ArrayBuffer(used);
   const bytes = new Uint8Array(transfer);
   bytes.set(scratch.subarray(0, used));
-  const block: CopyBlock = { bytes, starts, sagaAt, resources };
+  const block: CopyBlock = { bytes, starts, sagaAt, resources, keyAt, keyStarts };
   return { rows: rows.map((r, line) => leanRow(r, block, line)), block, transfer };
 }
 
 // One object literal with every field, in SpanRow's order (see span-row.ts on object shapes).
+// A row that names its saga leaves its keys behind: they are in the block's key lines.
 function leanRow(r: SpanRow, block: CopyBlock, line: number): EncodedRow {
   return {
     traceId: r.traceId, spanId: r.spanId, parentSpanId: r.parentSpanId, service: r.service, name: r.name,
     kind: r.kind, startMs: r.startMs, endMs: r.endMs, statusCode: r.statusCode, statusMessage: r.statusMessage,
-    scope: null, attributesJson: '', resourceId: r.resourceId, resourceJson: '', eventsJson: null, keys: r.keys,
+    scope: null, attributesJson: '', resourceId: r.resourceId, resourceJson: '', eventsJson: null, keys: r.sagaId === null ? r.keys : null,
     sagaId: r.sagaId, sagaName: r.sagaName, protocol: r.protocol, role: r.role, step: r.step, stepIndex: r.stepIndex,
     branchId: r.branchId, op: r.op, attempt: r.attempt, result: r.result, actionUrl: r.actionUrl,
     compensateUrl: r.compensateUrl, idempotencyKey: r.idempotencyKey, trigger: r.trigger, zeroCode: r.zeroCode,

@@ -29,6 +29,13 @@ export interface CopyBlock {
   sagaAt: Uint32Array;
   /** The resources the block's rows point at: id → attributes JSON. */
   resources: Map<string, string>;
+  /**
+   * Business-key COPY lines (table saga_keys) of the rows that named their
+   * saga, after the span lines: saga i's lines are keyStarts[i]..keyStarts[i+1],
+   * and keyAt maps a saga id to its i. Those rows travel without their keys.
+   */
+  keyAt: Map<string, number>;
+  keyStarts: Uint32Array;
 }
 
 export interface SpanRow extends SagaFields {

@@ -23,8 +23,8 @@
  *   summary locks too, for the keys of spans that joined a saga by adoption.
  */
 import type { Sql, TxSql } from '../db/connection';
-import type { SpanRow } from '../ingest/span-row';
-import { arrayLiteral, copyText } from '../db/pg-text';
+import type { CopyBlock, SpanRow } from '../ingest/span-row';
+import { arrayLiteral, copyText, parseCopyText } from '../db/pg-text';
 import type { KeyExtractor } from './keys';
 
 /** A key of one saga, as stored. */
@@ -63,15 +63,16 @@ export function distinctKeys(keys: readonly SagaKeyRow[]): SagaKeyRow[] {
 
 /** A batch's keys by the way they are written (see the module comment). */
 export interface KeyWrites {
-  /** Keys of sagas whose summary the transaction inserted, as COPY text, each once ('' when none). */
+  /** Keys of sagas whose summary the transaction inserted, as COPY text, each once: text built here, and lines built on a decode worker ('' and [] when none). */
   copyText: string;
+  copyBytes: Uint8Array[];
   /** The same keys as rows, sorted: for a connection without COPY (the embedded database). */
   copyRows: () => SagaKeyRow[];
   /** Keys of the other sagas, each once, sorted by (saga, name, value). */
   upsert: SagaKeyRow[];
 }
 
-/** What keyWritesOfRows has written of one new saga. */
+/** What KeyLines has written of one saga. */
 interface Written {
   /** The saga id as a COPY field and its tab. */
   prefix: string;
@@ -80,6 +81,8 @@ interface Written {
   /** Pairs written, flat [name, value, …]; past PAIRS_SCANNED of them, `set` holds them too. */
   pairs: string[];
   set: Set<string> | null;
+  /** The saga's COPY lines. */
+  text: string;
 }
 const ARRAYS_SCANNED = 8;
 const PAIRS_SCANNED = 32;
@@ -101,36 +104,115 @@ function firstTime(w: Written, name: string, value: string): boolean {
 }
 
 /**
- * Splits the keys of rows that have a saga id by whether the transaction
- * inserted the saga's summary (`ownSummaries`). Runs on the collector's main
- * thread for every span, so the common case allocates little: a repeated key
+ * COPY lines of business keys, each (saga, name, value) once, a saga's lines
+ * together. Built for every span, on a decode worker (lib/ingest/copy-block.ts)
+ * or the main thread, so the common case allocates little: a repeated key
  * array is recognised by identity, a repeated pair by a short scan of the
  * saga's pairs, and only a pair seen first becomes text.
  */
-export function keyWritesOfRows(
-  rows: readonly Pick<SpanRow, 'sagaId' | 'keys'>[], ownSummaries: ReadonlySet<string>,
-): KeyWrites {
-  const written = new Map<string, Written>();
-  const others: Pick<SpanRow, 'sagaId' | 'keys'>[] = [];
-  let text = '';
-  for (const r of rows) {
-    const k = r.keys;
-    const sagaId = r.sagaId;
-    if (k === null || sagaId === null) continue;
-    if (!ownSummaries.has(sagaId)) {
-      others.push(r);
-      continue;
-    }
-    let w = written.get(sagaId);
-    if (w === undefined) written.set(sagaId, (w = { prefix: copyText(sagaId) + '\t', arrays: [k], pairs: [], set: null }));
-    else if (w.arrays.includes(k)) continue;
+export class KeyLines {
+  private readonly sagas = new Map<string, Written>();
+
+  /** Adds keys (flat [name, value, …]) of saga `sagaId`. */
+  add(sagaId: string, k: readonly string[]): void {
+    let w = this.sagas.get(sagaId);
+    if (w === undefined) this.sagas.set(sagaId, (w = { prefix: copyText(sagaId) + '\t', arrays: [k], pairs: [], set: null, text: '' }));
+    else if (w.arrays.includes(k)) return;
     else if (w.arrays.length < ARRAYS_SCANNED) w.arrays.push(k);
     for (let i = 0; i < k.length; i += 2) {
-      if (firstTime(w, k[i]!, k[i + 1]!)) text += w.prefix + copyText(k[i]!) + '\t' + copyText(k[i + 1]!) + '\n';
+      if (firstTime(w, k[i]!, k[i + 1]!)) w.text += w.prefix + copyText(k[i]!) + '\t' + copyText(k[i + 1]!) + '\n';
     }
   }
-  const own = () => rows.filter((r) => r.sagaId !== null && ownSummaries.has(r.sagaId));
-  return { copyText: text, copyRows: () => keysOfRows(own()), upsert: keysOfRows(others) };
+
+  has(sagaId: string): boolean {
+    return this.sagas.has(sagaId);
+  }
+
+  get size(): number {
+    return this.sagas.size;
+  }
+
+  /** Each saga's lines, in the order the sagas were first added. */
+  *bySaga(): Generator<[string, string]> {
+    for (const [sagaId, w] of this.sagas) yield [sagaId, w.text];
+  }
+
+  text(): string {
+    let out = '';
+    for (const w of this.sagas.values()) out += w.text;
+    return out;
+  }
+}
+
+/** The key lines of saga `sagaId` that a decode worker wrote into `block` (lib/ingest/copy-block.ts), or null. */
+export function blockKeyLines(block: CopyBlock, sagaId: string): Uint8Array | null {
+  const i = block.keyAt.get(sagaId);
+  return i === undefined ? null : block.bytes.subarray(block.keyStarts[i]!, block.keyStarts[i + 1]!);
+}
+
+/** Keys from COPY text lines as KeyLines writes them. */
+export function parseKeyLines(lines: string | Uint8Array): SagaKeyRow[] {
+  const text = typeof lines === 'string' ? lines : Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength).toString('utf8');
+  const out: SagaKeyRow[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const [sagaId, name, value] = line.split('\t');
+    out.push({ sagaId: parseCopyText(sagaId!), name: parseCopyText(name!), value: parseCopyText(value!) });
+  }
+  return out;
+}
+
+/**
+ * Splits the keys of rows that have a saga id by whether the transaction
+ * inserted the saga's summary (`ownSummaries`). A row decoded on a worker
+ * that named its saga there carries no keys: the worker wrote its saga's key
+ * lines into the row's block, and one block's lines of one saga are taken once.
+ */
+export function keyWritesOfRows(
+  rows: readonly Pick<SpanRow, 'sagaId' | 'keys' | 'block'>[], ownSummaries: ReadonlySet<string>,
+): KeyWrites {
+  const lines = new KeyLines();
+  const others: Pick<SpanRow, 'sagaId' | 'keys'>[] = [];
+  /** Blocks holding key lines of each saga. */
+  const inBlocks = new Map<string, CopyBlock[]>();
+  for (const r of rows) {
+    const sagaId = r.sagaId;
+    if (sagaId === null) continue;
+    const k = r.keys;
+    if (k === null) {
+      const block = r.block;
+      if (block === undefined || !block.keyAt.has(sagaId)) continue;
+      const seen = inBlocks.get(sagaId);
+      if (seen === undefined) inBlocks.set(sagaId, [block]);
+      else if (!seen.includes(block)) seen.push(block);
+      continue;
+    }
+    if (ownSummaries.has(sagaId)) lines.add(sagaId, k);
+    else others.push(r);
+  }
+  const copyBytes: Uint8Array[] = [];
+  for (const [sagaId, blocks] of inBlocks) {
+    const own = ownSummaries.has(sagaId);
+    // The usual case: one block holds all of a new saga's keys, sent on as they are.
+    if (own && blocks.length === 1 && !lines.has(sagaId)) {
+      copyBytes.push(blockKeyLines(blocks[0]!, sagaId)!);
+      continue;
+    }
+    for (const b of blocks) {
+      const keys = parseKeyLines(blockKeyLines(b, sagaId)!);
+      for (const key of keys) {
+        if (own) lines.add(sagaId, [key.name, key.value]);
+        else others.push({ sagaId, keys: [key.name, key.value] });
+      }
+    }
+  }
+  const text = lines.text();
+  return {
+    copyText: text,
+    copyBytes,
+    copyRows: () => distinctKeys([...parseKeyLines(text), ...copyBytes.flatMap((b) => parseKeyLines(b))]),
+    upsert: keysOfRows(others),
+  };
 }
 
 const COPY_KEYS = 'COPY saga_keys (saga_id, name, value) FROM STDIN';
@@ -138,9 +220,10 @@ const COPY_KEYS = 'COPY saga_keys (saga_id, name, value) FROM STDIN';
 /** Writes a batch's keys (see the module comment). */
 export async function writeKeys(tx: TxSql, writes: KeyWrites): Promise<void> {
   let insert = writes.upsert;
-  if (writes.copyText !== '') {
+  if (writes.copyText !== '' || writes.copyBytes.length > 0) {
     if (tx.copyFrom === undefined) insert = [...insert, ...writes.copyRows()];
-    else await tx.copyFrom(COPY_KEYS, [writes.copyText]);
+    // One chunk: a COPY stream sends each chunk as its own message and socket write, and there is one slice per saga.
+    else await tx.copyFrom(COPY_KEYS, [Buffer.concat(writes.copyText === '' ? writes.copyBytes : [Buffer.from(writes.copyText, 'utf8'), ...writes.copyBytes])]);
   }
   await insertKeys(tx, insert);
 }

@@ -43,7 +43,8 @@ function traffic(sagas: number): { parents: FlatSpan[]; children: FlatSpan[] } {
       children.push(makeSpan({
         traceId, parentSpanId: root.spanId, service: 'inventory', name: `step ${s}`, startMs: t0 + i + 1 + s, endMs: t0 + i + 2 + s,
         statusCode: s === 2 && i % 3 === 0 ? 2 : 0, statusMessage: s === 2 ? hostile : null,
-        attributes: { note: hostile, nested: { a: [hostile, s] } },
+        // A child's keys stay on its row (it names no saga when decoded) and join the saga it inherits.
+        attributes: { note: hostile, nested: { a: [hostile, s] }, ...(s === 1 ? { 'payment.id': `p-${i}-${hostile}` } : {}) },
         events: [{ name: hostile, timeMs: t0 + i + 1, attributes: { k: hostile } }],
       }));
     }
@@ -66,17 +67,28 @@ describe('rows encoded on an ingest worker, stored', () => {
       const cfg = (nowMs: number) => modelConfigFrom(env.config, nowMs);
       return writeSpanBatch(env.db, inheritSagaIds(rows), cfg, { maxSagaSpans: env.config.SAGASCOPE_MAX_SAGA_SPANS });
     };
+    // Later spans of stored sagas that name them, with new keys and a repeated one, in two requests
+    // (two blocks): the keys of stored sagas go through INSERT … WHERE NOT EXISTS.
+    const laterSpans = (from: number) => parents.slice(from, from + 5).map((p, i) => makeSpan({
+      traceId: p.traceId, parentSpanId: p.spanId, service: 'ledger', name: 'post', startMs: t0 + 100 + i, endMs: t0 + 101 + i,
+      attributes: { 'saga.id': p.attributes['saga.id']!, 'saga.key.ledger': `L-${from + i}`, 'order.id': p.attributes['order.id']! },
+    }));
+    const later = [laterSpans(0), laterSpans(0)];
     for (const [env, asBlocks] of [[full, false], [encoded, true]] as const) {
       // Children first, their parents in the next request of the same batch: saga ids are filled in before the COPY.
       expect((await write(env, asBlocks, [children, parents])).stored).toBe(children.length + parents.length);
       // A re-sent batch with new spans in it: the staging path picks the new ones.
       expect((await write(env, asBlocks, [[...extra.children, ...children.slice(0, 10)], extra.parents])).stored).toBe(extra.children.length + extra.parents.length);
+      expect((await write(env, asBlocks, later)).stored).toBe(10);
     }
     const [a, b] = [full, encoded];
     expect(await b.db.query(SPANS_SQL)).toEqual(await a.db.query(SPANS_SQL));
     expect(await b.db.query(SAGAS_SQL)).toEqual(await a.db.query(SAGAS_SQL));
     expect(await b.db.query('SELECT id, attributes FROM resources ORDER BY id')).toEqual(await a.db.query('SELECT id, attributes FROM resources ORDER BY id'));
-    expect(await b.db.query('SELECT saga_id, name, value FROM saga_keys ORDER BY 1, 2, 3')).toEqual(await a.db.query('SELECT saga_id, name, value FROM saga_keys ORDER BY 1, 2, 3'));
+    const keys = await a.db.query<{ name: string }>('SELECT saga_id, name, value FROM saga_keys ORDER BY 1, 2, 3');
+    expect(await b.db.query('SELECT saga_id, name, value FROM saga_keys ORDER BY 1, 2, 3')).toEqual(keys);
+    // order.id and payment.id of the 30 sagas (the 5 extra reuse the first 5 ids and values), ledger of 5, each once.
+    expect(keys.map((k) => k.name).sort()).toEqual([...Array(30).fill('order.id'), ...Array(30).fill('payment.id'), ...Array(5).fill('ledger')].sort());
     const [{ inherited }] = await b.db.query<{ inherited: number }>(`SELECT count(*)::int AS inherited FROM spans WHERE saga_id IS NOT NULL AND name LIKE 'step %'`);
     expect(inherited).toBe(children.length + extra.children.length);
   });
