@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { DecodePool, INLINE_DECODE_BYTES } from './decode-pool';
 import { decodeRequestRows, type Encoding, type RequestLimits } from './decode-rows';
-import { encodeCopyBlock, resourceJsonOf, spanCopyChunks } from './copy-block';
+import { encodeCopyBlock, keyLinesOf, resourceJsonOf, spanCopyChunks } from './copy-block';
 import { spanCopyLine } from './span-copy';
 import { inheritSagaIds } from './inherit-saga-ids';
 import { toSpanRows, type SpanRow } from './span-row';
@@ -139,6 +139,25 @@ describe('rows encoded on an ingest worker', { timeout: 60_000 }, () => {
     expect(lean.map((r) => r.keys)).toEqual([null, null, null, null, ['order.id', 'no-saga']]);
     // The span lines are unchanged by the key lines after them.
     expect(copyBytes(lean).equals(inlineLines(rows))).toBe(true);
+  });
+
+  it('the blocks of one request hold each saga\'s key lines once, in the block of its first row', () => {
+    // As OTLP groups spans by resource: every saga has a span in each of the request's halves.
+    const rows = toSpanRows([0, 1].flatMap((half) => Array.from({ length: 6 }, (_, i) => flatSpan({
+      spanId: (half * 100 + i + 1).toString(16).padStart(16, '0'),
+      attributes: { 'saga.id': `s${i % 3}`, 'order.id': `ORD-${i % 3}`, ...(half === 1 ? { 'payment.id': `P-${i % 3}` } : {}) },
+    }))));
+    const keys = keyLinesOf(rows);
+    const a = encodeCopyBlock(rows.slice(0, 6), keys);
+    const b = encodeCopyBlock(rows.slice(6), keys);
+    expect([...a.block.keyAt.keys()]).toEqual(['s0', 's1', 's2']);
+    expect(b.block.keyAt.size).toBe(0);
+    const w = keyWritesOfRows([...b.rows, ...a.rows], new Set(['s0', 's1', 's2']));
+    expect(w.copyText).toBe('');
+    expect(w.copyBytes).toHaveLength(3);
+    expect(w.copyRows()).toEqual(['s0', 's1', 's2'].flatMap((s, i) => [
+      { sagaId: s, name: 'order.id', value: `ORD-${i}` }, { sagaId: s, name: 'payment.id', value: `P-${i}` },
+    ]));
   });
 
   it('the block owns its buffer outright, so it can be transferred', () => {

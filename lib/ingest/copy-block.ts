@@ -6,9 +6,9 @@
  * it the rows without their bulky text (attributes, events, resource): only
  * what the main thread reads after decoding (saga model, summaries, locks,
  * dedupe). The business keys of rows that name their saga are encoded too, as
- * COPY lines of saga_keys after the span lines, each (saga, name, value) of the
- * block once (lib/search/key-writer.ts), and those rows leave their key arrays
- * behind; the keys of rows without a saga stay on the row, for adoption. The main thread then streams slices of the buffer straight
+ * COPY lines of saga_keys after the span lines, each (saga, name, value) of a
+ * request once (keyLinesOf, lib/search/key-writer.ts), and those rows leave their
+ * key arrays behind; the keys of rows without a saga stay on the row, for adoption. The main thread then streams slices of the buffer straight
  * into COPY. Structured-cloning the full rows and building their lines cost
  * the main thread ≈3 + ≈4 µs per span; this leaves it the clone of the lean row.
  *
@@ -48,15 +48,23 @@ function ensure(bytes: number, used: number): void {
  * rows that point into it. The block's buffer owns its memory outright, so it
  * can be transferred.
  */
-export function encodeCopyBlock(rows: readonly SpanRow[]): { rows: EncodedRow[]; block: CopyBlock; transfer: ArrayBuffer } {
+export function encodeCopyBlock(
+  rows: readonly SpanRow[], requestKeys?: KeyLines,
+): { rows: EncodedRow[]; block: CopyBlock; transfer: ArrayBuffer } {
   const starts = new Uint32Array(rows.length + 1);
   const sagaAt = new Uint32Array(rows.length);
   const resources = new Map<string, string>();
-  const keyLines = new KeyLines();
+  const keyLines = requestKeys ?? keyLinesOf(rows);
+  /** Sagas whose key lines this block holds, in order. */
+  const keySagas: string[] = [];
+  const keyTexts: string[] = [];
   let used = 0;
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    if (r.sagaId !== null && r.keys !== null) keyLines.add(r.sagaId, r.keys);
+    if (r.sagaId !== null) {
+      const text = keyLines.take(r.sagaId);
+      if (text !== '') keySagas.push(r.sagaId), keyTexts.push(text);
+    }
     const head = spanCopyHead(r);
     const saga = spanCopySaga(r);
     const tail = spanCopyTail(r);
@@ -71,19 +79,33 @@ export function encodeCopyBlock(rows: readonly SpanRow[]): { rows: EncodedRow[];
   }
   starts[rows.length] = used;
   const keyAt = new Map<string, number>();
-  const keyStarts = new Uint32Array(keyLines.size + 1);
-  for (const [sagaId, text] of keyLines.bySaga()) {
-    ensure(3 * text.length, used);
-    keyStarts[keyAt.size] = used;
-    keyAt.set(sagaId, keyAt.size);
-    used += scratch.write(text, used, 'utf8');
+  const keyStarts = new Uint32Array(keySagas.length + 1);
+  for (let i = 0; i < keySagas.length; i++) {
+    ensure(3 * keyTexts[i]!.length, used);
+    keyStarts[i] = used;
+    keyAt.set(keySagas[i]!, i);
+    used += scratch.write(keyTexts[i]!, used, 'utf8');
   }
-  keyStarts[keyAt.size] = used;
+  keyStarts[keySagas.length] = used;
   const transfer = new ArrayBuffer(used);
   const bytes = new Uint8Array(transfer);
   bytes.set(scratch.subarray(0, used));
   const block: CopyBlock = { bytes, starts, sagaAt, resources, keyAt, keyStarts };
   return { rows: rows.map((r, line) => leanRow(r, block, line)), block, transfer };
+}
+
+/**
+ * The business keys of rows that name their saga, each (saga, name, value)
+ * once. A worker builds it over a whole request and hands it to each of the
+ * request's blocks in turn: a saga's lines go into the block of its first row,
+ * and nowhere else. (OTLP groups a request's spans by resource, so one saga's
+ * spans are spread over the whole request, and per-block lines would repeat
+ * most sagas in most blocks.)
+ */
+export function keyLinesOf(rows: readonly SpanRow[]): KeyLines {
+  const keys = new KeyLines();
+  for (const r of rows) if (r.sagaId !== null && r.keys !== null) keys.add(r.sagaId, r.keys);
+  return keys;
 }
 
 // One object literal with every field, in SpanRow's order (see span-row.ts on object shapes).

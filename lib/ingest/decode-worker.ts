@@ -18,7 +18,7 @@ import { JsonBudgetScanner } from '../otlp/json-budget-scan';
 import { ExportError } from './errors';
 import { log, errorFields } from '../log';
 import type { SpanRow } from './span-row';
-import { encodeCopyBlock } from './copy-block';
+import { encodeCopyBlock, keyLinesOf } from './copy-block';
 import type { FromWorker, ToWorker, WorkerSetup } from './decode-pool';
 
 const setup = workerData as WorkerSetup;
@@ -86,6 +86,8 @@ port.on('message', (msg: ToWorker) => {
 const send = (msg: FromWorker) => port.postMessage(msg);
 
 async function sendRows(id: number, rows: SpanRow[]): Promise<void> {
+  // The request's business keys, each once: each saga's lines go with the chunk of its first row.
+  const keys = setup.encode ? keyLinesOf(rows) : undefined;
   let from = 0;
   while (from < rows.length) {
     let to = from;
@@ -98,7 +100,7 @@ async function sendRows(id: number, rows: SpanRow[]): Promise<void> {
     wake = null;
     credits--;
     if (setup.encode) {
-      const { rows: lean, block, transfer } = encodeCopyBlock(rows.slice(from, to));
+      const { rows: lean, block, transfer } = encodeCopyBlock(rows.slice(from, to), keys);
       port.postMessage({ type: 'rows', id, rows: lean } satisfies FromWorker, [transfer, block.starts.buffer as ArrayBuffer, block.sagaAt.buffer as ArrayBuffer, block.keyStarts.buffer as ArrayBuffer]);
     } else send({ type: 'rows', id, rows: rows.slice(from, to) });
     from = to;

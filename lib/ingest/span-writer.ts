@@ -325,8 +325,9 @@ export async function writeSpanBatch(
     const preInserted = await insertNewSummaries(
       tx, brandNew.map((p) => p.saga), preparedAt, brandNew.map((p) => encodeContribution(p.contribution)),
     );
-    // Business keys of the spans that name their saga (lib/search/key-writer.ts: before the locks).
-    await writeKeys(tx, keyWritesOfRows(fresh, preInserted));
+    // Business keys of the spans that name their saga (lib/search/key-writer.ts: before the locks),
+    // from the batch as received: a span dropped as a duplicate may carry its request's key lines.
+    await writeKeys(tx, keyWritesOfRows(batch, preInserted));
 
     // The sagas this batch's orphans would join are read before locking, so
     // that they are locked in id order with the batch's own.

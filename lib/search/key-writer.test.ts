@@ -66,6 +66,14 @@ describe('keyWritesOfRows', () => {
     expect(w.upsert).toEqual([{ sagaId: 'old-1', name: 'order.id', value: 'ORD-0' }]);
   });
 
+  it('stored sagas\' keys from blocks go to the insert, parsed back from their lines', () => {
+    const a = keyBlock(['old', 'order.id', 'ORD-1', 'note', 'tab\there']);
+    const b = keyBlock(['old', 'order.id', 'ORD-1']);
+    const w = keyWritesOfRows([{ sagaId: 'old', keys: null, block: a }, { sagaId: 'old', keys: null, block: b }], new Set());
+    expect(w.copyText).toBe('');
+    expect(w.upsert).toEqual([{ sagaId: 'old', name: 'note', value: 'tab\there' }, { sagaId: 'old', name: 'order.id', value: 'ORD-1' }]);
+  });
+
   it('merges a new saga\'s keys from several blocks and from rows, each pair once', () => {
     const a = keyBlock(['s', 'order.id', 'ORD-1', 'note', 'tab\there']);
     const b = keyBlock(['s', 'order.id', 'ORD-1', 'payment.id', 'P-1']);

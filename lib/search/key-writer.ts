@@ -83,6 +83,8 @@ interface Written {
   set: Set<string> | null;
   /** The saga's COPY lines. */
   text: string;
+  /** take() has handed them out. */
+  taken: boolean;
 }
 const ARRAYS_SCANNED = 8;
 const PAIRS_SCANNED = 32;
@@ -116,7 +118,7 @@ export class KeyLines {
   /** Adds keys (flat [name, value, …]) of saga `sagaId`. */
   add(sagaId: string, k: readonly string[]): void {
     let w = this.sagas.get(sagaId);
-    if (w === undefined) this.sagas.set(sagaId, (w = { prefix: copyText(sagaId) + '\t', arrays: [k], pairs: [], set: null, text: '' }));
+    if (w === undefined) this.sagas.set(sagaId, (w = { prefix: copyText(sagaId) + '\t', arrays: [k], pairs: [], set: null, text: '', taken: false }));
     else if (w.arrays.includes(k)) return;
     else if (w.arrays.length < ARRAYS_SCANNED) w.arrays.push(k);
     for (let i = 0; i < k.length; i += 2) {
@@ -126,6 +128,21 @@ export class KeyLines {
 
   has(sagaId: string): boolean {
     return this.sagas.has(sagaId);
+  }
+
+  /** The saga's lines, once: later calls for the same saga return '' (a request's lines go into one block). */
+  take(sagaId: string): string {
+    const w = this.sagas.get(sagaId);
+    if (w === undefined || w.taken) return '';
+    w.taken = true;
+    return w.text;
+  }
+
+  /** The saga's lines, which are then forgotten. */
+  remove(sagaId: string): string {
+    const w = this.sagas.get(sagaId);
+    this.sagas.delete(sagaId);
+    return w?.text ?? '';
   }
 
   get size(): number {
@@ -162,11 +179,30 @@ export function parseKeyLines(lines: string | Uint8Array): SagaKeyRow[] {
   return out;
 }
 
+/** Lines of several texts, each once, in first-seen order. */
+function distinctLines(texts: readonly string[]): string {
+  const seen = new Set<string>();
+  let out = '';
+  for (const t of texts) {
+    for (const line of t.split('\n')) {
+      if (line === '' || seen.has(line)) continue;
+      seen.add(line);
+      out += line + '\n';
+    }
+  }
+  return out;
+}
+
+const utf8 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+
 /**
  * Splits the keys of rows that have a saga id by whether the transaction
  * inserted the saga's summary (`ownSummaries`). A row decoded on a worker
- * that named its saga there carries no keys: the worker wrote its saga's key
- * lines into the row's block, and one block's lines of one saga are taken once.
+ * that named its saga there carries no keys: the worker wrote the key lines of
+ * each saga of a request once, into the block of the saga's first row there
+ * (lib/ingest/copy-block.ts). So `rows` must be the batch as received, before
+ * duplicate spans are dropped: a dropped row may be the one whose block holds
+ * its saga's lines. Writing the keys of a span stored before is harmless.
  */
 export function keyWritesOfRows(
   rows: readonly Pick<SpanRow, 'sagaId' | 'keys' | 'block'>[], ownSummaries: ReadonlySet<string>,
@@ -175,13 +211,19 @@ export function keyWritesOfRows(
   const others: Pick<SpanRow, 'sagaId' | 'keys'>[] = [];
   /** Blocks holding key lines of each saga. */
   const inBlocks = new Map<string, CopyBlock[]>();
+  let lastBlock: CopyBlock | undefined;
+  let lastSaga: string | null = null;
   for (const r of rows) {
     const sagaId = r.sagaId;
     if (sagaId === null) continue;
     const k = r.keys;
     if (k === null) {
       const block = r.block;
-      if (block === undefined || !block.keyAt.has(sagaId)) continue;
+      // Rows of a saga usually follow each other in one block: one lookup for them all.
+      if (block === undefined || (block === lastBlock && sagaId === lastSaga)) continue;
+      lastBlock = block;
+      lastSaga = sagaId;
+      if (!block.keyAt.has(sagaId)) continue;
       const seen = inBlocks.get(sagaId);
       if (seen === undefined) inBlocks.set(sagaId, [block]);
       else if (!seen.includes(block)) seen.push(block);
@@ -191,22 +233,18 @@ export function keyWritesOfRows(
     else others.push(r);
   }
   const copyBytes: Uint8Array[] = [];
+  let merged = '';
   for (const [sagaId, blocks] of inBlocks) {
-    const own = ownSummaries.has(sagaId);
-    // The usual case: one block holds all of a new saga's keys, sent on as they are.
-    if (own && blocks.length === 1 && !lines.has(sagaId)) {
-      copyBytes.push(blockKeyLines(blocks[0]!, sagaId)!);
+    if (ownSummaries.has(sagaId)) {
+      // The usual case: one block holds all of a new saga's keys, sent on as they are.
+      if (blocks.length === 1 && !lines.has(sagaId)) copyBytes.push(blockKeyLines(blocks[0]!, sagaId)!);
+      // Lines from several requests (and rows): equal keys make equal lines.
+      else merged += distinctLines([lines.remove(sagaId), ...blocks.map((b) => utf8(blockKeyLines(b, sagaId)!))]);
       continue;
     }
-    for (const b of blocks) {
-      const keys = parseKeyLines(blockKeyLines(b, sagaId)!);
-      for (const key of keys) {
-        if (own) lines.add(sagaId, [key.name, key.value]);
-        else others.push({ sagaId, keys: [key.name, key.value] });
-      }
-    }
+    for (const b of blocks) for (const key of parseKeyLines(blockKeyLines(b, sagaId)!)) others.push({ sagaId, keys: [key.name, key.value] });
   }
-  const text = lines.text();
+  const text = lines.text() + merged;
   return {
     copyText: text,
     copyBytes,
