@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './harness';
 import { hex, makeSpan } from '../support/spans';
 import { toSpanRows, type SpanRow } from '../../lib/ingest/span-row';
-import { encodeCopyBlock } from '../../lib/ingest/copy-block';
+import { encodeCopyBlock, keyLinesOf } from '../../lib/ingest/copy-block';
 import { inheritSagaIds } from '../../lib/ingest/inherit-saga-ids';
 import { writeSpanBatch } from '../../lib/ingest/span-writer';
 import { modelConfigFrom } from '../../lib/config/model';
@@ -91,5 +91,23 @@ describe('rows encoded on an ingest worker, stored', () => {
     expect(keys.map((k) => k.name).sort()).toEqual([...Array(30).fill('order.id'), ...Array(30).fill('payment.id'), ...Array(5).fill('ledger')].sort());
     const [{ inherited }] = await b.db.query<{ inherited: number }>(`SELECT count(*)::int AS inherited FROM spans WHERE saga_id IS NOT NULL AND name LIKE 'step %'`);
     expect(inherited).toBe(children.length + extra.children.length);
+  });
+
+  it('keeps the keys whose lines sit in the block of a span dropped as a duplicate in the same batch', async () => {
+    // Request A: span X of saga S. Request B, in two blocks: X again (S's first row in B, so B's
+    // lines of S go into X's block), then Y of S with a key of its own. The batch keeps A's X.
+    const traceId = hex(16);
+    const x = makeSpan({ traceId, startMs: t0, endMs: t0 + 5, attributes: { 'saga.id': 'dup-lines', 'order.id': 'ORD-X' } });
+    const y = makeSpan({ traceId, parentSpanId: x.spanId, startMs: t0 + 1, endMs: t0 + 2, attributes: { 'saga.id': 'dup-lines', 'payment.id': 'PAY-Y' } });
+    const a = encodeCopyBlock(toSpanRows([x])).rows;
+    const bRows = toSpanRows([x, y]);
+    const keys = keyLinesOf(bRows);
+    const b = [...encodeCopyBlock(bRows.slice(0, 1), keys).rows, ...encodeCopyBlock(bRows.slice(1), keys).rows];
+    expect(b[1]!.block!.keyAt.size).toBe(0); // Y's block holds no lines: they are in X's
+    const cfg = (nowMs: number) => modelConfigFrom(encoded.config, nowMs);
+    expect((await writeSpanBatch(encoded.db, [...a, ...b], cfg, { maxSagaSpans: encoded.config.SAGASCOPE_MAX_SAGA_SPANS })).stored).toBe(2);
+    expect(await encoded.db.query(`SELECT name, value FROM saga_keys WHERE saga_id = 'dup-lines' ORDER BY name`)).toEqual([
+      { name: 'order.id', value: 'ORD-X' }, { name: 'payment.id', value: 'PAY-Y' },
+    ]);
   });
 });
