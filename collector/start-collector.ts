@@ -75,6 +75,8 @@ export async function startCollector(db: Db, config: Config, opts: CollectorOpti
       log.warn('the database refused a batch for its data: writing its requests apart', errorFields(err));
     },
     onError: (err) => log.error('ingest batch failed', errorFields(err)),
+    // The orphans of its traces are linked by the next batch that brings a span of those traces.
+    onAfterCommitError: (err) => log.warn('ingest batch committed, but the orphan check after its commit failed', errorFields(err.cause)),
   });
   metrics.queueDepth = () => pipeline.depth;
   const decoder = createDecoder(

@@ -64,7 +64,20 @@ const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
  * lost connections, server shutting down (57P), connection exceptions (08),
  * insufficient resources (53), serialization failures and deadlocks (40).
  */
+/**
+ * A batch whose transaction committed, but whose work after the commit (the
+ * orphan check, lib/ingest/span-writer.ts) failed. Its spans are stored: it may
+ * be written again (which skips them and runs the check again), but it must
+ * never be refused, or the sender is told "not stored" about spans that are.
+ */
+export class CommittedBatchError extends Error {
+  constructor(readonly stored: number, override readonly cause: unknown) {
+    super(`batch committed; the work after its commit failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
 export function isTransientDbError(err: unknown): boolean {
+  if (err instanceof CommittedBatchError) return isTransientDbError(err.cause);
   if (!err || typeof err !== 'object') return false;
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : '';

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { IngestPipeline } from './pipeline';
-import { ExportError } from './errors';
+import { CommittedBatchError, ExportError } from './errors';
 import type { SpanRow } from './span-row';
 
 const row = (i: number, sagaId: string | null = 's', parent: string | null = null): SpanRow =>
@@ -111,6 +111,29 @@ describe('IngestPipeline', () => {
       expect(attempts).toBe(3);
       expect(retried).toHaveLength(2);
       expect(p.depth).toBe(0);
+    });
+
+    it('acknowledges a batch that committed although the work after its commit failed: written again within the window, never refused', async () => {
+      const committed = () => new CommittedBatchError(1, transient());
+      for (const [retryWindowMs, failures, attemptsExpected] of [[0, 1, 1], [2_000, 2, 3], [60, 1_000, -1]] as const) {
+        let attempts = 0;
+        const reported: CommittedBatchError[] = [];
+        const p = new IngestPipeline({
+          maxQueueSpans: 10, batchSpans: 10, writers: 1, retryWindowMs, retryFirstPauseMs: 5,
+          write: async (rows) => { if (++attempts <= failures) throw committed(); return { stored: rows.length }; },
+          onAfterCommitError: (err) => reported.push(err),
+        });
+        await expect(p.submit([row(1)])).resolves.toBeUndefined();
+        if (attemptsExpected > 0) expect(attempts).toBe(attemptsExpected);
+        // Reported only when it was not written again successfully.
+        expect(reported).toHaveLength(retryWindowMs === 2_000 ? 0 : 1);
+      }
+      // A committed batch whose failure after the commit is not transient is not written again either.
+      const p = new IngestPipeline({
+        maxQueueSpans: 10, batchSpans: 10, writers: 1, retryWindowMs: 2_000, retryFirstPauseMs: 5,
+        write: async () => { throw new CommittedBatchError(1, new Error('boom')); },
+      });
+      await expect(p.submit([row(1)])).resolves.toBeUndefined();
     });
 
     it('refuses as unavailable once the window is spent', async () => {

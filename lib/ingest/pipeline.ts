@@ -27,7 +27,7 @@
  */
 import type { SpanRow } from './span-row';
 import { inheritSagaIds } from './inherit-saga-ids';
-import { ExportError, isDataError, isTransientDbError, storeErrorToExport } from './errors';
+import { CommittedBatchError, ExportError, isDataError, isTransientDbError, storeErrorToExport } from './errors';
 
 export interface PipelineOptions {
   maxQueueSpans: number;
@@ -45,6 +45,8 @@ export interface PipelineOptions {
   onError?(err: unknown): void;
   /** Called when a batch is split because the database refused its data (lib/ingest/errors.ts isDataError). */
   onSplit?(err: unknown): void;
+  /** Called when a batch committed but what runs after its commit failed, and it is acknowledged anyway (CommittedBatchError). */
+  onAfterCommitError?(err: CommittedBatchError): void;
 }
 
 const RETRY_MAX_PAUSE_MS = 1_000;
@@ -162,7 +164,14 @@ export class IngestPipeline {
         return await this.opts.write(rows);
       } catch (err) {
         const left = started + windowMs - performance.now();
-        if (this.closed || !isTransientDbError(err) || left <= 0) throw err;
+        if (this.closed || !isTransientDbError(err) || left <= 0) {
+          // Committed: acknowledged, not refused; what failed after the commit is reported.
+          if (err instanceof CommittedBatchError) {
+            this.opts.onAfterCommitError?.(err);
+            return { stored: err.stored };
+          }
+          throw err;
+        }
         this.opts.onRetry?.(err);
         // ±20 % jitter keeps concurrent writers from reconnecting in step.
         await this.pause(Math.min(left, pauseMs * (0.8 + 0.4 * Math.random())));

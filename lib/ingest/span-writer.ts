@@ -25,6 +25,7 @@ import type { ModelConfig, Saga, SagaSpan } from '../saga/types';
 import { arrayLiteral } from '../db/pg-text';
 import { COLUMN_LIST, SPAN_COLUMNS, type Value } from './span-copy';
 import { spanCopyChunks, isEncoded } from './copy-block';
+import { CommittedBatchError } from './errors';
 import { upsertResources } from './resource-writer';
 import { loadSagaSpans } from '../saga/span-store';
 import { modelSagaSpans } from '../saga/model-store';
@@ -401,8 +402,14 @@ export async function writeSpanBatch(
   if (lockedAt > 0) result.lockHeldMs = performance.now() - lockedAt;
   // Orphans and parents that overlapping batches stored without seeing each
   // other are linked now, before the batch is acknowledged. Run for every
-  // batch, including a retried one whose first attempt committed.
-  result.linkedAfterCommit = await linkStoredOrphans(db, [...checkTraces], modelConfig, opts);
+  // batch, including a retried one whose first attempt committed. A failure
+  // here comes after the commit: the pipeline may write the batch again, but
+  // must not refuse it (CommittedBatchError).
+  try {
+    result.linkedAfterCommit = await linkStoredOrphans(db, [...checkTraces], modelConfig, opts);
+  } catch (err) {
+    throw new CommittedBatchError(result.stored, err);
+  }
   return result;
 }
 
