@@ -5,6 +5,7 @@
  * shared machines this runs on — falls on both sides of a pair alike, instead
  * of on whichever side ran in the slower minute. Pure, so it is unit-tested.
  */
+import { seededRandom } from '../lib/random';
 
 /** One slice of the same requests, sent to each side in turn. */
 export interface SlicePair {
@@ -44,18 +45,6 @@ export interface PairedSummary {
   rates: [number, number];
 }
 
-/** A seeded 32-bit generator (mulberry32): the printed interval does not change between two runs of the same figures. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const quantile = (sorted: readonly number[], q: number) => {
   const at = (sorted.length - 1) * q;
   const lo = Math.floor(at);
@@ -71,7 +60,8 @@ export function summarisePairs(pairs: readonly SlicePair[], resamples = 2000, se
   const rounds = [...new Set(pairs.map((p) => p.round))].sort((a, b) => a - b).map((r) => pairs.filter((p) => p.round === r));
   // Clusters to resample: whole rounds, or single pairs when there is one round.
   const clusters = rounds.length > 1 ? rounds : pairs.map((p) => [p]);
-  const next = random(seed);
+  // Seeded: the printed interval does not change between two runs of the same figures.
+  const next = seededRandom(seed);
   const boots: number[] = [];
   for (let b = 0; b < resamples; b++) {
     const sample = Array.from({ length: clusters.length }, () => clusters[Math.floor(next() * clusters.length)]!).flat();

@@ -5,11 +5,11 @@
  * which is transferred to the main thread (moved, not copied), and sends with
  * it the rows without their bulky text (attributes, events, resource): only
  * what the main thread reads after decoding (saga model, summaries, locks,
- * dedupe). The business keys of rows that name their saga are encoded too, as
+ * dedupe). The main thread then streams slices of the buffer straight into
+ * COPY. The business keys of rows that name their saga are encoded too, as
  * COPY lines of saga_keys after the span lines, each (saga, name, value) of a
- * request once (keyLinesOf, lib/search/key-writer.ts), and those rows leave their
- * key arrays behind; the keys of rows without a saga stay on the row, for adoption. The main thread then streams slices of the buffer straight
- * into COPY. Structured-cloning the full rows and building their lines cost
+ * request once (keyLinesOf); those rows leave their key arrays behind, while
+ * rows without a saga keep theirs, for adoption. Structured-cloning the full rows and building their lines cost
  * the main thread ≈3 + ≈4 µs per span; this leaves it the clone of the lean row.
  *
  * One fact makes the lines reusable as they are: before the COPY, a row's saga

@@ -60,11 +60,6 @@ export function statusFor(err: unknown): TransportStatus & { kind: ExportErrorKi
 const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
- * Database errors that mean "try again later" rather than "this data is bad":
- * lost connections, server shutting down (57P), connection exceptions (08),
- * insufficient resources (53), serialization failures and deadlocks (40).
- */
-/**
  * A batch whose transaction committed, but whose work after the commit (the
  * orphan check, lib/ingest/span-writer.ts) failed. Its spans are stored: it may
  * be written again (which skips them and runs the check again), but it must
@@ -76,6 +71,11 @@ export class CommittedBatchError extends Error {
   }
 }
 
+/**
+ * Database errors that mean "try again later" rather than "this data is bad":
+ * lost connections, server shutting down (57P), connection exceptions (08),
+ * insufficient resources (53), serialization failures and deadlocks (40).
+ */
 export function isTransientDbError(err: unknown): boolean {
   if (err instanceof CommittedBatchError) return isTransientDbError(err.cause);
   if (!err || typeof err !== 'object') return false;

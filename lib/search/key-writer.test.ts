@@ -6,12 +6,13 @@ import type { CopyBlock } from '../ingest/span-row';
 function keyBlock(...sagas: [string, ...string[]][]): CopyBlock {
   const lines = new KeyLines();
   for (const [sagaId, ...keys] of sagas) lines.add(sagaId, keys);
-  const texts = [...lines.bySaga()].map(([, t]) => Buffer.from(t, 'utf8'));
+  const ids = [...new Set(sagas.map(([id]) => id))];
+  const texts = ids.map((id) => Buffer.from(lines.take(id), 'utf8'));
   const keyStarts = new Uint32Array(texts.length + 1);
   texts.forEach((t, i) => (keyStarts[i + 1] = keyStarts[i]! + t.length));
   return {
     bytes: Buffer.concat(texts), starts: new Uint32Array(1), sagaAt: new Uint32Array(0), resources: new Map(),
-    keyAt: new Map([...lines.bySaga()].map(([id], i) => [id, i])), keyStarts,
+    keyAt: new Map(ids.map((id, i) => [id, i])), keyStarts,
   };
 }
 const text = (bytes: Uint8Array[]) => bytes.map((b) => Buffer.from(b).toString('utf8')).join('');

@@ -145,15 +145,6 @@ export class KeyLines {
     return w?.text ?? '';
   }
 
-  get size(): number {
-    return this.sagas.size;
-  }
-
-  /** Each saga's lines, in the order the sagas were first added. */
-  *bySaga(): Generator<[string, string]> {
-    for (const [sagaId, w] of this.sagas) yield [sagaId, w.text];
-  }
-
   text(): string {
     let out = '';
     for (const w of this.sagas.values()) out += w.text;
