@@ -103,8 +103,13 @@ describe('pruneExpiredSpans', () => {
 
     // Nothing left to do at the same cutoff; the late saga's summary goes once its activity is old.
     expect(await pruneExpiredSpans(env.db, { olderThan: retentionCutoff(7, now), batchSize: 4 })).toMatchObject({ spansDeleted: 0, sagasDeleted: 0 });
+    expect(await count(env, 'spans WHERE saga_id = ANY($1::text[])', [all])).toBe(7);
     const later = await pruneExpiredSpans(env.db, { olderThan: new Date(Date.now() + 1_000), batchSize: 100 });
-    expect(later.spansDeleted).toBe(7);
+    // Day partitions that end before the cutoff are dropped whole, their rows not counted in
+    // spansDeleted (lib/retention/store.ts): in the first hour after midnight UTC the recent spans
+    // (an hour old) are in such a partition. What is gone is counted here either way.
+    if (later.partitionsDropped === 0) expect(later.spansDeleted).toBe(7);
+    expect(await count(env, 'spans WHERE saga_id = ANY($1::text[])', [all])).toBe(0);
     expect(await count(env, 'sagas WHERE id = ANY($1::text[])', [all])).toBe(0);
     expect(await count(env, 'audit_log')).toBe(auditBefore);
   });
