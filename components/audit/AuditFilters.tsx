@@ -37,7 +37,7 @@ export function AuditFilters({ values }: { values: AuditFilterValues }) {
     }
     // To runs through the second typed, so a row shown at 20:54:03.123 is found by "To 20:54:03".
     const from = inputValueToIso(String(form.get('from') ?? ''), zone);
-    const to = inputValueToIsoThrough(String(form.get('to') ?? ''), zone);
+    const to = inputValueToIsoThrough(String(form.get('to') ?? ''), zone, 'second');
     if (from) q.set('from', from);
     if (to) q.set('to', to);
     const qs = q.toString();

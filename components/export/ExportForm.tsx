@@ -100,7 +100,7 @@ export function ExportForm() {
       if (!value || k === 'format' || k === 'kind') continue;
       // Typed in the zone chosen in the header; To runs through the second typed (as the audit filter).
       if (k === 'from' || k === 'to') {
-        const iso = k === 'from' ? inputValueToIso(value, zone) : inputValueToIsoThrough(value, zone);
+        const iso = k === 'from' ? inputValueToIso(value, zone) : inputValueToIsoThrough(value, zone, 'second');
         if (iso) q.set(k, iso);
       } else q.set(k, value);
     }

@@ -124,6 +124,13 @@ describe('filter inputs: typed in the chosen zone, sent as ISO UTC', () => {
     expect(inputValueToIsoThrough('2026-11-01T01:30', NY)).toBe('2026-11-01T05:30:59.999Z');
   });
 
+  it('in a field with a one-second step, a time without seconds is second :00, not the minute', () => {
+    // Chromium gives "20:54" for 20:54:00 in such a field.
+    expect(inputValueToIsoThrough('2026-12-06T20:54', NY, 'second')).toBe('2026-12-07T01:54:00.999Z');
+    expect(inputValueToIsoThrough('2026-12-06T20:54:03', NY, 'second')).toBe('2026-12-07T01:54:03.999Z');
+    expect(isoToInputValue(inputValueToIsoThrough('2026-12-06T20:54', NY, 'second'), NY, 'second')).toBe('2026-12-06T20:54:00');
+  });
+
   it('URL times become input values in the zone, cut to the input step', () => {
     const iso = '2026-12-07T01:54:03.123Z';
     expect(isoToInputValue(iso, NY)).toBe('2026-12-06T20:54');

@@ -240,12 +240,16 @@ export function inputValueToIso(value: string, zone: string): string | null {
  * filter: "20:54" runs through 20:54:59.999 and "20:54:03" through 20:54:03.999,
  * so a row shown as 20:54:03.123 is found by "To 20:54:03". It reads back into
  * the input as what was typed. null when not a wall time.
+ *
+ * `precision` is the field's step. A field with a one-second step still gives
+ * "20:54" for 20:54:00 (Chromium leaves out seconds that are zero), so there it
+ * runs through 20:54:00.999, not the whole minute.
  */
-export function inputValueToIsoThrough(value: string, zone: string): string | null {
+export function inputValueToIsoThrough(value: string, zone: string, precision: InputPrecision = 'minute'): string | null {
   const ms = inputValueToMs(value, zone);
   if (ms === null) return null;
   const m = WALL.exec(value.trim())!;
-  const last = m[7] ? 0 : m[6] ? 999 : 59_999;
+  const last = m[7] ? 0 : m[6] || precision === 'second' ? 999 : 59_999;
   return new Date(ms + last).toISOString();
 }
 
