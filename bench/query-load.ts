@@ -28,8 +28,7 @@ import { modelConfig } from '../lib/saga/config';
 import { contributionOf, encodeContribution } from '../lib/stats/contribution';
 import { RollupDelta } from '../lib/stats/delta';
 import { generateSaga, RESOURCES, type DataSetOptions } from './query-data';
-import { keysOfRows } from '../lib/search/key-writer';
-import { copyText } from '../lib/db/pg-text';
+import { KeyLines } from '../lib/search/key-writer';
 
 export const DEFAULT_BENCH_URL = 'postgresql://postgres@127.0.0.1:5432/sagascope_bench_query';
 const TABLES = ['spans', 'sagas', 'saga_keys', 'resources', 'rollup_counts', 'rollup_latency', 'rollup_counts_hourly', 'rollup_latency_hourly', 'rollup_counts_delta', 'rollup_latency_delta'] as const;
@@ -206,8 +205,10 @@ async function main(): Promise<void> {
       let lines = '';
       for (const r of rows) lines += spanCopyLine(r);
       text.push(lines);
-      // Business keys as ingest stores them (lib/search/key-writer.ts): one row per distinct (saga, name, value).
-      for (const k of keysOfRows(rows)) keyLines.push(`${copyText(k.sagaId)}\t${copyText(k.name)}\t${copyText(k.value)}\n`);
+      // Business keys as ingest stores them (lib/search/key-writer.ts): one row per distinct (saga, value), with its names.
+      const keys = new KeyLines();
+      for (const r of rows) if (r.keys !== null) keys.add(r.sagaId!, r.keys);
+      keyLines.push(keys.text());
       spanCount += rows.length;
       if ((i - first) % 250 === 249) {
         // Let the previous chunk's COPY drain into the socket while this one is built.
@@ -227,7 +228,7 @@ async function main(): Promise<void> {
       deltaSagas = 0;
     }
     inFlight = Promise.all([
-      phases.spans.time(spanCount, copyInto(spansConn, text.join('')).then(() => copyInto(spansConn, keyLines.join(''), 'saga_keys (saga_id, name, value)'))),
+      phases.spans.time(spanCount, copyInto(spansConn, text.join('')).then(() => copyInto(spansConn, keyLines.join(''), 'saga_keys (saga_id, names, value)'))),
       phases.sagas.time(sagas.length, upsertSummaries(sagaSql, sagas, nowMs, rollups)).then(() => (flush ? flushRollups(flush) : undefined)),
     ]);
     if (last % 100_000 === 0 || last === args.sagas) {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { copyField, arrayLiteral, nestedTextElement, numberArrayLiteral, textElement, timestampText } from './pg-text';
+import { copyField, arrayLiteral, nestedTextElement, numberArrayLiteral, parseArrayLiteral, textElement, timestampText } from './pg-text';
 
 describe('copyField', () => {
   it.each([
@@ -60,5 +60,17 @@ describe('timestampText', () => {
       const ms = Math.floor(Date.UTC(2000, 0, 1) + Math.random() * 1e12);
       expect(timestampText(ms)).toBe(new Date(ms).toISOString().replace('Z', '000Z'));
     }
+  });
+});
+
+describe('parseArrayLiteral', () => {
+  it('reads back what arrayLiteral writes, quotes and backslashes included', () => {
+    const values = ['a', '', 'q"uote', 'back\\slash', '{,}', 'é 𝄞', '\t\n'];
+    expect(parseArrayLiteral(arrayLiteral(values))).toEqual(values);
+    expect(parseArrayLiteral('{}')).toEqual([]);
+  });
+
+  it('is null for text it did not write', () => {
+    for (const bad of ['', 'x', '{a}', '{"a"', '{"a",}', '{"a""b"}', '{"a\\"}']) expect(parseArrayLiteral(bad), bad).toBeNull();
   });
 });

@@ -32,6 +32,37 @@ export function arrayLiteral(values: readonly (string | null)[]): string {
   return out + '}';
 }
 
+/**
+ * The values of a text[] literal as arrayLiteral writes it (every element
+ * quoted, no NULL); null when the text is not one.
+ */
+export function parseArrayLiteral(text: string): string[] | null {
+  if (text.length < 2 || text[0] !== '{' || text[text.length - 1] !== '}') return null;
+  const out: string[] = [];
+  let i = 1;
+  const end = text.length - 1;
+  while (i < end) {
+    if (text[i] !== '"') return null;
+    let value = '';
+    let j = i + 1;
+    for (;;) {
+      if (j >= end) return null;
+      const c = text[j]!;
+      if (c === '"') break;
+      if (c === '\\' && ++j >= end) return null;
+      value += text[j]!;
+      j++;
+    }
+    out.push(value);
+    i = j + 1;
+    if (i < end) {
+      if (text[i] !== ',' || i + 1 === end) return null;
+      i++;
+    }
+  }
+  return out;
+}
+
 /** One element of a text[] literal: quoted and escaped; null → NULL. */
 export function textElement(v: string | null | undefined): string {
   if (v === null || v === undefined) return 'NULL';

@@ -133,8 +133,8 @@ describe('rows encoded on an ingest worker', { timeout: 60_000 }, () => {
       const i = block.keyAt.get(sagaId)!;
       return Buffer.from(block.bytes.subarray(block.keyStarts[i]!, block.keyStarts[i + 1]!)).toString('utf8');
     };
-    expect(text('s1')).toBe('s1\torder.id\tORD-1\ns1\ttab\ta\\tb\n');
-    expect(text('s2')).toBe('s2\tpayment.id\tP\\\\2\n');
+    expect(text('s1')).toBe('s1\t{"order.id"}\tord-1\ns1\t{"tab"}\ta\\tb\n');
+    expect(text('s2')).toBe('s2\t{"payment.id"}\tp\\\\2\n');
     expect([...block.keyAt.keys()]).toEqual(['s1', 's2']);
     expect(lean.map((r) => r.keys)).toEqual([null, null, null, null, ['order.id', 'no-saga']]);
     // The span lines are unchanged by the key lines after them.
@@ -156,7 +156,7 @@ describe('rows encoded on an ingest worker', { timeout: 60_000 }, () => {
     expect(w.copyText).toBe('');
     expect(w.copyBytes).toHaveLength(3);
     expect(w.copyRows()).toEqual(['s0', 's1', 's2'].flatMap((s, i) => [
-      { sagaId: s, name: 'order.id', value: `ORD-${i}` }, { sagaId: s, name: 'payment.id', value: `P-${i}` },
+      { sagaId: s, name: 'order.id', value: `ord-${i}` }, { sagaId: s, name: 'payment.id', value: `p-${i}` },
     ]));
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { distinctKeys, KeyLines, keysOfRows, keyWritesOfRows, parseKeyLines } from './key-writer';
+import { distinctKeys, KeyLines, keysOfRows, keyWritesOfRows, MAX_NAMES_PER_ROW, parseKeyLines } from './key-writer';
 import type { CopyBlock } from '../ingest/span-row';
 
 /** A block as a decode worker leaves it, holding only key lines (lib/ingest/copy-block.ts). */
@@ -29,18 +29,20 @@ describe('keyWritesOfRows', () => {
       row(null, 'order.id', 'ORD-orphan'),
       row('new-1'),
     ], new Set(['new-1']));
-    expect(w.copyText).toBe('new-1\torder.id\tORD-1\nnew-1\tuser.id\tu1\n');
+    // Values folded (lib/search/keys.ts foldKeyValue), names as a text[] literal.
+    expect(w.copyText).toBe('new-1\t{"order.id"}\tord-1\nnew-1\t{"user.id"}\tu1\n');
     expect(w.copyBytes).toEqual([]);
-    expect(w.copyRows()).toEqual([{ sagaId: 'new-1', name: 'order.id', value: 'ORD-1' }, { sagaId: 'new-1', name: 'user.id', value: 'u1' }]);
+    expect(w.copyRows()).toEqual([{ sagaId: 'new-1', name: 'order.id', value: 'ord-1' }, { sagaId: 'new-1', name: 'user.id', value: 'u1' }]);
     expect(w.upsert).toEqual([
-      { sagaId: 'old-1', name: 'order.id', value: 'ORD-0' }, { sagaId: 'old-1', name: 'user.id', value: 'u9' },
-      { sagaId: 'old-2', name: 'order.id', value: 'ORD-2' },
+      { sagaId: 'old-1', name: 'order.id', value: 'ord-0' }, { sagaId: 'old-1', name: 'user.id', value: 'u9' },
+      { sagaId: 'old-2', name: 'order.id', value: 'ord-2' },
     ]);
   });
 
   it('escapes tabs, newlines and backslashes for COPY', () => {
     const w = keyWritesOfRows([row('s\t1', 'a\\b', 'line\nbreak')], new Set(['s\t1']));
-    expect(w.copyText).toBe('s\\t1\ta\\\\b\tline\\nbreak\n');
+    // The array literal escapes the backslash once, COPY once more.
+    expect(w.copyText).toBe('s\\t1\t{"a\\\\\\\\b"}\tline\\nbreak\n');
   });
 
   it('writes each pair of a saga once, whether its rows share key arrays or not, past the short scan too', () => {
@@ -62,9 +64,9 @@ describe('keyWritesOfRows', () => {
     ];
     const w = keyWritesOfRows(rows, new Set(['new-1', 'new-2']));
     expect(w.copyText).toBe('');
-    expect(text(w.copyBytes)).toBe('new-1\torder.id\tORD-1\nnew-1\tuser.id\tu1\n');
-    expect(w.copyRows()).toEqual([{ sagaId: 'new-1', name: 'order.id', value: 'ORD-1' }, { sagaId: 'new-1', name: 'user.id', value: 'u1' }]);
-    expect(w.upsert).toEqual([{ sagaId: 'old-1', name: 'order.id', value: 'ORD-0' }]);
+    expect(text(w.copyBytes)).toBe('new-1\t{"order.id"}\tord-1\nnew-1\t{"user.id"}\tu1\n');
+    expect(w.copyRows()).toEqual([{ sagaId: 'new-1', name: 'order.id', value: 'ord-1' }, { sagaId: 'new-1', name: 'user.id', value: 'u1' }]);
+    expect(w.upsert).toEqual([{ sagaId: 'old-1', name: 'order.id', value: 'ord-0' }]);
   });
 
   it('stored sagas\' keys from blocks go to the insert, parsed back from their lines', () => {
@@ -72,7 +74,7 @@ describe('keyWritesOfRows', () => {
     const b = keyBlock(['old', 'order.id', 'ORD-1']);
     const w = keyWritesOfRows([{ sagaId: 'old', keys: null, block: a }, { sagaId: 'old', keys: null, block: b }], new Set());
     expect(w.copyText).toBe('');
-    expect(w.upsert).toEqual([{ sagaId: 'old', name: 'note', value: 'tab\there' }, { sagaId: 'old', name: 'order.id', value: 'ORD-1' }]);
+    expect(w.upsert).toEqual([{ sagaId: 'old', name: 'note', value: 'tab\there' }, { sagaId: 'old', name: 'order.id', value: 'ord-1' }]);
   });
 
   it('merges a new saga\'s keys from several blocks and from rows, each pair once', () => {
@@ -84,24 +86,50 @@ describe('keyWritesOfRows', () => {
     ], new Set(['s']));
     expect(w.copyBytes).toEqual([]);
     expect(w.copyText.split('\n').filter(Boolean).sort()).toEqual([
-      's\tnote\ttab\\there', 's\torder.id\tORD-1', 's\tpayment.id\tP-1', 's\tuser.id\tu1',
+      's\t{"note"}\ttab\\there', 's\t{"order.id"}\tord-1', 's\t{"payment.id"}\tp-1', 's\t{"user.id"}\tu1',
     ]);
-    expect(w.copyRows().map((k) => k.value)).toEqual(['tab\there', 'ORD-1', 'P-1', 'u1']);
+    expect(w.copyRows().map((k) => k.value)).toEqual(['tab\there', 'ord-1', 'p-1', 'u1']);
   });
 
   it('parseKeyLines reads back what KeyLines wrote, hostile text included', () => {
     const hostile = 'tab\t nl\n cr\r bs\\ \\t \\N é 𝄞';
     const lines = new KeyLines();
     lines.add(hostile, ['n\\', hostile, 'x', '1']);
-    expect(parseKeyLines(lines.text())).toEqual([{ sagaId: hostile, name: 'n\\', value: hostile }, { sagaId: hostile, name: 'x', value: '1' }]);
+    lines.add(hostile, ['q"', hostile.toUpperCase()]);
+    expect(parseKeyLines(lines.text())).toEqual([
+      { sagaId: hostile, name: 'n\\', value: hostile.toLowerCase() }, { sagaId: hostile, name: 'q"', value: hostile.toLowerCase() },
+      { sagaId: hostile, name: 'x', value: '1' },
+    ]);
     expect(parseKeyLines(Buffer.from(lines.text(), 'utf8'))).toEqual(parseKeyLines(lines.text()));
   });
 
   it('distinctKeys: keys of two sources as one list, each once, sorted', () => {
     const k = (sagaId: string, name: string, value: string) => ({ sagaId, name, value });
-    expect(distinctKeys([k('b', 'x', '1'), k('a', 'y', '2'), k('b', 'x', '1'), k('a', 'y', 'Y')])).toEqual([
-      k('a', 'y', '2'), k('a', 'y', 'Y'), k('b', 'x', '1'),
+    expect(distinctKeys([k('b', 'x', '1'), k('a', 'y', '2'), k('b', 'x', '1'), k('a', 'y', 'Y'), k('a', 'y', 'y')])).toEqual([
+      k('a', 'y', '2'), k('a', 'y', 'y'), k('b', 'x', '1'),
     ]);
+  });
+
+  it('one line per value of a saga, naming every name it came under, however its spans carry them', () => {
+    const w = keyWritesOfRows([
+      row('s', 'order.id', 'ORD-1', 'user.id', 'u1'), row('s', 'order_id', 'ord-1'), row('s', 'order.id', 'Ord-1', 'payment.id', 'P-1'),
+    ], new Set(['s']));
+    expect(w.copyText).toBe('s\t{"order.id","order_id"}\tord-1\ns\t{"user.id"}\tu1\ns\t{"payment.id"}\tp-1\n');
+    expect(w.copyRows()).toEqual([
+      { sagaId: 's', name: 'order.id', value: 'ord-1' }, { sagaId: 's', name: 'order_id', value: 'ord-1' },
+      { sagaId: 's', name: 'payment.id', value: 'p-1' }, { sagaId: 's', name: 'user.id', value: 'u1' },
+    ]);
+  });
+
+  it(`a value under more than ${MAX_NAMES_PER_ROW} names goes on more lines, none longer, every name kept`, () => {
+    const names = Array.from({ length: 2 * MAX_NAMES_PER_ROW + 5 }, (_, i) => `n${i}`);
+    const w = keyWritesOfRows(names.map((n) => row('s', n, 'V', 'other', `v-${n}`)), new Set(['s']));
+    const lines = w.copyText.split('\n').filter((l) => l.endsWith('\tv'));
+    expect(lines).toHaveLength(3);
+    expect(lines.map((l) => l.split('","').length)).toEqual([MAX_NAMES_PER_ROW, MAX_NAMES_PER_ROW, 5]);
+    expect(w.copyRows().filter((k) => k.value === 'v').map((k) => k.name).sort()).toEqual([...names].sort());
+    // The other values, one each, past the short scan of a saga's values too.
+    expect(w.copyRows().filter((k) => k.value !== 'v')).toHaveLength(names.length);
   });
 
   it('keysOfRows: every key once, in (saga, name, value) order', () => {

@@ -1,11 +1,12 @@
 /**
  * Writes business keys (table saga_keys) inside the ingest transaction
  * (lib/ingest/span-writer.ts), so a saga is findable by its keys exactly when its
- * spans are committed. One row per (saga, name, value) as a rule; a repeat is
- * harmless and allowed (ADR 0016): the table has one index, a btree on
- * (lower(value), saga_id), and no unique key, because every key row paid for a
- * second index. Search matches sagas through their summaries (`id IN (…)`), so a
- * repeated row finds its saga once, and the saga page reads keys from spans.
+ * spans are committed. One row per (saga, folded value) as a rule, naming every
+ * key name the value came under; a repeat is harmless and allowed (ADR 0016):
+ * the table has one index, a btree on (value, saga_id) in the "C" collation, and
+ * no unique key, because every key row paid for a second index. Search matches
+ * sagas through their summaries (`id IN (…)`), so a repeated row finds its saga
+ * once, and the saga page reads keys from spans.
  *
  * Two ways in, by whose summary row the transaction holds (ADR 0012):
  * - Keys of sagas whose summary this transaction inserted (new sagas, most
@@ -24,10 +25,10 @@
  */
 import type { Sql, TxSql } from '../db/connection';
 import type { CopyBlock, SpanRow } from '../ingest/span-row';
-import { arrayLiteral, copyText, parseCopyText } from '../db/pg-text';
-import type { KeyExtractor } from './keys';
+import { arrayLiteral, copyText, parseArrayLiteral, parseCopyText } from '../db/pg-text';
+import { foldKeyValue, type KeyExtractor } from './keys';
 
-/** A key of one saga, as stored. */
+/** A key of one saga: its value folded (foldKeyValue), as the index holds it. */
 export interface SagaKeyRow {
   sagaId: string;
   name: string;
@@ -39,7 +40,7 @@ export const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0
 const cmp = compareText;
 const sortKeys = (keys: SagaKeyRow[]) => keys.sort((a, b) => cmp(a.sagaId, b.sagaId) || cmp(a.name, b.name) || cmp(a.value, b.value));
 
-/** The distinct keys of rows that have a saga id, sorted by (saga, name, value). */
+/** The distinct keys of rows that have a saga id, values folded, sorted by (saga, name, value). */
 export function keysOfRows(rows: readonly Pick<SpanRow, 'sagaId' | 'keys'>[]): SagaKeyRow[] {
   const seen = new Set<string>();
   const out: SagaKeyRow[] = [];
@@ -47,10 +48,11 @@ export function keysOfRows(rows: readonly Pick<SpanRow, 'sagaId' | 'keys'>[]): S
     const k = r.keys;
     if (k === null || r.sagaId === null) continue;
     for (let i = 0; i < k.length; i += 2) {
-      const id = r.sagaId + '\u0000' + k[i] + '\u0000' + k[i + 1];
+      const value = foldKeyValue(k[i + 1]!);
+      const id = r.sagaId + '\u0000' + k[i] + '\u0000' + value;
       if (seen.has(id)) continue;
       seen.add(id);
-      out.push({ sagaId: r.sagaId, name: k[i]!, value: k[i + 1]! });
+      out.push({ sagaId: r.sagaId, name: k[i]!, value });
     }
   }
   return sortKeys(out);
@@ -72,58 +74,74 @@ export interface KeyWrites {
   upsert: SagaKeyRow[];
 }
 
-/** What KeyLines has written of one saga. */
+/** What KeyLines holds of one saga. */
 interface Written {
   /** The saga id as a COPY field and its tab. */
   prefix: string;
   /** Key arrays seen (rows of a saga share their array when their keys repeat: lib/ingest/span-row.ts). */
   arrays: (readonly string[])[];
-  /** Pairs written, flat [name, value, …]; past PAIRS_SCANNED of them, `set` holds them too. */
-  pairs: string[];
-  set: Set<string> | null;
-  /** The saga's COPY lines. */
-  text: string;
-  /** take() has handed them out. */
+  /** Folded values, in first-seen order, and the names each came under (one line each). */
+  values: string[];
+  names: string[][];
+  /** Past VALUES_SCANNED values: the last entry of each value. */
+  index: Map<string, number> | null;
+  /** take() has handed the lines out. */
   taken: boolean;
 }
 const ARRAYS_SCANNED = 8;
-const PAIRS_SCANNED = 32;
+const VALUES_SCANNED = 16;
+/**
+ * Names on one line at most. A value seen under more names starts another line
+ * (a repeated row is harmless), so no sender can grow one row without bound.
+ */
+export const MAX_NAMES_PER_ROW = 32;
 
-function firstTime(w: Written, name: string, value: string): boolean {
-  if (w.set !== null) {
-    const id = name + '\u0000' + value;
-    if (w.set.has(id)) return false;
-    w.set.add(id);
-    return true;
+function lastEntry(w: Written, value: string): number {
+  if (w.index !== null) return w.index.get(value) ?? -1;
+  return w.values.lastIndexOf(value);
+}
+
+function note(w: Written, name: string, value: string): void {
+  const i = lastEntry(w, value);
+  if (i !== -1 && w.names[i]!.includes(name)) return;
+  if (i !== -1 && w.names[i]!.length < MAX_NAMES_PER_ROW) {
+    w.names[i]!.push(name);
+    return;
   }
-  for (let i = 0; i < w.pairs.length; i += 2) if (w.pairs[i] === name && w.pairs[i + 1] === value) return false;
-  w.pairs.push(name, value);
-  if (w.pairs.length > 2 * PAIRS_SCANNED) {
-    w.set = new Set();
-    for (let i = 0; i < w.pairs.length; i += 2) w.set.add(w.pairs[i] + '\u0000' + w.pairs[i + 1]);
+  w.values.push(value);
+  w.names.push([name]);
+  if (w.index !== null) w.index.set(value, w.values.length - 1);
+  else if (w.values.length > VALUES_SCANNED) {
+    w.index = new Map();
+    for (let j = 0; j < w.values.length; j++) w.index.set(w.values[j]!, j);
   }
-  return true;
+}
+
+function linesOf(w: Written): string {
+  let out = '';
+  for (let i = 0; i < w.values.length; i++) out += w.prefix + copyText(arrayLiteral(w.names[i]!)) + '\t' + copyText(w.values[i]!) + '\n';
+  return out;
 }
 
 /**
- * COPY lines of business keys, each (saga, name, value) once, a saga's lines
- * together. Built for every span, on a decode worker (lib/ingest/copy-block.ts)
- * or the main thread, so the common case allocates little: a repeated key
- * array is recognised by identity, a repeated pair by a short scan of the
- * saga's pairs, and only a pair seen first becomes text.
+ * COPY lines of business keys, one per (saga, folded value) with every name
+ * the value came under (`order.id` and `saga.key.order_id` usually carry the
+ * same order id: one row, not two), a saga's lines together. Built for every
+ * span, on a decode worker (lib/ingest/copy-block.ts) or the main thread, so
+ * the common case allocates little: a repeated key array is recognised by
+ * identity, a repeated value by a short scan of the saga's values, and the text
+ * is made once, when the lines are taken.
  */
 export class KeyLines {
   private readonly sagas = new Map<string, Written>();
 
-  /** Adds keys (flat [name, value, …]) of saga `sagaId`. */
+  /** Adds keys (flat [name, value, …], values as sent) of saga `sagaId`. */
   add(sagaId: string, k: readonly string[]): void {
     let w = this.sagas.get(sagaId);
-    if (w === undefined) this.sagas.set(sagaId, (w = { prefix: copyText(sagaId) + '\t', arrays: [k], pairs: [], set: null, text: '', taken: false }));
+    if (w === undefined) this.sagas.set(sagaId, (w = { prefix: copyText(sagaId) + '\t', arrays: [k], values: [], names: [], index: null, taken: false }));
     else if (w.arrays.includes(k)) return;
     else if (w.arrays.length < ARRAYS_SCANNED) w.arrays.push(k);
-    for (let i = 0; i < k.length; i += 2) {
-      if (firstTime(w, k[i]!, k[i + 1]!)) w.text += w.prefix + copyText(k[i]!) + '\t' + copyText(k[i + 1]!) + '\n';
-    }
+    for (let i = 0; i < k.length; i += 2) note(w, k[i]!, foldKeyValue(k[i + 1]!));
   }
 
   has(sagaId: string): boolean {
@@ -135,19 +153,19 @@ export class KeyLines {
     const w = this.sagas.get(sagaId);
     if (w === undefined || w.taken) return '';
     w.taken = true;
-    return w.text;
+    return linesOf(w);
   }
 
   /** The saga's lines, which are then forgotten. */
   remove(sagaId: string): string {
     const w = this.sagas.get(sagaId);
     this.sagas.delete(sagaId);
-    return w?.text ?? '';
+    return w === undefined ? '' : linesOf(w);
   }
 
   text(): string {
     let out = '';
-    for (const w of this.sagas.values()) out += w.text;
+    for (const w of this.sagas.values()) out += linesOf(w);
     return out;
   }
 }
@@ -158,14 +176,16 @@ export function blockKeyLines(block: CopyBlock, sagaId: string): Uint8Array | nu
   return i === undefined ? null : block.bytes.subarray(block.keyStarts[i]!, block.keyStarts[i + 1]!);
 }
 
-/** Keys from COPY text lines as KeyLines writes them. */
+/** Keys from COPY text lines as KeyLines writes them, one per name. */
 export function parseKeyLines(lines: string | Uint8Array): SagaKeyRow[] {
   const text = typeof lines === 'string' ? lines : Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength).toString('utf8');
   const out: SagaKeyRow[] = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;
-    const [sagaId, name, value] = line.split('\t');
-    out.push({ sagaId: parseCopyText(sagaId!), name: parseCopyText(name!), value: parseCopyText(value!) });
+    const [sagaId, names, value] = line.split('\t');
+    const id = parseCopyText(sagaId!);
+    const v = parseCopyText(value!);
+    for (const name of parseArrayLiteral(parseCopyText(names!)) ?? []) out.push({ sagaId: id, name, value: v });
   }
   return out;
 }
@@ -244,7 +264,7 @@ export function keyWritesOfRows(
   };
 }
 
-const COPY_KEYS = 'COPY saga_keys (saga_id, name, value) FROM STDIN';
+const COPY_KEYS = 'COPY saga_keys (saga_id, names, value) FROM STDIN';
 
 /** Writes a batch's keys (see the module comment). */
 export async function writeKeys(tx: TxSql, writes: KeyWrites): Promise<void> {
@@ -257,11 +277,11 @@ export async function writeKeys(tx: TxSql, writes: KeyWrites): Promise<void> {
   await insertKeys(tx, insert);
 }
 
-// (lower(k.value), k.saga_id) is the index: one probe per key, however many sagas share the value.
-const INSERT = `INSERT INTO saga_keys (saga_id, name, value)
-  SELECT u.saga_id, u.name, u.value FROM unnest($1::text[], $2::text[], $3::text[]) AS u(saga_id, name, value)
-   WHERE NOT EXISTS (SELECT 1 FROM saga_keys k
-                      WHERE lower(k.value) = lower(u.value) AND k.saga_id = u.saga_id AND k.name = u.name AND k.value = u.value)`;
+// (k.value, k.saga_id) is the index: one probe per key, however many sagas share the value.
+// One row per name on this path (keys of stored sagas and of adopted spans: rare).
+const INSERT = `INSERT INTO saga_keys (saga_id, names, value)
+  SELECT u.saga_id, ARRAY[u.name], u.value FROM unnest($1::text[], $2::text[], $3::text[]) AS u(saga_id, name, value)
+   WHERE NOT EXISTS (SELECT 1 FROM saga_keys k WHERE k.value = u.value AND k.saga_id = u.saga_id AND u.name = ANY(k.names))`;
 
 const params = (keys: readonly SagaKeyRow[]) => [
   arrayLiteral(keys.map((k) => k.sagaId)), arrayLiteral(keys.map((k) => k.name)), arrayLiteral(keys.map((k) => k.value)),

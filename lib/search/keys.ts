@@ -46,7 +46,14 @@ export const MAX_KEY_NAME_LENGTH = 128;
 export const MAX_KEY_VALUE_LENGTH = 256;
 export const MAX_KEYS_PER_SPAN = 32;
 
-/** A business key as stored: name (prefix stripped) and value. */
+/**
+ * A key value as the index holds it and as search compares it: lower case, by
+ * JavaScript's Unicode mapping on both sides (ingest and `q` / `key=`), so the
+ * index is a plain btree without lower() per row (migration saga_keys_folded).
+ */
+export const foldKeyValue = (value: string): string => value.toLowerCase();
+
+/** A business key: name (prefix stripped) and value, as sent. */
 export interface BusinessKey {
   name: string;
   value: string;

@@ -28,7 +28,7 @@ describe('searchSubquery', () => {
 
   it('always looks the value up among business keys, as stored (capped at 256)', () => {
     const p: unknown[] = [];
-    expect(searchSubquery('X'.repeat(300), p)).toContain('FROM saga_keys WHERE lower(value) =');
+    expect(searchSubquery('X'.repeat(300), p)).toContain('FROM saga_keys WHERE value =');
     expect(p[p.length - 1]).toBe('x'.repeat(256));
   });
 });
@@ -53,7 +53,7 @@ describe('sagaFilterConditions', () => {
 
   it('filters on one business key by name and value (any case)', () => {
     const { where, values } = conditions({ key: 'order_id:ORD-1:A' });
-    expect(where[0]).toContain('FROM saga_keys WHERE lower(value) = $1 AND name = $2');
+    expect(where[0]).toContain('FROM saga_keys WHERE value = $1 AND $2 = ANY(names)');
     expect(values).toEqual(['ord-1:a', 'order_id']);
   });
 

@@ -11,7 +11,7 @@
  * million costs three index probes, not a scan.
  */
 import type { SagaListQuery } from '../api/query';
-import { MAX_KEY_VALUE_LENGTH } from './keys';
+import { foldKeyValue, MAX_KEY_VALUE_LENGTH } from './keys';
 import { cut } from '../ingest/limits';
 
 /** Saga-id prefixes shorter than this match whole ids only (a 2-letter prefix would match everything). */
@@ -42,15 +42,15 @@ export function searchSubquery(q: string, params: unknown[]): string {
   );
   if (TRACE_ID.test(folded)) branches.push(`SELECT id FROM sagas WHERE trace_ids @> ARRAY[${param(params, folded)}]::text[]`);
   if (SPAN_ID.test(folded)) branches.push(`SELECT saga_id FROM spans WHERE span_id = ${param(params, folded)} AND saga_id IS NOT NULL`);
-  // Stored values are capped (lib/search/keys.ts): a longer q is compared as stored.
-  branches.push(`SELECT saga_id FROM saga_keys WHERE lower(value) = ${param(params, cut(folded, MAX_KEY_VALUE_LENGTH))}`);
+  // Stored values are capped, then folded (lib/search/keys.ts): a longer q is compared as stored.
+  branches.push(`SELECT saga_id FROM saga_keys WHERE value = ${param(params, foldKeyValue(cut(q, MAX_KEY_VALUE_LENGTH)))}`);
   return branches.join(' UNION ALL ');
 }
 
 /** `key=<name>:<value>`: sagas with that business key (value in any case). */
 export function keySubquery(key: { name: string; value: string }, params: unknown[]): string {
-  const value = cut(key.value.toLowerCase(), MAX_KEY_VALUE_LENGTH);
-  return `SELECT saga_id FROM saga_keys WHERE lower(value) = ${param(params, value)} AND name = ${param(params, key.name)}`;
+  const value = foldKeyValue(cut(key.value, MAX_KEY_VALUE_LENGTH));
+  return `SELECT saga_id FROM saga_keys WHERE value = ${param(params, value)} AND ${param(params, key.name)} = ANY(names)`;
 }
 
 /**

@@ -58,10 +58,17 @@ const pageKeysOf = async (sagaId: string) =>
   (await getSagaDetail(env.db, sagaId, modelConfigFrom(env.config, Date.now()), env.config.SAGASCOPE_MAX_SAGA_SPANS, null, env.config.SAGASCOPE_KEY_ATTRIBUTES))!
     .keys.map((k) => `${k.name}=${k.value}`);
 
-/** The keys stored in the search index (table saga_keys), each once (a row may repeat: ADR 0016). */
+/**
+ * The keys stored in the search index (table saga_keys), each once (a row may
+ * repeat, and holds every name of its value: ADR 0016), values folded.
+ */
 const keysOf = async (sagaId: string) =>
-  (await env.db.query<{ name: string; value: string }>(`SELECT DISTINCT name, value FROM saga_keys WHERE saga_id = $1 ORDER BY name, value`, [sagaId]))
-    .map((k) => `${k.name}=${k.value}`);
+  (await env.db.query<{ name: string; value: string }>(
+    `SELECT DISTINCT n AS name, value FROM saga_keys, unnest(names) AS n WHERE saga_id = $1 ORDER BY name, value`, [sagaId],
+  )).map((k) => `${k.name}=${k.value}`);
+
+/** `name=value` keys as the index holds them: the value folded (lib/search/keys.ts foldKeyValue). */
+const folded = (...keys: string[]) => keys.map((k) => k.slice(0, k.indexOf('=') + 1) + k.slice(k.indexOf('=') + 1).toLowerCase());
 
 describe('keys through the OTel SDK', () => {
   it('stores keys from span attributes, resource attributes, saga.key.* and the configured list, once per saga', async () => {
@@ -100,12 +107,12 @@ describe('keys through the OTel SDK', () => {
     await Promise.all([orchestrator.forceFlush(), payments.forceFlush()]);
     await Promise.all([orchestrator.shutdown(), payments.shutdown()]);
 
-    await eventually(async () => expect(await keysOf(sagaId)).toEqual([
+    await eventually(async () => expect(await keysOf(sagaId)).toEqual(folded(
       `account.id=ACC-${run}`,
       `order_id=ORD-${run}-1`,
       `payment.id=${4_200_000 + Number.parseInt(run, 16)}`,
       `tenant.order_ref=REF-${run}`,
-    ]));
+    )));
 
     // q: any key value, in any case; key=name:value.
     expect(await find({ q: `ord-${run}-1` })).toEqual([sagaId]);
@@ -118,7 +125,8 @@ describe('keys through the OTel SDK', () => {
     expect(await find({ q: `/charge` })).toEqual([]);
 
     // The saga page's data lists them, read from the spans by the same extractor (lib/search/saga-keys.ts).
-    expect(await pageKeysOf(sagaId)).toEqual(await keysOf(sagaId));
+    expect(folded(...(await pageKeysOf(sagaId)))).toEqual(await keysOf(sagaId));
+    expect(await pageKeysOf(sagaId)).toContain(`account.id=ACC-${run}`);
     // Under the default list (another process's configuration), tenant.order_ref is no key.
     const detail = await getSagaDetail(env.db, sagaId, modelConfigFrom(env.config, Date.now()), env.config.SAGASCOPE_MAX_SAGA_SPANS);
     expect(detail!.keys.map((k) => k.name)).toEqual(['account.id', 'order_id', 'payment.id']);
@@ -181,7 +189,7 @@ describe('keys of spans that join their saga later', () => {
       attributes: { 'saga.id': sagaId, 'saga.name': 'ship', 'saga.role': 'coordinator' } })]);
     // Then one whose parent is stored already.
     await send([makeSpan({ traceId, parentSpanId: rootId, service: 'billing', startMs: t0 + 3, endMs: t0 + 4, attributes: { 'invoice.id': `INV-${run}` } })]);
-    await eventually(async () => expect(await keysOf(sagaId)).toEqual([`invoice.id=INV-${run}`, `shipment.id=SHP-${run}`]));
+    await eventually(async () => expect(await keysOf(sagaId)).toEqual(folded(`invoice.id=INV-${run}`, `shipment.id=SHP-${run}`)));
     expect(await find({ q: `shp-${run}` })).toEqual([sagaId]);
     expect(await find({ key: `invoice.id:INV-${run}` })).toEqual([sagaId]);
   });
@@ -192,15 +200,15 @@ describe('keys that are stored already', () => {
     // A key can precede its saga's summary: keys of a saga retention removed
     // that comes back before they are swept (lib/search/key-writer.ts).
     const sagaId = `prekeyed-${run}`;
-    await env.db.query(`INSERT INTO saga_keys (saga_id, name, value) VALUES ($1, 'order.id', $2)`, [sagaId, `ORD-PRE-${run}`]);
+    await env.db.query(`INSERT INTO saga_keys (saga_id, names, value) VALUES ($1, ARRAY['order.id'], $2)`, [sagaId, `ord-pre-${run}`]);
     await send([makeSpan({ service: 'orders', attributes: {
       'saga.id': sagaId, 'saga.name': 'prekeyed', 'order.id': `ORD-PRE-${run}`, 'payment.id': `PAY-PRE-${run}`,
     } })]);
-    await eventually(async () => expect(await keysOf(sagaId)).toEqual([`order.id=ORD-PRE-${run}`, `payment.id=PAY-PRE-${run}`]));
+    await eventually(async () => expect(await keysOf(sagaId)).toEqual(folded(`order.id=ORD-PRE-${run}`, `payment.id=PAY-PRE-${run}`)));
     const [summary] = await env.db.query<{ span_count: number }>(`SELECT span_count FROM sagas WHERE id = $1`, [sagaId]);
     expect(summary?.span_count).toBe(1);
     // The old row and the new one: one saga found, one key listed.
-    expect(await count(`saga_keys WHERE saga_id = '${sagaId}' AND name = 'order.id'`)).toBe(2);
+    expect(await count(`saga_keys WHERE saga_id = '${sagaId}' AND 'order.id' = ANY(names)`)).toBe(2);
     expect(await find({ q: `ord-pre-${run}` })).toEqual([sagaId]);
     expect(await find({ key: `order.id:ORD-PRE-${run}` })).toEqual([sagaId]);
     expect(await pageKeysOf(sagaId)).toEqual([`order.id=ORD-PRE-${run}`, `payment.id=PAY-PRE-${run}`]);
@@ -212,7 +220,7 @@ describe('keys that are stored already', () => {
     const span = (i: number) => makeSpan({ traceId, service: 'orders', startMs: Date.now() - 5_000 + i, endMs: Date.now() - 4_000 + i,
       attributes: { 'saga.id': sagaId, 'saga.name': 'repeat', 'order.id': `ORD-REP-${run}`, ...(i > 0 ? { 'payment.id': `PAY-REP-${run}` } : {}) } });
     await send([span(0)]);
-    await eventually(async () => expect(await keysOf(sagaId)).toEqual([`order.id=ORD-REP-${run}`]));
+    await eventually(async () => expect(await keysOf(sagaId)).toEqual(folded(`order.id=ORD-REP-${run}`)));
     // Later batches of the stored saga: one brings a new key, the next repeats both.
     await send([span(1)]);
     await send([span(2), span(3)]);
@@ -238,18 +246,18 @@ describe('hostile keys', () => {
       ...Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`saga.key.k${String(i).padStart(2, '0')}`, `many-${run}-${i}`])),
     } })]);
     const keys = await eventually(async () => {
-      const k = await env.db.query<{ name: string; value: string }>(`SELECT name, value FROM saga_keys WHERE saga_id = $1`, [sagaId]);
+      const k = await env.db.query<{ name: string; value: string }>(`SELECT n AS name, value FROM saga_keys, unnest(names) AS n WHERE saga_id = $1`, [sagaId]);
       expect(k.length).toBeGreaterThan(0);
       return k;
     });
     // At most 32 keys per span.
     expect(keys).toHaveLength(32);
     const byName = new Map(keys.map((k) => [k.name, k.value]));
-    expect(byName.get('n'.repeat(128))).toBe(longValue.slice(0, 256));
-    expect(byName.get('ctl')).toBe(controls.replace('\u0000', '\uFFFD'));
+    expect(byName.get('n'.repeat(128))).toBe(longValue.slice(0, 256).toLowerCase());
+    expect(byName.get('ctl')).toBe(controls.replace('\u0000', '\uFFFD').toLowerCase());
     // A lone surrogate: whatever the decoder made of it, the key holds what the span's attribute holds.
     const [stored] = await env.db.query<{ lone: string }>(`SELECT attributes->>'saga.key.lone' AS lone FROM spans WHERE saga_id = $1`, [sagaId]);
-    expect(byName.get('lone')).toBe(stored!.lone);
+    expect(byName.get('lone')).toBe(stored!.lone.toLowerCase());
     expect(stored!.lone.isWellFormed()).toBe(true);
     expect(byName.has('')).toBe(false);
     expect(byName.has('empty')).toBe(false);
@@ -312,7 +320,7 @@ describe('retention', () => {
     const r = await pruneExpiredSpans(env.db, { olderThan: new Date(Date.now() - 7 * 86_400_000) });
     expect(r.sagasDeleted).toBeGreaterThanOrEqual(1);
     expect(await keysOf(old)).toEqual([]);
-    expect(await keysOf(keep)).toEqual([`order.id=KEEP-${run}`]);
+    expect(await keysOf(keep)).toEqual(folded(`order.id=KEEP-${run}`));
     expect(await find({ q: `OLD-${run}` })).toEqual([]);
   });
 
@@ -322,7 +330,7 @@ describe('retention', () => {
     const live = await count('saga_keys');
     expect(live).toBeGreaterThan(10);
     const orphans = async (n: number, tag: string) => env.db.query(
-      `INSERT INTO saga_keys (saga_id, name, value) SELECT 'gone-' || $1 || '-' || g, 'order.id', 'GONE-' || g FROM generate_series(1, $2::int) g`,
+      `INSERT INTO saga_keys (saga_id, names, value) SELECT 'gone-' || $1 || '-' || g, ARRAY['order.id'], 'gone-' || g FROM generate_series(1, $2::int) g`,
       [`${tag}-${run}`, n],
     );
     await orphans(Math.floor(live / 10), 'few');

@@ -85,8 +85,9 @@ describe('rows encoded on an ingest worker, stored', () => {
     expect(await b.db.query(SPANS_SQL)).toEqual(await a.db.query(SPANS_SQL));
     expect(await b.db.query(SAGAS_SQL)).toEqual(await a.db.query(SAGAS_SQL));
     expect(await b.db.query('SELECT id, attributes FROM resources ORDER BY id')).toEqual(await a.db.query('SELECT id, attributes FROM resources ORDER BY id'));
-    const keys = await a.db.query<{ name: string }>('SELECT saga_id, name, value FROM saga_keys ORDER BY 1, 2, 3');
-    expect(await b.db.query('SELECT saga_id, name, value FROM saga_keys ORDER BY 1, 2, 3')).toEqual(keys);
+    const KEYS_SQL = 'SELECT saga_id, n AS name, value FROM saga_keys, unnest(names) AS n ORDER BY 1, 2, 3';
+    const keys = await a.db.query<{ name: string }>(KEYS_SQL);
+    expect(await b.db.query(KEYS_SQL)).toEqual(keys);
     // order.id and payment.id of the 30 sagas (the 5 extra reuse the first 5 ids and values), ledger of 5, each once.
     expect(keys.map((k) => k.name).sort()).toEqual([...Array(30).fill('order.id'), ...Array(30).fill('payment.id'), ...Array(5).fill('ledger')].sort());
     const [{ inherited }] = await b.db.query<{ inherited: number }>(`SELECT count(*)::int AS inherited FROM spans WHERE saga_id IS NOT NULL AND name LIKE 'step %'`);
@@ -106,8 +107,8 @@ describe('rows encoded on an ingest worker, stored', () => {
     expect(b[1]!.block!.keyAt.size).toBe(0); // Y's block holds no lines: they are in X's
     const cfg = (nowMs: number) => modelConfigFrom(encoded.config, nowMs);
     expect((await writeSpanBatch(encoded.db, [...a, ...b], cfg, { maxSagaSpans: encoded.config.SAGASCOPE_MAX_SAGA_SPANS })).stored).toBe(2);
-    expect(await encoded.db.query(`SELECT name, value FROM saga_keys WHERE saga_id = 'dup-lines' ORDER BY name`)).toEqual([
-      { name: 'order.id', value: 'ORD-X' }, { name: 'payment.id', value: 'PAY-Y' },
+    expect(await encoded.db.query(`SELECT n AS name, value FROM saga_keys, unnest(names) AS n WHERE saga_id = 'dup-lines' ORDER BY name`)).toEqual([
+      { name: 'order.id', value: 'ord-x' }, { name: 'payment.id', value: 'pay-y' },
     ]);
   });
 });
