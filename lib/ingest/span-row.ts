@@ -93,12 +93,16 @@ const cleanOrNull = (v: string | null) => (v === null ? null : cleanText(v));
 
 const SHARED_KEY_ARRAYS = 4;
 
-/** `keys`, or an array with the same keys that a span of the same saga already holds. */
-function shared(arrays: Map<string | null, string[][]>, sagaId: string | null, keys: string[] | null): string[] | null {
-  if (keys === null) return null;
+/**
+ * The span's keys: the first `n` entries of `scratch`, as the array a span of
+ * the same saga already holds when it has the same keys, else as a new one.
+ */
+function shared(arrays: Map<string | null, string[][]>, sagaId: string | null, scratch: readonly string[], n: number): string[] | null {
+  if (n === 0) return null;
   let list = arrays.get(sagaId);
   if (list === undefined) arrays.set(sagaId, (list = []));
-  for (const a of list) if (sameKeys(a, keys)) return a;
+  for (const a of list) if (sameKeys(a, scratch, n)) return a;
+  const keys = scratch.slice(0, n);
   if (list.length < SHARED_KEY_ARRAYS) list.push(keys);
   return keys;
 }
@@ -118,6 +122,8 @@ export function toSpanRows(
   // main thread clones it once, and the key writer (lib/search/key-writer.ts)
   // skips it at a glance. A few arrays per saga are kept to compare against.
   const keyArrays = new Map<string | null, string[][]>();
+  // Each span's keys are found here first (KeyExtractor.extractInto).
+  const scratch: string[] = [];
   for (const original of input) {
     const s = limitSpan(original, limits);
     if (s !== original && tally) tally.truncated++;
@@ -129,7 +135,7 @@ export function toSpanRows(
     }
     const f = extractSagaFields(s);
     const sagaId = cleanOrNull(f.sagaId);
-    const spanKeys = shared(keyArrays, sagaId, keys.extract(s.attributes, res.keys));
+    const spanKeys = shared(keyArrays, sagaId, scratch, keys.extractInto(s.attributes, res.keys, scratch));
     rows.push({
       traceId: s.traceId,
       spanId: s.spanId,

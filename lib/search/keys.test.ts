@@ -29,7 +29,15 @@ describe('KeyExtractor', () => {
     const resource = keys.extract({ 'user.id': 'u1', 'service.name': 's' });
     expect(pairs(resource)).toEqual(['user.id=u1']);
     expect(pairs(keys.extract({ 'order.id': 'o', 'user.id': 'u1' }, resource))).toEqual(['order.id=o', 'user.id=u1']);
-    expect(keys.extract({}, resource)).toBe(resource);
+    expect(keys.extract({}, resource)).toEqual(resource);
+  });
+
+  it('extractInto writes into one array for every span, however long it was left', () => {
+    const into = ['stale', 'entries', 'from', 'before', 'x', 'y'];
+    expect(keys.extractInto({ 'order.id': 'o', 'saga.key.order_id': 'o' }, ['order.id', 'o'], into)).toBe(4);
+    expect(into.slice(0, 4)).toEqual(['order.id', 'o', 'order_id', 'o']);
+    expect(keys.extractInto({ 'service.name': 's' }, null, into)).toBe(0);
+    expect(keyExtractorFor(null).extractInto({ 'order.id': 'o' }, null, into)).toBe(0);
   });
 
   it('caps names at 128 and values at 256 characters, never splitting a surrogate pair', () => {

@@ -76,7 +76,7 @@ export class KeyExtractor {
   /** names: attribute names that are keys; null: business keys are off (not even saga.key.*). */
   constructor(names: readonly string[] | null) {
     this.names = new Set(names ?? []);
-    if (names === null) this.extract = () => null;
+    if (names === null) this.extractInto = () => 0;
   }
 
   /**
@@ -85,7 +85,19 @@ export class KeyExtractor {
    * (`resourceKeys`, from extract of the resource attributes); null when none.
    */
   extract(attributes: Attributes, resourceKeys: readonly string[] | null = null): string[] | null {
-    let out: string[] | null = null;
+    const out: string[] = [];
+    return this.extractInto(attributes, resourceKeys, out) === 0 ? null : out;
+  }
+
+  /**
+   * extract's list, written into `into` from index 0; returns its length (twice
+   * the keys). What `into` holds past it is left over from earlier calls: ingest
+   * passes one array for every span, never shrunk, and copies the keys out only
+   * when no earlier span of the saga had the same (lib/ingest/span-row.ts), so
+   * most spans allocate nothing here.
+   */
+  extractInto(attributes: Attributes, resourceKeys: readonly string[] | null, into: string[]): number {
+    let n = 0;
     for (const k in attributes) {
       let name: string;
       if (this.names.has(k)) name = k;
@@ -93,27 +105,28 @@ export class KeyExtractor {
       else continue;
       const value = keyValue(attributes[k]!);
       if (value === null) continue;
-      out ??= [];
-      if (out.length >= 2 * MAX_KEYS_PER_SPAN) break;
-      pushUnique(out, cut(cleanText(name), MAX_KEY_NAME_LENGTH), value);
+      if (n >= 2 * MAX_KEYS_PER_SPAN) break;
+      n = putUnique(into, n, cut(cleanText(name), MAX_KEY_NAME_LENGTH), value);
     }
-    if (resourceKeys === null) return out;
-    if (out === null) return resourceKeys as string[];
-    for (let i = 0; i < resourceKeys.length && out.length < 2 * MAX_KEYS_PER_SPAN; i += 2) pushUnique(out, resourceKeys[i]!, resourceKeys[i + 1]!);
-    return out;
+    if (resourceKeys !== null) {
+      for (let i = 0; i < resourceKeys.length && n < 2 * MAX_KEYS_PER_SPAN; i += 2) n = putUnique(into, n, resourceKeys[i]!, resourceKeys[i + 1]!);
+    }
+    return n;
   }
 }
 
-function pushUnique(flat: string[], name: string, value: string): void {
-  for (let i = 0; i < flat.length; i += 2) if (flat[i] === name && flat[i + 1] === value) return;
-  flat.push(name, value);
+/** Puts (name, value) at `n` unless the first `n` entries hold it; the new length. */
+function putUnique(flat: string[], n: number, name: string, value: string): number {
+  for (let i = 0; i < n; i += 2) if (flat[i] === name && flat[i + 1] === value) return n;
+  flat[n] = name;
+  flat[n + 1] = value;
+  return n + 2;
 }
 
-/** The same keys in the same order (the spans of one saga usually carry the same ones). */
-export function sameKeys(a: readonly string[] | null, b: readonly string[] | null): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** The first `n` entries of `flat` are the keys of `keys`, in the same order. */
+export function sameKeys(keys: readonly string[], flat: readonly string[], n: number): boolean {
+  if (keys.length !== n) return false;
+  for (let i = 0; i < n; i++) if (keys[i] !== flat[i]) return false;
   return true;
 }
 
