@@ -11,6 +11,7 @@ import * as text from './clean-text';
 import * as spanLimits from './limits';
 import type { SpanLimits } from './limits';
 import { keyExtractorFor, sameKeys, type KeyExtractor } from '../search/keys';
+import { keepHiddenClasses } from '../runtime/hidden-classes';
 
 // Under tsx (how the collector runs) modules compile to CommonJS, where each use
 // of an imported name reads through two getters; this runs per span, so the
@@ -81,6 +82,9 @@ export interface SpanRow extends SagaFields {
 export function shardKeyOf(r: Pick<SpanRow, 'traceId' | 'sagaId' | 'inheritedSaga'>): string {
   return r.sagaId !== null && r.inheritedSaga !== true ? r.sagaId : 'trace:' + r.traceId;
 }
+
+// A hash is made per resource and gets its fields after construction (lib/runtime/hidden-classes.ts).
+keepHiddenClasses(createHash('sha256'));
 
 const UNKNOWN_SERVICE = 'unknown_service';
 

@@ -14,6 +14,7 @@ import { DecodeError, type AttrValue, type Attributes, type DecodedRequest, type
 import * as validation from './span-validation';
 import * as wire from './wire-conversions';
 import * as budget from './decode-budget';
+import { keepHiddenClasses } from '../runtime/hidden-classes';
 import type { DecodeBudgets } from './decode-budget';
 
 // Under tsx (how the collector runs) modules compile to CommonJS, where each use
@@ -87,6 +88,9 @@ export function decodeProtobufRequest(buf: Uint8Array, decodeBudgets: DecodeBudg
 }
 
 const hasNodeBuffers = typeof Buffer !== 'undefined';
+
+// Readers are made per request and get their fields after construction (lib/runtime/hidden-classes.ts).
+keepHiddenClasses(hasNodeBuffers ? protobuf.Reader.create(Buffer.alloc(0)) : null, protobuf.Reader.create(new Uint8Array(0)));
 
 function createReader(buf: Uint8Array): Reader {
   // A Node Buffer gets protobufjs's BufferReader, whose string() uses the native UTF-8 decoder.

@@ -27,6 +27,7 @@ import type { Sql, TxSql } from '../db/connection';
 import type { CopyBlock, SpanRow } from '../ingest/span-row';
 import { arrayLiteral, copyText, parseArrayLiteral, parseCopyText } from '../db/pg-text';
 import { foldKeyValue, type KeyExtractor } from './keys';
+import { keepHiddenClasses } from '../runtime/hidden-classes';
 
 /** A key of one saga: its value folded (foldKeyValue), as the index holds it. */
 export interface SagaKeyRow {
@@ -169,6 +170,9 @@ export class KeyLines {
     return out;
   }
 }
+
+// One per request on an ingest worker, dropped after it (lib/runtime/hidden-classes.ts).
+keepHiddenClasses(new KeyLines());
 
 /** The key lines of saga `sagaId` that a decode worker wrote into `block` (lib/ingest/copy-block.ts), or null. */
 export function blockKeyLines(block: CopyBlock, sagaId: string): Uint8Array | null {
