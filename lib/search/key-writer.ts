@@ -81,9 +81,12 @@ interface Written {
   prefix: string;
   /** Key arrays seen (rows of a saga share their array when their keys repeat: lib/ingest/span-row.ts). */
   arrays: (readonly string[])[];
-  /** Folded values, in first-seen order, and the names each came under (one line each). */
+  /**
+   * Folded values, in first-seen order, and the names each came under (one
+   * line each): a value's one name as the string itself, until it has more.
+   */
   values: string[];
-  names: string[][];
+  names: (string | string[])[];
   /** Past VALUES_SCANNED values: the last entry of each value. */
   index: Map<string, number> | null;
   /** take() has handed the lines out. */
@@ -104,13 +107,21 @@ function lastEntry(w: Written, value: string): number {
 
 function note(w: Written, name: string, value: string): void {
   const i = lastEntry(w, value);
-  if (i !== -1 && w.names[i]!.includes(name)) return;
-  if (i !== -1 && w.names[i]!.length < MAX_NAMES_PER_ROW) {
-    w.names[i]!.push(name);
-    return;
+  if (i !== -1) {
+    const names = w.names[i]!;
+    if (typeof names === 'string') {
+      if (names === name) return;
+      w.names[i] = [names, name];
+      return;
+    }
+    if (names.includes(name)) return;
+    if (names.length < MAX_NAMES_PER_ROW) {
+      names.push(name);
+      return;
+    }
   }
   w.values.push(value);
-  w.names.push([name]);
+  w.names.push(name);
   if (w.index !== null) w.index.set(value, w.values.length - 1);
   else if (w.values.length > VALUES_SCANNED) {
     w.index = new Map();
@@ -118,9 +129,23 @@ function note(w: Written, name: string, value: string): void {
   }
 }
 
+/** COPY fields of one-name lists, by name: the configured names repeat on every saga. */
+const singleNames = new Map<string, string>();
+const MAX_SINGLE_NAMES = 1024;
+
+function namesField(names: string | string[]): string {
+  if (typeof names !== 'string') return copyText(arrayLiteral(names));
+  let field = singleNames.get(names);
+  if (field === undefined) {
+    field = copyText(arrayLiteral([names]));
+    if (singleNames.size < MAX_SINGLE_NAMES) singleNames.set(names, field);
+  }
+  return field;
+}
+
 function linesOf(w: Written): string {
   let out = '';
-  for (let i = 0; i < w.values.length; i++) out += w.prefix + copyText(arrayLiteral(w.names[i]!)) + '\t' + copyText(w.values[i]!) + '\n';
+  for (let i = 0; i < w.values.length; i++) out += w.prefix + namesField(w.names[i]!) + '\t' + copyText(w.values[i]!) + '\n';
   return out;
 }
 
