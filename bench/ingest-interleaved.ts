@@ -52,7 +52,7 @@ function nextMessage<T>(child: ChildProcess): Promise<T> {
 const script = (name: string) => path.join(__dirname, name);
 const forkTs = (file: string, args: unknown, execArgv: string[] = []) => fork(file, [JSON.stringify(args)], { execArgv: ['--import', 'tsx', ...execArgv] });
 // BENCH_CPU_PROF=<dir>: each collector process (and its decode workers) writes a V8 CPU profile there, named by side.
-const profileArgs = (label: string) => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${label}`] : []);
+const profileArgs = (label: string) => [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${label}`] : []), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 
 interface Side {
   url: string;

@@ -28,6 +28,8 @@
  *   BENCH_SLICE (compare: 20 requests per slice)
  *   BENCH_DTM (off | on | compare; default off: when not off, keys are on and BENCH_KEYS is ignored)
  *   BENCH_DTM_BACKLOG (1000)  BENCH_DTM_POLL_MS (1000; the default setting is 5000)
+ *   BENCH_CPU_PROF (compare and same: a directory for each collector's V8 CPU profile)
+ *   BENCH_NODE_ARGS (compare and same: extra node flags for both collectors, e.g. "--trace-gc" or "--trace-deopt")
  *   SAGASCOPE_TEST_DATABASE_URL   admin connection used to create a scratch database
  */
 import { fork } from 'node:child_process';
