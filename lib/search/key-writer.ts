@@ -4,9 +4,9 @@
  * spans are committed. One row per (saga, folded value) as a rule, naming every
  * key name the value came under; a repeat is harmless and allowed (ADR 0016):
  * the table has one index, a btree on (value, saga_id) (value in the "C"
- * collation), and no unique key, because every key row paid for a second index. Search matches
- * sagas through their summaries (`id IN (…)`), so a repeated row finds its saga
- * once, and the saga page reads keys from spans.
+ * collation), and no unique key, because every key row paid for a second
+ * index. Search matches sagas through their summaries (`id IN (…)`), so a
+ * repeated row finds its saga once, and the saga page reads keys from spans.
  *
  * Two ways in, by whose summary row the transaction holds (ADR 0012):
  * - Keys of sagas whose summary this transaction inserted (new sagas, most

@@ -66,9 +66,9 @@ function keyValue(v: AttrValue): string | null {
 }
 
 /**
- * Finds the keys among attributes. Built once per configuration; `extract`
- * runs for every span on ingest, so it walks the attributes once and allocates
- * nothing when there is no key (the common case: null).
+ * Finds the keys among attributes. Built once per configuration; ingest runs
+ * `extractInto` for every span, so it walks the attributes once and allocates
+ * nothing of its own; `extract` is the allocating form for the rarer callers.
  */
 export class KeyExtractor {
   private readonly names: ReadonlySet<string>;
