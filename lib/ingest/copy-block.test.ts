@@ -125,18 +125,23 @@ describe('rows encoded on an ingest worker', { timeout: 60_000 }, () => {
   it('a block holds the key lines of each saga once; rows that name their saga leave their keys behind', () => {
     const rows = toSpanRows([
       ...numberedSpans(3, { attributes: { 'saga.id': 's1', 'order.id': 'ORD-1', 'saga.key.tab': 'a\tb' } }),
+      // Text longer in UTF-8 than in characters, between ASCII lines: each saga's lines start where they should.
+      flatSpan({ spanId: 'aaaaaaaaaaaaaaaa', attributes: { 'saga.id': 's3', 'order.id': 'Ördér-😀' } }),
       flatSpan({ spanId: 'bbbbbbbbbbbbbbbb', attributes: { 'saga.id': 's2', 'payment.id': 'P\\2' } }),
       flatSpan({ spanId: 'cccccccccccccccc', attributes: { 'order.id': 'no-saga' } }),
     ]);
     const { rows: lean, block } = encodeCopyBlock(rows);
     const text = (sagaId: string) => {
-      const i = block.keyAt.get(sagaId)!;
+      const line = rows.findIndex((r) => r.sagaId === sagaId);
+      const i = block.keyLine[line]!;
       return Buffer.from(block.bytes.subarray(block.keyStarts[i]!, block.keyStarts[i + 1]!)).toString('utf8');
     };
     expect(text('s1')).toBe('s1\t{"order.id"}\tord-1\ns1\t{"tab"}\ta\\tb\n');
+    expect(text('s3')).toBe('s3\t{"order.id"}\tördér-😀\n');
     expect(text('s2')).toBe('s2\t{"payment.id"}\tp\\\\2\n');
-    expect([...block.keyAt.keys()]).toEqual(['s1', 's2']);
-    expect(lean.map((r) => r.keys)).toEqual([null, null, null, null, ['order.id', 'no-saga']]);
+    // The first row of each saga carries its lines, in row order.
+    expect([...block.keyLine]).toEqual([0, -1, -1, 1, 2, -1]);
+    expect(lean.map((r) => r.keys)).toEqual([null, null, null, null, null, ['order.id', 'no-saga']]);
     // The span lines are unchanged by the key lines after them.
     expect(copyBytes(lean).equals(inlineLines(rows))).toBe(true);
   });
@@ -150,8 +155,8 @@ describe('rows encoded on an ingest worker', { timeout: 60_000 }, () => {
     const keys = keyLinesOf(rows);
     const a = encodeCopyBlock(rows.slice(0, 6), keys);
     const b = encodeCopyBlock(rows.slice(6), keys);
-    expect([...a.block.keyAt.keys()]).toEqual(['s0', 's1', 's2']);
-    expect(b.block.keyAt.size).toBe(0);
+    expect([...a.block.keyLine]).toEqual([0, 1, 2, -1, -1, -1]);
+    expect([...b.block.keyLine]).toEqual([-1, -1, -1, -1, -1, -1]);
     const w = keyWritesOfRows([...b.rows, ...a.rows], new Set(['s0', 's1', 's2']));
     expect(w.copyText).toBe('');
     expect(w.copyBytes).toHaveLength(3);

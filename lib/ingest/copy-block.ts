@@ -55,15 +55,15 @@ export function encodeCopyBlock(
   const sagaAt = new Uint32Array(rows.length);
   const resources = new Map<string, string>();
   const keyLines = requestKeys ?? keyLinesOf(rows);
-  /** Sagas whose key lines this block holds, in order. */
-  const keySagas: string[] = [];
+  const keyLine = new Int32Array(rows.length).fill(-1);
+  /** Key lines of the sagas this block holds them for, in order. */
   const keyTexts: string[] = [];
   let used = 0;
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     if (r.sagaId !== null) {
       const text = keyLines.take(r.sagaId);
-      if (text !== '') keySagas.push(r.sagaId), keyTexts.push(text);
+      if (text !== '') keyLine[i] = keyTexts.push(text) - 1;
     }
     const head = spanCopyHead(r);
     const saga = spanCopySaga(r);
@@ -78,19 +78,31 @@ export function encodeCopyBlock(
     if (!resources.has(r.resourceId)) resources.set(r.resourceId, r.resourceJson);
   }
   starts[rows.length] = used;
-  const keyAt = new Map<string, number>();
-  const keyStarts = new Uint32Array(keySagas.length + 1);
-  for (let i = 0; i < keySagas.length; i++) {
-    ensure(3 * keyTexts[i]!.length, used);
-    keyStarts[i] = used;
-    keyAt.set(keySagas[i]!, i);
-    used += scratch.write(keyTexts[i]!, used, 'utf8');
+  const keyStarts = new Uint32Array(keyTexts.length + 1);
+  if (keyTexts.length > 0) {
+    // One write for all of them (a write per saga cost more than the encoding):
+    // ASCII text, the usual case, is as long in bytes as in characters, so each
+    // saga's lines start where its text does; other text is written again, saga by saga.
+    const all = keyTexts.join('');
+    ensure(3 * all.length, used);
+    const start = used;
+    if (scratch.write(all, start, 'utf8') === all.length) {
+      for (let i = 0; i < keyTexts.length; i++) {
+        keyStarts[i] = used;
+        used += keyTexts[i]!.length;
+      }
+    } else {
+      for (let i = 0; i < keyTexts.length; i++) {
+        keyStarts[i] = used;
+        used += scratch.write(keyTexts[i]!, used, 'utf8');
+      }
+    }
   }
-  keyStarts[keySagas.length] = used;
+  keyStarts[keyTexts.length] = used;
   const transfer = new ArrayBuffer(used);
   const bytes = new Uint8Array(transfer);
   bytes.set(scratch.subarray(0, used));
-  const block: CopyBlock = { bytes, starts, sagaAt, resources, keyAt, keyStarts };
+  const block: CopyBlock = { bytes, starts, sagaAt, resources, keyLine, keyStarts };
   return { rows: rows.map((r, line) => leanRow(r, block, line)), block, transfer };
 }
 

@@ -101,7 +101,7 @@ async function sendRows(id: number, rows: SpanRow[]): Promise<void> {
     credits--;
     if (setup.encode) {
       const { rows: lean, block, transfer } = encodeCopyBlock(rows.slice(from, to), keys);
-      port.postMessage({ type: 'rows', id, rows: lean } satisfies FromWorker, [transfer, block.starts.buffer as ArrayBuffer, block.sagaAt.buffer as ArrayBuffer, block.keyStarts.buffer as ArrayBuffer]);
+      port.postMessage({ type: 'rows', id, rows: lean } satisfies FromWorker, [transfer, block.starts.buffer as ArrayBuffer, block.sagaAt.buffer as ArrayBuffer, block.keyStarts.buffer as ArrayBuffer, block.keyLine.buffer as ArrayBuffer]);
     } else send({ type: 'rows', id, rows: rows.slice(from, to) });
     from = to;
   }

@@ -32,10 +32,13 @@ export interface CopyBlock {
   resources: Map<string, string>;
   /**
    * Business-key COPY lines (table saga_keys) of the rows that named their
-   * saga, after the span lines: saga i's lines are keyStarts[i]..keyStarts[i+1],
-   * and keyAt maps a saga id to its i. Those rows travel without their keys.
+   * saga, after the span lines, each saga's in one block only: the lines that
+   * line r carries are keyStarts[i]..keyStarts[i+1] for i = keyLine[r], none
+   * when it is -1 (a saga's lines ride on one of its rows). Those rows travel
+   * without their keys. An index per row, not a map by saga id: the map cost
+   * a structured clone and a lookup per row on the main thread.
    */
-  keyAt: Map<string, number>;
+  keyLine: Int32Array;
   keyStarts: Uint32Array;
 }
 

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { distinctKeys, KeyLines, keysOfRows, keyWritesOfRows, MAX_NAMES_PER_ROW, parseKeyLines } from './key-writer';
 import type { CopyBlock } from '../ingest/span-row';
 
-/** A block as a decode worker leaves it, holding only key lines (lib/ingest/copy-block.ts). */
+/**
+ * A block as a decode worker leaves it, holding only key lines (lib/ingest/copy-block.ts):
+ * line i carries the lines of the i-th saga given, and a line past them carries none.
+ */
 function keyBlock(...sagas: [string, ...string[]][]): CopyBlock {
   const lines = new KeyLines();
   for (const [sagaId, ...keys] of sagas) lines.add(sagaId, keys);
@@ -12,9 +15,11 @@ function keyBlock(...sagas: [string, ...string[]][]): CopyBlock {
   texts.forEach((t, i) => (keyStarts[i + 1] = keyStarts[i]! + t.length));
   return {
     bytes: Buffer.concat(texts), starts: new Uint32Array(1), sagaAt: new Uint32Array(0), resources: new Map(),
-    keyAt: new Map(ids.map((id, i) => [id, i])), keyStarts,
+    keyLine: Int32Array.from([...ids.keys(), -1]), keyStarts,
   };
 }
+/** A row of a worker's block: `line` as keyBlock numbers them. */
+const lean = (sagaId: string, block: CopyBlock, line: number) => ({ sagaId, keys: null, block, line });
 const text = (bytes: Uint8Array[]) => bytes.map((b) => Buffer.from(b).toString('utf8')).join('');
 
 const row = (sagaId: string | null, ...keys: string[]) => ({ sagaId, keys: keys.length === 0 ? null : keys });
@@ -58,9 +63,9 @@ describe('keyWritesOfRows', () => {
   it('takes the key lines a worker wrote into blocks: one block of a new saga as it is, once however many of its rows point there', () => {
     const a = keyBlock(['new-1', 'order.id', 'ORD-1', 'user.id', 'u1'], ['old-1', 'order.id', 'ORD-0']);
     const rows = [
-      { sagaId: 'new-1', keys: null, block: a }, { sagaId: 'new-1', keys: null, block: a },
-      { sagaId: 'old-1', keys: null, block: a },
-      { sagaId: 'new-2', keys: null, block: a }, // inherited its saga: no lines of new-2 in the block, nothing written
+      lean('new-1', a, 0), lean('new-1', a, 2), // the saga's second row carries no lines
+      lean('old-1', a, 1),
+      lean('new-2', a, 2), // inherited its saga: no lines of new-2 in the block, nothing written
     ];
     const w = keyWritesOfRows(rows, new Set(['new-1', 'new-2']));
     expect(w.copyText).toBe('');
@@ -72,7 +77,7 @@ describe('keyWritesOfRows', () => {
   it('stored sagas\' keys from blocks go to the insert, parsed back from their lines', () => {
     const a = keyBlock(['old', 'order.id', 'ORD-1', 'note', 'tab\there']);
     const b = keyBlock(['old', 'order.id', 'ORD-1']);
-    const w = keyWritesOfRows([{ sagaId: 'old', keys: null, block: a }, { sagaId: 'old', keys: null, block: b }], new Set());
+    const w = keyWritesOfRows([lean('old', a, 0), lean('old', b, 0)], new Set());
     expect(w.copyText).toBe('');
     expect(w.upsert).toEqual([{ sagaId: 'old', name: 'note', value: 'tab\there' }, { sagaId: 'old', name: 'order.id', value: 'ord-1' }]);
   });
@@ -81,7 +86,7 @@ describe('keyWritesOfRows', () => {
     const a = keyBlock(['s', 'order.id', 'ORD-1', 'note', 'tab\there']);
     const b = keyBlock(['s', 'order.id', 'ORD-1', 'payment.id', 'P-1']);
     const w = keyWritesOfRows([
-      { sagaId: 's', keys: null, block: a }, { sagaId: 's', keys: null, block: b },
+      lean('s', a, 0), lean('s', b, 0),
       { sagaId: 's', keys: ['order.id', 'ORD-1', 'user.id', 'u1'] }, // a row that inherited s, its keys on the row
     ], new Set(['s']));
     expect(w.copyBytes).toEqual([]);

@@ -199,10 +199,10 @@ export class KeyLines {
 // One per request on an ingest worker, dropped after it (lib/runtime/hidden-classes.ts).
 keepHiddenClasses(new KeyLines());
 
-/** The key lines of saga `sagaId` that a decode worker wrote into `block` (lib/ingest/copy-block.ts), or null. */
-export function blockKeyLines(block: CopyBlock, sagaId: string): Uint8Array | null {
-  const i = block.keyAt.get(sagaId);
-  return i === undefined ? null : block.bytes.subarray(block.keyStarts[i]!, block.keyStarts[i + 1]!);
+/** The key lines that row `line` of `block` carries for its saga (lib/ingest/copy-block.ts), or null. */
+export function blockKeyLines(block: CopyBlock, line: number): Uint8Array | null {
+  const i = block.keyLine[line] ?? -1;
+  return i === -1 ? null : block.bytes.subarray(block.keyStarts[i]!, block.keyStarts[i + 1]!);
 }
 
 /** Keys from COPY text lines as KeyLines writes them, one per name. */
@@ -245,28 +245,24 @@ const utf8 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength
  * its saga's lines. Writing the keys of a span stored before is harmless.
  */
 export function keyWritesOfRows(
-  rows: readonly Pick<SpanRow, 'sagaId' | 'keys' | 'block'>[], ownSummaries: ReadonlySet<string>,
+  rows: readonly Pick<SpanRow, 'sagaId' | 'keys' | 'block' | 'line'>[], ownSummaries: ReadonlySet<string>,
 ): KeyWrites {
   const lines = new KeyLines();
   const others: Pick<SpanRow, 'sagaId' | 'keys'>[] = [];
-  /** Blocks holding key lines of each saga. */
-  const inBlocks = new Map<string, CopyBlock[]>();
-  let lastBlock: CopyBlock | undefined;
-  let lastSaga: string | null = null;
+  /** Key lines from blocks, by saga: one piece per request, as a rule. */
+  const inBlocks = new Map<string, Uint8Array[]>();
   for (const r of rows) {
     const sagaId = r.sagaId;
     if (sagaId === null) continue;
     const k = r.keys;
     if (k === null) {
+      // One row of each saga in a request carries its lines; the others are passed over at one array read.
       const block = r.block;
-      // Rows of a saga usually follow each other in one block: one lookup for them all.
-      if (block === undefined || (block === lastBlock && sagaId === lastSaga)) continue;
-      lastBlock = block;
-      lastSaga = sagaId;
-      if (!block.keyAt.has(sagaId)) continue;
+      if (block === undefined || r.line === undefined || block.keyLine[r.line] === -1) continue;
+      const piece = blockKeyLines(block, r.line)!;
       const seen = inBlocks.get(sagaId);
-      if (seen === undefined) inBlocks.set(sagaId, [block]);
-      else if (!seen.includes(block)) seen.push(block);
+      if (seen === undefined) inBlocks.set(sagaId, [piece]);
+      else seen.push(piece);
       continue;
     }
     if (ownSummaries.has(sagaId)) lines.add(sagaId, k);
@@ -274,15 +270,15 @@ export function keyWritesOfRows(
   }
   const copyBytes: Uint8Array[] = [];
   let merged = '';
-  for (const [sagaId, blocks] of inBlocks) {
+  for (const [sagaId, pieces] of inBlocks) {
     if (ownSummaries.has(sagaId)) {
       // The usual case: one block holds all of a new saga's keys, sent on as they are.
-      if (blocks.length === 1 && !lines.has(sagaId)) copyBytes.push(blockKeyLines(blocks[0]!, sagaId)!);
-      // Lines from several requests (and rows): equal keys make equal lines.
-      else merged += distinctLines([lines.remove(sagaId), ...blocks.map((b) => utf8(blockKeyLines(b, sagaId)!))]);
+      if (pieces.length === 1 && !lines.has(sagaId)) copyBytes.push(pieces[0]!);
+      // Lines from several requests (and rows), or a request sent twice: equal keys make equal lines.
+      else merged += distinctLines([lines.remove(sagaId), ...pieces.map(utf8)]);
       continue;
     }
-    for (const b of blocks) for (const key of parseKeyLines(blockKeyLines(b, sagaId)!)) others.push({ sagaId, keys: [key.name, key.value] });
+    for (const piece of pieces) for (const key of parseKeyLines(piece)) others.push({ sagaId, keys: [key.name, key.value] });
   }
   const text = lines.text() + merged;
   return {

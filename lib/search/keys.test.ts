@@ -25,6 +25,19 @@ describe('KeyExtractor', () => {
     expect(keys.extract({ 'saga.key.': 'x' })).toBeNull();
   });
 
+  it('finds listed names of every length, and no name of a listed length that is not listed', () => {
+    const long = new KeyExtractor(['x', 'b'.repeat(30), 'c'.repeat(31), 'd'.repeat(45)]);
+    const attrs = { x: '1', y: '2', ['b'.repeat(30)]: '3', ['c'.repeat(31)]: '4', ['e'.repeat(31)]: '5', ['d'.repeat(45)]: '6', ['d'.repeat(44)]: '7' };
+    expect(pairs(long.extract(attrs)).map((p) => p.split('=')[1])).toEqual(['1', '3', '4', '6']);
+  });
+
+  it('takes only names that start with saga.key. exactly', () => {
+    // Names that differ from the prefix in the characters checked first, and in the others.
+    const near = { 'saga.kez.a': 'x', 'Saga.key.a': 'x', 'saga.Key.a': 'x', 'sagakkey.a': 'x', 'saga.ke.ya': 'x', 'saga.keyX.a': 'x', 'xaga.key.a': 'x' };
+    expect(keys.extract(near)).toBeNull();
+    expect(pairs(keys.extract({ ...near, 'saga.key.a': 'v' }))).toEqual(['a=v']);
+  });
+
   it('adds the resource keys after the span\'s own, without repeats', () => {
     const resource = keys.extract({ 'user.id': 'u1', 'service.name': 's' });
     expect(pairs(resource)).toEqual(['user.id=u1']);

@@ -104,7 +104,8 @@ describe('rows encoded on an ingest worker, stored', () => {
     const bRows = toSpanRows([x, y]);
     const keys = keyLinesOf(bRows);
     const b = [...encodeCopyBlock(bRows.slice(0, 1), keys).rows, ...encodeCopyBlock(bRows.slice(1), keys).rows];
-    expect(b[1]!.block!.keyAt.size).toBe(0); // Y's block holds no lines: they are in X's
+    expect([...b[1]!.block!.keyLine]).toEqual([-1]); // Y's block holds no lines: they are in X's
+    expect([...b[0]!.block!.keyLine]).toEqual([0]);
     const cfg = (nowMs: number) => modelConfigFrom(encoded.config, nowMs);
     expect((await writeSpanBatch(encoded.db, [...a, ...b], cfg, { maxSagaSpans: encoded.config.SAGASCOPE_MAX_SAGA_SPANS })).stored).toBe(2);
     expect(await encoded.db.query(`SELECT n AS name, value FROM saga_keys, unnest(names) AS n WHERE saga_id = 'dup-lines' ORDER BY name`)).toEqual([
