@@ -42,15 +42,27 @@ export function searchSubquery(q: string, params: unknown[]): string {
   );
   if (TRACE_ID.test(folded)) branches.push(`SELECT id FROM sagas WHERE trace_ids @> ARRAY[${param(params, folded)}]::text[]`);
   if (SPAN_ID.test(folded)) branches.push(`SELECT saga_id FROM spans WHERE span_id = ${param(params, folded)} AND saga_id IS NOT NULL`);
-  // Stored values are capped, then folded (lib/search/keys.ts): a longer q is compared as stored.
-  branches.push(`SELECT saga_id FROM saga_keys WHERE value = ${param(params, foldKeyValue(cut(q, MAX_KEY_VALUE_LENGTH)))}`);
+  branches.push(`SELECT saga_id FROM saga_keys WHERE ${keyValueMatch(q, params)}`);
   return branches.join(' UNION ALL ');
+}
+
+/**
+ * A stored key value equal to `raw`, in any case. Stored values are capped,
+ * then folded (lib/search/keys.ts), so a longer `raw` is compared as stored.
+ * Folded two ways: as the collector folds (foldKeyValue, JavaScript's mapping),
+ * and by PostgreSQL's lower() in the database's collation, as migration
+ * saga_keys_folded folded the rows stored before it. The two differ only
+ * outside ASCII (a final sigma, a dotted capital I); the btree probes each
+ * distinct value of the list once, so ASCII text costs one probe.
+ */
+function keyValueMatch(raw: string, params: unknown[]): string {
+  const capped = cut(raw, MAX_KEY_VALUE_LENGTH);
+  return `value = ANY(ARRAY[${param(params, foldKeyValue(capped))}, lower(${param(params, capped)}::text)])`;
 }
 
 /** `key=<name>:<value>`: sagas with that business key (value in any case). */
 export function keySubquery(key: { name: string; value: string }, params: unknown[]): string {
-  const value = foldKeyValue(cut(key.value, MAX_KEY_VALUE_LENGTH));
-  return `SELECT saga_id FROM saga_keys WHERE value = ${param(params, value)} AND ${param(params, key.name)} = ANY(names)`;
+  return `SELECT saga_id FROM saga_keys WHERE ${keyValueMatch(key.value, params)} AND ${param(params, key.name)} = ANY(names)`;
 }
 
 /**

@@ -231,6 +231,23 @@ describe('keys that are stored already', () => {
     expect(await pageKeysOf(sagaId)).toEqual([`order.id=ORD-PRE-${run}`, `payment.id=PAY-PRE-${run}`]);
   });
 
+  it('finds a key stored before migration saga_keys_folded, folded there by PostgreSQL, outside ASCII too', async () => {
+    // JavaScript lower-cases a final capital sigma to ς and İ to i + U+0307; the database's
+    // lower() may not (C.UTF-8 gives σ and i; the C collation leaves both as they are).
+    const sagaId = `migrated-${run}`;
+    const raw = `ΟΔΟΣ-İ-${run}`;
+    await send([makeSpan({ service: 'orders', attributes: { 'saga.id': sagaId, 'saga.name': 'migrated' } })]);
+    await eventually(async () => expect(await count(`sagas WHERE id = '${sagaId}'`)).toBe(1));
+    // As the migration left it: one name, the value folded by lower() in the database's collation.
+    await env.db.query(`INSERT INTO saga_keys (saga_id, names, value) VALUES ($1, ARRAY['order.id'], lower($2::text))`, [sagaId, raw]);
+    const [stored] = await env.db.query<{ value: string }>(`SELECT value FROM saga_keys WHERE saga_id = $1`, [sagaId]);
+    expect(stored!.value).not.toBe(raw.toLowerCase()); // the case this test is about, on this database
+    expect(await find({ q: raw })).toEqual([sagaId]);
+    expect(await find({ q: raw.toLowerCase() === stored!.value ? raw : stored!.value })).toEqual([sagaId]);
+    expect(await find({ key: `order.id:${raw}` })).toEqual([sagaId]);
+    expect(await find({ key: `payment.id:${raw}` })).toEqual([]);
+  });
+
   it('stores a key of a stored saga once, however often its spans repeat it', async () => {
     const sagaId = `repeat-${run}`;
     const traceId = hex(16);
