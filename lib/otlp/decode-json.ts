@@ -16,7 +16,7 @@ import { RejectionLog, spanProblem } from './span-validation';
 import {
   EMPTY_ATTRIBUTES,
   ZERO_SPAN_ID,
-  deepFreeze,
+  freezeResource,
   jsonInt64ToValue,
   nanosNumberToMs,
   nanosStringToMs,
@@ -107,7 +107,7 @@ function decodeResource(resourceSpans: JsonObject): Attributes {
   if (resource === undefined || resource === null) return EMPTY_ATTRIBUTES;
   if (!isObject(resource)) throw new DecodeError('resource must be an object');
   try {
-    return deepFreeze(decodeAttributes(resource.attributes, 'resource.attributes'));
+    return freezeResource(decodeAttributes(resource.attributes, 'resource.attributes'));
   } catch (err) {
     if (err instanceof ShapeError) throw new DecodeError(err.message);
     throw err;

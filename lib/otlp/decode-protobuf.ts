@@ -25,7 +25,7 @@ const {
   EMPTY_ATTRIBUTES,
   ZERO_SPAN_ID,
   bytesToHex,
-  deepFreeze,
+  freezeResource,
   int64PartsToValue,
   nanosPartsToMs,
   normaliseKind,
@@ -232,7 +232,7 @@ function readResourceSpans(ctx: DecodeContext): void {
   }
   leaveMessage(reader, end);
   if (resource === null) return;
-  deepFreeze(resource);
+  freezeResource(resource);
   // The resource may legally follow some scope_spans on the wire.
   for (let i = firstSpan; i < ctx.spans.length; i++) ctx.spans[i].resource = resource;
 }
