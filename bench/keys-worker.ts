@@ -17,7 +17,7 @@ import { encodeProtobufRequest } from '../lib/otlp/encode-protobuf';
 import { decodeProtobufRequest } from '../lib/otlp/decode-protobuf';
 import { DEFAULT_DECODE_BUDGETS } from '../lib/otlp/decode-budget';
 import { decodeRequestRows } from '../lib/ingest/decode-rows';
-import { encodeCopyBlock, keyLinesOf } from '../lib/ingest/copy-block';
+import { encodeCopyBlock } from '../lib/ingest/copy-block';
 import { DEFAULT_SPAN_LIMITS } from '../lib/ingest/limits';
 import { DEFAULT_KEY_ATTRIBUTES, KeyExtractor } from '../lib/search/keys';
 import v8 from 'node:v8';
@@ -44,8 +44,7 @@ function workerPass(keyAttributes: readonly string[] | null): number {
   const limits = { ...DEFAULT_SPAN_LIMITS, ...DEFAULT_DECODE_BUDGETS, keyAttributes };
   let n = 0;
   for (const body of requests) {
-    const { rows } = decodeRequestRows(body, 'protobuf', limits);
-    const keys = keyLinesOf(rows);
+    const { rows, keyLines: keys } = decodeRequestRows(body, 'protobuf', limits, true);
     for (let from = 0; from < rows.length; from += CHUNK_ROWS) n += encodeCopyBlock(rows.slice(from, from + CHUNK_ROWS), keys).rows.length;
     bytesSinceCollect += body.byteLength;
     if (bytesSinceCollect >= RECLAIM_BYTES) {

@@ -12,6 +12,8 @@ import { ExportError } from './errors';
 import type { SpanLimits } from './limits';
 import { rowProblem } from './storable';
 import { keyExtractorFor } from '../search/keys';
+import { KeyLines } from '../search/key-writer';
+import { keyLinesOf } from './copy-block';
 import { MAX_REJECT_REASONS } from '../otlp/span-validation';
 
 export type Encoding = 'protobuf' | 'json';
@@ -28,6 +30,8 @@ export interface RequestRows {
   truncated: number;
   /** Of the rejected, spans whose values nest deeper than the depth budget. */
   tooDeep: number;
+  /** The business-key lines of `rows`, when asked for. */
+  keyLines?: KeyLines;
 }
 
 /** A decoder's refusal as the sender is told; anything else passes through. */
@@ -48,11 +52,16 @@ function decode(body: Uint8Array, encoding: Encoding, budgets: DecodeBudgets): D
   }
 }
 
-export function decodeRequestRows(body: Uint8Array, encoding: Encoding, limits: RequestLimits): RequestRows {
+/**
+ * `keyLines`: also collect the request's business-key lines as its rows are
+ * made (an ingest worker's encodeCopyBlock takes them), returned as `keyLines`.
+ */
+export function decodeRequestRows(body: Uint8Array, encoding: Encoding, limits: RequestLimits, keyLines = false): RequestRows {
   const decoded = decode(body, encoding, limits);
   const received = decoded.spans.length + decoded.rejected;
   const tally = { truncated: 0 };
-  let rows = toSpanRows(decoded.spans, limits, tally, keyExtractorFor(limits.keyAttributes));
+  let lines = keyLines ? new KeyLines() : undefined;
+  let rows = toSpanRows(decoded.spans, limits, tally, keyExtractorFor(limits.keyAttributes), lines);
   let rejected = decoded.rejected;
   const rejectReasons = decoded.rejectReasons;
   // One pass that allocates nothing while every row is storable (the usual case).
@@ -68,7 +77,9 @@ export function decodeRequestRows(body: Uint8Array, encoding: Encoding, limits: 
       }
     }
     rows = kept;
+    // The lines were collected from every row: made again from the rows kept (a refused row's keys are not stored).
+    if (lines !== undefined) lines = keyLinesOf(rows);
     break;
   }
-  return { rows, received, rejected, rejectReasons, truncated: tally.truncated, tooDeep: decoded.tooDeep ?? 0 };
+  return { rows, received, rejected, rejectReasons, truncated: tally.truncated, tooDeep: decoded.tooDeep ?? 0, keyLines: lines };
 }

@@ -18,7 +18,8 @@ import { JsonBudgetScanner } from '../otlp/json-budget-scan';
 import { ExportError } from './errors';
 import { log, errorFields } from '../log';
 import type { SpanRow } from './span-row';
-import { encodeCopyBlock, keyLinesOf } from './copy-block';
+import { encodeCopyBlock } from './copy-block';
+import type { KeyLines } from '../search/key-writer';
 import type { FromWorker, ToWorker, WorkerSetup } from './decode-pool';
 
 const setup = workerData as WorkerSetup;
@@ -85,9 +86,8 @@ port.on('message', (msg: ToWorker) => {
 
 const send = (msg: FromWorker) => port.postMessage(msg);
 
-async function sendRows(id: number, rows: SpanRow[]): Promise<void> {
-  // The request's business keys, each once: each saga's lines go with the chunk of its first row.
-  const keys = setup.encode ? keyLinesOf(rows) : undefined;
+async function sendRows(id: number, rows: SpanRow[], keys: KeyLines | undefined): Promise<void> {
+  // The request's business keys (collected as its rows were made), each once: each saga's lines go with the chunk of its first row.
   let from = 0;
   while (from < rows.length) {
     let to = from;
@@ -133,8 +133,8 @@ async function run(): Promise<void> {
         throw decodeErrorToExport(err);
       }
       if (body !== job.body) external += 2 * body.byteLength; // the pieces, and the whole they were joined into
-      const { rows, ...counts } = decodeRequestRows(body, job.encoding, setup.limits);
-      await sendRows(job.id, rows);
+      const { rows, keyLines, ...counts } = decodeRequestRows(body, job.encoding, setup.limits, setup.encode);
+      await sendRows(job.id, rows, keyLines);
       send({ type: 'done', id: job.id, ...counts });
     } catch (err) {
       const e = err instanceof ExportError ? err : new ExportError('internal', 'internal error');

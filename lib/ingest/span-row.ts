@@ -12,6 +12,7 @@ import * as spanLimits from './limits';
 import type { SpanLimits } from './limits';
 import { keyExtractorFor, sameKeys, type KeyExtractor } from '../search/keys';
 import { keepHiddenClasses } from '../runtime/hidden-classes';
+import type { KeyLines } from '../search/key-writer';
 
 // Under tsx (how the collector runs) modules compile to CommonJS, where each use
 // of an imported name reads through two getters; this runs per span, so the
@@ -119,8 +120,14 @@ function shared(arrays: Map<string | null, string[][]>, sagaId: string | null, s
 // collector builds one of these per span.
 /** `tally.truncated` counts spans cut down to the limits (lib/ingest/limits.ts). */
 /** `keys` finds the business keys (SAGASCOPE_KEY_ATTRIBUTES; default list when omitted). */
+/**
+ * `lines`, on an ingest worker: collects the key lines of the rows that name
+ * their saga as the rows are made (what keyLinesOf, lib/ingest/copy-block.ts,
+ * makes from finished rows), and gives those rows their key arrays.
+ */
 export function toSpanRows(
   input: readonly FlatSpan[], limits: SpanLimits = DEFAULT_SPAN_LIMITS, tally?: { truncated: number }, keys: KeyExtractor = keyExtractorFor(),
+  lines?: KeyLines,
 ): SpanRow[] {
   // Spans of one ResourceSpans share one resource object: serialise it (and find its keys) once.
   const resourceJson = new Map<Attributes, { json: string; id: string; service: string; keys: string[] | null }>();
@@ -142,7 +149,8 @@ export function toSpanRows(
     }
     const f = extractSagaFields(s);
     const sagaId = cleanOrNull(f.sagaId);
-    const spanKeys = shared(keyArrays, sagaId, scratch, keys.extractInto(s.attributes, res.keys, scratch));
+    const n = keys.extractInto(s.attributes, res.keys, scratch);
+    const spanKeys = lines !== undefined && sagaId !== null && n > 0 ? lines.addFlat(sagaId, scratch, n) : shared(keyArrays, sagaId, scratch, n);
     rows.push({
       traceId: s.traceId,
       spanId: s.spanId,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /** Functions of an ingest worker's path whose optimized code saw per-request objects of classes with fields. */
-const WORKER_PATH = ['readTag', 'read_uint32', 'readResourceSpans', 'readSpan', 'readString', 'readKeyValueInto', 'enterMessage', 'leaveMessage', 'toSpanRows', 'keyLinesOf', 'add', 'take', 'encodeCopyBlock'];
+const WORKER_PATH = ['readTag', 'read_uint32', 'readResourceSpans', 'readSpan', 'readString', 'readKeyValueInto', 'enterMessage', 'leaveMessage', 'toSpanRows', 'keyLinesOf', 'add', 'addFlat', 'take', 'encodeCopyBlock'];
 
 describe('hidden classes kept alive', () => {
   it('full collections between requests no longer throw away the ingest worker path\'s optimized code', () => {

@@ -26,7 +26,7 @@
 import type { Sql, TxSql } from '../db/connection';
 import type { CopyBlock, SpanRow } from '../ingest/span-row';
 import { arrayLiteral, copyText, parseArrayLiteral, parseCopyText } from '../db/pg-text';
-import { foldKeyValue, type KeyExtractor } from './keys';
+import { foldKeyValue, sameKeys, type KeyExtractor } from './keys';
 import { keepHiddenClasses } from '../runtime/hidden-classes';
 
 /** A key of one saga: its value folded (foldKeyValue), as the index holds it. */
@@ -129,6 +129,13 @@ function note(w: Written, name: string, value: string): void {
   }
 }
 
+const written = (sagaId: string, first: readonly string[]): Written =>
+  ({ prefix: copyText(sagaId) + '\t', arrays: [first], values: [], names: [], index: null, taken: false });
+
+function noteAll(w: Written, k: readonly string[]): void {
+  for (let i = 0; i < k.length; i += 2) note(w, k[i]!, foldKeyValue(k[i + 1]!));
+}
+
 /** COPY fields of one-name lists, by name: the configured names repeat on every saga. */
 const singleNames = new Map<string, string>();
 const MAX_SINGLE_NAMES = 1024;
@@ -164,10 +171,28 @@ export class KeyLines {
   /** Adds keys (flat [name, value, …], values as sent) of saga `sagaId`. */
   add(sagaId: string, k: readonly string[]): void {
     let w = this.sagas.get(sagaId);
-    if (w === undefined) this.sagas.set(sagaId, (w = { prefix: copyText(sagaId) + '\t', arrays: [k], values: [], names: [], index: null, taken: false }));
+    if (w === undefined) this.sagas.set(sagaId, (w = written(sagaId, k)));
     else if (w.arrays.includes(k)) return;
     else if (w.arrays.length < ARRAYS_SCANNED) w.arrays.push(k);
-    for (let i = 0; i < k.length; i += 2) note(w, k[i]!, foldKeyValue(k[i + 1]!));
+    noteAll(w, k);
+  }
+
+  /**
+   * Adds the keys that are the first `n` entries of `flat` (a scratch array,
+   * lib/search/keys.ts extractInto) and returns them as an array of their own:
+   * the one the saga already has when an earlier span had the same keys (most
+   * spans repeat their saga's keys), else a new one. Rows keep the array, so
+   * spans of one saga share it. Called while rows are made (toSpanRows on an
+   * ingest worker), this is the one lookup per span a request's keys cost there.
+   */
+  addFlat(sagaId: string, flat: readonly string[], n: number): string[] {
+    let w = this.sagas.get(sagaId);
+    if (w !== undefined) for (const a of w.arrays) if (sameKeys(a, flat, n)) return a as string[];
+    const k = flat.slice(0, n);
+    if (w === undefined) this.sagas.set(sagaId, (w = written(sagaId, k)));
+    else if (w.arrays.length < ARRAYS_SCANNED) w.arrays.push(k);
+    noteAll(w, k);
+    return k;
   }
 
   has(sagaId: string): boolean {
