@@ -12,7 +12,6 @@ import * as spanLimits from './limits';
 import type { SpanLimits } from './limits';
 import { keyExtractorFor, sameKeys, type KeyExtractor } from '../search/keys';
 import { keepHiddenClasses } from '../runtime/hidden-classes';
-import type { KeyLines } from '../search/key-writer';
 
 // Under tsx (how the collector runs) modules compile to CommonJS, where each use
 // of an imported name reads through two getters; this runs per span, so the
@@ -121,13 +120,23 @@ function shared(arrays: Map<string | null, string[][]>, sagaId: string | null, s
 /** `tally.truncated` counts spans cut down to the limits (lib/ingest/limits.ts). */
 /** `keys` finds the business keys (SAGASCOPE_KEY_ATTRIBUTES; default list when omitted). */
 /**
+ * Where an ingest worker collects the key lines of the rows that name their
+ * saga as the rows are made: KeyLines (lib/search/key-writer.ts), which
+ * imports this module's types, so it is named here by what it does.
+ */
+export interface KeyLineSink {
+  /** The keys that are the first `n` entries of `flat`, as an array of their own (see KeyLines.addFlat). */
+  addFlat(sagaId: string, flat: readonly string[], n: number): string[];
+}
+
+/**
  * `lines`, on an ingest worker: collects the key lines of the rows that name
  * their saga as the rows are made (what keyLinesOf, lib/ingest/copy-block.ts,
  * makes from finished rows), and gives those rows their key arrays.
  */
 export function toSpanRows(
   input: readonly FlatSpan[], limits: SpanLimits = DEFAULT_SPAN_LIMITS, tally?: { truncated: number }, keys: KeyExtractor = keyExtractorFor(),
-  lines?: KeyLines,
+  lines?: KeyLineSink,
 ): SpanRow[] {
   // Spans of one ResourceSpans share one resource object: serialise it (and find its keys) once.
   const resourceJson = new Map<Attributes, { json: string; id: string; service: string; keys: string[] | null }>();
