@@ -9,8 +9,7 @@
  *
  *   BENCH_SPANS (100000)  BENCH_ROUNDS (4: each side per round)  BENCH_WORKERS (1)
  */
-import { generateSagas } from './saga-generator';
-import { encodeProtobufRequest } from '../lib/otlp/encode-protobuf';
+import { benchRequests } from './support/requests';
 import { DecodePool } from '../lib/ingest/decode-pool';
 import { spanCopyChunks } from '../lib/ingest/copy-block';
 import { spanCopyLine } from '../lib/ingest/span-copy';
@@ -27,9 +26,7 @@ const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const REQUEST = 1_000;
 const BATCH = 5_000;
 
-const { spans } = generateSagas({ minSpans: SPANS, failRate: 0.1, seed: 7, startMs: Date.now() - 3_600_000 });
-const requests: Uint8Array[] = [];
-for (let i = 0; i < spans.length; i += REQUEST) requests.push(encodeProtobufRequest(spans.slice(i, i + REQUEST)));
+const { spans, requests } = benchRequests(SPANS, REQUEST);
 const limits = { ...DEFAULT_SPAN_LIMITS, ...DEFAULT_DECODE_BUDGETS };
 
 async function once(encode: boolean): Promise<number> {
@@ -58,7 +55,7 @@ async function once(encode: boolean): Promise<number> {
   const cpu = mainThreadCpuSeconds() - before;
   await pool.close();
   if (bytes === 0) throw new Error('no COPY input');
-  return (cpu * 1e6) / spans.length;
+  return (cpu * 1e6) / spans;
 }
 
 async function main() {
@@ -69,7 +66,7 @@ async function main() {
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  console.log(`${spans.length} spans, ${requests.length} requests, ${WORKERS} worker(s), ${ROUNDS} rounds; main-thread CPU µs per span (hand-off + COPY input):`);
+  console.log(`${spans} spans, ${requests.length} requests, ${WORKERS} worker(s), ${ROUNDS} rounds; main-thread CPU µs per span (hand-off + COPY input):`);
   for (const [name, xs] of Object.entries(results)) console.log(`  ${name.padEnd(24)} median ${median(xs).toFixed(2)}  (${xs.map((x) => x.toFixed(2)).join(', ')})`);
 }
 

@@ -8,8 +8,7 @@
  *
  *   BENCH_SPANS (100000)  BENCH_ROUNDS (5)
  */
-import { generateSagas } from './saga-generator';
-import { encodeProtobufRequest } from '../lib/otlp/encode-protobuf';
+import { benchRequests } from './support/requests';
 import { decodeProtobufRequest } from '../lib/otlp/decode-protobuf';
 import { toSpanRows, type SpanRow } from '../lib/ingest/span-row';
 import { inheritSagaIds } from '../lib/ingest/inherit-saga-ids';
@@ -27,9 +26,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const REQUEST = 1_000;
 const BATCH = 5_000;
 
-const { spans } = generateSagas({ minSpans: SPANS, failRate: 0.1, seed: 7, startMs: Date.now() - 3_600_000 });
-const requests: Uint8Array[] = [];
-for (let i = 0; i < spans.length; i += REQUEST) requests.push(encodeProtobufRequest(spans.slice(i, i + REQUEST)));
+const { spans, requests } = benchRequests(SPANS, REQUEST);
 
 const stages = ['decode', 'rows', 'copy text', 'model', 'rollups', 'parameters'] as const;
 type Stage = (typeof stages)[number];
@@ -95,9 +92,9 @@ function round(): Record<Stage, number> {
 const results = Array.from({ length: ROUNDS }, round);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 let total = 0;
-console.log(`${spans.length} spans, ${requests.length} requests, ${ROUNDS} rounds; CPU µs per span (median round):`);
+console.log(`${spans} spans, ${requests.length} requests, ${ROUNDS} rounds; CPU µs per span (median round):`);
 for (const stage of stages) {
-  const us = median(results.map((r) => r[stage])) / spans.length;
+  const us = median(results.map((r) => r[stage])) / spans;
   total += us;
   console.log(`  ${stage.padEnd(12)} ${us.toFixed(2)}`);
 }

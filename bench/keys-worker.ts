@@ -12,8 +12,7 @@
  *
  *   BENCH_SPANS (default 200000)  BENCH_ROUNDS (24; the first 2 are warm-up)
  */
-import { generateSagas } from './saga-generator';
-import { encodeProtobufRequest } from '../lib/otlp/encode-protobuf';
+import { benchRequests } from './support/requests';
 import { decodeProtobufRequest } from '../lib/otlp/decode-protobuf';
 import { DEFAULT_DECODE_BUDGETS } from '../lib/otlp/decode-budget';
 import { decodeRequestRows } from '../lib/ingest/decode-rows';
@@ -29,9 +28,7 @@ const WARM_UP = 2;
 /** lib/ingest/decode-worker.ts CHUNK_ROWS. */
 const CHUNK_ROWS = 256;
 
-const { spans } = generateSagas({ minSpans: SPANS, failRate: 0.1, seed: 7, startMs: Date.now() - 3_600_000 });
-const requests: Buffer[] = [];
-for (let i = 0; i < spans.length; i += 1_000) requests.push(Buffer.from(encodeProtobufRequest(spans.slice(i, i + 1_000))));
+const { spans, requests } = benchRequests(SPANS);
 
 /** As the worker does (lib/ingest/decode-worker.ts reclaim): a full collection every 8 MB of bodies. */
 const RECLAIM_BYTES = 8 * 1024 * 1024;
@@ -65,7 +62,7 @@ function cpuMicrosPerSpan(run: () => number): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 function main() {
-  console.log(`decode worker, business keys off / on: ${ROUNDS} rounds of ${spans.length} spans in ${requests.length} requests`);
+  console.log(`decode worker, business keys off / on: ${ROUNDS} rounds of ${spans} spans in ${requests.length} requests`);
   const off: number[] = [];
   const on: number[] = [];
   const deltas: number[] = [];

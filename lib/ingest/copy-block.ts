@@ -85,8 +85,7 @@ export function encodeCopyBlock(
     // saga's lines start where its text does; other text is written again, saga by saga.
     const all = keyTexts.join('');
     ensure(3 * all.length, used);
-    const start = used;
-    if (scratch.write(all, start, 'utf8') === all.length) {
+    if (scratch.write(all, used, 'utf8') === all.length) {
       for (let i = 0; i < keyTexts.length; i++) {
         keyStarts[i] = used;
         used += keyTexts[i]!.length;

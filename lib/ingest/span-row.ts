@@ -114,11 +114,6 @@ function shared(arrays: Map<string | null, string[][]>, sagaId: string | null, s
   return keys;
 }
 
-// One object literal with every field (no spreads): spreading a 14-field object
-// and adding 14 more made V8 build slow dictionary-mode objects, and the
-// collector builds one of these per span.
-/** `tally.truncated` counts spans cut down to the limits (lib/ingest/limits.ts). */
-/** `keys` finds the business keys (SAGASCOPE_KEY_ATTRIBUTES; default list when omitted). */
 /**
  * Where an ingest worker collects the key lines of the rows that name their
  * saga as the rows are made: KeyLines (lib/search/key-writer.ts), which
@@ -129,7 +124,12 @@ export interface KeyLineSink {
   addFlat(sagaId: string, flat: readonly string[], n: number): string[];
 }
 
+// One object literal with every field (no spreads): spreading a 14-field object
+// and adding 14 more made V8 build slow dictionary-mode objects, and the
+// collector builds one of these per span.
 /**
+ * `tally.truncated` counts spans cut down to the limits (lib/ingest/limits.ts).
+ * `keys` finds the business keys (SAGASCOPE_KEY_ATTRIBUTES; default list when omitted).
  * `lines`, on an ingest worker: collects the key lines of the rows that name
  * their saga as the rows are made (what keyLinesOf, lib/ingest/copy-block.ts,
  * makes from finished rows), and gives those rows their key arrays.

@@ -3,6 +3,7 @@
  * that protobuf and JSON produce bit-identical FlatSpans for the same data.
  */
 import type { AttrValue, Attributes } from './types';
+import { keepHiddenClasses } from '../runtime/hidden-classes';
 
 /** Shared by every span/event that has no attributes: never mutated, so one frozen object is enough. */
 export const EMPTY_ATTRIBUTES: Attributes = Object.freeze({});
@@ -129,14 +130,13 @@ export function freezeResource(resource: Attributes): Attributes {
     for (const key in resource) shape += key + '\u0000';
     if (!keptShapes.has(shape)) {
       keptShapes.add(shape);
-      keptResources.push(resource);
+      keepHiddenClasses(resource);
     }
   }
   return resource;
 }
 const MAX_KEPT_SHAPES = 256;
 const keptShapes = new Set<string>();
-const keptResources: Attributes[] = [];
 
 /** Resource attributes are shared by many spans, so nothing downstream may change them. */
 export function deepFreeze<T extends AttrValue | Attributes>(value: T): T {
