@@ -330,8 +330,8 @@ export async function writeKeys(tx: TxSql, writes: KeyWrites): Promise<void> {
 // (k.value, k.saga_id) is the index: one probe per key, however many sagas share the value.
 // One row per name on this path (keys of stored sagas and of adopted spans: rare).
 const INSERT = `INSERT INTO saga_keys (saga_id, names, value)
-  SELECT u.saga_id, ARRAY[u.name], u.value FROM unnest($1::text[], $2::text[], $3::text[]) AS u(saga_id, name, value)
-   WHERE NOT EXISTS (SELECT 1 FROM saga_keys k WHERE k.value = u.value AND k.saga_id = u.saga_id AND u.name = ANY(k.names))`;
+  SELECT u.saga_id, ARRAY[u.name]::text, u.value FROM unnest($1::text[], $2::text[], $3::text[]) AS u(saga_id, name, value)
+   WHERE NOT EXISTS (SELECT 1 FROM saga_keys k WHERE k.value = u.value AND k.saga_id = u.saga_id AND u.name = ANY(k.names::text[]))`;
 
 const params = (keys: readonly SagaKeyRow[]) => [
   arrayLiteral(keys.map((k) => k.sagaId)), arrayLiteral(keys.map((k) => k.name)), arrayLiteral(keys.map((k) => k.value)),

@@ -54,7 +54,7 @@ describe('sagaFilterConditions', () => {
 
   it('filters on one business key by name and value (any case)', () => {
     const { where, values } = conditions({ key: 'order_id:ORD-1:A' });
-    expect(where[0]).toContain('FROM saga_keys WHERE value = ANY(ARRAY[$1, lower($2::text)]) AND $3 = ANY(names)');
+    expect(where[0]).toContain('FROM saga_keys WHERE value = ANY(ARRAY[$1, lower($2::text)]) AND $3 = ANY(names::text[])');
     expect(values).toEqual(['ord-1:a', 'ORD-1:A', 'order_id']);
   });
 

@@ -62,7 +62,7 @@ function keyValueMatch(raw: string, params: unknown[]): string {
 
 /** `key=<name>:<value>`: sagas with that business key (value in any case). */
 export function keySubquery(key: { name: string; value: string }, params: unknown[]): string {
-  return `SELECT saga_id FROM saga_keys WHERE ${keyValueMatch(key.value, params)} AND ${param(params, key.name)} = ANY(names)`;
+  return `SELECT saga_id FROM saga_keys WHERE ${keyValueMatch(key.value, params)} AND ${param(params, key.name)} = ANY(names::text[])`;
 }
 
 /**

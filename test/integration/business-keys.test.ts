@@ -65,7 +65,7 @@ const pageKeysOf = async (sagaId: string) =>
  */
 const keysOf = async (sagaId: string) =>
   (await env.db.query<{ name: string; value: string }>(
-    `SELECT DISTINCT n AS name, value FROM saga_keys, unnest(names) AS n WHERE saga_id = $1 ORDER BY name, value`, [sagaId],
+    `SELECT DISTINCT n AS name, value FROM saga_keys, unnest(names::text[]) AS n WHERE saga_id = $1 ORDER BY name, value`, [sagaId],
   )).map((k) => `${k.name}=${k.value}`);
 
 /** `name=value` keys as the index holds them: the value folded (lib/search/keys.ts foldKeyValue). */
@@ -225,7 +225,7 @@ describe('keys that are stored already', () => {
     const [summary] = await env.db.query<{ span_count: number }>(`SELECT span_count FROM sagas WHERE id = $1`, [sagaId]);
     expect(summary?.span_count).toBe(1);
     // The old row and the new one: one saga found, one key listed.
-    expect(await count(`saga_keys WHERE saga_id = '${sagaId}' AND 'order.id' = ANY(names)`)).toBe(2);
+    expect(await count(`saga_keys WHERE saga_id = '${sagaId}' AND 'order.id' = ANY(names::text[])`)).toBe(2);
     expect(await find({ q: `ord-pre-${run}` })).toEqual([sagaId]);
     expect(await find({ key: `order.id:ORD-PRE-${run}` })).toEqual([sagaId]);
     expect(await pageKeysOf(sagaId)).toEqual([`order.id=ORD-PRE-${run}`, `payment.id=PAY-PRE-${run}`]);
@@ -280,7 +280,7 @@ describe('hostile keys', () => {
       ...Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`saga.key.k${String(i).padStart(2, '0')}`, `many-${run}-${i}`])),
     } })]);
     const keys = await eventually(async () => {
-      const k = await env.db.query<{ name: string; value: string }>(`SELECT n AS name, value FROM saga_keys, unnest(names) AS n WHERE saga_id = $1`, [sagaId]);
+      const k = await env.db.query<{ name: string; value: string }>(`SELECT n AS name, value FROM saga_keys, unnest(names::text[]) AS n WHERE saga_id = $1`, [sagaId]);
       expect(k.length).toBeGreaterThan(0);
       return k;
     });

@@ -85,7 +85,7 @@ describe('rows encoded on an ingest worker, stored', () => {
     expect(await b.db.query(SPANS_SQL)).toEqual(await a.db.query(SPANS_SQL));
     expect(await b.db.query(SAGAS_SQL)).toEqual(await a.db.query(SAGAS_SQL));
     expect(await b.db.query('SELECT id, attributes FROM resources ORDER BY id')).toEqual(await a.db.query('SELECT id, attributes FROM resources ORDER BY id'));
-    const KEYS_SQL = 'SELECT saga_id, n AS name, value FROM saga_keys, unnest(names) AS n ORDER BY 1, 2, 3';
+    const KEYS_SQL = 'SELECT saga_id, n AS name, value FROM saga_keys, unnest(names::text[]) AS n ORDER BY 1, 2, 3';
     const keys = await a.db.query<{ name: string }>(KEYS_SQL);
     expect(await b.db.query(KEYS_SQL)).toEqual(keys);
     // order.id and payment.id of the 30 sagas (the 5 extra reuse the first 5 ids and values), ledger of 5, each once.
@@ -108,7 +108,7 @@ describe('rows encoded on an ingest worker, stored', () => {
     expect([...b[0]!.block!.keyLine]).toEqual([0]);
     const cfg = (nowMs: number) => modelConfigFrom(encoded.config, nowMs);
     expect((await writeSpanBatch(encoded.db, [...a, ...b], cfg, { maxSagaSpans: encoded.config.SAGASCOPE_MAX_SAGA_SPANS })).stored).toBe(2);
-    expect(await encoded.db.query(`SELECT n AS name, value FROM saga_keys, unnest(names) AS n WHERE saga_id = 'dup-lines' ORDER BY name`)).toEqual([
+    expect(await encoded.db.query(`SELECT n AS name, value FROM saga_keys, unnest(names::text[]) AS n WHERE saga_id = 'dup-lines' ORDER BY name`)).toEqual([
       { name: 'order.id', value: 'ord-x' }, { name: 'payment.id', value: 'pay-y' },
     ]);
   });
