@@ -100,7 +100,7 @@ async function dataSet(url: string): Promise<DataSet> {
       const j = Math.floor(rand() * (i + 1));
       [ids[i], ids[j]] = [ids[j]!, ids[i]!];
     }
-    const keys = shuffled((await c.query<{ name: string; value: string }>(`SELECT names[1] AS name, value FROM saga_keys TABLESAMPLE SYSTEM (1) REPEATABLE (7) LIMIT 5000`)).rows, 12);
+    const keys = shuffled((await c.query<{ name: string; value: string }>(`SELECT (names::text[])[1] AS name, value FROM saga_keys TABLESAMPLE SYSTEM (1) REPEATABLE (7) LIMIT 5000`)).rows, 12);
     if (keys.length === 0) throw new Error(`no business keys in ${url}: load the data set again (npm run bench:query:load)`);
     const spanIds = shuffled((await c.query<{ span_id: string }>(`SELECT span_id FROM spans TABLESAMPLE SYSTEM (0.1) REPEATABLE (7) LIMIT 5000`)).rows.map((r) => r.span_id), 13);
     return { sagas: Number(row!.sagas), spans: Number(row!.spans), newestMs: Number(row!.newest), ids, keys, spanIds };
